@@ -1,0 +1,269 @@
+package dev.datainsight.model;
+
+import static dev.datainsight.model.Column.counter;
+import static dev.datainsight.model.Column.gauge;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The vocabulary shared by the collector and the job: every view DataInsight ships, its row labels
+ * and its columns with kind (counter or gauge) and unit. Column names are PostgreSQL 17+ names;
+ * the collector maps older versions onto them. Derived values the collector computes (ages, sizes,
+ * effective settings) are gauges named for what they measure.
+ *
+ * <p>The list of metric names is pinned by a test, so a rename is always deliberate.
+ */
+public final class MetricCatalog {
+
+    /** Pseudo-view carrying the collector's own health for one server and cycle. */
+    public static final String COLLECTOR_VIEW = "datainsight_collector";
+
+    private static final Map<String, ViewDef> VIEWS;
+
+    static {
+        List<ViewDef> v = new ArrayList<>();
+
+        v.add(metrics("pg_stat_activity", List.of(),
+                gauge("connections_total", "count"),
+                gauge("connections_active", "count"),
+                gauge("connections_idle", "count"),
+                gauge("connections_idle_in_transaction", "count"),
+                gauge("connections_idle_in_transaction_aborted", "count"),
+                gauge("connections_waiting_lock", "count"),
+                gauge("connections_waiting_other", "count"),
+                gauge("autovacuum_workers", "count"),
+                gauge("max_connections", "count"),
+                gauge("reserved_connections", "count"),
+                gauge("oldest_xact_age_seconds", "seconds"),
+                gauge("oldest_autovacuum_xact_age_seconds", "seconds"),
+                gauge("oldest_idle_in_transaction_seconds", "seconds"),
+                gauge("longest_lock_wait_seconds", "seconds"),
+                gauge("longest_running_query_seconds", "seconds")));
+
+        // Root blockers from pg_blocking_pids(): one row per session that blocks others and is not
+        // itself waiting on a lock. No rows when nothing is blocked.
+        v.add(metrics("pg_locks", List.of("blocker_pid", "datname", "blocker_state", "blocker_query_id"),
+                gauge("waiters", "count"),
+                gauge("longest_wait_seconds", "seconds"),
+                gauge("blocker_xact_age_seconds", "seconds")));
+
+        v.add(metrics("pg_stat_database", List.of("datname"),
+                gauge("numbackends", "count"),
+                counter("xact_commit", "count"),
+                counter("xact_rollback", "count"),
+                counter("blks_read", "blocks"),
+                counter("blks_hit", "blocks"),
+                counter("tup_returned", "count"),
+                counter("tup_fetched", "count"),
+                counter("tup_inserted", "count"),
+                counter("tup_updated", "count"),
+                counter("tup_deleted", "count"),
+                counter("conflicts", "count"),
+                counter("temp_files", "count"),
+                counter("temp_bytes", "bytes"),
+                counter("deadlocks", "count"),
+                counter("blk_read_time", "ms"),
+                counter("blk_write_time", "ms"),
+                counter("session_time", "ms"),
+                counter("active_time", "ms"),
+                counter("idle_in_transaction_time", "ms"),
+                counter("sessions", "count"),
+                counter("sessions_abandoned", "count"),
+                counter("sessions_fatal", "count"),
+                counter("sessions_killed", "count")));
+
+        // Sizes and freeze ages per database: slower to read, so a probe of their own.
+        v.add(metrics("pg_database", List.of("datname"),
+                gauge("size_bytes", "bytes"),
+                gauge("xid_age", "xids"),
+                gauge("mxid_age", "xids"),
+                gauge("datconnlimit", "count")));
+
+        // PostgreSQL <= 16 reads pg_stat_bgwriter and renames onto these 17+ names. num_done is
+        // checkpoints actually performed: from pg_stat_checkpointer.num_done on 18; on 17 and
+        // older, timed + requested (which only count performed checkpoints there).
+        v.add(metrics("pg_stat_checkpointer", List.of(),
+                counter("num_timed", "count"),
+                counter("num_requested", "count"),
+                counter("num_done", "count"),
+                counter("restartpoints_timed", "count"),
+                counter("restartpoints_req", "count"),
+                counter("restartpoints_done", "count"),
+                counter("write_time", "ms"),
+                counter("sync_time", "ms"),
+                counter("buffers_written", "blocks")));
+
+        v.add(metrics("pg_stat_bgwriter", List.of(),
+                counter("buffers_clean", "blocks"),
+                counter("maxwritten_clean", "count"),
+                counter("buffers_alloc", "blocks"),
+                counter("buffers_backend", "blocks"),
+                counter("buffers_backend_fsync", "count")));
+
+        // Top-N tables per database (pg_stat_user_tables joined with pg_statio_user_tables), with
+        // the effective autovacuum trigger (server settings overridden by reloptions).
+        v.add(metrics("pg_stat_user_tables", List.of("datname", "schemaname", "relname"),
+                counter("seq_scan", "count"),
+                counter("seq_tup_read", "count"),
+                counter("idx_scan", "count"),
+                counter("idx_tup_fetch", "count"),
+                counter("n_tup_ins", "count"),
+                counter("n_tup_upd", "count"),
+                counter("n_tup_del", "count"),
+                counter("n_tup_hot_upd", "count"),
+                gauge("n_live_tup", "count"),
+                gauge("n_dead_tup", "count"),
+                gauge("n_mod_since_analyze", "count"),
+                counter("vacuum_count", "count"),
+                counter("autovacuum_count", "count"),
+                counter("analyze_count", "count"),
+                counter("autoanalyze_count", "count"),
+                gauge("last_vacuum", "epoch_seconds"),
+                gauge("last_autovacuum", "epoch_seconds"),
+                gauge("last_analyze", "epoch_seconds"),
+                gauge("last_autoanalyze", "epoch_seconds"),
+                counter("heap_blks_read", "blocks"),
+                counter("heap_blks_hit", "blocks"),
+                counter("idx_blks_read", "blocks"),
+                counter("idx_blks_hit", "blocks"),
+                gauge("table_size_bytes", "bytes"),
+                gauge("total_size_bytes", "bytes"),
+                gauge("relfrozenxid_age", "xids"),
+                gauge("autovacuum_enabled", "bool"),
+                gauge("autovacuum_vacuum_threshold", "count"),
+                gauge("autovacuum_vacuum_scale_factor", "ratio")));
+
+        v.add(metrics("pg_stat_user_indexes", List.of("datname", "schemaname", "relname", "indexrelname"),
+                counter("idx_scan", "count"),
+                counter("idx_tup_read", "count"),
+                counter("idx_tup_fetch", "count"),
+                gauge("index_size_bytes", "bytes"),
+                gauge("is_unique", "bool"),
+                gauge("is_primary", "bool")));
+
+        v.add(metrics("pg_sequences", List.of("datname", "schemaname", "sequencename"),
+                gauge("last_value", "count"),
+                gauge("max_value", "count"),
+                gauge("used_ratio", "ratio")));
+
+        v.add(metrics("pg_settings", List.of(),
+                gauge("max_connections", "count"),
+                gauge("superuser_reserved_connections", "count"),
+                gauge("reserved_connections", "count"),
+                gauge("max_locks_per_transaction", "count"),
+                gauge("autovacuum", "bool"),
+                gauge("autovacuum_vacuum_threshold", "count"),
+                gauge("autovacuum_vacuum_scale_factor", "ratio"),
+                gauge("autovacuum_freeze_max_age", "xids"),
+                gauge("autovacuum_multixact_freeze_max_age", "xids"),
+                gauge("checkpoint_timeout_seconds", "seconds"),
+                gauge("max_wal_size_bytes", "bytes"),
+                gauge("server_start_epoch", "epoch_seconds")));
+
+        v.add(metrics("pg_stat_replication", List.of("application_name", "client_addr", "state"),
+                gauge("write_lag_seconds", "seconds"),
+                gauge("flush_lag_seconds", "seconds"),
+                gauge("replay_lag_seconds", "seconds"),
+                gauge("replay_lag_bytes", "bytes")));
+
+        v.add(metrics("pg_replication_slots", List.of("slot_name", "slot_type"),
+                gauge("active", "bool"),
+                gauge("retained_wal_bytes", "bytes")));
+
+        // PostgreSQL 14+. On 18 wal_write/wal_sync and their times moved to pg_stat_io
+        // (object 'wal'); the collector reads them there and keeps these names.
+        v.add(metrics("pg_stat_wal", List.of(),
+                counter("wal_records", "count"),
+                counter("wal_fpi", "count"),
+                counter("wal_bytes", "bytes"),
+                counter("wal_buffers_full", "count"),
+                counter("wal_write", "count"),
+                counter("wal_sync", "count"),
+                counter("wal_write_time", "ms"),
+                counter("wal_sync_time", "ms")));
+
+        // PostgreSQL 16+.
+        v.add(metrics("pg_stat_io", List.of("backend_type", "object", "context"),
+                counter("reads", "count"),
+                counter("read_time", "ms"),
+                counter("writes", "count"),
+                counter("write_time", "ms"),
+                counter("writebacks", "count"),
+                counter("extends", "count"),
+                counter("hits", "count"),
+                counter("evictions", "count"),
+                counter("reuses", "count"),
+                counter("fsyncs", "count"),
+                counter("fsync_time", "ms")));
+
+        v.add(metrics("pg_stat_archiver", List.of(),
+                counter("archived_count", "count"),
+                counter("failed_count", "count"),
+                gauge("last_archived_age_seconds", "seconds"),
+                gauge("last_failed_age_seconds", "seconds")));
+
+        // The collector's own health: one row with probe = "" for the server (up), one per probe.
+        v.add(metrics(COLLECTOR_VIEW, List.of("probe"),
+                gauge("up", "bool"),
+                gauge("duration_ms", "ms"),
+                gauge("rows", "count"),
+                gauge("error", "bool")));
+
+        // pg_stat_statements, top-N query ids by total_exec_time plus one remainder row with
+        // queryid = "other". Carried by statements snapshots on their own topic.
+        v.add(new ViewDef("pg_stat_statements", SnapshotKind.STATEMENTS,
+                List.of("queryid", "datname", "rolname", "toplevel"),
+                List.of(
+                        counter("calls", "count"),
+                        counter("total_exec_time", "ms"),
+                        counter("total_plan_time", "ms"),
+                        counter("rows", "count"),
+                        counter("shared_blks_hit", "blocks"),
+                        counter("shared_blks_read", "blocks"),
+                        counter("shared_blks_dirtied", "blocks"),
+                        counter("shared_blks_written", "blocks"),
+                        counter("temp_blks_read", "blocks"),
+                        counter("temp_blks_written", "blocks"),
+                        counter("shared_blk_read_time", "ms"),
+                        counter("shared_blk_write_time", "ms"),
+                        counter("wal_records", "count"),
+                        counter("wal_bytes", "bytes"))));
+
+        Map<String, ViewDef> byName = new LinkedHashMap<>();
+        for (ViewDef d : v) {
+            if (byName.put(d.name(), d) != null) {
+                throw new IllegalStateException("duplicate view " + d.name());
+            }
+        }
+        VIEWS = Collections.unmodifiableMap(byName);
+    }
+
+    private MetricCatalog() {}
+
+    private static ViewDef metrics(String name, List<String> labels, Column... columns) {
+        return new ViewDef(name, SnapshotKind.METRICS, labels, List.of(columns));
+    }
+
+    /** The view of that wire name, or null when it is not in the catalog. */
+    public static ViewDef view(String name) {
+        return VIEWS.get(name);
+    }
+
+    /** All views in catalog order. */
+    public static Map<String, ViewDef> views() {
+        return VIEWS;
+    }
+
+    /** Every metric name ({@code view.column}) in catalog order. */
+    public static List<String> metricNames() {
+        List<String> names = new ArrayList<>();
+        for (ViewDef d : VIEWS.values()) {
+            names.addAll(d.metricNames());
+        }
+        return names;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.datainsight.model;
+
+/**
+ * Why a record went to the dead-letter topic. The codes are part of the wire format and are
+ * documented in docs/wire-format.md and docs/troubleshooting.md.
+ */
+public enum RejectReason {
+    /** The bytes are not JSON (or not UTF-8 JSON). */
+    NOT_JSON("not_json"),
+    /** JSON, but not an object of the expected shape (array, scalar, row that is not an object). */
+    WRONG_SHAPE("wrong_shape"),
+    /** A {@code schema} this build does not read. */
+    UNKNOWN_SCHEMA_VERSION("unknown_schema_version"),
+    /** A required field is absent or null. */
+    MISSING_FIELD("missing_field"),
+    /** A field has the wrong JSON type (string where a number belongs, ...). */
+    WRONG_TYPE("wrong_type"),
+    /** NaN or +/-Infinity as a value. */
+    NON_FINITE("non_finite"),
+    /** A cumulative counter below zero. */
+    NEGATIVE_COUNTER("negative_counter"),
+    /** The record is larger than the configured bound. */
+    OVERSIZED("oversized"),
+    /** The view is not in the catalog of this build. */
+    UNKNOWN_VIEW("unknown_view"),
+    /** Collection time too far in the future (clock skew beyond the bound). */
+    IN_FUTURE("in_future"),
+    /** Collection time too far in the past to be accepted. */
+    TOO_OLD("too_old"),
+    /** A value outside its domain (ratio outside 0..1, negative size or age, ...). */
+    OUT_OF_DOMAIN("out_of_domain"),
+    /** Arrived after its window closed and its allowed lateness passed. */
+    LATE("late");
+
+    private final String code;
+
+    RejectReason(String code) {
+        this.code = code;
+    }
+
+    /** The code as written in dead-letter records and metrics. */
+    public String code() {
+        return code;
+    }
+}

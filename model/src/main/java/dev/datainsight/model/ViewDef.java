@@ -1,0 +1,64 @@
+package dev.datainsight.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A catalog view as DataInsight ships it: the name on the wire, the labels that identify one row
+ * (one series per column and label set), and the columns with their kind and unit.
+ */
+public final class ViewDef {
+    private final String name;
+    private final SnapshotKind kind;
+    private final List<String> labelKeys;
+    private final Map<String, Column> columns;
+
+    ViewDef(String name, SnapshotKind kind, List<String> labelKeys, List<Column> columns) {
+        this.name = name;
+        this.kind = kind;
+        this.labelKeys = List.copyOf(labelKeys);
+        Map<String, Column> byName = new LinkedHashMap<>();
+        for (Column c : columns) {
+            if (byName.put(c.name(), c) != null) {
+                throw new IllegalArgumentException("duplicate column " + c.name() + " in view " + name);
+            }
+        }
+        this.columns = Collections.unmodifiableMap(byName);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Which topic and record type carries this view. */
+    public SnapshotKind kind() {
+        return kind;
+    }
+
+    /** Label keys that identify one row of the view; empty for single-row views. */
+    public List<String> labelKeys() {
+        return labelKeys;
+    }
+
+    /** Columns in catalog order. */
+    public Map<String, Column> columns() {
+        return columns;
+    }
+
+    /** The column of that name, or null when the catalog does not know it. */
+    public Column column(String columnName) {
+        return columns.get(columnName);
+    }
+
+    /** Metric names as stored: {@code view.column}. */
+    public List<String> metricNames() {
+        return columns.keySet().stream().map(c -> name + "." + c).toList();
+    }
+
+    @Override
+    public String toString() {
+        return "ViewDef[" + name + ", " + columns.size() + " columns]";
+    }
+}

@@ -1,0 +1,29 @@
+package dev.datainsight.store;
+
+import dev.datainsight.model.AlertEvent;
+import java.sql.SQLException;
+import java.util.Collection;
+
+/**
+ * What the job writes into the store. Every method is idempotent: writing the same rows again
+ * leaves the store as it was, so a job restart that replays records from its last checkpoint
+ * neither loses nor doubles anything. Implementations batch internally and are not thread-safe.
+ */
+public interface StoreWriter extends AutoCloseable {
+
+    void upsertRollups(Resolution resolution, Collection<RollupRow> rows) throws SQLException;
+
+    void upsertStatementRollups(Collection<StatementRollupRow> rows) throws SQLException;
+
+    void upsertStatementTexts(String instance, Collection<dev.datainsight.model.QueryText> texts, long seenAt) throws SQLException;
+
+    void upsertInstances(Collection<InstanceRow> rows) throws SQLException;
+
+    /** Alert transitions; idempotent on (fingerprint, status, severity, event time). */
+    void insertAlertEvents(Collection<AlertEvent> events) throws SQLException;
+
+    void upsertInsights(Collection<InsightRow> rows) throws SQLException;
+
+    @Override
+    void close() throws SQLException;
+}
