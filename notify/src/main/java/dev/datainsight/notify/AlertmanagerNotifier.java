@@ -1,0 +1,202 @@
+package dev.datainsight.notify;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bridges alert events to Alertmanager's API v2 ({@code POST /api/v2/alerts}), so teams keep
+ * their routing, grouping, silences and receivers.
+ *
+ * <p>Mapping of one {@link AlertEvent} to a postable alert:
+ * <ul>
+ *   <li>labels: {@code alertname} = rule, {@code instance}, {@code severity}, every event label
+ *       (names sanitised to {@code [a-zA-Z_][a-zA-Z0-9_]*}), and {@code datainsight_fingerprint}
+ *       = the event's fingerprint. Alertmanager identifies an alert by its label set, so the
+ *       same DataInsight alert always maps to the same Alertmanager alert.</li>
+ *   <li>annotations: {@code summary}, {@code description}, {@code runbook_url}, {@code value},
+ *       {@code threshold}.</li>
+ *   <li>{@code startsAt} = startedAt. Firing: {@code endsAt} = now + {@code firingTtl}, refreshed
+ *       by a re-post of every active alert each {@code resendInterval} (as Prometheus does), so an
+ *       alert whose resolution was lost still ends by itself. Resolved: {@code endsAt} =
+ *       resolvedAt, which Alertmanager shows as resolved.</li>
+ *   <li>An escalation (same fingerprint, new severity) ends the alert of the old severity in the
+ *       same request, so a page never stays open under a stale severity.</li>
+ * </ul>
+ * Posting the same alert twice is harmless: Alertmanager merges alerts with equal labels, which
+ * makes redeliveries after a notifier restart idempotent.
+ */
+public final class AlertmanagerNotifier implements Notifier {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertmanagerNotifier.class);
+
+    private final URI alertsUri;
+    private final HttpJsonPoster poster;
+    private final Duration firingTtl;
+    private final Duration resendInterval;
+    private final LongSupplier clock;
+    private final ObjectMapper json = new ObjectMapper();
+    /** Alerts firing now, by DataInsight fingerprint: what the periodic re-post refreshes. */
+    private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
+    private volatile long lastResend;
+
+    /**
+     * @param baseUrl Alertmanager's base URL, e.g. {@code http://alertmanager:9093}
+     * @param timeout connect and request timeout
+     * @param firingTtl how far ahead a firing alert's endsAt is set
+     * @param resendInterval how often active alerts are re-posted (must be well under firingTtl)
+     */
+    public AlertmanagerNotifier(URI baseUrl, Duration timeout, Duration firingTtl, Duration resendInterval,
+            Map<String, String> headers, LongSupplier clock) {
+        String base = baseUrl.toString().replaceAll("/+$", "");
+        this.alertsUri = URI.create(base + "/api/v2/alerts");
+        this.poster = new HttpJsonPoster(timeout, headers);
+        if (resendInterval.compareTo(firingTtl) >= 0) {
+            throw new IllegalArgumentException("the resend interval (" + resendInterval
+                    + ") must be shorter than the firing TTL (" + firingTtl + ")");
+        }
+        this.firingTtl = firingTtl;
+        this.resendInterval = resendInterval;
+        this.clock = clock;
+        this.lastResend = clock.getAsLong();
+    }
+
+    public AlertmanagerNotifier(URI baseUrl) {
+        this(baseUrl, Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofMinutes(5), Map.of(), System::currentTimeMillis);
+    }
+
+    @Override
+    public String name() {
+        return "alertmanager " + alertsUri;
+    }
+
+    @Override
+    public void deliver(AlertEvent e) throws DeliveryException {
+        long now = clock.getAsLong();
+        List<ObjectNode> batch = new ArrayList<>(2);
+        AlertEvent previous = active.get(e.getFingerprint());
+        if (previous != null && previous.getSeverity() != e.getSeverity()) {
+            // Escalation or de-escalation: end the alert of the old severity now.
+            batch.add(toPostable(previous, now, now));
+        }
+        batch.add(toPostable(e, now, endsAt(e, now)));
+        post(batch);
+        if (e.getStatus() == AlertStatus.RESOLVED) {
+            active.remove(e.getFingerprint());
+        } else {
+            active.put(e.getFingerprint(), e);
+        }
+    }
+
+    /** Re-posts every active alert once per resend interval, pushing its endsAt ahead. */
+    @Override
+    public void tick(long now) {
+        if (now - lastResend < resendInterval.toMillis() || active.isEmpty()) {
+            return;
+        }
+        lastResend = now;
+        List<ObjectNode> batch = new ArrayList<>();
+        for (AlertEvent e : active.values()) {
+            batch.add(toPostable(e, now, now + firingTtl.toMillis()));
+        }
+        try {
+            post(batch);
+        } catch (DeliveryException ex) {
+            // The alerts stay active here and in Alertmanager until their endsAt; next tick retries.
+            LOG.warn("re-posting {} active alerts to {} failed: {}", batch.size(), alertsUri, ex.getMessage());
+        }
+    }
+
+    /** Number of alerts currently held as firing (re-posted on each resend). */
+    public int activeCount() {
+        return active.size();
+    }
+
+    private long endsAt(AlertEvent e, long now) {
+        if (e.getStatus() == AlertStatus.RESOLVED) {
+            return e.getResolvedAt() != null ? e.getResolvedAt() : e.getEventAt();
+        }
+        return now + firingTtl.toMillis();
+    }
+
+    private void post(List<ObjectNode> alerts) throws DeliveryException {
+        ArrayNode arr = json.createArrayNode();
+        alerts.forEach(arr::add);
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(arr);
+        } catch (JsonProcessingException ex) {
+            throw new DeliveryException("encoding alerts: " + ex.getMessage(), false, ex);
+        }
+        poster.post(alertsUri, body, Map.of());
+    }
+
+    /** The postable alert (API v2 schema {@code postableAlert}) for one event. */
+    ObjectNode toPostable(AlertEvent e, long now, long endsAtMillis) {
+        ObjectNode a = json.createObjectNode();
+        ObjectNode labels = a.putObject("labels");
+        labels(e).forEach(labels::put);
+        ObjectNode ann = a.putObject("annotations");
+        putIfPresent(ann, "summary", e.getSummary());
+        putIfPresent(ann, "description", e.getDescription());
+        putIfPresent(ann, "runbook_url", e.getRunbook());
+        if (e.getValue() != null) {
+            ann.put("value", StdoutNotifier.number(e.getValue()));
+        }
+        if (e.getThreshold() != null) {
+            ann.put("threshold", StdoutNotifier.number(e.getThreshold()));
+        }
+        a.put("startsAt", Instant.ofEpochMilli(e.getStartedAt()).toString());
+        a.put("endsAt", Instant.ofEpochMilli(Math.max(endsAtMillis, e.getStartedAt())).toString());
+        return a;
+    }
+
+    /** The Alertmanager label set of an event (its identity in Alertmanager). */
+    static Map<String, String> labels(AlertEvent e) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (e.getLabels() != null) {
+            e.getLabels().forEach((k, v) -> {
+                if (v != null && !v.isEmpty()) {
+                    m.put(labelName(k), v);
+                }
+            });
+        }
+        // The fixed labels win over event labels of the same name.
+        m.put("alertname", e.getRule());
+        m.put("instance", e.getInstance());
+        if (e.getSeverity() != null) {
+            m.put("severity", e.getSeverity().wire());
+        }
+        m.put("datainsight_fingerprint", e.getFingerprint());
+        return m;
+    }
+
+    static String labelName(String k) {
+        StringBuilder sb = new StringBuilder(k.length());
+        for (int i = 0; i < k.length(); i++) {
+            char c = k.charAt(i);
+            boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+            sb.append(ok ? c : '_');
+        }
+        return sb.length() == 0 ? "_" : sb.toString();
+    }
+
+    private static void putIfPresent(ObjectNode n, String k, String v) {
+        if (v != null && !v.isBlank()) {
+            n.put(k, v);
+        }
+    }
+}

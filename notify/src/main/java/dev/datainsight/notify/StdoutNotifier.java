@@ -1,0 +1,80 @@
+package dev.datainsight.notify;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prints each event as one human-readable line, e.g. for a terminal or a log collector. */
+public final class StdoutNotifier implements Notifier {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private final PrintStream out;
+
+    public StdoutNotifier(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public String name() {
+        return "stdout";
+    }
+
+    @Override
+    public void deliver(AlertEvent e) {
+        out.println(format(e));
+        out.flush();
+    }
+
+    /**
+     * One line: time, status, severity, rule, instance, labels, value vs threshold, summary.
+     * <pre>2026-11-22 02:01:07Z FIRING   critical lock_contention     pg-demo {datname=app} value=4 threshold=3 — 4 sessions wait ...</pre>
+     */
+    public static String format(AlertEvent e) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(TIME.format(Instant.ofEpochMilli(e.getEventAt()))).append(' ');
+        String status = e.getStatus() == null ? "?" : e.getStatus().name();
+        sb.append(String.format(Locale.ROOT, "%-8s %-8s %-22s ", status,
+                e.getSeverity() == null ? "?" : e.getSeverity().wire(), e.getRule()));
+        sb.append(e.getInstance());
+        Map<String, String> labels = e.getLabels();
+        if (labels != null && !labels.isEmpty()) {
+            sb.append(' ').append(labels.toString().replace(", ", ","));
+        }
+        if (e.getValue() != null) {
+            sb.append(" value=").append(number(e.getValue()));
+        }
+        if (e.getThreshold() != null) {
+            sb.append(" threshold=").append(number(e.getThreshold()));
+        }
+        if (e.getStatus() == AlertStatus.RESOLVED && e.getResolvedAt() != null) {
+            long secs = Math.max(0, (e.getResolvedAt() - e.getStartedAt()) / 1000);
+            sb.append(" after ").append(duration(secs));
+        }
+        if (e.getSummary() != null && !e.getSummary().isBlank()) {
+            sb.append(" — ").append(e.getSummary());
+        }
+        return sb.toString();
+    }
+
+    static String number(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        return String.format(Locale.ROOT, "%.3g", d);
+    }
+
+    static String duration(long secs) {
+        if (secs < 60) {
+            return secs + "s";
+        }
+        if (secs < 3600) {
+            return (secs / 60) + "m" + (secs % 60 == 0 ? "" : (secs % 60) + "s");
+        }
+        return (secs / 3600) + "h" + ((secs % 3600) / 60) + "m";
+    }
+}
