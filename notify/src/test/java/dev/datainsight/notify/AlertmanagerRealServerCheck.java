@@ -1,0 +1,100 @@
+package dev.datainsight.notify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.embedded.FreePorts;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.Severity;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Posts to a real Alertmanager and reads back what it stored. Runs only in the opt-in Maven
+ * profile {@code alertmanager} ({@code mvn -pl notify verify -Palertmanager}), never in the
+ * default build or CI, so the build does not need the binary; when the profile runs, a missing
+ * binary fails the check (Debian: {@code apt-get install prometheus-alertmanager}).
+ */
+class AlertmanagerRealServerCheck {
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void realAlertmanagerStoresTheFiringAlert_andMarksItResolved() throws Exception {
+        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
+        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
+        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
+        Path cfg = dir.resolve("alertmanager.yml");
+        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
+        int port = FreePorts.next();
+        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + port);
+            awaitReady(base);
+            AlertmanagerNotifier n = new AlertmanagerNotifier(base);
+            AlertEvent f = Alerts.firing("feedbeef", "lock_contention", Severity.CRITICAL, System.currentTimeMillis() - 120_000);
+            f.setEventAt(System.currentTimeMillis());
+            n.deliver(f);
+
+            JsonNode alerts = get(base.resolve("/api/v2/alerts?filter=alertname%3D%22lock_contention%22"));
+            assertEquals(1, alerts.size(), alerts.toString());
+            JsonNode a = alerts.get(0);
+            assertEquals("active", a.get("status").get("state").asText());
+            assertEquals("feedbeef", a.get("labels").get("datainsight_fingerprint").asText());
+            assertEquals("critical", a.get("labels").get("severity").asText());
+            assertEquals("4 sessions wait on locks held by pid 4242", a.get("annotations").get("summary").asText());
+
+            n.deliver(f); // a redelivery merges into the same alert
+            assertEquals(1, get(base.resolve("/api/v2/alerts?filter=alertname%3D%22lock_contention%22")).size());
+
+            AlertEvent r = Alerts.resolved(f, System.currentTimeMillis() - 1000);
+            n.deliver(r);
+            JsonNode active = get(base.resolve("/api/v2/alerts?active=true&filter=alertname%3D%22lock_contention%22"));
+            assertEquals(0, active.size(), "resolved alerts are no longer active: " + active);
+        } finally {
+            am.destroy();
+            if (!am.waitFor(10, TimeUnit.SECONDS)) {
+                am.destroyForcibly();
+            }
+        }
+    }
+
+    private void awaitReady(URI base) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Alertmanager did not become ready at " + base);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private JsonNode get(URI uri) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return json.readTree(r.body());
+    }
+}
