@@ -16,6 +16,7 @@ public final class Main implements Runnable {
     /** Subcommands, in the order --help lists them. */
     static final Class<?>[] SUBCOMMANDS = {
         BenchCommand.class,
+        NotifyCommand.class,
     };
 
     @CommandLine.Spec
