@@ -1,0 +1,166 @@
+package dev.datainsight.jobs;
+
+import static dev.datainsight.jobs.JobNames.*;
+
+import dev.datainsight.jobs.functions.InstanceRollupFunction;
+import dev.datainsight.jobs.functions.RouteRecords;
+import dev.datainsight.jobs.functions.SnapshotDeserializer;
+import dev.datainsight.jobs.functions.SnapshotValidator;
+import dev.datainsight.jobs.records.CompactSnapshot;
+import dev.datainsight.jobs.records.InstanceSeen;
+import dev.datainsight.jobs.records.RollupBatch;
+import dev.datainsight.jobs.records.SourceRecord;
+import dev.datainsight.jobs.records.StatementTexts;
+import dev.datainsight.jobs.sinks.RollupBuffer;
+import dev.datainsight.jobs.sinks.SimpleBuffers;
+import dev.datainsight.jobs.sinks.StoreSink;
+import dev.datainsight.jobs.sinks.StoreWriterFactory;
+import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.WireCodec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The DataInsight Flink job. This class only wires: Kafka source (decode + validate per record,
+ * per-partition watermarks with idleness) → route (dead letters, query texts) → keyBy instance →
+ * {@link InstanceRollupFunction} (rates, 1m/1h/1d rollups, statement hours, late records) → store
+ * sinks; dead letters to Kafka. See docs/job.md.
+ *
+ * <p>Run: {@code java -cp datainsight-job.jar dev.datainsight.jobs.DataInsightJob --config job.yaml
+ * [--set section.key=value ...]} (or {@code flink run}, or {@code ./datainsight job}).
+ */
+public final class DataInsightJob {
+    private DataInsightJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Path config = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> config = Path.of(args[++i]);
+                case "--set" -> overrides.add(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (use --config job.yaml and --set section.key=value)");
+            }
+        }
+        JobConfig c = JobConfig.load(config, overrides);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
+        run(env, c);
+    }
+
+    /** Prepares the outside world (topics, migrations), defines the workflow and executes it. */
+    public static JobExecutionResult run(StreamExecutionEnvironment env, JobConfig c) throws Exception {
+        prepare(c);
+        KafkaIO io = new KafkaIO();
+        defineWorkflow(env, io, io, c);
+        return env.execute(JOB_NAME);
+    }
+
+    /** Creates missing topics and, when configured, applies the store migrations. */
+    public static void prepare(JobConfig c) throws Exception {
+        KafkaIO.createTopics(c);
+        if (c.store.migrateOnStart) {
+            StoreAccess.migrate(c.store.jdbcUrl, c.store.user, c.store.password());
+        }
+    }
+
+    /**
+     * The Flink configuration the job needs: no auto-generated uids (a missing uid fails fast),
+     * object reuse (records are never mutated after they are emitted), checkpointing, the state
+     * backend.
+     */
+    public static Configuration flinkConfiguration(JobConfig c) {
+        Configuration f = new Configuration();
+        f.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        f.set(PipelineOptions.OBJECT_REUSE, true);
+        f.set(StateBackendOptions.STATE_BACKEND, c.runtime.stateBackend.toLowerCase(Locale.ROOT));
+        if (c.runtime.checkpointDir != null && !c.runtime.checkpointDir.isBlank()) {
+            f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, c.runtime.checkpointDir);
+        }
+        return f;
+    }
+
+    /** Applies the job's settings to an environment (parallelism, checkpointing). */
+    public static void configure(StreamExecutionEnvironment env, JobConfig c) {
+        env.getConfig().enableObjectReuse();
+        env.setParallelism(c.runtime.parallelism);
+        long interval = JobConfig.duration(c.runtime.checkpointInterval).toMillis();
+        if (interval > 0) {
+            env.enableCheckpointing(interval);
+        }
+    }
+
+    /**
+     * Builds the pipeline on {@code env}: everything between the given sources and sinks. Tests
+     * plug in their own; production passes {@link KafkaIO}.
+     */
+    public static void defineWorkflow(StreamExecutionEnvironment env, JobSources sources, JobSinks sinks, JobConfig c) {
+        configure(env, c);
+        WireCodec codec = new WireCodec();
+        SnapshotValidator validator = new SnapshotValidator(JobConfig.duration(c.time.maxFuture),
+                JobConfig.duration(c.time.maxAge));
+        SnapshotDeserializer deserializer = new SnapshotDeserializer(codec, validator, c.rules.enabled);
+
+        WatermarkStrategy<SourceRecord> watermarks = WatermarkStrategy
+                .<SourceRecord>forBoundedOutOfOrderness(JobConfig.duration(c.time.watermarkBound))
+                .withTimestampAssigner((r, kafkaTs) -> r.eventTime())
+                .withIdleness(JobConfig.duration(c.time.idleness));
+
+        DataStream<SourceRecord> decoded = env
+                .fromSource(sources.snapshots(c, deserializer), watermarks, NAME_SOURCE)
+                .uid(UID_SOURCE);
+
+        SingleOutputStreamOperator<CompactSnapshot> snapshots = decoded
+                .process(new RouteRecords())
+                .uid(UID_VALIDATE).name(NAME_VALIDATE);
+
+        SingleOutputStreamOperator<RollupBatch> rollups = snapshots
+                .keyBy(s -> s.instance)
+                .process(new InstanceRollupFunction(
+                        JobConfig.duration(c.time.allowedLateness),
+                        JobConfig.duration(c.time.maxGap),
+                        JobConfig.duration(c.time.inventoryInterval),
+                        JobConfig.duration(c.time.stateTtl),
+                        c.kafka.metricsTopic + "," + c.kafka.statementsTopic))
+                .uid(UID_ROLLUP).name(NAME_ROLLUP);
+
+        StoreWriterFactory store = sinks.store(c);
+        int batch = c.store.batchRows;
+        rollups.sinkTo(new StoreSink<>(store, new RollupBuffer(), batch))
+                .uid(UID_SINK_ROLLUPS).name(NAME_SINK_ROLLUPS);
+
+        DataStream<InstanceSeen> instances = rollups.getSideOutput(InstanceRollupFunction.INSTANCES);
+        instances.sinkTo(new StoreSink<>(store, new SimpleBuffers.Instances(), batch))
+                .uid(UID_SINK_INSTANCES).name(NAME_SINK_INSTANCES);
+
+        DataStream<StatementTexts> texts = snapshots.getSideOutput(RouteRecords.TEXTS);
+        texts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Texts(), batch))
+                .uid(UID_SINK_TEXTS).name(NAME_SINK_TEXTS);
+
+        DataStream<DeadLetterRecord> deadLetters = snapshots.getSideOutput(RouteRecords.DEAD_LETTERS)
+                .union(rollups.getSideOutput(InstanceRollupFunction.LATE));
+        deadLetters.sinkTo(sinks.deadLetters(c)).uid(UID_SINK_DLQ).name(NAME_SINK_DLQ);
+
+        // ---- RULES HOOK -------------------------------------------------------------------
+        // The stateful alert rules (rules/ module) attach to the full snapshot stream here when
+        // rules.enabled is set; their alerts go to the alerts topic (keyed by fingerprint) and the
+        // alert_event table, their insights to the insight table. See RulesWiring.
+        if (c.rules.enabled) {
+            DataStream<Snapshot> full = snapshots.getSideOutput(RouteRecords.FULL);
+            RulesWiring.attach(full, c, sinks, store);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.datainsight.jobs;
+
+/**
+ * Every operator uid and name, and every state descriptor name, of the DataInsight job. These
+ * strings are the savepoint contract: renaming one orphans its state on the next upgrade, so a
+ * change here is always deliberate (and documented in docs/job.md).
+ */
+public final class JobNames {
+    public static final String JOB_NAME = "DataInsight";
+
+    public static final String UID_SOURCE = "kafka-snapshots-source";
+    public static final String NAME_SOURCE = "Kafka snapshots (metrics + statements)";
+
+    public static final String UID_VALIDATE = "validate-snapshots";
+    public static final String NAME_VALIDATE = "Validate and compact snapshots";
+
+    public static final String UID_ROLLUP = "instance-rates-rollups";
+    public static final String NAME_ROLLUP = "Counters to rates, 1m/1h/1d rollups (per instance)";
+
+    public static final String UID_SINK_ROLLUPS = "store-rollups-sink";
+    public static final String NAME_SINK_ROLLUPS = "Store: metric_rollup_1m/1h/1d";
+
+    public static final String UID_SINK_STATEMENTS = "store-statement-rollups-sink";
+    public static final String NAME_SINK_STATEMENTS = "Store: statement_rollup_1h";
+
+    public static final String UID_SINK_TEXTS = "store-statement-texts-sink";
+    public static final String NAME_SINK_TEXTS = "Store: statement texts";
+
+    public static final String UID_SINK_INSTANCES = "store-instances-sink";
+    public static final String NAME_SINK_INSTANCES = "Store: instance inventory";
+
+    public static final String UID_DLQ_UNION = "dead-letters-union";
+    public static final String UID_SINK_DLQ = "dead-letter-sink";
+    public static final String NAME_SINK_DLQ = "Kafka dead-letter topic";
+
+    public static final String UID_SINK_ALERTS_KAFKA = "alerts-kafka-sink";
+    public static final String NAME_SINK_ALERTS_KAFKA = "Kafka alerts topic";
+    public static final String UID_SINK_ALERTS_STORE = "store-alert-events-sink";
+    public static final String NAME_SINK_ALERTS_STORE = "Store: alert_event";
+    public static final String UID_SINK_INSIGHTS = "store-insights-sink";
+    public static final String NAME_SINK_INSIGHTS = "Store: insight";
+    public static final String UID_RULES_INPUT = "rules-snapshots";
+    public static final String NAME_RULES_INPUT = "Snapshots for rules";
+
+    /** Keyed state of the rollup operator: per view of the instance, rates and open buckets. */
+    public static final String STATE_VIEWS = "views";
+    /** Keyed state of the rollup operator: snapshots waiting for the watermark, by event time. */
+    public static final String STATE_PENDING = "pending";
+    /** Keyed state of the rollup operator: server start, inventory bookkeeping. */
+    public static final String STATE_INSTANCE = "instance";
+
+    /** Flink metric group and counter names. */
+    public static final String METRIC_GROUP = "datainsight";
+    public static final String METRIC_REJECTED = "rejected";
+    public static final String METRIC_SNAPSHOTS = "snapshots";
+    public static final String METRIC_SAMPLES = "samples";
+    public static final String METRIC_LATE = "late";
+    public static final String METRIC_DUPLICATES = "duplicates";
+    public static final String METRIC_RESETS = "counterResets";
+
+    private JobNames() {}
+}

@@ -1,0 +1,162 @@
+package dev.datainsight.jobs;
+
+import dev.datainsight.jobs.functions.SnapshotDeserializer;
+import dev.datainsight.jobs.records.SourceRecord;
+import dev.datainsight.jobs.sinks.StoreWriterFactory;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Production I/O: KafkaSource for snapshots, KafkaSink for dead letters and alerts, JDBC store. */
+public final class KafkaIO implements JobSources, JobSinks {
+
+    @Override
+    public Source<SourceRecord, ?, ?> snapshots(JobConfig c, SnapshotDeserializer deserializer) {
+        KafkaSourceBuilder<SourceRecord> b = KafkaSource.<SourceRecord>builder()
+                .setBootstrapServers(c.kafka.bootstrapServers)
+                .setTopics(c.kafka.metricsTopic, c.kafka.statementsTopic)
+                .setGroupId(c.kafka.groupId)
+                .setDeserializer(deserializer)
+                .setStartingOffsets(startingOffsets(c.kafka.startingOffsets))
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("partition.discovery.interval.ms", c.kafka.bounded ? "-1" : "60000");
+        for (Map.Entry<String, String> e : c.kafka.properties.entrySet()) {
+            b.setProperty(e.getKey(), e.getValue());
+        }
+        if (c.kafka.bounded) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    @SuppressWarnings("deprecation")
+    static OffsetsInitializer startingOffsets(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "earliest" -> OffsetsInitializer.earliest();
+            case "latest" -> OffsetsInitializer.latest();
+            default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+    }
+
+    @Override
+    public Sink<DeadLetterRecord> deadLetters(JobConfig c) {
+        return KafkaSink.<DeadLetterRecord>builder()
+                .setBootstrapServers(c.kafka.bootstrapServers)
+                .setKafkaProducerConfig(producerProperties(c))
+                .setRecordSerializer(KafkaRecordSerializationSchema.<DeadLetterRecord>builder()
+                        .setTopic(c.kafka.deadLetterTopic)
+                        .setKeySerializationSchema(new DeadLetterKey())
+                        .setValueSerializationSchema(new DeadLetterValue())
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    @Override
+    public Sink<AlertEvent> alerts(JobConfig c) {
+        return KafkaSink.<AlertEvent>builder()
+                .setBootstrapServers(c.kafka.bootstrapServers)
+                .setKafkaProducerConfig(producerProperties(c))
+                .setRecordSerializer(KafkaRecordSerializationSchema.<AlertEvent>builder()
+                        .setTopic(c.kafka.alertsTopic)
+                        .setKeySerializationSchema(new AlertKey())
+                        .setValueSerializationSchema(new AlertValue())
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
+    @Override
+    public StoreWriterFactory store(JobConfig c) {
+        return StoreAccess.writerFactory(c.store.jdbcUrl, c.store.user, c.store.password());
+    }
+
+    private static Properties producerProperties(JobConfig c) {
+        Properties p = new Properties();
+        p.setProperty("compression.type", "lz4");
+        p.setProperty("linger.ms", "20");
+        return p;
+    }
+
+    /** Creates the job's topics that do not exist yet (KafkaSource fails on a missing topic). */
+    public static void createTopics(JobConfig c) {
+        if (c.kafka.createTopicsPartitions <= 0) {
+            return;
+        }
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka.bootstrapServers);
+        try (Admin admin = Admin.create(p)) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String t : List.of(c.kafka.metricsTopic, c.kafka.statementsTopic, c.kafka.deadLetterTopic,
+                    c.kafka.alertsTopic)) {
+                if (!existing.contains(t)) {
+                    missing.add(new NewTopic(t, c.kafka.createTopicsPartitions, (short) 1));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create Kafka topics at " + c.kafka.bootstrapServers + ": " + e, e);
+        }
+    }
+
+    static final class DeadLetterKey implements SerializationSchema<DeadLetterRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(DeadLetterRecord d) {
+            return d.getInstance() == null ? null : d.getInstance().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    static final class DeadLetterValue implements SerializationSchema<DeadLetterRecord> {
+        private static final long serialVersionUID = 1L;
+        private static final WireCodec CODEC = new WireCodec();
+
+        @Override
+        public byte[] serialize(DeadLetterRecord d) {
+            return CODEC.encode(d);
+        }
+    }
+
+    static final class AlertKey implements SerializationSchema<AlertEvent> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public byte[] serialize(AlertEvent a) {
+            return a.getFingerprint() == null ? null : a.getFingerprint().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    static final class AlertValue implements SerializationSchema<AlertEvent> {
+        private static final long serialVersionUID = 1L;
+        private static final WireCodec CODEC = new WireCodec();
+
+        @Override
+        public byte[] serialize(AlertEvent a) {
+            return CODEC.encode(a);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package dev.datainsight.jobs.functions;
+
+import dev.datainsight.jobs.JobNames;
+import dev.datainsight.jobs.records.CompactSnapshot;
+import dev.datainsight.jobs.records.InstanceInfo;
+import dev.datainsight.jobs.records.InstanceSeen;
+import dev.datainsight.jobs.records.PendingSnapshots;
+import dev.datainsight.jobs.records.RollupBatch;
+import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.MetricsSnapshot;
+import dev.datainsight.model.RejectReason;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.model.StatementsSnapshot;
+import dev.datainsight.model.ViewDef;
+import dev.datainsight.model.WireCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The heart of the job, keyed by instance: all series of one server live in one keyed operator, so
+ * a snapshot (one view, dozens of series) costs one state lookup and no per-sample shuffle.
+ *
+ * <ol>
+ *   <li>A snapshot newer than the watermark waits in {@code pending} under an event-time timer at
+ *       its collection time, so snapshots are applied in event-time order whatever order they
+ *       arrived in (out-of-order within the watermark bound is exact). At equal times pg_settings
+ *       goes first: its {@code server_start_epoch} tells the others that the server restarted.</li>
+ *   <li>Counters become per-second rates against the previous snapshot of the same row; a value
+ *       that goes down, a changed stats_reset, a server restart or version change, or a gap longer
+ *       than the bound yields no rate (the sample becomes the new baseline). Gauges pass through.
+ *       pg_stat_statements counters become deltas summed per hour.</li>
+ *   <li>Samples go into 1-minute buckets (count, min, max, sum, last), emitted when the watermark
+ *       passes the bucket end, updated and re-emitted for late snapshots within the allowed
+ *       lateness, then folded into the hour and the hour into the day (the cascade is built from
+ *       the final 1-minute results, never from raw samples).</li>
+ *   <li>Snapshots later than the allowed lateness go to the {@link #LATE} side output (dead-letter
+ *       topic, reason {@code late}).</li>
+ * </ol>
+ *
+ * <p>State lifetime: pending entries are removed by their timer; buckets by their finalize timers;
+ * rows not seen for longer than the gap bound are dropped at the day boundary or when the view is
+ * idle (a cleanup timer at last-seen + gap), and an empty view is removed. The view and instance
+ * states also carry a TTL ({@code stateTtl}, default 2 days) as a backstop for an instance that
+ * stops reporting mid-day: without it, its last rows would stay until the TTL.
+ */
+public class InstanceRollupFunction extends KeyedProcessFunction<String, CompactSnapshot, RollupBatch> {
+    private static final long serialVersionUID = 1L;
+
+    /** Snapshots later than the allowed lateness. */
+    public static final OutputTag<DeadLetterRecord> LATE =
+            new OutputTag<>("late-snapshots", TypeInformation.of(DeadLetterRecord.class));
+    /** Inventory updates. */
+    public static final OutputTag<InstanceSeen> INSTANCES =
+            new OutputTag<>("instances-seen", TypeInformation.of(InstanceSeen.class));
+
+    private static final int SERVER_START_COLUMN = columnIndex("pg_settings", "server_start_epoch");
+
+    private final long latenessMs;
+    private final long maxGapMs;
+    private final long inventoryIntervalMs;
+    private final Duration stateTtl;
+    private final String lateTopic;
+
+    private transient MapState<String, ViewState> views;
+    private transient MapState<Long, PendingSnapshots> pending;
+    private transient ValueState<InstanceInfo> info;
+    private transient Counter lateCounter;
+    private transient Counter duplicateCounter;
+    private transient Counter resetCounter;
+
+    /**
+     * @param allowedLateness how long a bucket accepts late snapshots after the watermark passed it
+     * @param maxGap no rate is computed across a longer gap between two snapshots of a row
+     * @param inventoryInterval how often (event time) an instance's inventory row is refreshed
+     * @param stateTtl backstop TTL of view and instance state
+     * @param sourceTopic named in late dead letters
+     */
+    public InstanceRollupFunction(Duration allowedLateness, Duration maxGap, Duration inventoryInterval,
+            Duration stateTtl, String sourceTopic) {
+        this.latenessMs = allowedLateness.toMillis();
+        this.maxGapMs = maxGap.toMillis();
+        this.inventoryIntervalMs = inventoryInterval.toMillis();
+        this.stateTtl = stateTtl;
+        this.lateTopic = sourceTopic;
+    }
+
+    private static int columnIndex(String view, String column) {
+        return new ArrayList<>(MetricCatalog.view(view).columns().keySet()).indexOf(column);
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
+        MapStateDescriptor<String, ViewState> vd = new MapStateDescriptor<>(JobNames.STATE_VIEWS, Types.STRING,
+                TypeInformation.of(ViewState.class));
+        vd.enableTimeToLive(ttl);
+        views = getRuntimeContext().getMapState(vd);
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(JobNames.STATE_PENDING, Types.LONG,
+                TypeInformation.of(PendingSnapshots.class)));
+        ValueStateDescriptor<InstanceInfo> id = new ValueStateDescriptor<>(JobNames.STATE_INSTANCE,
+                TypeInformation.of(InstanceInfo.class));
+        id.enableTimeToLive(ttl);
+        info = getRuntimeContext().getState(id);
+        MetricGroup g = getRuntimeContext().getMetricGroup().addGroup(JobNames.METRIC_GROUP);
+        lateCounter = g.counter(JobNames.METRIC_LATE);
+        duplicateCounter = g.counter(JobNames.METRIC_DUPLICATES);
+        resetCounter = g.counter(JobNames.METRIC_RESETS);
+    }
+
+    @Override
+    public void processElement(CompactSnapshot s, Context ctx, Collector<RollupBatch> out) throws Exception {
+        inventory(s, ctx);
+        long wm = ctx.timerService().currentWatermark();
+        if (s.collectedAt > wm) {
+            PendingSnapshots p = pending.get(s.collectedAt);
+            if (p == null) {
+                p = new PendingSnapshots(new CompactSnapshot[] {s});
+            } else {
+                p.items = Arrays.copyOf(p.items, p.items.length + 1);
+                p.items[p.items.length - 1] = s;
+            }
+            pending.put(s.collectedAt, p);
+            ctx.timerService().registerEventTimeTimer(s.collectedAt);
+            return;
+        }
+        // Behind the watermark: accepted while its bucket is within the allowed lateness.
+        ViewState vs = views.get(s.view);
+        if (vs == null) {
+            vs = ViewState.create(s.view);
+        }
+        long bucketEnd = vs.bucketStart(s.collectedAt) + vs.width() - 1;
+        if (bucketEnd + latenessMs <= wm) {
+            lateCounter.inc();
+            ctx.output(LATE, lateLetter(s, wm));
+            return;
+        }
+        ViewState state = vs;
+        ViewState.ApplyStats stats = new ViewState.ApplyStats();
+        Bucket b = vs.apply(s, serverStart(), maxGapMs, start -> bucketTimers(ctx, state, start), stats);
+        count(stats);
+        if (b != null && bucketEnd <= wm) {
+            out.collect(vs.toBatch(s.instance, vs.statements ? RollupBatch.STATEMENTS : RollupBatch.MINUTE, b));
+            b.emitted = true;
+        }
+        views.put(s.view, vs);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RollupBatch> out) throws Exception {
+        String instance = ctx.getCurrentKey();
+        PendingSnapshots p = pending.get(timestamp);
+        if (p != null) {
+            pending.remove(timestamp);
+            CompactSnapshot[] items = p.items;
+            // pg_settings first: its server start decides whether the others' counters were reset.
+            Arrays.sort(items, (a, b) -> Boolean.compare(!"pg_settings".equals(a.view), !"pg_settings".equals(b.view)));
+            for (CompactSnapshot s : items) {
+                if ("pg_settings".equals(s.view)) {
+                    noteServerStart(s);
+                }
+                ViewState vs = views.get(s.view);
+                if (vs == null) {
+                    vs = ViewState.create(s.view);
+                }
+                ViewState state = vs;
+                ViewState.ApplyStats stats = new ViewState.ApplyStats();
+                vs.apply(s, serverStart(), maxGapMs, start -> bucketTimers(ctx, state, start), stats);
+                count(stats);
+                views.put(s.view, vs);
+            }
+        }
+        List<String> empty = null;
+        Iterator<Map.Entry<String, ViewState>> it = views.iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, ViewState> e = it.next();
+            ViewState vs = e.getValue();
+            vs.advance(instance, timestamp, latenessMs, maxGapMs, out::collect,
+                    t -> ctx.timerService().registerEventTimeTimer(t));
+            if (vs.isEmpty()) {
+                if (empty == null) {
+                    empty = new ArrayList<>();
+                }
+                empty.add(e.getKey());
+            } else {
+                if (vs.buckets.length == 0 && vs.hour == null && vs.day == null) {
+                    // Idle view: come back when its rows outlive the gap bound, to drop them.
+                    ctx.timerService().registerEventTimeTimer(vs.lastSeen() + maxGapMs + 1);
+                }
+                e.setValue(vs);
+            }
+        }
+        if (empty != null) {
+            for (String v : empty) {
+                views.remove(v);
+            }
+        }
+        if (views.isEmpty() && pending.isEmpty()) {
+            info.clear();
+        }
+    }
+
+    private void bucketTimers(Context ctx, ViewState vs, long start) {
+        long end = start + vs.width() - 1;
+        ctx.timerService().registerEventTimeTimer(end);
+        ctx.timerService().registerEventTimeTimer(end + latenessMs);
+    }
+
+    private void count(ViewState.ApplyStats stats) {
+        if (stats.duplicate) {
+            duplicateCounter.inc();
+        }
+        if (stats.resets > 0) {
+            resetCounter.inc(stats.resets);
+        }
+    }
+
+    private long serverStart() throws Exception {
+        InstanceInfo i = info.value();
+        return i == null ? Long.MIN_VALUE : i.serverStartMs;
+    }
+
+    private void noteServerStart(CompactSnapshot s) throws Exception {
+        if (SERVER_START_COLUMN < 0 || s.rowKeys.length == 0) {
+            return;
+        }
+        double v = s.values[SERVER_START_COLUMN];
+        if (Double.isNaN(v)) {
+            return;
+        }
+        InstanceInfo i = info.value();
+        if (i == null) {
+            i = new InstanceInfo();
+        }
+        long ms = (long) (v * 1000);
+        if (ms != i.serverStartMs) {
+            i.serverStartMs = ms;
+            info.update(i);
+        }
+    }
+
+    private void inventory(CompactSnapshot s, Context ctx) throws Exception {
+        InstanceInfo i = info.value();
+        int labelsHash = Arrays.hashCode(s.instanceLabels);
+        boolean fresh = i == null;
+        if (fresh) {
+            i = new InstanceInfo();
+        }
+        if (fresh || i.serverVersionNum != s.serverVersionNum || i.labelsHash != labelsHash
+                || s.collectedAt - i.lastInventoryAt >= inventoryIntervalMs) {
+            i.serverVersionNum = s.serverVersionNum;
+            i.labelsHash = labelsHash;
+            i.lastInventoryAt = s.collectedAt;
+            info.update(i);
+            ctx.output(INSTANCES, new InstanceSeen(s.instance, s.instanceLabels, s.serverVersionNum, s.collectedAt));
+        }
+    }
+
+    private DeadLetterRecord lateLetter(CompactSnapshot s, long wm) {
+        byte[] payload = new WireCodec().encode(toSnapshot(s));
+        return WireCodec.deadLetter(payload, RejectReason.LATE, "collected_at " + s.collectedAt
+                + " is behind the watermark " + wm + " by more than the allowed lateness of " + latenessMs
+                + " ms (payload re-encoded from the validated snapshot)", s.instance, lateTopic, null, null, null,
+                System.currentTimeMillis());
+    }
+
+    /** Rebuilds a wire snapshot from its compact form (for late dead letters). */
+    static Snapshot toSnapshot(CompactSnapshot c) {
+        ViewDef def = MetricCatalog.view(c.view);
+        Snapshot s = def.kind() == dev.datainsight.model.SnapshotKind.STATEMENTS ? new StatementsSnapshot()
+                : new MetricsSnapshot();
+        s.setInstance(c.instance);
+        s.setView(c.view);
+        s.setCollectedAt(c.collectedAt);
+        s.setServerVersionNum(c.serverVersionNum);
+        s.setStatsReset(c.statsReset == CompactSnapshot.NO_RESET ? null : c.statsReset);
+        s.setLabels(c.instanceLabelMap());
+        String[] cols = def.columns().keySet().toArray(new String[0]);
+        List<SnapshotRow> rows = new ArrayList<>();
+        for (int r = 0; r < c.rowKeys.length; r++) {
+            SnapshotRow row = new SnapshotRow();
+            row.setLabels(CompactSnapshot.labelsOf(def, c.rowKeys[r]));
+            for (int j = 0; j < cols.length; j++) {
+                double v = c.values[r * cols.length + j];
+                row.value(cols[j], Double.isNaN(v) ? null : v);
+            }
+            row.setStatsReset(c.rowStatsReset[r] == CompactSnapshot.NO_RESET ? null : c.rowStatsReset[r]);
+            rows.add(row);
+        }
+        s.setRows(rows);
+        return s;
+    }
+}

@@ -1,0 +1,439 @@
+package dev.datainsight.jobs.functions;
+
+import dev.datainsight.jobs.records.CompactSnapshot;
+import dev.datainsight.jobs.records.RollupBatch;
+import dev.datainsight.model.Column;
+import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.ViewDef;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Everything the job keeps for one view of one instance: per row its key, last collection time and
+ * stats_reset; per series the last raw counter value; the open buckets (minutes, or hours for
+ * pg_stat_statements) and the hour and day accumulators of the cascade. All series of the view
+ * live in flat primitive arrays (series = row × columns + column), which keeps the state near
+ * 200 bytes per series and makes a snapshot one map lookup instead of one per sample.
+ *
+ * <p>Lifetime: a bucket is emitted when the watermark passes its end, kept for the allowed
+ * lateness (late snapshots update it and it is emitted again, overwriting the stored row), then
+ * folded into the hour accumulator and dropped; the hour is emitted and folded into the day once
+ * its last minute is final; the day likewise. Rows not seen for longer than the gap bound are
+ * dropped at the day boundary, and a view with no rows left is removed by its owner.
+ */
+public class ViewState {
+    public static final long MINUTE = 60_000L;
+    public static final long HOUR = 3_600_000L;
+    public static final long DAY = 86_400_000L;
+    private static final int RECENT = 16;
+
+    public String view;
+    public boolean statements;
+    public int columns;
+    public int rowCount;
+    public int serverVersionNum;
+    public long statsReset = CompactSnapshot.NO_RESET;
+    public String[] rowKeys;
+    public long[] rowLastTs;
+    public long[] rowStatsReset;
+    public double[] lastRaw;
+    /** Collection times already applied (duplicates are ignored), newest overwrite oldest. */
+    public long[] recent;
+    public Bucket[] buckets;
+    public Bucket hour;
+    public Bucket day;
+
+    private transient Map<String, Integer> index;
+    private transient boolean[] counter;
+
+    public ViewState() {}
+
+    /** A fresh state for a view of the catalog. */
+    public static ViewState create(String view) {
+        ViewDef def = MetricCatalog.view(view);
+        ViewState s = new ViewState();
+        s.view = view;
+        s.statements = def.kind() == dev.datainsight.model.SnapshotKind.STATEMENTS;
+        s.columns = def.columns().size();
+        s.rowKeys = new String[4];
+        s.rowLastTs = new long[4];
+        s.rowStatsReset = new long[4];
+        s.lastRaw = new double[4 * s.columns];
+        s.recent = new long[RECENT];
+        Arrays.fill(s.recent, Long.MIN_VALUE);
+        s.buckets = new Bucket[0];
+        return s;
+    }
+
+    /** Width of the first-level bucket: a minute, or an hour for pg_stat_statements. */
+    public long width() {
+        return statements ? HOUR : MINUTE;
+    }
+
+    /** Number of series (rows × columns). */
+    public int series() {
+        return rowCount * columns;
+    }
+
+    private boolean[] counterColumns() {
+        if (counter == null) {
+            ViewDef def = MetricCatalog.view(view);
+            counter = new boolean[columns];
+            int j = 0;
+            for (Column c : def.columns().values()) {
+                counter[j++] = c.isCounter();
+            }
+        }
+        return counter;
+    }
+
+    private int rowIndex(String key) {
+        if (index == null) {
+            index = new HashMap<>(Math.max(16, rowCount * 2));
+            for (int r = 0; r < rowCount; r++) {
+                index.put(rowKeys[r], r);
+            }
+        }
+        Integer i = index.get(key);
+        if (i != null) {
+            return i;
+        }
+        int r = rowCount++;
+        if (r == rowKeys.length) {
+            int n = Math.max(4, r * 3 / 2 + 1);
+            rowKeys = Arrays.copyOf(rowKeys, n);
+            rowLastTs = Arrays.copyOf(rowLastTs, n);
+            rowStatsReset = Arrays.copyOf(rowStatsReset, n);
+            lastRaw = Arrays.copyOf(lastRaw, n * columns);
+        }
+        rowKeys[r] = key;
+        rowLastTs[r] = Long.MIN_VALUE;
+        rowStatsReset[r] = CompactSnapshot.NO_RESET;
+        Arrays.fill(lastRaw, r * columns, (r + 1) * columns, Double.NaN);
+        index.put(key, r);
+        return r;
+    }
+
+    /** Whether a snapshot at {@code ts} was applied already. */
+    public boolean seen(long ts) {
+        for (long t : recent) {
+            if (t == ts) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void remember(long ts) {
+        int oldest = 0;
+        for (int i = 1; i < recent.length; i++) {
+            if (recent[i] < recent[oldest]) {
+                oldest = i;
+            }
+        }
+        if (recent[oldest] < ts) {
+            recent[oldest] = ts;
+        }
+    }
+
+    /** Start of the first-level bucket holding {@code ts}. */
+    public long bucketStart(long ts) {
+        return ts - Math.floorMod(ts, width());
+    }
+
+    /** The open bucket starting at {@code start}, or null. */
+    public Bucket bucket(long start) {
+        for (Bucket b : buckets) {
+            if (b.start == start) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private Bucket bucketFor(long ts, Consumer<Long> onNewBucket) {
+        long start = bucketStart(ts);
+        Bucket b = bucket(start);
+        if (b == null) {
+            b = new Bucket(start, Math.max(series(), 1), Math.max(rowCount, 1));
+            buckets = Arrays.copyOf(buckets, buckets.length + 1);
+            buckets[buckets.length - 1] = b;
+            onNewBucket.accept(start);
+        }
+        return b;
+    }
+
+    /** Outcome counters of one {@link #apply} call. */
+    public static final class ApplyStats {
+        public int resets;
+        public boolean duplicate;
+    }
+
+    /**
+     * Applies one snapshot: counters become rates (or deltas for pg_stat_statements) against the
+     * previous snapshot of the same row, gauges pass through, and both go into the bucket of the
+     * collection time. A row whose previous sample is newer than this one (a late snapshot) only
+     * contributes its gauges: its counters' interval is already covered by the neighbouring rates.
+     *
+     * @param serverStartMs the server's start time, or Long.MIN_VALUE when unknown
+     * @param maxGapMs no rate across a gap longer than this
+     * @param onNewBucket called with the start of every bucket this call opens (to set timers)
+     * @return the bucket touched, or null if the snapshot was a duplicate
+     */
+    public Bucket apply(CompactSnapshot s, long serverStartMs, long maxGapMs, Consumer<Long> onNewBucket,
+            ApplyStats stats) {
+        long t = s.collectedAt;
+        if (seen(t)) {
+            stats.duplicate = true;
+            return null;
+        }
+        remember(t);
+        boolean[] isCounter = counterColumns();
+        boolean viewReset = s.statsReset != statsReset || (serverVersionNum != 0 && s.serverVersionNum != serverVersionNum);
+        statsReset = s.statsReset;
+        serverVersionNum = s.serverVersionNum;
+        Bucket b = bucketFor(t, onNewBucket);
+        int nc = columns;
+        int sc = s.rowKeys.length == 0 ? 0 : s.values.length / s.rowKeys.length;
+        for (int r = 0; r < s.rowKeys.length; r++) {
+            int row = rowIndex(s.rowKeys[r]);
+            b.ensure(rowCount * nc, rowCount);
+            long prevTs = rowLastTs[row];
+            if (prevTs == t) {
+                continue; // this row was already applied at this time
+            }
+            boolean inOrder = t > prevTs;
+            boolean baseline = !inOrder || prevTs == Long.MIN_VALUE || viewReset || t - prevTs > maxGapMs
+                    || s.rowStatsReset[r] != rowStatsReset[row] || serverStartMs > prevTs;
+            double seconds = (t - prevTs) / 1000.0;
+            int base = row * nc;
+            int in = r * sc;
+            for (int j = 0; j < nc && j < sc; j++) {
+                double v = s.values[in + j];
+                if (!isCounter[j]) {
+                    if (!Double.isNaN(v)) {
+                        b.add(base + j, row, v, t);
+                    }
+                    continue;
+                }
+                if (!inOrder) {
+                    continue;
+                }
+                double prev = lastRaw[base + j];
+                lastRaw[base + j] = v;
+                if (baseline || Double.isNaN(v) || Double.isNaN(prev)) {
+                    continue;
+                }
+                if (v < prev) {
+                    stats.resets++; // counter went down: a reset, no negative rate
+                    continue;
+                }
+                b.add(base + j, row, statements ? v - prev : (v - prev) / seconds, t);
+            }
+            if (inOrder) {
+                rowLastTs[row] = t;
+                rowStatsReset[row] = s.rowStatsReset[r];
+            }
+            if (t > b.lastTs[row]) {
+                b.lastTs[row] = t;
+            }
+        }
+        return b;
+    }
+
+    /** The rows of a bucket as an output record (arrays copied: state keeps changing). */
+    public RollupBatch toBatch(String instance, int resolution, Bucket b) {
+        RollupBatch out = new RollupBatch();
+        out.instance = instance;
+        out.view = view;
+        out.resolution = resolution;
+        out.bucketStart = b.start;
+        int n = series();
+        out.rowKeys = Arrays.copyOf(rowKeys, rowCount);
+        b.ensure(n, rowCount);
+        out.count = Arrays.copyOf(b.count, n);
+        out.min = Arrays.copyOf(b.min, n);
+        out.max = Arrays.copyOf(b.max, n);
+        out.sum = Arrays.copyOf(b.sum, n);
+        out.last = Arrays.copyOf(b.last, n);
+        return out;
+    }
+
+    /**
+     * Moves the view forward to watermark {@code wm}: emits buckets that ended, finalizes buckets
+     * whose lateness passed (folding minutes into the hour and hours into the day, emitting each
+     * coarser rollup once it is complete), and drops rows not seen for longer than the gap bound at
+     * the day boundary.
+     *
+     * @param onNewDeadline called with timer times this step creates (hour and day flushes)
+     */
+    public void advance(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out,
+            Consumer<Long> onNewDeadline) {
+        if (buckets.length == 0) {
+            flushCoarse(instance, wm, latenessMs, maxGapMs, out);
+            return;
+        }
+        Arrays.sort(buckets, (a, c) -> Long.compare(a.start, c.start));
+        int n = series();
+        int kept = 0;
+        for (Bucket b : buckets) {
+            long end = b.start + width() - 1;
+            if (!b.emitted && end <= wm) {
+                out.accept(toBatch(instance, statements ? RollupBatch.STATEMENTS : RollupBatch.MINUTE, b));
+                b.emitted = true;
+            }
+            if (end + latenessMs <= wm) {
+                if (!statements) {
+                    foldIntoHour(instance, b, n, latenessMs, out, onNewDeadline);
+                }
+            } else {
+                buckets[kept++] = b;
+            }
+        }
+        if (kept != buckets.length) {
+            buckets = Arrays.copyOf(buckets, kept);
+        }
+        flushCoarse(instance, wm, latenessMs, maxGapMs, out);
+    }
+
+    private void foldIntoHour(String instance, Bucket minute, int n, long latenessMs, Consumer<RollupBatch> out,
+            Consumer<Long> onNewDeadline) {
+        if (minute.isEmpty(n)) {
+            return;
+        }
+        long hs = minute.start - Math.floorMod(minute.start, HOUR);
+        if (hour != null && hour.start != hs) {
+            emitHour(instance, latenessMs, out, onNewDeadline);
+        }
+        if (hour == null) {
+            hour = new Bucket(hs, n, 1);
+            onNewDeadline.accept(hs + HOUR - 1 + latenessMs);
+        }
+        hour.ensure(n, 1);
+        hour.fold(minute, n);
+    }
+
+    private void emitHour(String instance, long latenessMs, Consumer<RollupBatch> out, Consumer<Long> onNewDeadline) {
+        int n = series();
+        hour.ensure(n, 1);
+        out.accept(toBatch(instance, RollupBatch.HOUR, hour));
+        long ds = hour.start - Math.floorMod(hour.start, DAY);
+        if (day != null && day.start != ds) {
+            emitDay(instance, out);
+        }
+        if (day == null) {
+            day = new Bucket(ds, n, 1);
+            onNewDeadline.accept(ds + DAY - 1 + latenessMs);
+        }
+        day.ensure(n, 1);
+        day.fold(hour, n);
+        hour = null;
+    }
+
+    private void emitDay(String instance, Consumer<RollupBatch> out) {
+        day.ensure(series(), 1);
+        out.accept(toBatch(instance, RollupBatch.DAY, day));
+        day = null;
+    }
+
+    private void flushCoarse(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out) {
+        boolean dayBoundary = false;
+        if (hour != null && hour.start + HOUR - 1 + latenessMs <= wm) {
+            emitHour(instance, latenessMs, out, t -> { });
+        }
+        if (day != null && day.start + DAY - 1 + latenessMs <= wm) {
+            emitDay(instance, out);
+            dayBoundary = true;
+        }
+        if (dayBoundary || (buckets.length == 0 && hour == null && day == null)) {
+            dropStaleRows(wm - maxGapMs);
+        }
+    }
+
+    /** Whether nothing is left: no rows, buckets or accumulators. */
+    public boolean isEmpty() {
+        return rowCount == 0 && buckets.length == 0 && hour == null && day == null;
+    }
+
+    /** Latest collection time of any row, or Long.MIN_VALUE. */
+    public long lastSeen() {
+        long m = Long.MIN_VALUE;
+        for (int r = 0; r < rowCount; r++) {
+            m = Math.max(m, rowLastTs[r]);
+        }
+        return m;
+    }
+
+    /** Drops rows last seen before {@code cutoff} that hold nothing in any open bucket. */
+    void dropStaleRows(long cutoff) {
+        boolean[] keep = new boolean[rowCount];
+        int kept = 0;
+        for (int r = 0; r < rowCount; r++) {
+            boolean busy = rowLastTs[r] >= cutoff;
+            for (int j = 0; !busy && j < columns; j++) {
+                int i = r * columns + j;
+                for (Bucket b : buckets) {
+                    busy |= i < b.count.length && b.count[i] > 0;
+                }
+                busy |= hour != null && i < hour.count.length && hour.count[i] > 0;
+                busy |= day != null && i < day.count.length && day.count[i] > 0;
+            }
+            keep[r] = busy;
+            if (busy) {
+                kept++;
+            }
+        }
+        if (kept == rowCount) {
+            return;
+        }
+        for (Bucket b : buckets) {
+            b.compact(keep, rowCount, columns);
+        }
+        if (hour != null) {
+            hour.compact(keepAllRowsAsOne(keep), rowCount, columns);
+        }
+        if (day != null) {
+            day.compact(keepAllRowsAsOne(keep), rowCount, columns);
+        }
+        int w = 0;
+        for (int r = 0; r < rowCount; r++) {
+            if (keep[r]) {
+                rowKeys[w] = rowKeys[r];
+                rowLastTs[w] = rowLastTs[r];
+                rowStatsReset[w] = rowStatsReset[r];
+                System.arraycopy(lastRaw, r * columns, lastRaw, w * columns, columns);
+                w++;
+            }
+        }
+        Arrays.fill(rowKeys, w, rowKeys.length, null);
+        rowCount = w;
+        index = null;
+    }
+
+    private static boolean[] keepAllRowsAsOne(boolean[] keep) {
+        return keep; // hour/day buckets are indexed by series like minutes; lastTs is unused there
+    }
+
+    /** Approximate heap bytes of this state (arrays and strings), for the benchmark. */
+    public long approximateBytes() {
+        long b = 64 + 16L * 4;
+        b += rowKeys.length * 8L + rowLastTs.length * 8L + rowStatsReset.length * 8L + lastRaw.length * 8L
+                + recent.length * 8L;
+        for (int r = 0; r < rowCount; r++) {
+            b += 40 + rowKeys[r].length();
+        }
+        for (Bucket k : buckets) {
+            b += bucketBytes(k);
+        }
+        b += hour == null ? 0 : bucketBytes(hour);
+        b += day == null ? 0 : bucketBytes(day);
+        return b;
+    }
+
+    private static long bucketBytes(Bucket k) {
+        return 48 + 6 * 16 + k.count.length * 4L + (k.min.length + k.max.length + k.sum.length + k.last.length) * 8L
+                + k.lastTs.length * 8L;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.datainsight.jobs.sinks;
+
+import dev.datainsight.jobs.records.InstanceSeen;
+import dev.datainsight.jobs.records.StatementTexts;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.QueryText;
+import dev.datainsight.store.InsightRow;
+import dev.datainsight.store.InstanceRow;
+import dev.datainsight.store.StoreWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The small store buffers: instance inventory, statement texts, alert events, insights. */
+public final class SimpleBuffers {
+    private SimpleBuffers() {}
+
+    /** Inventory rows, latest per instance. */
+    public static final class Instances implements StoreBuffer<InstanceSeen> {
+        private static final long serialVersionUID = 1L;
+        private transient Map<String, InstanceRow> rows;
+
+        @Override
+        public int add(InstanceSeen s) {
+            if (rows == null) {
+                rows = new LinkedHashMap<>();
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (int i = 0; s.labels != null && i + 1 < s.labels.length; i += 2) {
+                labels.put(s.labels[i], s.labels[i + 1]);
+            }
+            InstanceRow old = rows.get(s.instance);
+            if (old == null || old.seenAt() <= s.seenAt) {
+                rows.put(s.instance, new InstanceRow(s.instance, labels, s.serverVersionNum, s.seenAt));
+            }
+            return rows.size();
+        }
+
+        @Override
+        public void flush(StoreWriter writer) throws Exception {
+            if (rows != null && !rows.isEmpty()) {
+                writer.upsertInstances(new ArrayList<>(rows.values()));
+                rows.clear();
+            }
+        }
+
+        @Override
+        public StoreBuffer<InstanceSeen> fresh() {
+            return new Instances();
+        }
+    }
+
+    /** New query texts, written per instance. */
+    public static final class Texts implements StoreBuffer<StatementTexts> {
+        private static final long serialVersionUID = 1L;
+        private transient List<StatementTexts> items;
+        private transient int count;
+
+        @Override
+        public int add(StatementTexts t) {
+            if (items == null) {
+                items = new ArrayList<>();
+            }
+            items.add(t);
+            count += t.queryids.length;
+            return count;
+        }
+
+        @Override
+        public void flush(StoreWriter writer) throws Exception {
+            if (items == null) {
+                return;
+            }
+            for (StatementTexts t : items) {
+                List<QueryText> texts = new ArrayList<>(t.queryids.length);
+                for (int i = 0; i < t.queryids.length; i++) {
+                    texts.add(new QueryText(t.queryids[i], t.texts[i], t.truncated[i]));
+                }
+                writer.upsertStatementTexts(t.instance, texts, t.seenAt);
+            }
+            items.clear();
+            count = 0;
+        }
+
+        @Override
+        public StoreBuffer<StatementTexts> fresh() {
+            return new Texts();
+        }
+    }
+
+    /** Alert transitions (idempotent in the store). */
+    public static final class Alerts implements StoreBuffer<AlertEvent> {
+        private static final long serialVersionUID = 1L;
+        private transient List<AlertEvent> items;
+
+        @Override
+        public int add(AlertEvent e) {
+            if (items == null) {
+                items = new ArrayList<>();
+            }
+            items.add(e);
+            return items.size();
+        }
+
+        @Override
+        public void flush(StoreWriter writer) throws Exception {
+            if (items != null && !items.isEmpty()) {
+                writer.insertAlertEvents(new ArrayList<>(items));
+                items.clear();
+            }
+        }
+
+        @Override
+        public StoreBuffer<AlertEvent> fresh() {
+            return new Alerts();
+        }
+    }
+
+    /** Insights, latest per (instance, kind, subject). */
+    public static final class Insights implements StoreBuffer<InsightRow> {
+        private static final long serialVersionUID = 1L;
+        private transient Map<List<String>, InsightRow> rows;
+
+        @Override
+        public int add(InsightRow r) {
+            if (rows == null) {
+                rows = new LinkedHashMap<>();
+            }
+            rows.put(List.of(r.instance(), r.kind(), r.subject()), r);
+            return rows.size();
+        }
+
+        @Override
+        public void flush(StoreWriter writer) throws Exception {
+            if (rows != null && !rows.isEmpty()) {
+                writer.upsertInsights(new ArrayList<>(rows.values()));
+                rows.clear();
+            }
+        }
+
+        @Override
+        public StoreBuffer<InsightRow> fresh() {
+            return new Insights();
+        }
+    }
+}
