@@ -1,0 +1,176 @@
+package dev.datainsight.collector;
+
+import dev.datainsight.collector.probe.Probe;
+import dev.datainsight.collector.probe.ProbeGroup;
+import dev.datainsight.collector.probe.Probes;
+import dev.datainsight.model.Snapshot;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The collector: runs every probe against every server of a {@link FleetConfig} on each server's
+ * own schedule and hands the snapshots to a {@link SnapshotSink}.
+ *
+ * <p>Scheduling: one ticker thread fires each instance's fast and slow group at their intervals
+ * and hands the run to a shared worker pool; a run that is still going when its next tick comes
+ * is skipped (counted), so a slow or dead server occupies at most one worker per group and never
+ * delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
+ * interval and is retried with exponential backoff (1 s doubling up to {@code max_backoff}).
+ *
+ * <pre>{@code
+ * try (KafkaSnapshotSink sink = new KafkaSnapshotSink("localhost:9092");
+ *      Collector c = new Collector(FleetConfig.load(Path.of("fleet.yaml")), sink)) {
+ *     c.start();
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class Collector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+    private final FleetConfig config;
+    private final SnapshotSink sink;
+    private final List<Probe> probes;
+    private final Map<String, InstanceSession> sessions = new LinkedHashMap<>();
+    private final Map<String, AtomicBoolean> running = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong skippedRuns = new AtomicLong();
+    private ScheduledExecutorService ticker;
+    private ExecutorService workers;
+
+    /** A collector running all built-in probes. */
+    public Collector(FleetConfig config, SnapshotSink sink) {
+        this(config, sink, Probes.all());
+    }
+
+    /** A collector running the given probes (tests and embedders may add their own). */
+    public Collector(FleetConfig config, SnapshotSink sink, List<Probe> probes) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.probes = List.copyOf(probes);
+        for (FleetConfig.Instance i : config.instances()) {
+            sessions.put(i.id(), new InstanceSession(i, config, this.probes));
+        }
+    }
+
+    /** Starts the schedules; returns at once. */
+    public synchronized void start() {
+        if (ticker != null) {
+            throw new IllegalStateException("collector already started");
+        }
+        AtomicInteger n = new AtomicInteger();
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "datainsight-collector-ticker"));
+        workers = Executors.newFixedThreadPool(config.workers(),
+                r -> daemon(r, "datainsight-collector-" + n.incrementAndGet()));
+        int count = sessions.size();
+        int idx = 0;
+        for (InstanceSession s : sessions.values()) {
+            FleetConfig.Intervals iv = s.instance().intervals();
+            // Spread first runs over the interval so a large fleet does not fire all at once.
+            long fastDelay = count <= 1 ? 0 : iv.fast().toMillis() * idx / count;
+            long slowDelay = count <= 1 ? 0 : iv.slow().toMillis() * idx / count;
+            ticker.scheduleAtFixedRate(() -> dispatch(s, ProbeGroup.FAST), fastDelay, iv.fast().toMillis(), TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(() -> dispatch(s, ProbeGroup.SLOW), slowDelay, iv.slow().toMillis(), TimeUnit.MILLISECONDS);
+            idx++;
+        }
+        LOG.info("collector started: {} instances, {} probes, {} workers", count, probes.size(), config.workers());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void dispatch(InstanceSession s, ProbeGroup group) {
+        AtomicBoolean busy = running.computeIfAbsent(s.instance().id() + "/" + group, k -> new AtomicBoolean());
+        if (!busy.compareAndSet(false, true)) {
+            skippedRuns.incrementAndGet();
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    for (Snapshot snap : s.collect(EnumSet.of(group))) {
+                        sink.publish(snap);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("[{}] collection failed", s.instance().id(), e);
+                } finally {
+                    busy.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Runs every probe (both groups) against one configured instance now and returns the
+     * snapshots, health included; nothing is published.
+     */
+    public List<Snapshot> collectOnce(String instanceId) {
+        InstanceSession s = sessions.get(instanceId);
+        if (s == null) {
+            throw new IllegalArgumentException("no instance '" + instanceId + "' in the configuration");
+        }
+        return s.collect(EnumSet.allOf(ProbeGroup.class));
+    }
+
+    /** As {@link #collectOnce(String)}; an instance not in the configuration gets a throw-away session. */
+    public List<Snapshot> collectOnce(FleetConfig.Instance instance) {
+        InstanceSession s = sessions.get(instance.id());
+        if (s != null && s.instance() == instance) {
+            return s.collect(EnumSet.allOf(ProbeGroup.class));
+        }
+        try (InstanceSession tmp = new InstanceSession(instance, config, probes)) {
+            return tmp.collect(EnumSet.allOf(ProbeGroup.class));
+        }
+    }
+
+    /** Status of one instance after its latest cycle. */
+    public InstanceStatus status(String instanceId) {
+        InstanceSession s = sessions.get(instanceId);
+        if (s == null) {
+            throw new IllegalArgumentException("no instance '" + instanceId + "' in the configuration");
+        }
+        return s.status();
+    }
+
+    /** Runs skipped because the previous run of the same instance and group was still going. */
+    public long skippedRuns() {
+        return skippedRuns.get();
+    }
+
+    public FleetConfig config() {
+        return config;
+    }
+
+    /** Stops the schedules, waits up to 10 s for running cycles, closes every connection. */
+    @Override
+    public synchronized void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sessions.values().forEach(InstanceSession::close);
+    }
+}

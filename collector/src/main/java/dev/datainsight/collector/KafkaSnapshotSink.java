@@ -1,0 +1,271 @@
+package dev.datainsight.collector;
+
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotKind;
+import dev.datainsight.model.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes snapshots to Kafka: metrics snapshots to the metrics topic, pg_stat_statements
+ * snapshots to the statements topic, key = instance id (one server's snapshots stay ordered in
+ * one partition), value = the wire JSON ({@link WireCodec}).
+ *
+ * <p>The producer is idempotent with {@code acks=all}, lz4 compression and an unbounded delivery
+ * timeout, so a record it accepted is retried until the broker takes it, in order. In front of
+ * it sits a bounded queue of {@code bufferRecords} snapshots that {@link #publish} never blocks
+ * on: while Kafka is unreachable, snapshots wait there (and in the producer's own buffer); when
+ * the queue is full the oldest snapshot is dropped, counted in {@link #dropped()} and logged.
+ * When the broker returns, the sender drains the queue by itself.
+ */
+public final class KafkaSnapshotSink implements SnapshotSink {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSnapshotSink.class);
+
+    private final String metricsTopic;
+    private final String statementsTopic;
+    private final int capacity;
+    private final WireCodec codec = new WireCodec();
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ArrayDeque<ProducerRecord<byte[], byte[]>> queue = new ArrayDeque<>();
+    private final Thread sender;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong acked = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean closing;
+    private volatile boolean stalled;
+    private long lastDropLog;
+
+    /** A sink with the default topics and a buffer of 10,000 snapshots. */
+    public KafkaSnapshotSink(String bootstrapServers) {
+        this(bootstrapServers, FleetConfig.Kafka.defaults().metricsTopic(), FleetConfig.Kafka.defaults().statementsTopic());
+    }
+
+    public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic) {
+        this(bootstrapServers, metricsTopic, statementsTopic, 10_000, Map.of());
+    }
+
+    /** A sink from the fleet file's kafka section. */
+    public static KafkaSnapshotSink from(FleetConfig.Kafka k) {
+        if (k.bootstrapServers() == null) {
+            throw new ConfigException("no Kafka configured: set kafka.bootstrap_servers in the fleet file"
+                    + " or DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
+        }
+        return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.bufferRecords(), Map.of());
+    }
+
+    /**
+     * @param bufferRecords snapshots held while Kafka is unreachable before the oldest are dropped
+     * @param producerOverrides extra producer settings (override the defaults above)
+     */
+    public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+            Map<String, Object> producerOverrides) {
+        if (bufferRecords < 1) {
+            throw new IllegalArgumentException("bufferRecords must be at least 1");
+        }
+        this.metricsTopic = metricsTopic;
+        this.statementsTopic = statementsTopic;
+        this.capacity = bufferRecords;
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "datainsight-collector");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put("max.in.flight.requests.per.connection", 5);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.putAll(producerOverrides);
+        this.producer = new KafkaProducer<>(p);
+        this.sender = new Thread(this::sendLoop, "datainsight-kafka-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
+    }
+
+    @Override
+    public void publish(Snapshot s) {
+        String topic = s.kind() == SnapshotKind.STATEMENTS ? statementsTopic : metricsTopic;
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.getCollectedAt(),
+                s.getInstance().getBytes(StandardCharsets.UTF_8), codec.encode(s));
+        synchronized (queue) {
+            if (closing) {
+                dropped.incrementAndGet();
+                return;
+            }
+            if (queue.size() >= capacity) {
+                queue.pollFirst();
+                long d = dropped.incrementAndGet();
+                long now = System.currentTimeMillis();
+                if (now - lastDropLog > 10_000) {
+                    lastDropLog = now;
+                    LOG.warn("Kafka buffer full ({} snapshots): dropping the oldest; {} dropped so far", capacity, d);
+                }
+            }
+            queue.addLast(r);
+            accepted.incrementAndGet();
+            queue.notifyAll();
+        }
+    }
+
+    private void sendLoop() {
+        long backoff = 100;
+        while (true) {
+            ProducerRecord<byte[], byte[]> r;
+            synchronized (queue) {
+                while (queue.isEmpty() && !closing) {
+                    try {
+                        queue.wait(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (queue.isEmpty()) {
+                    return;
+                }
+                r = queue.peekFirst();
+            }
+            Future<RecordMetadata> f;
+            try {
+                f = producer.send(r, (md, ex) -> {
+                    if (ex == null) {
+                        acked.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                        LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), ex.toString());
+                    }
+                });
+            } catch (RuntimeException e) {
+                f = null;
+                if (closing) {
+                    return;
+                }
+                LOG.warn("Kafka send failed: {}", e.toString());
+            }
+            // A send that fails at once (metadata or buffer memory not available within
+            // max.block.ms) leaves the record at the head of the queue: it is retried, in order.
+            boolean immediateRetriable = f == null;
+            if (f != null && f.isDone()) {
+                try {
+                    f.get(0, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    immediateRetriable = e.getCause() instanceof RetriableException
+                            || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
+                    if (immediateRetriable) {
+                        failed.decrementAndGet();
+                    }
+                } catch (Exception e) {
+                    // not done: fine
+                }
+            }
+            if (immediateRetriable) {
+                if (!stalled) {
+                    stalled = true;
+                    LOG.warn("Kafka unreachable: buffering snapshots (bound {}), retrying", capacity);
+                }
+                if (closing) {
+                    return;
+                }
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 2_000);
+                continue;
+            }
+            if (stalled) {
+                stalled = false;
+                LOG.info("Kafka reachable again: draining {} buffered snapshots", queued());
+            }
+            backoff = 100;
+            synchronized (queue) {
+                if (queue.peekFirst() == r) {
+                    queue.pollFirst();
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Snapshots accepted by {@link #publish}. */
+    public long accepted() {
+        return accepted.get();
+    }
+
+    /** Snapshots the broker acknowledged. */
+    public long acked() {
+        return acked.get();
+    }
+
+    /** Snapshots dropped because the buffer was full (or publish after close). */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Snapshots the broker rejected for good (e.g. too large). */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Snapshots waiting in the buffer, not yet handed to the producer. */
+    public int queued() {
+        synchronized (queue) {
+            return queue.size();
+        }
+    }
+
+    /** Waits until everything accepted so far is acknowledged or the timeout passes. */
+    public boolean flush(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (queued() == 0 && acked.get() + failed.get() + dropped.get() >= accepted.get()) {
+                return true;
+            }
+            sleep(20);
+        }
+        return false;
+    }
+
+    /** Drains for up to 10 s, then closes the producer; what is still buffered is logged as lost. */
+    @Override
+    public void close() {
+        flush(Duration.ofSeconds(10));
+        synchronized (queue) {
+            closing = true;
+            queue.notifyAll();
+        }
+        try {
+            sender.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = queued();
+        if (left > 0) {
+            LOG.warn("closing with {} snapshots still buffered: they are lost", left);
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}

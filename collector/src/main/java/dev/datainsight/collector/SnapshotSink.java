@@ -1,0 +1,18 @@
+package dev.datainsight.collector;
+
+import dev.datainsight.model.Snapshot;
+
+/**
+ * Where the collector hands its snapshots. {@link #publish(Snapshot)} is called from collector
+ * worker threads, concurrently for different instances, and must not block for long (buffer and
+ * return); {@link KafkaSnapshotSink} is the production implementation.
+ */
+public interface SnapshotSink extends AutoCloseable {
+
+    /** Accepts one snapshot. Must be thread-safe and must not throw for transport problems. */
+    void publish(Snapshot snapshot);
+
+    /** Flushes what can be flushed and releases resources. */
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,32 @@
+package dev.datainsight.collector.probe;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * {@code pg_database}: size ({@code pg_database_size}), {@code age(datfrozenxid)},
+ * {@code mxid_age(datminmxid)} and the connection limit per database. The size needs CONNECT on
+ * the database or {@code pg_read_all_stats} (part of pg_monitor); without either it is null
+ * rather than an error. Same SQL on 13..18.
+ */
+public final class DatabaseSizeProbe extends QueryProbe {
+
+    public DatabaseSizeProbe() {
+        super("pg_database", ProbeGroup.SLOW, SqlVariants.single("pg_database", """
+                SELECT d.datname,
+                  CASE WHEN pg_catalog.has_database_privilege(d.oid, 'CONNECT')
+                         OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')
+                       THEN pg_catalog.pg_database_size(d.oid) END AS size_bytes,
+                  pg_catalog.age(d.datfrozenxid) AS xid_age,
+                  pg_catalog.mxid_age(d.datminmxid) AS mxid_age,
+                  d.datconnlimit
+                FROM pg_catalog.pg_database d
+                ORDER BY d.datname
+                LIMIT ?"""));
+    }
+
+    @Override
+    protected void bind(PreparedStatement ps, ProbeContext ctx) throws SQLException {
+        ps.setInt(1, ctx.limits().maxDatabaseRows());
+    }
+}

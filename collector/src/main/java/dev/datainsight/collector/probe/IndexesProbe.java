@@ -1,0 +1,48 @@
+package dev.datainsight.collector.probe;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * {@code pg_stat_user_indexes} for the N largest indexes of each database (ranked by
+ * {@code pg_class.relpages}, so the cost does not grow with the number of indexes beyond one pass
+ * over pg_class): scans, tuples read/fetched, size, unique/primary flags. Sizes are null for an
+ * index whose index or table has an ACCESS EXCLUSIVE lock held or requested, as in
+ * {@link TablesProbe}. Same SQL on 13..18.
+ */
+public final class IndexesProbe extends PerDatabaseProbe {
+
+    public IndexesProbe() {
+        super("pg_stat_user_indexes", ProbeGroup.SLOW, SqlVariants.single("pg_stat_user_indexes", """
+                WITH top AS (
+                  SELECT ic.oid AS indexrelid, x.indrelid, n.nspname, tc.relname, ic.relname AS indexrelname,
+                    x.indisunique, x.indisprimary
+                  FROM pg_catalog.pg_index x
+                  JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+                  JOIN pg_catalog.pg_class tc ON tc.oid = x.indrelid
+                  JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
+                  WHERE tc.relkind IN ('r', 'm')
+                    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+                  ORDER BY ic.relpages DESC, ic.oid
+                  LIMIT ?
+                ), locked AS (
+                  SELECT l.relation FROM pg_catalog.pg_locks l
+                  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+                    AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                )
+                SELECT t.nspname AS schemaname, t.relname, t.indexrelname,
+                  pg_catalog.pg_stat_get_numscans(t.indexrelid) AS idx_scan,
+                  pg_catalog.pg_stat_get_tuples_returned(t.indexrelid) AS idx_tup_read,
+                  pg_catalog.pg_stat_get_tuples_fetched(t.indexrelid) AS idx_tup_fetch,
+                  CASE WHEN t.indexrelid IN (SELECT relation FROM locked) OR t.indrelid IN (SELECT relation FROM locked)
+                       THEN NULL ELSE pg_catalog.pg_relation_size(t.indexrelid) END AS index_size_bytes,
+                  t.indisunique AS is_unique,
+                  t.indisprimary AS is_primary
+                FROM top t"""));
+    }
+
+    @Override
+    protected void bind(PreparedStatement ps, ProbeContext ctx) throws SQLException {
+        ps.setInt(1, ctx.limits().topIndexes());
+    }
+}

@@ -1,0 +1,45 @@
+package dev.datainsight.collector.probe;
+
+import dev.datainsight.model.SnapshotRow;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A query probe run once in each database the context lists (pg_stat_user_tables and friends
+ * only show the database they are read in). Rows get the {@code datname} label. A database that
+ * fails (no CONNECT privilege, timeout) does not stop the others; the first error is rethrown
+ * after all databases were visited, so the health row reports it.
+ */
+public abstract class PerDatabaseProbe extends QueryProbe {
+
+    protected PerDatabaseProbe(String name, ProbeGroup group, SqlVariants sql) {
+        super(name, group, sql);
+    }
+
+    @Override
+    public ProbeOutput collect(ProbeContext ctx) throws SQLException {
+        String text = sql().forVersion(ctx.serverVersionNum());
+        List<SnapshotRow> all = new ArrayList<>();
+        SQLException first = null;
+        for (String db : ctx.databases()) {
+            try {
+                for (SnapshotRow r : run(ctx.connection(db), text, ctx)) {
+                    r.getLabels().put("datname", db);
+                    all.add(r);
+                }
+            } catch (SQLException e) {
+                if (first == null) {
+                    first = new SQLException("database " + db + ": " + e.getMessage(), e.getSQLState(), e);
+                }
+            }
+        }
+        if (first != null && all.isEmpty()) {
+            throw first;
+        }
+        if (first != null) {
+            throw new PartialResultException(ProbeOutput.of(all), first);
+        }
+        return ProbeOutput.of(all);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.datainsight.collector.probe;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+
+/** What a probe may use while it runs against one server in one cycle. */
+public interface ProbeContext {
+
+    /** Instance id from the fleet file. */
+    String instanceId();
+
+    /** {@code server_version_num} of the server, e.g. 170011. */
+    int serverVersionNum();
+
+    /** The connection to the instance's configured database (read-only, with timeouts). */
+    Connection connection();
+
+    /** Limits from the configuration. */
+    ProbeLimits limits();
+
+    /**
+     * The databases per-database probes visit this cycle: connectable, non-template databases,
+     * the configured one first, then by activity, at most {@link ProbeLimits#maxDatabases()}.
+     */
+    List<String> databases() throws SQLException;
+
+    /** A connection to another database of the same server, opened on first use and reused. */
+    Connection connection(String database) throws SQLException;
+
+    /** Query ids whose text this collector already sent for this instance (mutable, bounded). */
+    Set<String> seenQueryIds();
+
+    /** Logs a warning the first time {@code key} is seen for this instance; later calls are silent. */
+    void warnOnce(String key, String message);
+}

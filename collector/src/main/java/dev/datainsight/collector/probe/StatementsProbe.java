@@ -1,0 +1,160 @@
+package dev.datainsight.collector.probe;
+
+import dev.datainsight.model.QueryText;
+import dev.datainsight.model.SnapshotRow;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code pg_stat_statements}, read with {@code showtext => false}: the top-N entries by
+ * {@code total_exec_time} plus one remainder row ({@code queryid = "other"}, other labels empty)
+ * summing everything else (including entries whose queryid the role may not see). Texts are read
+ * only for query ids this collector has not sent before, cut to a bound, and travel in the same
+ * statements snapshot.
+ *
+ * <p>The SQL is keyed by the installed extension version (not the server version: an upgraded
+ * server may keep an old extension): 1.8 (PG13) has no {@code toplevel} and names the I/O times
+ * {@code blk_read_time}/{@code blk_write_time}; 1.9/1.10 add toplevel; 1.11+ (PG17) renames them
+ * {@code shared_blk_read_time}/{@code shared_blk_write_time}. Older than 1.8 (total_time) is not
+ * supported (PostgreSQL 12 and older).
+ *
+ * <p>When the extension is not created in the instance's database the probe is skipped, logged
+ * once, and the rest of the cycle goes on.
+ */
+public final class StatementsProbe implements Probe {
+
+    private static final String EXTENSION = SqlVariants.tag("pg_stat_statements", """
+            SELECT e.extversion, n.nspname
+            FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = ?""");
+
+    private static final String TOP = """
+            WITH s AS (
+              SELECT s.queryid, s.dbid, s.userid, %1$s AS toplevel, s.calls, s.total_exec_time, s.total_plan_time,
+                s.rows, s.shared_blks_hit, s.shared_blks_read, s.shared_blks_dirtied, s.shared_blks_written,
+                s.temp_blks_read, s.temp_blks_written, s.%2$s AS shared_blk_read_time, s.%3$s AS shared_blk_write_time,
+                s.wal_records, s.wal_bytes,
+                pg_catalog.row_number() OVER (ORDER BY s.total_exec_time DESC, s.queryid) AS rn
+              FROM %4$s.pg_stat_statements(false) s
+            )
+            SELECT s.queryid::text AS queryid, d.datname, r.rolname, s.toplevel::text AS toplevel,
+              s.calls, s.total_exec_time, s.total_plan_time, s.rows, s.shared_blks_hit, s.shared_blks_read,
+              s.shared_blks_dirtied, s.shared_blks_written, s.temp_blks_read, s.temp_blks_written,
+              s.shared_blk_read_time, s.shared_blk_write_time, s.wal_records, s.wal_bytes
+            FROM s
+            LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+            LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid
+            WHERE s.rn <= ? AND s.queryid IS NOT NULL
+            UNION ALL
+            SELECT 'other', '', '', '',
+              COALESCE(pg_catalog.sum(s.calls), 0), COALESCE(pg_catalog.sum(s.total_exec_time), 0),
+              COALESCE(pg_catalog.sum(s.total_plan_time), 0), COALESCE(pg_catalog.sum(s.rows), 0),
+              COALESCE(pg_catalog.sum(s.shared_blks_hit), 0), COALESCE(pg_catalog.sum(s.shared_blks_read), 0),
+              COALESCE(pg_catalog.sum(s.shared_blks_dirtied), 0), COALESCE(pg_catalog.sum(s.shared_blks_written), 0),
+              COALESCE(pg_catalog.sum(s.temp_blks_read), 0), COALESCE(pg_catalog.sum(s.temp_blks_written), 0),
+              COALESCE(pg_catalog.sum(s.shared_blk_read_time), 0), COALESCE(pg_catalog.sum(s.shared_blk_write_time), 0),
+              COALESCE(pg_catalog.sum(s.wal_records), 0), COALESCE(pg_catalog.sum(s.wal_bytes), 0)
+            FROM s WHERE s.rn > ? OR s.queryid IS NULL""";
+
+    private static final String TEXTS = """
+            SELECT DISTINCT ON (s.queryid) s.queryid::text, pg_catalog.left(s.query, ?), pg_catalog.length(s.query) > ?
+            FROM %s.pg_stat_statements(true) s
+            WHERE s.queryid = ANY (?)
+            ORDER BY s.queryid""";
+
+    @Override
+    public String name() {
+        return "pg_stat_statements";
+    }
+
+    @Override
+    public ProbeGroup group() {
+        return ProbeGroup.SLOW;
+    }
+
+    /** The main query for an extension version, schema-qualified (for docs and tests). */
+    public static String topSql(String extVersion, String schema) {
+        int v = version(extVersion);
+        String toplevel = v >= 109 ? "s.toplevel" : "NULL::boolean";
+        String read = v >= 111 ? "shared_blk_read_time" : "blk_read_time";
+        String write = v >= 111 ? "shared_blk_write_time" : "blk_write_time";
+        return SqlVariants.tag("pg_stat_statements", TOP.formatted(toplevel, read, write, quoteIdent(schema)));
+    }
+
+    /** "1.10" → 110, "1.8" → 108: comparable as integers (1.10 is newer than 1.9). */
+    static int version(String extVersion) {
+        String[] p = extVersion.split("\\.");
+        return Integer.parseInt(p[0].trim()) * 100 + (p.length > 1 ? Integer.parseInt(p[1].trim()) : 0);
+    }
+
+    static String quoteIdent(String s) {
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+
+    @Override
+    public ProbeOutput collect(ProbeContext ctx) throws SQLException {
+        Connection c = ctx.connection();
+        String extVersion;
+        String schema;
+        try (PreparedStatement ps = c.prepareStatement(EXTENSION)) {
+            ps.setString(1, "pg_stat_statements");
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    String db = c.getCatalog();
+                    ctx.warnOnce("pgss-missing", "pg_stat_statements is not installed in database " + db
+                            + ": statements are not collected (run CREATE EXTENSION pg_stat_statements there;"
+                            + " the rest of the collection goes on)");
+                    return ProbeOutput.skipped("pg_stat_statements is not installed in database " + db);
+                }
+                extVersion = rs.getString(1);
+                schema = rs.getString(2);
+            }
+        }
+        if (version(extVersion) < 108) {
+            ctx.warnOnce("pgss-old", "pg_stat_statements " + extVersion + " is older than 1.8; not supported");
+            return ProbeOutput.skipped("pg_stat_statements " + extVersion + " is older than 1.8");
+        }
+        int top = ctx.limits().topStatements();
+        List<SnapshotRow> rows;
+        try (PreparedStatement ps = c.prepareStatement(topSql(extVersion, schema))) {
+            ps.setInt(1, top);
+            ps.setInt(2, top);
+            try (ResultSet rs = ps.executeQuery()) {
+                rows = Rows.read(rs, Rows.def("pg_stat_statements"));
+            }
+        }
+        Set<String> seen = ctx.seenQueryIds();
+        Set<Long> fresh = new LinkedHashSet<>();
+        for (SnapshotRow r : rows) {
+            String id = r.getLabels().get("queryid");
+            if (!"other".equals(id) && !seen.contains(id)) {
+                fresh.add(Long.parseLong(id));
+            }
+        }
+        List<QueryText> texts = new ArrayList<>();
+        if (!fresh.isEmpty()) {
+            int max = ctx.limits().queryTextMaxChars();
+            try (PreparedStatement ps = c.prepareStatement(
+                    SqlVariants.tag("pg_stat_statements", TEXTS.formatted(quoteIdent(schema))))) {
+                ps.setInt(1, max);
+                ps.setInt(2, max);
+                ps.setArray(3, c.createArrayOf("int8", fresh.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        texts.add(new QueryText(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
+                    }
+                }
+            }
+            for (QueryText t : texts) {
+                seen.add(t.queryid());
+            }
+        }
+        return new ProbeOutput(rows, null, extVersion, texts, null);
+    }
+}

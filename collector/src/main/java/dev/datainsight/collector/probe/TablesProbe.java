@@ -1,0 +1,88 @@
+package dev.datainsight.collector.probe;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * {@code pg_stat_user_tables} + {@code pg_statio_user_tables} for the top-N tables of each
+ * database, with size, freeze age and the effective autovacuum trigger (server settings
+ * overridden by the table's reloptions).
+ *
+ * <p>Bounded: tables are ranked from {@code pg_class} by pages and by dead tuples (the N best of
+ * both rankings, interleaved); the statistics functions behind the two views are then evaluated
+ * for those N tables only, so 50,000 tables cost one cheap pass over pg_class. The values are the
+ * same functions the views call, so they match the views column for column.
+ *
+ * <p>Safety: sizes are read with {@code pg_relation_size}, which takes an ACCESS SHARE lock. For a
+ * table with an ACCESS EXCLUSIVE lock held or requested (a migration), the size is null instead
+ * of queueing behind that lock; lock_timeout bounds the remaining race. Same SQL on 13..18.
+ */
+public final class TablesProbe extends PerDatabaseProbe {
+
+    public TablesProbe() {
+        super("pg_stat_user_tables", ProbeGroup.SLOW, SqlVariants.single("pg_stat_user_tables", """
+                WITH candidates AS (
+                  SELECT c.oid, n.nspname, c.relname, c.relpages, c.reloptions, c.relfrozenxid,
+                    pg_catalog.row_number() OVER (ORDER BY c.relpages DESC, c.oid) AS by_size,
+                    pg_catalog.row_number() OVER (ORDER BY pg_catalog.pg_stat_get_dead_tuples(c.oid) DESC, c.oid) AS by_dead
+                  FROM pg_catalog.pg_class c
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relkind IN ('r', 'm')
+                    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+                ), top AS (
+                  SELECT * FROM candidates ORDER BY pg_catalog.least(by_size, by_dead), oid LIMIT ?
+                ), locked AS (
+                  SELECT l.relation FROM pg_catalog.pg_locks l
+                  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+                    AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                ), opts AS (
+                  SELECT t.oid,
+                    (SELECT o.option_value FROM pg_catalog.pg_options_to_table(t.reloptions) o WHERE o.option_name = 'autovacuum_enabled') AS av_enabled,
+                    (SELECT o.option_value FROM pg_catalog.pg_options_to_table(t.reloptions) o WHERE o.option_name = 'autovacuum_vacuum_threshold') AS av_threshold,
+                    (SELECT o.option_value FROM pg_catalog.pg_options_to_table(t.reloptions) o WHERE o.option_name = 'autovacuum_vacuum_scale_factor') AS av_scale
+                  FROM top t
+                )
+                SELECT t.nspname AS schemaname, t.relname,
+                  pg_catalog.pg_stat_get_numscans(t.oid) AS seq_scan,
+                  pg_catalog.pg_stat_get_tuples_returned(t.oid) AS seq_tup_read,
+                  (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_numscans(i.indexrelid))::bigint
+                     FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) AS idx_scan,
+                  (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_tuples_fetched(i.indexrelid))::bigint
+                     FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) + pg_catalog.pg_stat_get_tuples_fetched(t.oid) AS idx_tup_fetch,
+                  pg_catalog.pg_stat_get_tuples_inserted(t.oid) AS n_tup_ins,
+                  pg_catalog.pg_stat_get_tuples_updated(t.oid) AS n_tup_upd,
+                  pg_catalog.pg_stat_get_tuples_deleted(t.oid) AS n_tup_del,
+                  pg_catalog.pg_stat_get_tuples_hot_updated(t.oid) AS n_tup_hot_upd,
+                  pg_catalog.pg_stat_get_live_tuples(t.oid) AS n_live_tup,
+                  pg_catalog.pg_stat_get_dead_tuples(t.oid) AS n_dead_tup,
+                  pg_catalog.pg_stat_get_mod_since_analyze(t.oid) AS n_mod_since_analyze,
+                  pg_catalog.pg_stat_get_vacuum_count(t.oid) AS vacuum_count,
+                  pg_catalog.pg_stat_get_autovacuum_count(t.oid) AS autovacuum_count,
+                  pg_catalog.pg_stat_get_analyze_count(t.oid) AS analyze_count,
+                  pg_catalog.pg_stat_get_autoanalyze_count(t.oid) AS autoanalyze_count,
+                  EXTRACT(EPOCH FROM pg_catalog.pg_stat_get_last_vacuum_time(t.oid)) AS last_vacuum,
+                  EXTRACT(EPOCH FROM pg_catalog.pg_stat_get_last_autovacuum_time(t.oid)) AS last_autovacuum,
+                  EXTRACT(EPOCH FROM pg_catalog.pg_stat_get_last_analyze_time(t.oid)) AS last_analyze,
+                  EXTRACT(EPOCH FROM pg_catalog.pg_stat_get_last_autoanalyze_time(t.oid)) AS last_autoanalyze,
+                  pg_catalog.pg_stat_get_blocks_fetched(t.oid) - pg_catalog.pg_stat_get_blocks_hit(t.oid) AS heap_blks_read,
+                  pg_catalog.pg_stat_get_blocks_hit(t.oid) AS heap_blks_hit,
+                  (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_blocks_fetched(i.indexrelid) - pg_catalog.pg_stat_get_blocks_hit(i.indexrelid))::bigint
+                     FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) AS idx_blks_read,
+                  (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_blocks_hit(i.indexrelid))::bigint
+                     FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) AS idx_blks_hit,
+                  CASE WHEN t.oid IN (SELECT relation FROM locked) THEN NULL ELSE pg_catalog.pg_relation_size(t.oid) END AS table_size_bytes,
+                  CASE WHEN t.oid IN (SELECT relation FROM locked) THEN NULL ELSE pg_catalog.pg_total_relation_size(t.oid) END AS total_size_bytes,
+                  pg_catalog.age(t.relfrozenxid) AS relfrozenxid_age,
+                  CASE WHEN o.av_enabled IS NOT NULL THEN o.av_enabled::boolean
+                       ELSE pg_catalog.current_setting('autovacuum')::boolean END AS autovacuum_enabled,
+                  COALESCE(o.av_threshold::float8, pg_catalog.current_setting('autovacuum_vacuum_threshold')::float8) AS autovacuum_vacuum_threshold,
+                  COALESCE(o.av_scale::float8, pg_catalog.current_setting('autovacuum_vacuum_scale_factor')::float8) AS autovacuum_vacuum_scale_factor
+                FROM top t JOIN opts o ON o.oid = t.oid
+                ORDER BY pg_catalog.least(t.by_size, t.by_dead), t.oid"""));
+    }
+
+    @Override
+    protected void bind(PreparedStatement ps, ProbeContext ctx) throws SQLException {
+        ps.setInt(1, ctx.limits().topTables());
+    }
+}
