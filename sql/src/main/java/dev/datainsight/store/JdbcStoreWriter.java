@@ -1,0 +1,559 @@
+package dev.datainsight.store;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.QueryText;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * {@link StoreWriter} over one JDBC connection to the store, as {@code datainsight_writer}.
+ *
+ * <p>Rollups are written with {@link UpsertStrategy#COPY_STAGING} by default: the rows are
+ * COPYed into a temporary staging table and merged with one {@code INSERT ... SELECT ... ON
+ * CONFLICT DO UPDATE}; the benchmark ({@code datainsight bench store}) measures it against plain
+ * COPY and against batched {@code INSERT ... ON CONFLICT} (see docs/schema.md). The other,
+ * low-volume tables use batched upserts. Rows of one call that share a key are reduced to the
+ * last one first (one INSERT may not update a row twice).
+ *
+ * <p>Series ids ({@code series} table) are resolved in bulk and cached (bounded, LRU), so a
+ * steady stream of rollups costs one round trip for ids only when new series appear.
+ *
+ * <p>Each call is one transaction. Not thread-safe: one writer per sink subtask.
+ */
+public final class JdbcStoreWriter implements StoreWriter {
+
+    /** How rollups reach their table. */
+    public enum UpsertStrategy {
+        /** COPY into a temporary staging table, then INSERT ... SELECT ... ON CONFLICT. */
+        COPY_STAGING,
+        /** Batched INSERT ... ON CONFLICT (the driver rewrites batches into multi-row VALUES). */
+        BATCHED_INSERT
+    }
+
+    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx")
+            .withZone(ZoneOffset.UTC);
+    private static final int DEFAULT_SERIES_CACHE = 1_000_000;
+
+    private final Connection conn;
+    private final boolean ownsConnection;
+    private final UpsertStrategy strategy;
+    private final Map<SeriesKey, Long> seriesCache;
+    private final Map<Long, String> bucketText = new HashMap<>();
+    private boolean stagingCreated;
+
+    /** Key of one series: labels compare as maps, whatever their order. */
+    record SeriesKey(String instance, String metric, Map<String, String> labels) {}
+
+    /**
+     * Opens a connection (with {@code reWriteBatchedInserts=true}) and writes with the default
+     * strategy.
+     */
+    public JdbcStoreWriter(String url, String user, String password) throws SQLException {
+        this(open(url, user, password), true, UpsertStrategy.COPY_STAGING, DEFAULT_SERIES_CACHE);
+    }
+
+    /**
+     * Writes through a connection the caller owns (it is not closed by {@link #close()}). Open it
+     * with {@code reWriteBatchedInserts=true} for fast batches.
+     */
+    public JdbcStoreWriter(Connection connection, UpsertStrategy strategy) throws SQLException {
+        this(connection, false, strategy, DEFAULT_SERIES_CACHE);
+    }
+
+    private JdbcStoreWriter(Connection conn, boolean owns, UpsertStrategy strategy, int cacheSize) throws SQLException {
+        this.conn = Objects.requireNonNull(conn, "connection");
+        this.ownsConnection = owns;
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.seriesCache = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<SeriesKey, Long> eldest) {
+                return size() > cacheSize;
+            }
+        };
+        conn.setAutoCommit(false);
+    }
+
+    /** A connection to the store with the driver settings the writer relies on. */
+    public static Connection open(String url, String user, String password) throws SQLException {
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("reWriteBatchedInserts", "true");
+        p.setProperty("ApplicationName", "datainsight-store-writer");
+        return DriverManager.getConnection(url, p);
+    }
+
+    public UpsertStrategy strategy() {
+        return strategy;
+    }
+
+    @Override
+    public void upsertRollups(Resolution resolution, Collection<RollupRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try {
+            Map<SeriesKey, Long> ids = resolveSeries(rows);
+            // Reduce to one row per (series, bucket), the last one winning.
+            Map<RowKey, RollupRow> byKey = new LinkedHashMap<>(rows.size() * 2);
+            for (RollupRow r : rows) {
+                long id = ids.get(keyOf(r));
+                RowKey k = new RowKey(id, r.bucketStart());
+                byKey.remove(k);
+                byKey.put(k, r);
+            }
+            if (strategy == UpsertStrategy.COPY_STAGING) {
+                copyMerge(resolution, byKey);
+            } else {
+                batchedUpsert(resolution, byKey);
+            }
+            conn.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    private record RowKey(long seriesId, long bucket) {}
+
+    private void copyMerge(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+        if (!stagingCreated) {
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE TEMP TABLE IF NOT EXISTS datainsight_stage_rollup (series_id bigint, bucket timestamptz,"
+                        + " count bigint, min float8, max float8, sum float8, last float8) ON COMMIT DELETE ROWS");
+            }
+            stagingCreated = true;
+        }
+        StringBuilder sb = new StringBuilder(rows.size() * 80);
+        for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
+            RollupRow r = e.getValue();
+            sb.append(e.getKey().seriesId()).append('\t').append(bucket(r.bucketStart())).append('\t')
+                    .append(r.count()).append('\t').append(num(r.min())).append('\t').append(num(r.max())).append('\t')
+                    .append(num(r.sum())).append('\t').append(num(r.last())).append('\n');
+        }
+        try {
+            copyManager().copyIn("COPY datainsight_stage_rollup FROM STDIN", new StringReader(sb.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
+        }
+        try (Statement st = conn.createStatement()) {
+            st.executeUpdate("INSERT INTO " + resolution.table() + " (series_id, bucket, count, min, max, sum, last)"
+                    + " SELECT series_id, bucket, count, min, max, sum, last FROM datainsight_stage_rollup"
+                    + " ON CONFLICT (series_id, bucket) DO UPDATE SET count = EXCLUDED.count, min = EXCLUDED.min,"
+                    + " max = EXCLUDED.max, sum = EXCLUDED.sum, last = EXCLUDED.last");
+        }
+    }
+
+    private void batchedUpsert(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + resolution.table()
+                + " (series_id, bucket, count, min, max, sum, last) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (series_id, bucket) DO UPDATE SET count = EXCLUDED.count, min = EXCLUDED.min,"
+                + " max = EXCLUDED.max, sum = EXCLUDED.sum, last = EXCLUDED.last")) {
+            int n = 0;
+            for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
+                RollupRow r = e.getValue();
+                ps.setLong(1, e.getKey().seriesId());
+                ps.setTimestamp(2, new Timestamp(r.bucketStart()));
+                ps.setLong(3, r.count());
+                ps.setDouble(4, r.min());
+                ps.setDouble(5, r.max());
+                ps.setDouble(6, r.sum());
+                ps.setDouble(7, r.last());
+                ps.addBatch();
+                if (++n % 1000 == 0) {
+                    ps.executeBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Series ids of the rows' series, creating the series that do not exist yet. Also used by the
+     * benchmark to prepare its COPY baseline.
+     */
+    Map<SeriesKey, Long> resolveSeries(Collection<RollupRow> rows) throws SQLException {
+        Map<SeriesKey, Long> out = new HashMap<>();
+        List<SeriesKey> missing = new ArrayList<>();
+        for (RollupRow r : rows) {
+            SeriesKey k = keyOf(r);
+            if (out.containsKey(k)) {
+                continue;
+            }
+            Long id = seriesCache.get(k);
+            if (id != null) {
+                out.put(k, id);
+            } else {
+                out.put(k, null);
+                missing.add(k);
+            }
+        }
+        if (!missing.isEmpty()) {
+            String[] inst = new String[missing.size()];
+            String[] metric = new String[missing.size()];
+            String[] labels = new String[missing.size()];
+            for (int i = 0; i < missing.size(); i++) {
+                inst[i] = missing.get(i).instance();
+                metric[i] = missing.get(i).metric();
+                labels[i] = Json.object(missing.get(i).labels());
+            }
+            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO series (instance, metric, labels)"
+                    + " SELECT * FROM unnest(?::text[], ?::text[], ?::jsonb[]) ON CONFLICT ON CONSTRAINT series_key DO NOTHING");
+                    PreparedStatement sel = conn.prepareStatement("SELECT u.ord, s.id FROM unnest(?::text[], ?::text[], ?::jsonb[])"
+                            + " WITH ORDINALITY AS u(instance, metric, labels, ord)"
+                            + " JOIN series s ON s.instance = u.instance AND s.metric = u.metric AND s.labels = u.labels")) {
+                for (PreparedStatement ps : List.of(ins, sel)) {
+                    ps.setArray(1, conn.createArrayOf("text", inst));
+                    ps.setArray(2, conn.createArrayOf("text", metric));
+                    ps.setArray(3, conn.createArrayOf("jsonb", labels));
+                }
+                ins.executeUpdate();
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        SeriesKey k = missing.get(rs.getInt(1) - 1);
+                        long id = rs.getLong(2);
+                        out.put(k, id);
+                        seriesCache.put(new SeriesKey(k.instance(), k.metric(), new HashMap<>(k.labels())), id);
+                    }
+                }
+            }
+            for (SeriesKey k : missing) {
+                if (out.get(k) == null) {
+                    throw new SQLException("series " + k + " was neither created nor found");
+                }
+            }
+        }
+        return out;
+    }
+
+    static SeriesKey keyOf(RollupRow r) {
+        Map<String, String> labels = r.labels() == null ? Map.of() : r.labels();
+        return new SeriesKey(r.instance(), r.metric(), labels);
+    }
+
+    @Override
+    public void upsertStatementRollups(Collection<StatementRollupRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<List<Object>, StatementRollupRow> last = new LinkedHashMap<>();
+        for (StatementRollupRow r : rows) {
+            List<Object> k = List.of(r.instance(), r.queryid(), r.datname(), r.rolname(), r.bucketStart());
+            last.remove(k);
+            last.put(k, r);
+        }
+        String sql = "INSERT INTO statement_rollup_1h (instance, queryid, datname, rolname, bucket, calls, total_exec_time_ms,"
+                + " mean_exec_time_ms, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written,"
+                + " temp_blks_read, temp_blks_written, wal_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (instance, queryid, datname, rolname, bucket) DO UPDATE SET calls = EXCLUDED.calls,"
+                + " total_exec_time_ms = EXCLUDED.total_exec_time_ms, mean_exec_time_ms = EXCLUDED.mean_exec_time_ms,"
+                + " rows = EXCLUDED.rows, shared_blks_hit = EXCLUDED.shared_blks_hit, shared_blks_read = EXCLUDED.shared_blks_read,"
+                + " shared_blks_dirtied = EXCLUDED.shared_blks_dirtied, shared_blks_written = EXCLUDED.shared_blks_written,"
+                + " temp_blks_read = EXCLUDED.temp_blks_read, temp_blks_written = EXCLUDED.temp_blks_written,"
+                + " wal_bytes = EXCLUDED.wal_bytes";
+        batch(sql, last.values(), (ps, r) -> {
+            ps.setString(1, r.instance());
+            ps.setString(2, r.queryid());
+            ps.setString(3, r.datname());
+            ps.setString(4, r.rolname());
+            ps.setTimestamp(5, new Timestamp(r.bucketStart()));
+            ps.setDouble(6, r.calls());
+            ps.setDouble(7, r.totalExecTimeMs());
+            Double mean = r.meanExecTimeMs();
+            if (mean == null) {
+                ps.setNull(8, Types.DOUBLE);
+            } else {
+                ps.setDouble(8, mean);
+            }
+            ps.setDouble(9, r.rows());
+            ps.setDouble(10, r.sharedBlksHit());
+            ps.setDouble(11, r.sharedBlksRead());
+            ps.setDouble(12, r.sharedBlksDirtied());
+            ps.setDouble(13, r.sharedBlksWritten());
+            ps.setDouble(14, r.tempBlksRead());
+            ps.setDouble(15, r.tempBlksWritten());
+            ps.setDouble(16, r.walBytes());
+        });
+    }
+
+    @Override
+    public void upsertStatementTexts(String instance, Collection<QueryText> texts, long seenAt) throws SQLException {
+        if (texts.isEmpty()) {
+            return;
+        }
+        Map<String, QueryText> last = new LinkedHashMap<>();
+        for (QueryText t : texts) {
+            last.remove(t.queryid());
+            last.put(t.queryid(), t);
+        }
+        Timestamp seen = new Timestamp(seenAt);
+        batch("INSERT INTO statement_text (instance, queryid, query, truncated, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (instance, queryid) DO UPDATE SET"
+                + " query = CASE WHEN EXCLUDED.last_seen >= statement_text.last_seen THEN EXCLUDED.query ELSE statement_text.query END,"
+                + " truncated = CASE WHEN EXCLUDED.last_seen >= statement_text.last_seen THEN EXCLUDED.truncated ELSE statement_text.truncated END,"
+                + " first_seen = least(statement_text.first_seen, EXCLUDED.first_seen),"
+                + " last_seen = greatest(statement_text.last_seen, EXCLUDED.last_seen)",
+                last.values(), (ps, t) -> {
+                    ps.setString(1, instance);
+                    ps.setString(2, t.queryid());
+                    ps.setString(3, t.text() == null ? "" : t.text());
+                    ps.setBoolean(4, t.truncated());
+                    ps.setTimestamp(5, seen);
+                    ps.setTimestamp(6, seen);
+                });
+    }
+
+    @Override
+    public void upsertInstances(Collection<InstanceRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        // Several rows of one instance in a call: keep the newest, widen first/last seen below.
+        Map<String, InstanceRow> newest = new LinkedHashMap<>();
+        Map<String, Long> oldest = new HashMap<>();
+        for (InstanceRow r : rows) {
+            InstanceRow cur = newest.get(r.instance());
+            if (cur == null || r.seenAt() >= cur.seenAt()) {
+                newest.put(r.instance(), r);
+            }
+            oldest.merge(r.instance(), r.seenAt(), Math::min);
+        }
+        batch("INSERT INTO instance (instance, labels, server_version_num, first_seen, last_seen) VALUES (?, ?::jsonb, ?, ?, ?)"
+                + " ON CONFLICT (instance) DO UPDATE SET"
+                + " labels = CASE WHEN EXCLUDED.last_seen >= instance.last_seen THEN EXCLUDED.labels ELSE instance.labels END,"
+                + " server_version_num = CASE WHEN EXCLUDED.last_seen >= instance.last_seen"
+                + " THEN EXCLUDED.server_version_num ELSE instance.server_version_num END,"
+                + " first_seen = least(instance.first_seen, EXCLUDED.first_seen),"
+                + " last_seen = greatest(instance.last_seen, EXCLUDED.last_seen)",
+                newest.values(), (ps, r) -> {
+                    ps.setString(1, r.instance());
+                    ps.setString(2, Json.object(r.labels()));
+                    ps.setInt(3, r.serverVersionNum());
+                    ps.setTimestamp(4, new Timestamp(oldest.get(r.instance())));
+                    ps.setTimestamp(5, new Timestamp(r.seenAt()));
+                });
+    }
+
+    @Override
+    public void insertAlertEvents(Collection<AlertEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        Map<List<Object>, AlertEvent> last = new LinkedHashMap<>();
+        for (AlertEvent e : events) {
+            if (e.getFingerprint() == null || e.getStatus() == null || e.getSeverity() == null) {
+                throw new IllegalArgumentException("alert event without fingerprint, status or severity: " + e);
+            }
+            List<Object> k = List.of(e.getFingerprint(), e.getStatus(), e.getSeverity(), e.getEventAt());
+            last.remove(k);
+            last.put(k, e);
+        }
+        batch("INSERT INTO alert_event (fingerprint, rule, severity, status, instance, labels, value, threshold, started_at,"
+                + " resolved_at, event_at, summary, description, runbook) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (fingerprint, status, severity, event_at) DO UPDATE SET rule = EXCLUDED.rule,"
+                + " instance = EXCLUDED.instance, labels = EXCLUDED.labels, value = EXCLUDED.value, threshold = EXCLUDED.threshold,"
+                + " started_at = EXCLUDED.started_at, resolved_at = EXCLUDED.resolved_at, summary = EXCLUDED.summary,"
+                + " description = EXCLUDED.description, runbook = EXCLUDED.runbook",
+                last.values(), (ps, e) -> {
+                    boolean resolved = e.getStatus() == AlertStatus.RESOLVED;
+                    ps.setString(1, e.getFingerprint());
+                    ps.setString(2, e.getRule());
+                    ps.setString(3, e.getSeverity().wire());
+                    ps.setString(4, e.getStatus().wire());
+                    ps.setString(5, e.getInstance());
+                    ps.setString(6, Json.object(e.getLabels()));
+                    setNullableDouble(ps, 7, e.getValue());
+                    setNullableDouble(ps, 8, e.getThreshold());
+                    ps.setTimestamp(9, new Timestamp(e.getStartedAt()));
+                    // The table ties resolved_at to the resolved status: a resolved event without
+                    // its time resolved at the event; a firing one carries none.
+                    Long resolvedAt = resolved ? (e.getResolvedAt() != null ? e.getResolvedAt() : e.getEventAt()) : null;
+                    if (resolvedAt == null) {
+                        ps.setNull(10, Types.TIMESTAMP_WITH_TIMEZONE);
+                    } else {
+                        ps.setTimestamp(10, new Timestamp(resolvedAt));
+                    }
+                    ps.setTimestamp(11, new Timestamp(e.getEventAt()));
+                    ps.setString(12, e.getSummary() != null ? e.getSummary() : e.getRule());
+                    ps.setString(13, e.getDescription());
+                    ps.setString(14, e.getRunbook());
+                });
+    }
+
+    @Override
+    public void upsertInsights(Collection<InsightRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<List<Object>, InsightRow> last = new LinkedHashMap<>();
+        for (InsightRow r : rows) {
+            List<Object> k = List.of(r.instance(), r.kind(), r.subject());
+            last.remove(k);
+            last.put(k, r);
+        }
+        batch("INSERT INTO insight (instance, kind, subject, severity, summary, evidence, first_seen, observed_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?) ON CONFLICT (instance, kind, subject) DO UPDATE SET"
+                + " severity = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.severity ELSE insight.severity END,"
+                + " summary = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.summary ELSE insight.summary END,"
+                + " evidence = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.evidence ELSE insight.evidence END,"
+                + " first_seen = least(insight.first_seen, EXCLUDED.first_seen),"
+                + " observed_at = greatest(insight.observed_at, EXCLUDED.observed_at)",
+                last.values(), (ps, r) -> {
+                    ps.setString(1, r.instance());
+                    ps.setString(2, r.kind());
+                    ps.setString(3, r.subject());
+                    ps.setString(4, r.severity() == null ? null : r.severity().toLowerCase(java.util.Locale.ROOT));
+                    ps.setString(5, r.summary());
+                    ps.setString(6, r.evidenceJson() == null || r.evidenceJson().isBlank() ? "{}" : r.evidenceJson());
+                    ps.setTimestamp(7, new Timestamp(r.observedAt()));
+                    ps.setTimestamp(8, new Timestamp(r.observedAt()));
+                });
+    }
+
+    @FunctionalInterface
+    private interface Binder<T> {
+        void bind(PreparedStatement ps, T row) throws SQLException;
+    }
+
+    private <T> void batch(String sql, Collection<T> rows, Binder<T> binder) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            int n = 0;
+            for (T r : rows) {
+                binder.bind(ps, r);
+                ps.addBatch();
+                if (++n % 1000 == 0) {
+                    ps.executeBatch();
+                }
+            }
+            ps.executeBatch();
+            conn.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    private static void setNullableDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.DOUBLE);
+        } else {
+            ps.setDouble(i, v);
+        }
+    }
+
+    private CopyManager copyManager() throws SQLException {
+        return conn.unwrap(PGConnection.class).getCopyAPI();
+    }
+
+    /** Bucket start as COPY text, cached: a batch has few distinct buckets. */
+    String bucket(long epochMs) {
+        String s = bucketText.get(epochMs);
+        if (s == null) {
+            if (bucketText.size() > 100_000) {
+                bucketText.clear();
+            }
+            s = TS.format(Instant.ofEpochMilli(epochMs));
+            bucketText.put(epochMs, s);
+        }
+        return s;
+    }
+
+    static String num(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "Infinity" : "-Infinity";
+        }
+        return Double.toString(d);
+    }
+
+    private void rollbackQuietly() {
+        try {
+            conn.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is what the caller needs to see
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        if (ownsConnection) {
+            conn.close();
+        }
+    }
+
+    /** Minimal JSON for string maps (labels): keys sorted, so equal maps give equal text. */
+    static final class Json {
+        private Json() {}
+
+        static String object(Map<String, String> map) {
+            if (map == null || map.isEmpty()) {
+                return "{}";
+            }
+            StringBuilder sb = new StringBuilder("{");
+            for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+                if (sb.length() > 1) {
+                    sb.append(',');
+                }
+                str(sb, e.getKey());
+                sb.append(':');
+                if (e.getValue() == null) {
+                    sb.append("null");
+                } else {
+                    str(sb, e.getValue());
+                }
+            }
+            return sb.append('}').toString();
+        }
+
+        private static void str(StringBuilder sb, String s) {
+            sb.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
+        }
+    }
+}
