@@ -272,7 +272,7 @@ public class ViewState {
     public void advance(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out,
             Consumer<Long> onNewDeadline) {
         if (buckets.length == 0) {
-            flushCoarse(instance, wm, latenessMs, maxGapMs, out);
+            flushCoarse(instance, wm, latenessMs, maxGapMs, out, onNewDeadline);
             return;
         }
         Arrays.sort(buckets, (a, c) -> Long.compare(a.start, c.start));
@@ -295,7 +295,7 @@ public class ViewState {
         if (kept != buckets.length) {
             buckets = Arrays.copyOf(buckets, kept);
         }
-        flushCoarse(instance, wm, latenessMs, maxGapMs, out);
+        flushCoarse(instance, wm, latenessMs, maxGapMs, out, onNewDeadline);
     }
 
     private void foldIntoHour(String instance, Bucket minute, int n, long latenessMs, Consumer<RollupBatch> out,
@@ -338,10 +338,11 @@ public class ViewState {
         day = null;
     }
 
-    private void flushCoarse(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out) {
+    private void flushCoarse(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out,
+            Consumer<Long> onNewDeadline) {
         boolean dayBoundary = false;
         if (hour != null && hour.start + HOUR - 1 + latenessMs <= wm) {
-            emitHour(instance, latenessMs, out, t -> { });
+            emitHour(instance, latenessMs, out, onNewDeadline);
         }
         if (day != null && day.start + DAY - 1 + latenessMs <= wm) {
             emitDay(instance, out);
