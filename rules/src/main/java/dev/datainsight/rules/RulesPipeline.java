@@ -1,0 +1,67 @@
+package dev.datainsight.rules;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.rules.engine.AlertLifecycleFunction;
+import dev.datainsight.rules.engine.Evaluation;
+import dev.datainsight.rules.engine.RuleEvaluatorFunction;
+import dev.datainsight.store.InsightRow;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Attaches the rules to the job's validated snapshot stream (event-time timestamps and watermarks
+ * already assigned):
+ *
+ * <pre>
+ * snapshots ─keyBy(instance)→ rules-evaluate ─keyBy(fingerprint)→ alert-lifecycle → alerts
+ *                                  └─ side output → insights
+ * </pre>
+ *
+ * Both operators carry stable uids ({@link #UID_EVALUATE}, {@link #UID_LIFECYCLE}): with their
+ * state descriptor names they are the savepoint contract of the open alerts.
+ */
+public final class RulesPipeline {
+    public static final String UID_EVALUATE = "rules-evaluate";
+    public static final String UID_LIFECYCLE = "rules-alert-lifecycle";
+    public static final String UID_INSIGHTS = "rules-insights";
+
+    private RulesPipeline() {}
+
+    /** Wires the rule operators after {@code snapshots}. */
+    public static RuleOutputs attach(DataStream<Snapshot> snapshots, RulesConfig config) {
+        SingleOutputStreamOperator<Evaluation> evaluations = snapshots
+                .keyBy(new ByInstance())
+                .process(new RuleEvaluatorFunction(config))
+                .uid(UID_EVALUATE)
+                .name("rules: evaluate");
+        DataStream<InsightRow> insights = evaluations.getSideOutput(RuleEvaluatorFunction.INSIGHTS);
+        SingleOutputStreamOperator<AlertEvent> alerts = evaluations
+                .keyBy(new ByFingerprint())
+                .process(new AlertLifecycleFunction())
+                .uid(UID_LIFECYCLE)
+                .name("rules: alert lifecycle");
+        return new RuleOutputs(alerts, insights);
+    }
+
+    /** Key of the evaluator: the instance id. */
+    public static final class ByInstance implements KeySelector<Snapshot, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Snapshot s) {
+            return s.getInstance();
+        }
+    }
+
+    /** Key of the lifecycle: the alert fingerprint. */
+    public static final class ByFingerprint implements KeySelector<Evaluation, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Evaluation e) {
+            return e.fingerprint;
+        }
+    }
+}

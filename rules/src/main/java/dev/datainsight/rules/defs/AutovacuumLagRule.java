@@ -1,0 +1,101 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Durations;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.util.Map;
+
+/**
+ * <b>autovacuum_lag</b> (per table): from {@code pg_stat_user_tables} — n_dead_tup, n_live_tup,
+ * last_autovacuum, autovacuum_count and the table's <em>effective</em> autovacuum_vacuum_threshold
+ * and scale_factor (server settings overridden by reloptions, computed by the collector). The
+ * condition holds when
+ * <ol>
+ *   <li>dead tuples exceed the server's own trigger, threshold + scale_factor × live, and</li>
+ *   <li>no autovacuum ran for 1 h: last_autovacuum older than that (or never) and autovacuum_count
+ *       has not moved in that time — dead tuples grow while the count stands still;</li>
+ * </ol>
+ * then the dead ratio dead / (dead + live) ≥ 10 % with ≥ 10,000 dead tuples warns, ≥ 50 % is
+ * critical. For 5 min.
+ *
+ * <p>Why: being past its own trigger for an hour means autovacuum is disabled, starved of workers,
+ * or blocked by an old xmin (pgmonitor, pganalyze's "VACUUM falling behind", check_postgres
+ * bloat). The ratio and the floor keep small or briefly busy tables quiet.
+ */
+public final class AutovacuumLagRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "autovacuum_lag";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "5m", "5m")
+                .views("pg_stat_user_tables")
+                .detects("A table past its own autovacuum trigger with no autovacuum for an hour, and a high dead-tuple "
+                        + "ratio.")
+                .why("pgmonitor / pganalyze flag tables whose dead tuples pile up past the autovacuum trigger; the "
+                        + "server's own threshold + scale_factor (with reloptions) decides, 10%/50% dead ratio grades it.")
+                .runbook("Check the table's reloptions (autovacuum_enabled), autovacuum workers busy elsewhere "
+                        + "(pg_stat_progress_vacuum), and long transactions or slots holding xmin; VACUUM the table.")
+                .param(ParamDef.duration("no_autovacuum_for", "1h", "how long without autovacuum before the table "
+                        + "counts as lagging"))
+                .param(ParamDef.number("min_dead_tuples", 10000.0, "dead tuples below which the rule stays silent"))
+                .param(optionalNumber("warning", 0.10, "dead / (dead + live) ratio (warning)"))
+                .param(optionalNumber("critical", 0.50, "dead / (dead + live) ratio (critical)"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            Double dead = Rows.val(row, "n_dead_tup");
+            Double live = Rows.val(row, "n_live_tup");
+            if (dead == null || live == null) {
+                continue;
+            }
+            Map<String, String> labels = Rows.pick(row, "datname", "schemaname", "relname");
+            String key = Rows.key(labels);
+            Params p = ctx.params(row.getLabels());
+            // Memory: t[0] = when autovacuum_count was last seen to change (or first seen), v[0] = that count.
+            double count = Rows.valOr(row, "autovacuum_count", 0);
+            Memory m = ctx.memory(key);
+            if (m == null || m.v[0] != count) {
+                boolean firstSeen = m == null;
+                m = Memory.of(new long[] {firstSeen ? Long.MIN_VALUE : ctx.now()}, new double[] {count});
+            }
+            m.touched = ctx.now();
+            ctx.remember(key, m);
+            Double lastAvSec = Rows.val(row, "last_autovacuum");
+            long lastAv = Math.max(lastAvSec == null ? Long.MIN_VALUE : (long) (lastAvSec * 1000), m.t[0]);
+            boolean stale = lastAv == Long.MIN_VALUE || ctx.now() - lastAv >= p.millis("no_autovacuum_for");
+            double trigger = Rows.valOr(row, "autovacuum_vacuum_threshold", 50)
+                    + Rows.valOr(row, "autovacuum_vacuum_scale_factor", 0.2) * live;
+            double ratio = dead + live > 0 ? dead / (dead + live) : 0;
+            boolean over = dead > trigger && dead >= p.number("min_dead_tuples") && stale;
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            Severity level = !over ? null : c != null && ratio >= c ? Severity.CRITICAL
+                    : w != null && ratio >= w ? Severity.WARNING : null;
+            String table = labels.get("datname") + "." + labels.get("schemaname") + "." + labels.get("relname");
+            boolean disabled = Rows.valOr(row, "autovacuum_enabled", 1) < 0.5;
+            String since = lastAv == Long.MIN_VALUE ? "never autovacuumed"
+                    : "last autovacuum " + Durations.format((ctx.now() - lastAv) / 60_000 * 60_000) + " ago";
+            ctx.alert(p, labels, level, ratio, w, c,
+                    "Table " + table + " has " + Fmt.num(dead) + " dead tuples (" + Fmt.pct(ratio)
+                            + " dead, autovacuum trigger " + Fmt.num(Math.round(trigger)) + "); " + since
+                            + (disabled ? "; autovacuum is disabled on this table" : ""),
+                    "Dead tuples exceed the table's autovacuum trigger and autovacuum has not run: bloat and slower "
+                            + "scans follow.");
+        }
+    }
+}

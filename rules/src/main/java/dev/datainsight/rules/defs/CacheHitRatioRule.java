@@ -1,0 +1,82 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import dev.datainsight.rules.engine.Window;
+
+/**
+ * <b>cache_hit_ratio</b> (per database): buffer cache hit ratio over the last 5 min,
+ * {@code Δblks_hit / (Δblks_hit + Δblks_read)} of the {@code pg_stat_database} counters, only when
+ * at least 10,000 blocks were read from outside shared buffers in that window. Warning below 0.90,
+ * critical below 0.80, for 5 min.
+ *
+ * <p>Why: pgmonitor and awesome-prometheus-alerts use 0.90 (OLTP working sets should fit in
+ * memory); computing it on deltas (not since stats reset) reacts to today's traffic, and the
+ * minimum read volume (≈ 80 MB of 8 kB blocks) keeps an idle database whose few reads miss from
+ * paging anyone.
+ */
+public final class CacheHitRatioRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "cache_hit_ratio";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "5m", "5m")
+                .views("pg_stat_database")
+                .detects("Low buffer cache hit ratio with enough reads to matter (working set no longer fits).")
+                .why("pgmonitor / awesome-prometheus-alerts use 0.90; deltas over 5 min reflect current traffic and the "
+                        + "10k-block minimum keeps idle databases quiet.")
+                .runbook("Look for new sequential scans (pg_stat_user_tables.seq_scan deltas, slow_query alerts), "
+                        + "missing indexes, or a working set that outgrew shared_buffers / RAM.")
+                .param(ParamDef.duration("window", "5m", "window of the ratio"))
+                .param(ParamDef.number("min_blocks_read", 10000.0, "blocks read in the window below which the rule "
+                        + "stays silent"))
+                .param(optionalNumber("warning", 0.90, "hit ratio below which to warn"))
+                .param(optionalNumber("critical", 0.80, "hit ratio below which it is critical"))
+                .pair("warning", "critical", RuleDefinition.Direction.BELOW)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            String db = Rows.label(row, "datname");
+            Double hit = Rows.val(row, "blks_hit");
+            Double read = Rows.val(row, "blks_read");
+            if (db.isEmpty() || hit == null || read == null) {
+                continue;
+            }
+            Params p = ctx.params(row.getLabels());
+            long window = p.millis("window");
+            Memory m = Window.add(ctx.memory(db), 2, ctx.now(), new Double[] {hit, read}, true,
+                    Rows.reset(row.getStatsReset()), window, 400, null);
+            ctx.remember(db, m);
+            if (Window.span(m) < window / 2) {
+                continue;
+            }
+            double dh = Window.delta(m, 2, 0);
+            double dr = Window.delta(m, 2, 1);
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            double ratio = dh + dr > 0 ? dh / (dh + dr) : 1.0;
+            boolean enough = dr >= p.number("min_blocks_read");
+            Severity level = !enough ? null : c != null && ratio < c ? Severity.CRITICAL
+                    : w != null && ratio < w ? Severity.WARNING : null;
+            ctx.alert(p, Rows.pick(row, "datname"), level, ratio, w, c,
+                    "Cache hit ratio of database " + db + " is " + Fmt.pct(ratio) + " over the last "
+                            + dev.datainsight.rules.engine.Durations.format(window) + " (" + Fmt.num(dr)
+                            + " blocks read, " + Fmt.num(dh) + " hits)",
+                    "Reads are missing shared buffers; queries go to the OS cache or disk.");
+        }
+    }
+}

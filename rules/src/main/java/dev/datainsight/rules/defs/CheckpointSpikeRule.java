@@ -1,0 +1,118 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Durations;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import dev.datainsight.rules.engine.Window;
+
+/**
+ * <b>checkpoint_spike</b>: from the normalised {@code pg_stat_checkpointer} view, counters
+ * {@code num_timed} and {@code num_requested}. Warning when, over the last 15 min, more than 50 %
+ * of checkpoints were requested (at least 3 checkpoints), or when the checkpoint rate is more than
+ * 3× its own baseline (an EWMA with a 6 h half-life, after 1 h of history). For 5 min.
+ *
+ * <p>Versions: on PostgreSQL 13–16 the collector reads {@code pg_stat_bgwriter}
+ * (checkpoints_timed / checkpoints_req) and renames them onto these 17+ names, so one rule works
+ * for 13–18. The anchors' rules read {@code pg_stat_bgwriter_checkpoints_*}, which no longer
+ * exist on 17+, and so are silently dead there. On 17+ {@code num_timed} also counts skipped
+ * (idle) timed checkpoints, which only lowers the requested share: the rule errs on the quiet side.
+ *
+ * <p>Why: requested checkpoints come from WAL volume exceeding max_wal_size (or manual
+ * CHECKPOINT); a majority of them means max_wal_size is too small for the write load, causing
+ * full-page-write storms and I/O spikes (pgmonitor, the postgres_exporter mixin).
+ */
+public final class CheckpointSpikeRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "checkpoint_spike";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "5m", "5m")
+                .views("pg_stat_checkpointer")
+                .detects("Checkpoints forced by WAL volume (requested share) or a checkpoint rate far above its "
+                        + "own baseline. Works on 13-16 (bgwriter) and 17-18 (checkpointer).")
+                .why("pgmonitor / postgres_exporter mixin: requested > timed means max_wal_size is too small; the "
+                        + "anchors read pg_stat_bgwriter columns that are gone on 17+, this rule reads the normalised view.")
+                .runbook("Compare WAL volume (pg_stat_wal) with max_wal_size; raise max_wal_size or spread the bulk "
+                        + "write; look for manual CHECKPOINT calls.")
+                .param(ParamDef.duration("window", "15m", "window of the requested share and of the rate"))
+                .param(ParamDef.number("min_checkpoints", 3.0, "checkpoints in the window below which the rule "
+                        + "stays silent"))
+                .param(optionalNumber("warning", 0.50, "requested share of checkpoints in the window (warning)"))
+                .param(optionalNumber("critical", null, "requested share of checkpoints in the window (critical)"))
+                .param(optionalNumber("rate_factor", 3.0, "checkpoint rate above this many times its baseline "
+                        + "warns (null = off)"))
+                .param(ParamDef.duration("baseline_half_life", "6h", "half-life of the rate baseline (EWMA)"))
+                .param(ParamDef.duration("baseline_warmup", "1h", "history needed before the rate test applies"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if (s.getRows().isEmpty()) {
+            return;
+        }
+        SnapshotRow row = s.getRows().get(0);
+        Double timed = Rows.val(row, "num_timed");
+        Double req = Rows.val(row, "num_requested");
+        if (timed == null || req == null) {
+            return;
+        }
+        Params p = ctx.params(row.getLabels());
+        long window = p.millis("window");
+        long reset = Rows.reset(s.getStatsReset());
+        Memory w = Window.add(ctx.memory("w"), 2, ctx.now(), new Double[] {timed, req}, true, reset, window, 400,
+                null);
+        ctx.remember("w", w);
+        long span = Window.span(w);
+        if (span <= 0) {
+            return;
+        }
+        double dt = Window.delta(w, 2, 0);
+        double dr = Window.delta(w, 2, 1);
+        double total = dt + dr;
+        double perHour = total * 3_600_000.0 / Math.max(span, window);
+
+        // Baseline of the hourly rate: t[0] first update, t[1] last update; v[0] the EWMA.
+        Memory b = ctx.memory("b");
+        boolean warm = false;
+        double baseline = 0;
+        if (span >= window) {
+            if (b == null) {
+                b = Memory.of(new long[] {ctx.now(), ctx.now()}, new double[] {perHour});
+            } else {
+                warm = ctx.now() - b.t[0] >= p.millis("baseline_warmup");
+                baseline = b.v[0];
+                double alpha = 1 - Math.exp(-Math.log(2) * (ctx.now() - b.t[1]) / p.millis("baseline_half_life"));
+                b.v[0] += alpha * (perHour - b.v[0]);
+                b.t[1] = ctx.now();
+            }
+            ctx.remember("b", b);
+        }
+        double share = total > 0 ? dr / total : 0;
+        boolean enough = total >= p.number("min_checkpoints");
+        Double warn = p.number("warning");
+        Double crit = p.number("critical");
+        Double factor = p.number("rate_factor");
+        boolean rateSpike = factor != null && warm && enough && baseline > 0 && perHour > factor * baseline;
+        Severity level = enough && crit != null && share > crit ? Severity.CRITICAL
+                : (enough && warn != null && share > warn) || rateSpike ? Severity.WARNING : null;
+        ctx.alert(p, java.util.Map.of(), level, share, warn, crit,
+                Fmt.num(dr) + " of " + Fmt.num(total) + " checkpoints in the last " + Durations.format(window)
+                        + " were requested (" + Fmt.pct(share) + "); " + Fmt.num(perHour) + " checkpoints/h"
+                        + (warm ? " vs a baseline of " + Fmt.num(baseline) + "/h" : ""),
+                "Checkpoints are being forced by WAL volume (max_wal_size) or CHECKPOINT commands rather than "
+                        + "checkpoint_timeout.");
+    }
+}

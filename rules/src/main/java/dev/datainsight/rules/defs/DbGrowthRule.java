@@ -1,0 +1,143 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalBytes;
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * <b>db_growth</b> (per database): {@code pg_database.size_bytes}, sampled once per 15 min over the
+ * last 24 h. Warning when the database grew more than 15 % (and at least 100 MB) against the
+ * oldest sample of the window (after at least 1 h of history), or when a configured
+ * {@code size_limit} is reached within 7 days by a least-squares linear forecast over the window.
+ * The summary says "grew X% (Y MB) in Z h".
+ *
+ * <p>Why: pgmonitor and pgHero track day-over-day growth; 15 %/day is a runaway (a logging table, a
+ * bloat storm) rather than business growth. The 100 MB floor keeps tiny databases quiet. The
+ * forecast is off until a size limit (disk, quota) is configured per instance.
+ */
+public final class DbGrowthRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "db_growth";
+    private static final int MAX_SAMPLES = 200;
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "15m", "1h")
+                .views("pg_database")
+                .detects("A database growing fast (share of its size per day), or forecast to reach a size limit soon.")
+                .why("pgmonitor / pgHero watch day-over-day growth; > 15% in 24 h is a runaway, not business growth. "
+                        + "The forecast needs a configured size_limit.")
+                .runbook("Find the growing relations (pg_total_relation_size over time in the store), check for "
+                        + "bloat (autovacuum_lag), runaway logging tables, or forgotten partitions.")
+                .param(ParamDef.duration("window", "24h", "growth window"))
+                .param(ParamDef.duration("sample_every", "15m", "keep one size sample per this interval"))
+                .param(ParamDef.duration("min_history", "1h", "history needed before the rule applies"))
+                .param(ParamDef.bytes("min_growth", "100MB", "absolute growth below which the rule stays silent"))
+                .param(optionalNumber("warning", 0.15, "growth over the window as a share of the starting size"))
+                .param(optionalNumber("critical", null, "growth share that is critical"))
+                .param(optionalBytes("size_limit", null, "size the forecast checks against (null = forecast off)"))
+                .param(ParamDef.duration("forecast_horizon", "7d", "warn when the forecast reaches size_limit "
+                        + "within this time"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            String db = Rows.label(row, "datname");
+            Double size = Rows.val(row, "size_bytes");
+            if (db.isEmpty() || size == null) {
+                continue;
+            }
+            Params p = ctx.params(row.getLabels());
+            long now = ctx.now();
+            Memory m = ctx.memory(db);
+            if (m == null) {
+                m = new Memory();
+            }
+            int n = m.t.length;
+            if (n > 0 && now <= m.t[n - 1]) {
+                continue;
+            }
+            if (n == 0 || now - m.t[n - 1] >= p.millis("sample_every")) {
+                m.t = Arrays.copyOf(m.t, n + 1);
+                m.v = Arrays.copyOf(m.v, n + 1);
+                m.t[n] = now;
+                m.v[n] = size;
+                int drop = 0;
+                while (m.t.length - drop > 2 && (m.t[drop + 1] <= now - p.millis("window")
+                        || m.t.length - drop > MAX_SAMPLES)) {
+                    drop++;
+                }
+                m.t = Arrays.copyOfRange(m.t, drop, m.t.length);
+                m.v = Arrays.copyOfRange(m.v, drop, m.v.length);
+            }
+            m.touched = now;
+            ctx.remember(db, m);
+            long span = now - m.t[0];
+            double start = m.v[0];
+            double grew = size - start;
+            double share = start > 0 ? grew / start : 0;
+            boolean history = span >= p.millis("min_history");
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            boolean big = grew >= p.number("min_growth");
+            Severity level = history && big && c != null && share > c ? Severity.CRITICAL
+                    : history && big && w != null && share > w ? Severity.WARNING : null;
+            String forecast = "";
+            Double limit = p.number("size_limit");
+            if (limit != null && history && m.t.length >= 2) {
+                double slope = slope(m, now, size); // bytes per ms
+                if (size >= limit) {
+                    level = Severity.CRITICAL;
+                    forecast = "; already at the size limit " + Fmt.bytes(limit);
+                } else if (slope > 0) {
+                    double eta = (limit - size) / slope;
+                    if (eta <= p.millis("forecast_horizon")) {
+                        level = level == null ? Severity.WARNING : level;
+                        forecast = String.format(Locale.ROOT, "; reaches the size limit %s in about %.1f days",
+                                Fmt.bytes(limit), eta / 86_400_000.0);
+                    }
+                }
+            }
+            ctx.alert(p, Map.of("datname", db), level, share, w, c,
+                    String.format(Locale.ROOT, "Database %s grew %s (%s) in %.1f h, now %s", db, Fmt.pct(share),
+                            Fmt.bytes(grew), span / 3_600_000.0, Fmt.bytes(size)) + forecast,
+                    "Fast growth fills disks and often means bloat or a runaway table.");
+        }
+    }
+
+    /** Least-squares slope of size over time (bytes/ms) over the samples plus the current value. */
+    private static double slope(Memory m, long now, double size) {
+        int n = m.t.length + 1;
+        double t0 = m.t[0];
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (int i = 0; i < n; i++) {
+            double x = (i < m.t.length ? m.t[i] : now) - t0;
+            double y = i < m.t.length ? m.v[i] : size;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        double den = n * sxx - sx * sx;
+        return den == 0 ? 0 : (n * sxy - sx * sy) / den;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.datainsight.rules.defs;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import java.util.Map;
+
+/**
+ * Base of rules that compare one gauge per row with {@code warning} / {@code critical} thresholds
+ * (higher is worse). Subclasses say which value and which labels, and how to say it.
+ */
+abstract class GaugeRule extends Rule {
+    private static final long serialVersionUID = 1L;
+
+    /** The value to compare for a row, or null to skip the row. */
+    protected abstract Double value(SnapshotRow row);
+
+    /** Labels that identify the alert (part of the fingerprint). */
+    protected abstract Map<String, String> labels(SnapshotRow row);
+
+    protected abstract String summary(SnapshotRow row, double value);
+
+    protected String description(SnapshotRow row, double value) {
+        return definition().detects();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            Double v = value(row);
+            if (v == null) {
+                continue;
+            }
+            Map<String, String> labels = labels(row);
+            Params p = ctx.params(row.getLabels());
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            Severity level = c != null && v > c ? Severity.CRITICAL : w != null && v > w ? Severity.WARNING : null;
+            ctx.alert(p, labels, level, v, w, c, summary(row, v), description(row, v));
+        }
+    }
+}

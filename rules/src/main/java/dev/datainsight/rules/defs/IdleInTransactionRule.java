@@ -1,0 +1,53 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.util.Map;
+
+/**
+ * <b>idle_in_transaction</b>: the oldest session sitting "idle in transaction"
+ * ({@code pg_stat_activity.oldest_idle_in_transaction_seconds}, from state_change). Warning above
+ * 5 min, critical above 15 min, {@code for} 0 because the value is already a duration.
+ *
+ * <p>Why: such a session holds its snapshot and locks, blocking vacuum and DDL; pgmonitor and
+ * check_postgres warn in minutes. Leaving {@code for} at 0 keeps detection at threshold + one
+ * collection interval instead of adding a second wait.
+ */
+public final class IdleInTransactionRule extends GaugeRule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "idle_in_transaction";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "0s", "1m")
+                .views("pg_stat_activity")
+                .detects("A session idle inside an open transaction for too long (holds locks and the xmin horizon).")
+                .why("pgmonitor / check_postgres warn after minutes; the value is already a duration, so `for` is 0.")
+                .runbook("SELECT pid, usename, application_name, now()-state_change FROM pg_stat_activity WHERE state "
+                        + "LIKE 'idle in transaction%'; fix the application or set idle_in_transaction_session_timeout.")
+                .param(optionalNumber("warning", 300.0, "seconds idle in transaction (warning)"))
+                .param(optionalNumber("critical", 900.0, "seconds idle in transaction (critical)"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    protected Double value(SnapshotRow row) {
+        Double v = Rows.val(row, "oldest_idle_in_transaction_seconds");
+        return v == null ? 0.0 : v;
+    }
+
+    @Override
+    protected Map<String, String> labels(SnapshotRow row) {
+        return Map.of();
+    }
+
+    @Override
+    protected String summary(SnapshotRow row, double v) {
+        return "A session has been idle in transaction for " + Fmt.secs(v) + " ("
+                + Fmt.num(Rows.valOr(row, "connections_idle_in_transaction", 0)) + " sessions idle in transaction)";
+    }
+}

@@ -1,0 +1,54 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.util.Map;
+
+/**
+ * <b>long_transaction</b>: the oldest open transaction of a client backend
+ * ({@code pg_stat_activity.oldest_xact_age_seconds}, from xact_start; autovacuum workers are
+ * reported separately in {@code oldest_autovacuum_xact_age_seconds} and excluded). Warning above
+ * 5 min, critical above 30 min.
+ *
+ * <p>Why: long transactions hold back the xmin horizon so vacuum cannot remove dead rows, and
+ * hold locks; pgmonitor and pganalyze flag minutes-long transactions. {@code for} is 0 because the
+ * value is already a duration.
+ */
+public final class LongTransactionRule extends GaugeRule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "long_transaction";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "0s", "1m")
+                .views("pg_stat_activity")
+                .detects("The oldest non-autovacuum transaction has been open too long (holds back vacuum, holds locks).")
+                .why("pgmonitor / pganalyze flag transactions open for minutes; the value is already a duration, so "
+                        + "`for` is 0.")
+                .runbook("SELECT pid, usename, now()-xact_start, state, query FROM pg_stat_activity ORDER BY xact_start "
+                        + "LIMIT 5; end it with pg_cancel_backend / pg_terminate_backend if it is stuck.")
+                .param(optionalNumber("warning", 300.0, "seconds since xact_start (warning)"))
+                .param(optionalNumber("critical", 1800.0, "seconds since xact_start (critical)"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    protected Double value(SnapshotRow row) {
+        Double v = Rows.val(row, "oldest_xact_age_seconds");
+        return v == null ? 0.0 : v;
+    }
+
+    @Override
+    protected Map<String, String> labels(SnapshotRow row) {
+        return Map.of();
+    }
+
+    @Override
+    protected String summary(SnapshotRow row, double v) {
+        return "The oldest transaction has been open for " + Fmt.secs(v);
+    }
+}

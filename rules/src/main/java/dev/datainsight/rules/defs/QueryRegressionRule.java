@@ -1,0 +1,116 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Durations;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import dev.datainsight.rules.engine.Window;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * <b>query_regression</b> (per query id, database, role, toplevel): from {@code pg_stat_statements}
+ * calls and total_exec_time, the mean execution time over the last 15 min against the query's own
+ * baseline: an EWMA (half-life 2 h) of the per-interval means of the <em>previous</em> hours — an
+ * interval enters the baseline only when it leaves the 15-min window, so the current regression
+ * never dilutes its own baseline. Warning when the mean is above 2× the baseline and above 100 ms,
+ * with at least 10 calls in the window and 1 h of baseline history.
+ *
+ * <p>Why: pganalyze and pgHero flag plan regressions as "slower than usual" rather than absolute
+ * thresholds; 2× filters normal jitter and 100 ms keeps fast queries' noise (0.1 → 0.3 ms) quiet.
+ */
+public final class QueryRegressionRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "query_regression";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "0s", "15m")
+                .views("pg_stat_statements")
+                .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression).")
+                .why("pganalyze / pgHero compare with the query's own history; 2x and > 100 ms filter jitter and fast "
+                        + "queries; the 15 min window is the `for`.")
+                .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "
+                        + "a dropped index, parameter changes or data skew.")
+                .param(ParamDef.duration("window", "15m", "window of the current mean"))
+                .param(ParamDef.duration("baseline_half_life", "2h", "half-life of the baseline EWMA"))
+                .param(ParamDef.duration("min_baseline", "1h", "baseline history needed before the rule applies"))
+                .param(ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent"))
+                .param(ParamDef.number("min_mean_ms", 100.0, "mean in ms below which the rule stays silent"))
+                .param(optionalNumber("warning", 2.0, "mean / baseline ratio (warning)"))
+                .param(optionalNumber("critical", null, "mean / baseline ratio (critical)"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            if ("other".equals(Rows.label(row, "queryid"))) {
+                continue;
+            }
+            Double calls = Rows.val(row, "calls");
+            Double time = Rows.val(row, "total_exec_time");
+            if (calls == null || time == null) {
+                continue;
+            }
+            Map<String, String> labels = Rows.pick(row, "queryid", "datname", "rolname", "toplevel");
+            String key = Rows.key(labels);
+            Params p = ctx.params(row.getLabels());
+            long halfLife = p.millis("baseline_half_life");
+            // Baseline memory: t[0] first baseline update, t[1] last update; v[0] EWMA of the mean (ms).
+            Memory b = ctx.memory("b" + key);
+            final Memory[] base = {b};
+            Memory m = Window.add(ctx.memory("w" + key), 2, ctx.now(), new Double[] {calls, time}, true, 0,
+                    p.millis("window"), 400, (from, to, d) -> {
+                        if (d[0] <= 0) {
+                            return;
+                        }
+                        double mean = d[1] / d[0];
+                        if (base[0] == null) {
+                            base[0] = Memory.of(new long[] {to, to}, new double[] {mean});
+                        } else {
+                            double a = 1 - Math.exp(-Math.log(2) * (to - base[0].t[1]) / halfLife);
+                            base[0].v[0] += a * (mean - base[0].v[0]);
+                            base[0].t[1] = to;
+                        }
+                    });
+            m.touched = ctx.now();
+            ctx.remember("w" + key, m);
+            b = base[0];
+            if (b != null) {
+                b.touched = ctx.now();
+                ctx.remember("b" + key, b);
+            }
+            double dc = Window.delta(m, 2, 0);
+            double dt = Window.delta(m, 2, 1);
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            if (dc <= 0 || b == null || b.v[0] <= 0) {
+                ctx.alert(p, labels, null, null, w, c, "Query " + labels.get("queryid") + " has no current mean", "");
+                continue;
+            }
+            double mean = dt / dc;
+            double ratio = mean / b.v[0];
+            boolean applies = dc >= p.number("min_calls") && mean > p.number("min_mean_ms")
+                    && b.t[1] - b.t[0] >= p.millis("min_baseline");
+            Severity level = !applies ? null : c != null && ratio > c ? Severity.CRITICAL
+                    : w != null && ratio > w ? Severity.WARNING : null;
+            ctx.alert(p, labels, level, ratio, w, c,
+                    String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
+                                    + "last %s vs a baseline of %s", labels.get("queryid"), labels.get("datname"), ratio,
+                            Fmt.ms(mean), Fmt.num(dc), Durations.format(p.millis("window")),
+                            Fmt.ms(b.v[0])),
+                    "Mean execution time against the query's own EWMA baseline of previous hours.");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalBytes;
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.util.Map;
+
+/**
+ * <b>replication_lag</b>: per standby from {@code pg_stat_replication} (replay_lag_seconds,
+ * replay_lag_bytes; labels application_name, client_addr): warning above 30 s or 100 MB, critical
+ * above 300 s or 1 GB; and per slot from {@code pg_replication_slots}: an inactive slot retaining
+ * at least 100 MB of WAL warns (it will fill the disk). For 2 min.
+ *
+ * <p>Why: pgmonitor and awesome-prometheus-alerts use 30 s-class replay lag and flag inactive
+ * slots; byte lag catches a standby that stopped replaying on an idle primary (where time lag
+ * reads NULL). NULL replay lag (caught up, nothing to replay) counts as 0.
+ */
+public final class ReplicationLagRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "replication_lag";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "2m", "2m")
+                .views("pg_stat_replication", "pg_replication_slots")
+                .detects("A standby replaying far behind (time or bytes), or an inactive replication slot retaining WAL.")
+                .why("pgmonitor / awesome-prometheus-alerts: 30 s replay lag, inactive slots; bytes catch a stalled "
+                        + "standby on an idle primary.")
+                .runbook("Check the standby (network, I/O, hot_standby_feedback conflicts); for an inactive slot, "
+                        + "reconnect its consumer or drop it with pg_drop_replication_slot before WAL fills the disk.")
+                .param(optionalNumber("warning_seconds", 30.0, "replay lag in seconds (warning)"))
+                .param(optionalNumber("critical_seconds", 300.0, "replay lag in seconds (critical)"))
+                .param(optionalBytes("warning_bytes", "100MB", "replay lag in bytes (warning)"))
+                .param(optionalBytes("critical_bytes", "1GB", "replay lag in bytes (critical)"))
+                .param(optionalBytes("inactive_slot_retained", "100MB", "WAL retained by an inactive slot (warning)"))
+                .pair("warning_seconds", "critical_seconds", RuleDefinition.Direction.ABOVE)
+                .pair("warning_bytes", "critical_bytes", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if ("pg_replication_slots".equals(s.getView())) {
+            slots(s, ctx);
+            return;
+        }
+        for (SnapshotRow row : s.getRows()) {
+            double secs = Rows.valOr(row, "replay_lag_seconds", 0);
+            double bytes = Rows.valOr(row, "replay_lag_bytes", 0);
+            Params p = ctx.params(row.getLabels());
+            Double ws = p.number("warning_seconds");
+            Double cs = p.number("critical_seconds");
+            Double wb = p.number("warning_bytes");
+            Double cb = p.number("critical_bytes");
+            boolean crit = (cs != null && secs > cs) || (cb != null && bytes > cb);
+            boolean warn = (ws != null && secs > ws) || (wb != null && bytes > wb);
+            Map<String, String> labels = Rows.pick(row, "application_name", "client_addr");
+            ctx.alert(p, labels, crit ? Severity.CRITICAL : warn ? Severity.WARNING : null, secs, ws, cs,
+                    "Standby " + labels.get("application_name") + " (" + labels.get("client_addr") + ") replays "
+                            + Fmt.secs(secs) + " / " + Fmt.bytes(bytes) + " behind",
+                    "Replay lag from pg_stat_replication on the primary.");
+        }
+    }
+
+    private void slots(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            Double active = Rows.val(row, "active");
+            Double retained = Rows.val(row, "retained_wal_bytes");
+            if (active == null || retained == null) {
+                continue;
+            }
+            Params p = ctx.params(row.getLabels());
+            Double limit = p.number("inactive_slot_retained");
+            boolean bad = active < 0.5 && limit != null && retained >= limit;
+            ctx.alert(p, Rows.pick(row, "slot_name"), bad ? Severity.WARNING : null, retained, limit, null,
+                    "Replication slot " + Rows.label(row, "slot_name") + " is " + (active < 0.5 ? "inactive" : "active")
+                            + " and retains " + Fmt.bytes(retained) + " of WAL",
+                    "An inactive slot keeps all WAL since its restart_lsn: the disk fills until it is consumed or dropped.");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.datainsight.rules.defs;
+
+import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
+
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.Durations;
+import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.Memory;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleContext;
+import dev.datainsight.rules.engine.RuleDefinition;
+import dev.datainsight.rules.engine.Window;
+import java.util.Map;
+
+/**
+ * <b>slow_query</b> (per query id, database, role, toplevel): from {@code pg_stat_statements}
+ * counters calls and total_exec_time, the mean execution time over the last 5 min
+ * ({@code Δtotal_exec_time / Δcalls}). Warning when above 3 s with at least 10 calls in the window;
+ * for 2 min. The remainder row {@code queryid = "other"} is skipped.
+ *
+ * <p>Why: awesome-prometheus-alerts' slow-queries rule and pganalyze's default flag statements
+ * averaging seconds; the call floor keeps one-off reports and maintenance from paging.
+ */
+public final class SlowQueryRule extends Rule {
+    private static final long serialVersionUID = 1L;
+    public static final String NAME = "slow_query";
+
+    @Override
+    protected RuleDefinition define() {
+        return RuleDefinition.alert(NAME, "2m", "5m")
+                .views("pg_stat_statements")
+                .detects("A statement whose mean execution time over the window is in seconds, with enough calls.")
+                .why("awesome-prometheus-alerts / pganalyze flag statements averaging > 3 s; 10 calls in 5 min keeps "
+                        + "one-off reports quiet.")
+                .runbook("EXPLAIN (ANALYZE, BUFFERS) the statement (text in the store's query_text), check plans, "
+                        + "indexes and lock waits.")
+                .param(ParamDef.duration("window", "5m", "window of the mean"))
+                .param(ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent"))
+                .param(optionalNumber("warning", 3000.0, "mean execution time in ms (warning)"))
+                .param(optionalNumber("critical", null, "mean execution time in ms (critical)"))
+                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .build();
+    }
+
+    @Override
+    public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        for (SnapshotRow row : s.getRows()) {
+            if ("other".equals(Rows.label(row, "queryid"))) {
+                continue;
+            }
+            Double calls = Rows.val(row, "calls");
+            Double time = Rows.val(row, "total_exec_time");
+            if (calls == null || time == null) {
+                continue;
+            }
+            Map<String, String> labels = Rows.pick(row, "queryid", "datname", "rolname", "toplevel");
+            String key = Rows.key(labels);
+            Params p = ctx.params(row.getLabels());
+            long window = p.millis("window");
+            Memory m = Window.add(ctx.memory(key), 2, ctx.now(), new Double[] {calls, time}, true, 0, window, 400,
+                    null);
+            m.touched = ctx.now();
+            ctx.remember(key, m);
+            double dc = Window.delta(m, 2, 0);
+            double dt = Window.delta(m, 2, 1);
+            if (dc <= 0) {
+                ctx.alert(p, labels, null, 0.0, p.number("warning"), p.number("critical"),
+                        "Query " + labels.get("queryid") + " had no calls in the window", "");
+                continue;
+            }
+            double mean = dt / dc;
+            boolean enough = dc >= p.number("min_calls");
+            Double w = p.number("warning");
+            Double c = p.number("critical");
+            Severity level = !enough ? null : c != null && mean > c ? Severity.CRITICAL
+                    : w != null && mean > w ? Severity.WARNING : null;
+            ctx.alert(p, labels, level, mean, w, c,
+                    "Query " + labels.get("queryid") + " in database " + labels.get("datname") + " (role "
+                            + labels.get("rolname") + ") averages " + Fmt.ms(mean) + " over " + Fmt.num(dc)
+                            + " calls in the last " + Durations.format(window),
+                    "Mean execution time from pg_stat_statements deltas (total_exec_time / calls).");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.datainsight.rules.engine;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.Severity;
+import java.util.LinkedHashMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The alert lifecycle, keyed by fingerprint, shared by every rule (Prometheus / Alertmanager
+ * semantics):
+ *
+ * <ul>
+ *   <li><b>inactive → pending</b> when a severity's condition first holds (internal, not emitted);
+ *   <li><b>pending → firing</b> once it has held for {@code for}: one FIRING event, at the highest
+ *       severity that has held that long;
+ *   <li><b>escalation</b>: while firing at warning, critical holding for {@code for} emits one
+ *       FIRING critical event; critical supersedes warning for the rest of the episode (no
+ *       downgrade event, no second open alert);
+ *   <li><b>re-notify</b>: a still-firing alert is re-sent after {@code renotify} (default 4 h);
+ *   <li><b>resolved</b> once the condition has been false for {@code resolve_for} (hysteresis: a
+ *       value hovering at the threshold resets the clear clock every time it holds again, so it
+ *       cannot flap); or when nothing evaluated the series for {@code stale_after} (instance or row
+ *       gone). A pending alert whose condition turns false simply goes back to inactive.
+ * </ul>
+ *
+ * <p>Transitions run on evaluations and on one event-time timer per fingerprint (resolve due or
+ * stale due). After RESOLVED, or when pending ends, the state and the timer are cleared, so an
+ * idle fingerprint holds nothing. The state is checkpointed; the worst a restore can do is delay a
+ * transition to the next evaluation, never repeat an event. Evaluations older than the last one
+ * seen are ignored (replays after failover).
+ */
+public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluation, AlertEvent> {
+    private static final long serialVersionUID = 1L;
+
+    /** State descriptor name: part of the savepoint contract. */
+    public static final String STATE = "alert-lifecycle-state";
+
+    private transient ValueState<AlertState> state;
+
+    @Override
+    public void open(OpenContext openContext) {
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, AlertState.class));
+    }
+
+    @Override
+    public void processElement(Evaluation e, Context ctx, Collector<AlertEvent> out) throws Exception {
+        AlertState st = state.value();
+        if (e.level == null) {
+            if (st == null || e.at < st.lastEvalAt) {
+                return;
+            }
+            st.last = e;
+            st.lastEvalAt = e.at;
+            st.infoSince = -1;
+            st.warningSince = -1;
+            st.criticalSince = -1;
+            if (!st.firing) {
+                clear(st, ctx);
+                return;
+            }
+            if (st.clearSince < 0) {
+                st.clearSince = e.at;
+            }
+            if (e.at - st.clearSince >= e.resolveForMs) {
+                resolve(st, e.at, ctx, out);
+                return;
+            }
+            schedule(st, ctx);
+            state.update(st);
+            return;
+        }
+        if (st == null) {
+            st = new AlertState();
+        } else if (e.at < st.lastEvalAt) {
+            return;
+        }
+        st.last = e;
+        st.lastEvalAt = e.at;
+        st.clearSince = -1;
+        if (st.startedAt < 0) {
+            st.startedAt = e.at;
+        }
+        Severity target = null;
+        for (Severity s : Severity.values()) {
+            if (s == e.level || (s.compareTo(e.level) < 0 && e.threshold(s) != null)) {
+                if (st.since(s) < 0) {
+                    st.since(s, e.at);
+                }
+                if (e.at - st.since(s) >= e.forMs) {
+                    target = s;
+                }
+            } else {
+                st.since(s, -1);
+            }
+        }
+        if (!st.firing) {
+            if (target != null) {
+                st.firing = true;
+                st.firedSeverity = target;
+                st.lastNotifiedAt = e.at;
+                out.collect(event(st, AlertStatus.FIRING, target, e.at));
+            }
+        } else if (target != null && target.compareTo(st.firedSeverity) > 0) {
+            st.firedSeverity = target;
+            st.lastNotifiedAt = e.at;
+            out.collect(event(st, AlertStatus.FIRING, target, e.at));
+        } else if (e.renotifyMs > 0 && e.at - st.lastNotifiedAt >= e.renotifyMs) {
+            st.lastNotifiedAt = e.at;
+            out.collect(event(st, AlertStatus.FIRING, st.firedSeverity, e.at));
+        }
+        schedule(st, ctx);
+        state.update(st);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
+        AlertState st = state.value();
+        if (st == null) {
+            return;
+        }
+        st.timer = -1;
+        Evaluation e = st.last;
+        if (st.firing && st.clearSince >= 0 && timestamp >= st.clearSince + e.resolveForMs) {
+            resolve(st, st.clearSince + e.resolveForMs, ctx, out);
+            return;
+        }
+        if (timestamp >= st.lastEvalAt + e.staleAfterMs) {
+            if (st.firing) {
+                st.last.description = "No evaluation since " + java.time.Instant.ofEpochMilli(st.lastEvalAt)
+                        + " (instance silent or series gone); resolved as stale. " + nz(e.description);
+                resolve(st, timestamp, ctx, out);
+            } else {
+                clear(st, ctx);
+            }
+            return;
+        }
+        schedule(st, ctx);
+        state.update(st);
+    }
+
+    private void schedule(AlertState st, Context ctx) {
+        Evaluation e = st.last;
+        long due = st.lastEvalAt + e.staleAfterMs;
+        if (st.firing && st.clearSince >= 0) {
+            due = Math.min(due, st.clearSince + e.resolveForMs);
+        }
+        if (due != st.timer) {
+            if (st.timer >= 0) {
+                ctx.timerService().deleteEventTimeTimer(st.timer);
+            }
+            ctx.timerService().registerEventTimeTimer(due);
+            st.timer = due;
+        }
+    }
+
+    private void resolve(AlertState st, long at, Context ctx, Collector<AlertEvent> out) {
+        AlertEvent ev = event(st, AlertStatus.RESOLVED, st.firedSeverity, at);
+        ev.setResolvedAt(at);
+        ev.setSummary("Resolved: " + nz(st.last.summary));
+        out.collect(ev);
+        clear(st, ctx);
+    }
+
+    private void clear(AlertState st, Context ctx) {
+        if (st.timer >= 0) {
+            ctx.timerService().deleteEventTimeTimer(st.timer);
+        }
+        state.clear();
+    }
+
+    private static AlertEvent event(AlertState st, AlertStatus status, Severity severity, long at) {
+        Evaluation e = st.last;
+        AlertEvent a = new AlertEvent();
+        a.setFingerprint(e.fingerprint);
+        a.setRule(e.rule);
+        a.setSeverity(severity);
+        a.setStatus(status);
+        a.setInstance(e.instance);
+        a.setLabels(new LinkedHashMap<>(e.labels));
+        a.setValue(e.value);
+        a.setThreshold(e.threshold(severity));
+        a.setStartedAt(st.startedAt);
+        a.setEventAt(at);
+        a.setSummary(e.summary);
+        a.setDescription(e.description);
+        a.setRunbook(e.runbook);
+        return a;
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.datainsight.rules.engine;
+
+import dev.datainsight.model.Severity;
+
+/**
+ * Lifecycle state of one fingerprint, kept in keyed state (and so in checkpoints: a restart
+ * neither re-pages nor forgets to resolve). Times are event time, epoch ms; -1 = unset. A POJO.
+ */
+public class AlertState {
+    /** True once the firing event went out; false while pending. */
+    public boolean firing;
+    public Severity firedSeverity;
+    /** When the condition first held in this episode (start of pending). */
+    public long startedAt = -1;
+    public long infoSince = -1;
+    public long warningSince = -1;
+    public long criticalSince = -1;
+    /** While firing: when the condition last turned false; -1 while it holds. */
+    public long clearSince = -1;
+    public long lastEvalAt = -1;
+    public long lastNotifiedAt = -1;
+    /** The one event-time timer registered for this fingerprint, or -1. */
+    public long timer = -1;
+    /** The latest evaluation, for the numbers and texts of the next event. */
+    public Evaluation last;
+
+    public AlertState() {}
+
+    long since(Severity s) {
+        return switch (s) {
+            case INFO -> infoSince;
+            case WARNING -> warningSince;
+            case CRITICAL -> criticalSince;
+        };
+    }
+
+    void since(Severity s, long t) {
+        switch (s) {
+            case INFO -> infoSince = t;
+            case WARNING -> warningSince = t;
+            case CRITICAL -> criticalSince = t;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.datainsight.rules.engine;
+
+/**
+ * What a rule remembers about one series between snapshots (previous counters, a window of
+ * samples, a baseline). Deliberately shapeless — times and numbers — so every rule shares one
+ * keyed MapState and one serializer. A Flink POJO.
+ */
+public class Memory {
+    /** Sample times or rule-defined marks (epoch ms). */
+    public long[] t = new long[0];
+    /** Values; layout is the rule's business. */
+    public double[] v = new double[0];
+    /** A rule-defined mark, e.g. the last time a finding was written. */
+    public long mark;
+    /** Event time of the last write; the evaluator drops memories untouched for long. */
+    public long touched;
+
+    public Memory() {}
+
+    public static Memory of(long[] t, double[] v) {
+        Memory m = new Memory();
+        m.t = t;
+        m.v = v;
+        return m;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.datainsight.rules.engine;
+
+import dev.datainsight.model.Severity;
+import java.util.Map;
+
+/**
+ * What a rule sees while it evaluates one snapshot: the effective parameters, its own memory in
+ * the instance's keyed state (namespaced by rule), and the outputs.
+ */
+public interface RuleContext {
+    String instance();
+
+    /** The snapshot's collection time (event time), epoch ms. */
+    long now();
+
+    /** Effective parameters for a row (empty map for instance-wide rules). */
+    Params params(Map<String, String> rowLabels);
+
+    /** The rule's memory under {@code key}, or null. */
+    Memory memory(String key) throws Exception;
+
+    void remember(String key, Memory m) throws Exception;
+
+    void forget(String key) throws Exception;
+
+    /**
+     * Reports a series' condition. {@code level} null = false. Thresholds are per severity (null
+     * where the rule has none). The engine adds fingerprint and lifecycle settings.
+     */
+    void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning, Double critical,
+            String summary, String description) throws Exception;
+
+    /** Reports an INFO-only condition (anomalies): {@code holds} false = condition false. */
+    void info(Params p, Map<String, String> labels, boolean holds, Double value, Double threshold, String summary,
+            String description) throws Exception;
+
+    /** Records a finding for the insight table (rate-limited by the caller through memory). */
+    void insight(String kind, String subject, String severity, String summary, String evidenceJson);
+}

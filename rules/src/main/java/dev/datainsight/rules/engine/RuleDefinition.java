@@ -1,0 +1,149 @@
+package dev.datainsight.rules.engine;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a rule is, as users see it: its name in the rules file, what it detects, the views it reads,
+ * its parameters with defaults, and why those defaults. docs/rules.md is rendered from these.
+ */
+public final class RuleDefinition implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Whether the rule pages (alert lifecycle) or records a finding (insight table). */
+    public enum Kind { ALERT, INSIGHT }
+
+    /** Whether a higher or a lower value is worse; decides the warning/critical order check. */
+    public enum Direction { ABOVE, BELOW }
+
+    /** A warning/critical pair that must be ordered by the rule's direction. */
+    public record ThresholdPair(String warning, String critical, Direction direction) implements Serializable {}
+
+    private final String name;
+    private final Kind kind;
+    private final List<String> views;
+    private final String detects;
+    private final String why;
+    private final String runbook;
+    private final Map<String, ParamDef> params;
+    private final List<ThresholdPair> pairs;
+
+    private RuleDefinition(Builder b) {
+        this.name = b.name;
+        this.kind = b.kind;
+        this.views = List.copyOf(b.views);
+        this.detects = b.detects;
+        this.why = b.why;
+        this.runbook = b.runbook;
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
+        this.pairs = List.copyOf(b.pairs);
+    }
+
+    /** Starts an alert rule with its lifecycle defaults ({@code for}, {@code resolve_for}). */
+    public static Builder alert(String name, String forDefault, String resolveForDefault) {
+        Builder b = new Builder(name, Kind.ALERT);
+        b.param(ParamDef.bool("enabled", true, "turn the rule on or off"));
+        b.param(ParamDef.duration("for", forDefault, "how long the condition must hold before the alert fires"));
+        b.param(ParamDef.duration("resolve_for", resolveForDefault,
+                "how long the condition must be false before the alert resolves (hysteresis)"));
+        b.param(ParamDef.duration("renotify", "4h", "re-send a still-firing alert after this long"));
+        return b;
+    }
+
+    /** Starts an insight (INFO finding written to the insight table, never a page). */
+    public static Builder insight(String name) {
+        Builder b = new Builder(name, Kind.INSIGHT);
+        b.param(ParamDef.bool("enabled", true, "turn the insight on or off"));
+        b.param(ParamDef.duration("refresh", "1h", "re-write a standing finding at most this often"));
+        return b;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public List<String> views() {
+        return views;
+    }
+
+    public String detects() {
+        return detects;
+    }
+
+    public String why() {
+        return why;
+    }
+
+    public String runbook() {
+        return runbook;
+    }
+
+    public Map<String, ParamDef> params() {
+        return params;
+    }
+
+    public List<ThresholdPair> pairs() {
+        return pairs;
+    }
+
+    /** Builder of a {@link RuleDefinition}. */
+    public static final class Builder {
+        private final String name;
+        private final Kind kind;
+        private final List<String> views = new ArrayList<>();
+        private String detects = "";
+        private String why = "";
+        private String runbook = "";
+        private final Map<String, ParamDef> params = new LinkedHashMap<>();
+        private final List<ThresholdPair> pairs = new ArrayList<>();
+
+        private Builder(String name, Kind kind) {
+            this.name = name;
+            this.kind = kind;
+        }
+
+        public Builder views(String... v) {
+            views.addAll(List.of(v));
+            return this;
+        }
+
+        public Builder detects(String text) {
+            this.detects = text;
+            return this;
+        }
+
+        public Builder why(String text) {
+            this.why = text;
+            return this;
+        }
+
+        public Builder runbook(String text) {
+            this.runbook = text;
+            return this;
+        }
+
+        public Builder param(ParamDef p) {
+            if (params.put(p.name(), p) != null) {
+                throw new IllegalArgumentException("duplicate parameter " + p.name() + " in rule " + name);
+            }
+            return this;
+        }
+
+        public Builder pair(String warning, String critical, Direction direction) {
+            pairs.add(new ThresholdPair(warning, critical, direction));
+            return this;
+        }
+
+        public RuleDefinition build() {
+            return new RuleDefinition(this);
+        }
+    }
+}

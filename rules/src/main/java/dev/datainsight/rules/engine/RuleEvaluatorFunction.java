@@ -1,0 +1,387 @@
+package dev.datainsight.rules.engine;
+
+import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.rules.RulesConfig;
+import dev.datainsight.rules.defs.InstanceSilentRule;
+import dev.datainsight.rules.defs.RuleCatalog;
+import dev.datainsight.store.InsightRow;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every enabled rule on each snapshot of one instance (keyed by instance id) and emits one
+ * {@link Evaluation} per series whose condition holds, plus one false evaluation when a series
+ * stops holding (or its row disappears). Insights go to the {@link #INSIGHTS} side output.
+ *
+ * <p><b>Absence (instance_silent).</b> Each snapshot re-arms two timers at "last seen + N
+ * intervals": an event-time timer, which fires when the watermark moves on because other
+ * instances keep reporting (an idle partition is excluded from the watermark by
+ * {@code withIdleness}), and a processing-time timer, which fires even when the whole input is
+ * idle and the watermark stands still. After a restore, the processing-time check grants N
+ * intervals of grace from start-up so a backlog being replayed is not reported as silence.
+ *
+ * <p><b>State lifetime.</b> Rule memories are bounded by the collector's top-N per view; the
+ * active-series map holds only series whose condition holds; a series whose view stops arriving
+ * altogether keeps its entry until the view returns (its alert resolves as stale downstream).
+ * A rule that throws on odd input is logged and skipped for that snapshot: input never fails the job.
+ */
+public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot, Evaluation> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RuleEvaluatorFunction.class);
+
+    /** Side output of insight rows. */
+    public static final OutputTag<InsightRow> INSIGHTS = new OutputTag<>("insights") {};
+
+    /** State descriptor names: part of the savepoint contract. */
+    public static final String MEMORY_STATE = "rule-memory";
+    public static final String ACTIVE_STATE = "rule-active-series";
+    public static final String INSTANCE_STATE = "rule-instance-info";
+
+    /** How often the memories of one instance are swept, and how long an untouched one lives. */
+    static final long GC_EVERY_MS = 3_600_000L;
+    static final long MEMORY_TTL_MS = 6 * 3_600_000L;
+
+    private final RulesConfig config;
+    private transient List<Rule> rules;
+    private transient MapState<String, Memory> memory;
+    private transient MapState<String, ActiveSeries> active;
+    private transient ValueState<InstanceInfo> info;
+    private transient long openedAtProc;
+
+    public RuleEvaluatorFunction(RulesConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        rules = new ArrayList<>();
+        for (Rule r : RuleCatalog.all()) {
+            if (!(r instanceof InstanceSilentRule) && config.mayRun(r.name())) {
+                rules.add(r);
+            }
+        }
+        memory = getRuntimeContext().getMapState(new MapStateDescriptor<>(MEMORY_STATE, String.class, Memory.class));
+        active = getRuntimeContext().getMapState(
+                new MapStateDescriptor<>(ACTIVE_STATE, String.class, ActiveSeries.class));
+        info = getRuntimeContext().getState(new ValueStateDescriptor<>(INSTANCE_STATE, InstanceInfo.class));
+        openedAtProc = -1;
+    }
+
+    @Override
+    public void processElement(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
+        String instance = ctx.getCurrentKey();
+        trackPresence(s, ctx, out);
+        for (Rule rule : rules) {
+            if (!rule.reads(s.getView())) {
+                continue;
+            }
+            Pass pass = new Pass(rule, s, instance, ctx, out);
+            try {
+                rule.evaluate(s, pass);
+            } catch (RuntimeException e) {
+                LOG.warn("rule {} failed on {} (skipped for this snapshot): {}", rule.name(), s, e.toString());
+            }
+            pass.end();
+        }
+    }
+
+    // ------------------------------------------------------------------ instance_silent
+
+    private void trackPresence(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
+        InstanceInfo in = info.value();
+        if (in == null) {
+            in = new InstanceInfo();
+            in.lastGcAt = s.getCollectedAt();
+        }
+        if (s.getCollectedAt() - in.lastGcAt >= GC_EVERY_MS) {
+            in.lastGcAt = s.getCollectedAt();
+            collectGarbage(s.getCollectedAt() - MEMORY_TTL_MS);
+        }
+        if (!config.mayRun(InstanceSilentRule.NAME)) {
+            info.update(in);
+            return;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        if (openedAtProc < 0) {
+            openedAtProc = now;
+        }
+        if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView())) {
+            if (in.lastCycleAt >= 0 && s.getCollectedAt() > in.lastCycleAt) {
+                in.observedIntervalMs = s.getCollectedAt() - in.lastCycleAt;
+            }
+            in.lastCycleAt = Math.max(in.lastCycleAt, s.getCollectedAt());
+        }
+        in.lastCollectedAt = Math.max(in.lastCollectedAt, s.getCollectedAt());
+        in.lastSeenProc = now;
+        in.labels = new LinkedHashMap<>(s.getLabels());
+        Params p = config.params(InstanceSilentRule.NAME, ctx.getCurrentKey(), in.labels, Map.of());
+        if (in.silent) {
+            in.silent = false;
+            out.collect(silentEvaluation(ctx.getCurrentKey(), in, p, null, in.lastCollectedAt));
+        }
+        if (p.enabled()) {
+            long after = silentAfter(in, p);
+            rearm(ctx, in, in.lastCollectedAt + after, now + after);
+        }
+        info.update(in);
+    }
+
+    /** Drops memories of series not seen for {@link #MEMORY_TTL_MS} (dropped tables, evicted query ids). */
+    private void collectGarbage(long olderThan) throws Exception {
+        List<String> old = new ArrayList<>();
+        for (Iterator<Map.Entry<String, Memory>> it = memory.iterator(); it.hasNext(); ) {
+            Map.Entry<String, Memory> e = it.next();
+            if (e.getValue().touched < olderThan) {
+                old.add(e.getKey());
+            }
+        }
+        for (String k : old) {
+            memory.remove(k);
+        }
+    }
+
+    private static long interval(InstanceInfo in, Params p) {
+        return in.observedIntervalMs > 0 ? in.observedIntervalMs : p.millis("interval");
+    }
+
+    private static long silentAfter(InstanceInfo in, Params p) {
+        return Math.round(p.number("intervals") * interval(in, p));
+    }
+
+    private static void rearm(Context ctx, InstanceInfo in, long eventDue, long procDue) {
+        if (in.eventTimer != eventDue) {
+            if (in.eventTimer >= 0) {
+                ctx.timerService().deleteEventTimeTimer(in.eventTimer);
+            }
+            ctx.timerService().registerEventTimeTimer(eventDue);
+            in.eventTimer = eventDue;
+        }
+        if (in.procTimer != procDue) {
+            if (in.procTimer >= 0) {
+                ctx.timerService().deleteProcessingTimeTimer(in.procTimer);
+            }
+            ctx.timerService().registerProcessingTimeTimer(procDue);
+            in.procTimer = procDue;
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
+        InstanceInfo in = info.value();
+        if (in == null) {
+            return;
+        }
+        String instance = ctx.getCurrentKey();
+        Params p = config.params(InstanceSilentRule.NAME, instance, in.labels, Map.of());
+        if (!p.enabled()) {
+            return;
+        }
+        long after = silentAfter(in, p);
+        long step = interval(in, p);
+        long at;
+        boolean eventTime = ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.EVENT_TIME;
+        if (eventTime) {
+            in.eventTimer = -1;
+            if (timestamp < in.lastCollectedAt + after) {
+                info.update(in);
+                return;
+            }
+            at = timestamp;
+            in.eventTimer = timestamp + step;
+            ctx.timerService().registerEventTimeTimer(in.eventTimer);
+        } else {
+            in.procTimer = -1;
+            if (openedAtProc < 0) {
+                openedAtProc = timestamp;
+            }
+            long quietFor = timestamp - Math.max(in.lastSeenProc, openedAtProc);
+            if (quietFor < after) {
+                in.procTimer = Math.max(in.lastSeenProc, openedAtProc) + after;
+                ctx.timerService().registerProcessingTimeTimer(in.procTimer);
+                info.update(in);
+                return;
+            }
+            at = in.lastCollectedAt + (timestamp - in.lastSeenProc);
+            in.procTimer = timestamp + step;
+            ctx.timerService().registerProcessingTimeTimer(in.procTimer);
+        }
+        in.silent = true;
+        out.collect(silentEvaluation(instance, in, p, p.severity("severity"), at));
+        info.update(in);
+    }
+
+    private Evaluation silentEvaluation(String instance, InstanceInfo in, Params p, Severity level, long at) {
+        long gap = Math.max(0, at - in.lastCollectedAt);
+        double intervals = interval(in, p) > 0 ? (double) gap / interval(in, p) : 0;
+        Evaluation e = base(InstanceSilentRule.NAME, instance, Map.of(), p, at);
+        e.level = level;
+        e.value = gap / 1000.0;
+        Double thr = silentAfter(in, p) / 1000.0;
+        if (p.severity("severity") == Severity.CRITICAL) {
+            e.criticalThreshold = thr;
+        } else {
+            e.warningThreshold = thr;
+        }
+        e.summary = level == null
+                ? "Instance " + instance + " reports again"
+                : String.format(java.util.Locale.ROOT, "No snapshot from %s for %.0f s (%.1f collection intervals)",
+                        instance, gap / 1000.0, intervals);
+        e.description = "Last snapshot collected at " + java.time.Instant.ofEpochMilli(in.lastCollectedAt)
+                + ". Either the collector stopped, cannot reach Kafka, or the instance's partition stalled.";
+        return e;
+    }
+
+    private Evaluation base(String rule, String instance, Map<String, String> labels, Params p, long at) {
+        Evaluation e = new Evaluation();
+        e.rule = rule;
+        e.instance = instance;
+        e.labels = new LinkedHashMap<>(labels);
+        e.fingerprint = Fingerprint.of(rule, instance, labels);
+        e.at = at;
+        e.forMs = p.millis("for");
+        e.resolveForMs = p.millis("resolve_for");
+        e.renotifyMs = p.millis("renotify");
+        e.staleAfterMs = Math.max(config.staleAfterMs(), e.resolveForMs + 1);
+        e.runbook = RuleCatalog.byName().get(rule).definition().runbook();
+        return e;
+    }
+
+    /** The context of one rule's pass over one snapshot. */
+    private final class Pass implements RuleContext {
+        private final Rule rule;
+        private final Snapshot snapshot;
+        private final String instance;
+        private final Context ctx;
+        private final Collector<Evaluation> out;
+        private final Set<String> touched = new HashSet<>();
+
+        Pass(Rule rule, Snapshot snapshot, String instance, Context ctx, Collector<Evaluation> out) {
+            this.rule = rule;
+            this.snapshot = snapshot;
+            this.instance = instance;
+            this.ctx = ctx;
+            this.out = out;
+        }
+
+        @Override
+        public String instance() {
+            return instance;
+        }
+
+        @Override
+        public long now() {
+            return snapshot.getCollectedAt();
+        }
+
+        @Override
+        public Params params(Map<String, String> rowLabels) {
+            return config.params(rule.name(), instance, snapshot.getLabels(), rowLabels);
+        }
+
+        @Override
+        public Memory memory(String key) throws Exception {
+            return memory.get(rule.name() + '|' + key);
+        }
+
+        @Override
+        public void remember(String key, Memory m) throws Exception {
+            m.touched = now();
+            memory.put(rule.name() + '|' + key, m);
+        }
+
+        @Override
+        public void forget(String key) throws Exception {
+            memory.remove(rule.name() + '|' + key);
+        }
+
+        @Override
+        public void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning,
+                Double critical, String summary, String description) throws Exception {
+            emit(p, labels, level, value, null, warning, critical, summary, description);
+        }
+
+        @Override
+        public void info(Params p, Map<String, String> labels, boolean holds, Double value, Double threshold,
+                String summary, String description) throws Exception {
+            emit(p, labels, holds ? Severity.INFO : null, value, threshold, null, null, summary, description);
+        }
+
+        private void emit(Params p, Map<String, String> labels, Severity level, Double value, Double info,
+                Double warning, Double critical, String summary, String description) throws Exception {
+            if (!p.enabled()) {
+                level = null;
+            }
+            String fp = Fingerprint.of(rule.name(), instance, labels);
+            touched.add(fp);
+            boolean wasActive = active.contains(fp);
+            if (level == null && !wasActive) {
+                return;
+            }
+            Evaluation e = base(rule.name(), instance, labels, p, snapshot.getCollectedAt());
+            e.level = level;
+            e.value = value;
+            e.infoThreshold = info;
+            e.warningThreshold = warning;
+            e.criticalThreshold = critical;
+            e.summary = summary;
+            e.description = description;
+            out.collect(e);
+            if (level != null && !wasActive) {
+                ActiveSeries a = new ActiveSeries();
+                a.rule = rule.name();
+                a.view = snapshot.getView();
+                a.labels = new LinkedHashMap<>(labels);
+                active.put(fp, a);
+            } else if (level == null) {
+                active.remove(fp);
+            }
+        }
+
+        @Override
+        public void insight(String kind, String subject, String severity, String summary, String evidenceJson) {
+            ctx.output(INSIGHTS, new InsightRow(instance, kind, subject, severity, summary, evidenceJson, now()));
+        }
+
+        /** Series that held before but whose row is gone from this snapshot turn false. */
+        void end() throws Exception {
+            if (rule.definition().kind() != RuleDefinition.Kind.ALERT) {
+                return;
+            }
+            List<String> gone = new ArrayList<>();
+            for (Iterator<Map.Entry<String, ActiveSeries>> it = active.iterator(); it.hasNext(); ) {
+                Map.Entry<String, ActiveSeries> en = it.next();
+                ActiveSeries a = en.getValue();
+                if (a.rule.equals(rule.name()) && a.view.equals(snapshot.getView()) && !touched.contains(en.getKey())) {
+                    gone.add(en.getKey());
+                }
+            }
+            for (String fp : gone) {
+                ActiveSeries a = active.get(fp);
+                Params p = params(a.labels);
+                Evaluation e = base(rule.name(), instance, a.labels, p, snapshot.getCollectedAt());
+                e.summary = "no longer present in " + snapshot.getView();
+                e.description = "The row that triggered this alert is gone from the latest " + snapshot.getView()
+                        + " snapshot.";
+                out.collect(e);
+                active.remove(fp);
+            }
+        }
+    }
+}
