@@ -412,11 +412,17 @@ public final class JdbcStoreWriter implements StoreWriter {
         if (rows.isEmpty()) {
             return;
         }
+        // Several rows of one key in a call: the newest wins, first_seen is the oldest.
         Map<List<Object>, InsightRow> last = new LinkedHashMap<>();
+        Map<List<Object>, Long> firstSeen = new HashMap<>();
         for (InsightRow r : rows) {
             List<Object> k = List.of(r.instance(), r.kind(), r.subject());
-            last.remove(k);
-            last.put(k, r);
+            InsightRow cur = last.get(k);
+            if (cur == null || r.observedAt() >= cur.observedAt()) {
+                last.remove(k);
+                last.put(k, r);
+            }
+            firstSeen.merge(k, r.observedAt(), Math::min);
         }
         batch("INSERT INTO insight (instance, kind, subject, severity, summary, evidence, first_seen, observed_at)"
                 + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?) ON CONFLICT (instance, kind, subject) DO UPDATE SET"
@@ -432,7 +438,7 @@ public final class JdbcStoreWriter implements StoreWriter {
                     ps.setString(4, r.severity() == null ? null : r.severity().toLowerCase(java.util.Locale.ROOT));
                     ps.setString(5, r.summary());
                     ps.setString(6, r.evidenceJson() == null || r.evidenceJson().isBlank() ? "{}" : r.evidenceJson());
-                    ps.setTimestamp(7, new Timestamp(r.observedAt()));
+                    ps.setTimestamp(7, new Timestamp(firstSeen.get(List.of(r.instance(), r.kind(), r.subject()))));
                     ps.setTimestamp(8, new Timestamp(r.observedAt()));
                 });
     }

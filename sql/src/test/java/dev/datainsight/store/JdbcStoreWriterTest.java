@@ -1,0 +1,188 @@
+package dev.datainsight.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.datainsight.embedded.PostgresExtension;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.QueryText;
+import dev.datainsight.model.Severity;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every upsert is idempotent: writing the same rows twice leaves exactly the same rows. */
+class JdbcStoreWriterTest {
+    @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
+    @RegisterExtension static final PostgresExtension PG17 = StoreServers.PG17;
+    @RegisterExtension static final PostgresExtension PG18 = StoreServers.PG18;
+
+    private static final long T = Instant.parse("2026-06-15T10:00:00Z").toEpochMilli();
+    private static final long MIN = 60_000L;
+
+    static Stream<Arguments> serversAndStrategies() {
+        return StoreServers.all().flatMap(pg -> Stream.of(JdbcStoreWriter.UpsertStrategy.values())
+                .map(s -> Arguments.of(pg, s)));
+    }
+
+    private static String store(PostgresExtension pg, String prefix) throws Exception {
+        String url = StoreServers.migratedStore(pg, prefix);
+        new PartitionMaintenance(url, null, null, PartitionPolicy.defaults(),
+                Clock.fixed(Instant.ofEpochMilli(T), ZoneOffset.UTC)).run();
+        return url;
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("serversAndStrategies")
+    void rollups_writtenTwice_sameRows_andLastOfDuplicateKeysWins(PostgresExtension pg,
+            JdbcStoreWriter.UpsertStrategy strategy) throws Exception {
+        String url = store(pg, "upsert");
+        List<RollupRow> rows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            for (int m = 0; m < 5; m++) {
+                rows.add(new RollupRow("db-" + i, "pg_stat_user_tables.n_dead_tup",
+                        Map.of("datname", "app", "schemaname", "public", "relname", "t" + m), T + m * MIN, 6, m, m + 1, 6 * m + 3, m + 1));
+                rows.add(new RollupRow("db-" + i, "pg_stat_database.blks_hit", Map.of("datname", "app"), T + m * MIN, 6, 10, 20, 90, 15));
+            }
+        }
+        // The same key twice in one batch, labels in another order: the last one wins.
+        Map<String, String> reordered = new LinkedHashMap<>();
+        reordered.put("relname", "t0");
+        reordered.put("schemaname", "public");
+        reordered.put("datname", "app");
+        rows.add(new RollupRow("db-0", "pg_stat_user_tables.n_dead_tup", reordered, T, 7, 0, 42, 99, 42));
+
+        for (Resolution res : Resolution.values()) {
+            try (Connection c = JdbcStoreWriter.open(url, null, null); JdbcStoreWriter w = new JdbcStoreWriter(c, strategy)) {
+                w.upsertRollups(res, rows);
+                List<List<Object>> once = dump(url, "SELECT s.instance, s.metric, s.labels::text, r.bucket, r.count, r.min, r.max,"
+                        + " r.sum, r.last FROM " + res.table() + " r JOIN series s ON s.id = r.series_id ORDER BY 1, 2, 3, 4");
+                assertEquals(30, once.size());
+                w.upsertRollups(res, rows);
+                assertEquals(once, dump(url, "SELECT s.instance, s.metric, s.labels::text, r.bucket, r.count, r.min, r.max,"
+                        + " r.sum, r.last FROM " + res.table() + " r JOIN series s ON s.id = r.series_id ORDER BY 1, 2, 3, 4"));
+                List<List<Object>> winner = dump(url, "SELECT r.count, r.max FROM " + res.table() + " r JOIN series s ON s.id = r.series_id"
+                        + " WHERE s.instance = 'db-0' AND s.labels ->> 'relname' = 't0' AND r.bucket = to_timestamp(" + T / 1000 + ")");
+                assertEquals(List.of(List.of(7L, 42.0)), winner);
+            }
+        }
+        // One series row per (instance, metric, labels), shared by the three resolutions.
+        assertEquals(List.of(List.of(18L)), dump(url, "SELECT count(*) FROM series"));
+        // A new writer (empty cache) finds the existing series instead of creating new ones.
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.MINUTE, rows.subList(0, 4));
+        }
+        assertEquals(List.of(List.of(18L)), dump(url, "SELECT count(*) FROM series"));
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
+    void statementsTextsInstancesAlertsInsights_writtenTwice_sameRows(PostgresExtension pg) throws Exception {
+        String url = store(pg, "others");
+        List<StatementRollupRow> stmts = List.of(
+                new StatementRollupRow("db-1", "-123", "app", "web", T, 10, 500, 100, 90, 10, 1, 2, 0, 0, 4096),
+                new StatementRollupRow("db-1", "777", "app", "web", T, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+                new StatementRollupRow("db-1", "-123", "app", "web", T, 20, 1000, 200, 180, 20, 2, 4, 0, 0, 8192));
+        List<QueryText> texts = List.of(new QueryText("-123", "SELECT * FROM orders WHERE id = $1", false),
+                new QueryText("777", "UPDATE t SET x = $1", true));
+        List<InstanceRow> instances = List.of(new InstanceRow("db-1", Map.of("env", "prod"), 170004, T),
+                new InstanceRow("db-1", Map.of("env", "prod", "az", "b"), 180001, T + MIN),
+                new InstanceRow("db-2", Map.of(), 150010, T));
+        AlertEvent firing = alert(AlertStatus.FIRING, Severity.WARNING, T, null);
+        AlertEvent escalated = alert(AlertStatus.FIRING, Severity.CRITICAL, T + 5 * MIN, null);
+        AlertEvent resolved = alert(AlertStatus.RESOLVED, Severity.CRITICAL, T + 9 * MIN, null); // resolvedAt filled from eventAt
+        List<InsightRow> insights = List.of(
+                new InsightRow("db-1", "unused_index", "public.orders_old_idx", "info", "never scanned", "{\"size_bytes\": 1}", T),
+                new InsightRow("db-1", "unused_index", "public.orders_old_idx", "warning", "never scanned, 2 GB", "{\"size_bytes\": 2}", T + MIN));
+
+        String[] queries = {
+            "SELECT instance, queryid, datname, rolname, bucket, calls, total_exec_time_ms, mean_exec_time_ms, wal_bytes FROM statement_rollup_1h ORDER BY 2",
+            "SELECT instance, queryid, query, truncated, first_seen, last_seen FROM statement_text ORDER BY 2",
+            "SELECT instance, labels::text, server_version_num, first_seen, last_seen FROM instance ORDER BY 1",
+            "SELECT fingerprint, status, severity, event_at, started_at, resolved_at, value, summary FROM alert_event ORDER BY event_at",
+            "SELECT instance, kind, subject, severity, summary, evidence::text, first_seen, observed_at FROM insight"};
+        List<List<List<Object>>> first = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+                w.upsertStatementRollups(stmts);
+                w.upsertStatementTexts("db-1", texts, T + round * MIN);
+                w.upsertInstances(instances);
+                w.insertAlertEvents(List.of(firing, escalated, resolved));
+                w.upsertInsights(insights);
+            }
+            List<List<List<Object>>> now = new ArrayList<>();
+            for (String q : queries) {
+                now.add(dump(url, q));
+            }
+            if (round == 0) {
+                first = now;
+            } else {
+                // statement_text.last_seen moves with the second sighting; everything else is unchanged.
+                for (int i = 0; i < queries.length; i++) {
+                    if (i != 1) {
+                        assertEquals(first.get(i), now.get(i), queries[i]);
+                    }
+                }
+                assertEquals(first.get(1).get(0).subList(0, 5), now.get(1).get(0).subList(0, 5));
+            }
+        }
+        List<List<Object>> st = first.get(0);
+        assertEquals(2, st.size());
+        assertEquals(20.0, st.get(0).get(5));
+        assertEquals(50.0, st.get(0).get(7));
+        assertEquals(null, st.get(1).get(7)); // no calls, no mean
+        List<List<Object>> inst = first.get(2);
+        assertEquals(List.of("db-1", "{\"az\": \"b\", \"env\": \"prod\"}", 180001), inst.get(0).subList(0, 3));
+        assertEquals(3, first.get(3).size());
+        assertEquals(first.get(3).get(2).get(3), first.get(3).get(2).get(5)); // resolved_at = event_at
+        assertEquals(List.of("warning", "never scanned, 2 GB", "{\"size_bytes\": 2}"), first.get(4).get(0).subList(3, 6));
+        assertTrue(!first.get(4).get(0).get(6).equals(first.get(4).get(0).get(7)), "first_seen kept, observed_at moved");
+    }
+
+    private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
+        AlertEvent e = new AlertEvent();
+        e.setFingerprint("fp-1");
+        e.setRule("cache_hit_ratio");
+        e.setSeverity(sev);
+        e.setStatus(status);
+        e.setInstance("db-1");
+        e.setLabels(Map.of("datname", "app"));
+        e.setValue(0.7);
+        e.setThreshold(sev == Severity.CRITICAL ? 0.8 : 0.9);
+        e.setStartedAt(T - 5 * MIN);
+        e.setResolvedAt(resolvedAt);
+        e.setEventAt(at);
+        e.setSummary("cache hit ratio 70% on app");
+        return e;
+    }
+
+    static List<List<Object>> dump(String url, String sql) throws Exception {
+        List<List<Object>> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+}
