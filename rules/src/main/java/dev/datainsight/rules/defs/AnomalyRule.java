@@ -18,7 +18,8 @@ import java.util.Map;
  * connections ({@code pg_stat_activity.connections_total}) and WAL bytes/s
  * ({@code pg_stat_wal.wal_bytes}). z = (x − μ) / (1.4826 · MAD) with μ and MAD exponentially
  * weighted (half-life 1 h) and the MAD floored at 10 % of μ (and 1), so flat series do not divide
- * by zero. INFO when |z| > 4 for 3 consecutive points, after 30 points of warm-up.
+ * by zero. INFO when |z| > 4 for 3 consecutive points (and until 3 consecutive normal points), after 30
+ * points of warm-up.
  *
  * <p>Why: static thresholds cannot know each server's normal; a robust z (MAD, values clipped at
  * ±4 scale before they update the baseline) is not dragged by the very spike it detects. Three
@@ -93,13 +94,17 @@ public final class AnomalyRule extends Rule {
         point(ctx, metric, (counter - prev.v[0]) * 1000.0 / (ctx.now() - prev.t[0]));
     }
 
-    /** Memory per metric: v = [mean, mad, n, consecutive]; t = [last update]. */
+    /**
+     * Memory per metric: v = [mean, mad, n, anomalous run, normal run, holding]; t = [last update].
+     * Entering needs {@code points} anomalous points in a row, leaving needs as many normal ones
+     * (hysteresis: a value hovering at the threshold does not toggle the condition).
+     */
     private void point(RuleContext ctx, String metric, double x) throws Exception {
         Map<String, String> labels = Map.of("metric", metric);
         Params p = ctx.params(labels);
         Memory m = ctx.memory(metric);
         if (m == null) {
-            m = Memory.of(new long[] {ctx.now()}, new double[] {x, 0, 1, 0});
+            m = Memory.of(new long[] {ctx.now()}, new double[] {x, 0, 1, 0, 0, 0});
             m.touched = ctx.now();
             ctx.remember(metric, m);
             return;
@@ -113,6 +118,13 @@ public final class AnomalyRule extends Rule {
         boolean warm = m.v[2] >= p.number("warmup_points");
         boolean anomalous = warm && Math.abs(z) > p.number("z");
         m.v[3] = anomalous ? m.v[3] + 1 : 0;
+        m.v[4] = anomalous ? 0 : m.v[4] + 1;
+        double points = p.number("points");
+        if (m.v[5] == 0 && m.v[3] >= points) {
+            m.v[5] = 1;
+        } else if (m.v[5] == 1 && m.v[4] >= points) {
+            m.v[5] = 0;
+        }
         double clipped = Math.max(mean - 4 * scale, Math.min(mean + 4 * scale, x));
         double a = 1 - Math.exp(-Math.log(2) * (ctx.now() - m.t[0]) / p.millis("half_life"));
         a = Math.max(a, 1.0 / (m.v[2] + 1)); // fast start: plain average during warm-up
@@ -122,7 +134,7 @@ public final class AnomalyRule extends Rule {
         m.t[0] = ctx.now();
         m.touched = ctx.now();
         ctx.remember(metric, m);
-        boolean holds = m.v[3] >= p.number("points");
+        boolean holds = m.v[5] == 1;
         ctx.info(p, labels, holds, z, p.number("z"),
                 String.format(Locale.ROOT, "%s is %s, %.1f robust standard deviations from its baseline %s",
                         metric, Fmt.num(Math.round(x * 100) / 100.0), z, Fmt.num(Math.round(mean * 100) / 100.0)),

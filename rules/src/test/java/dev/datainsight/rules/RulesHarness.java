@@ -1,0 +1,140 @@
+package dev.datainsight.rules;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.rules.engine.AlertLifecycleFunction;
+import dev.datainsight.rules.engine.Evaluation;
+import dev.datainsight.rules.engine.RuleEvaluatorFunction;
+import dev.datainsight.store.InsightRow;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+
+/**
+ * The two rule operators on Flink's keyed operator test harness, chained as in the job: snapshots
+ * → evaluator (keyed by instance) → lifecycle (keyed by fingerprint). Each pushed snapshot is
+ * followed by a watermark at its collection time, as a bounded-out-of-orderness source with a
+ * zero bound would emit.
+ */
+final class RulesHarness implements AutoCloseable {
+    final RulesConfig config;
+    KeyedOneInputStreamOperatorTestHarness<String, Snapshot, Evaluation> evaluator;
+    KeyedOneInputStreamOperatorTestHarness<String, Evaluation, AlertEvent> lifecycle;
+    final List<AlertEvent> events = new ArrayList<>();
+    final List<InsightRow> insights = new ArrayList<>();
+    final List<Evaluation> evaluations = new ArrayList<>();
+    private long watermark = Long.MIN_VALUE;
+
+    RulesHarness(RulesConfig config) throws Exception {
+        this(config, null, null);
+    }
+
+    private RulesHarness(RulesConfig config, OperatorSubtaskState evalState, OperatorSubtaskState lifeState)
+            throws Exception {
+        this.config = config;
+        evaluator = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new RuleEvaluatorFunction(config)), new RulesPipeline.ByInstance(),
+                Types.STRING);
+        lifecycle = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new AlertLifecycleFunction()), new RulesPipeline.ByFingerprint(),
+                Types.STRING);
+        if (evalState != null) {
+            evaluator.initializeState(evalState);
+            lifecycle.initializeState(lifeState);
+        }
+        evaluator.open();
+        lifecycle.open();
+    }
+
+    /** Processes a snapshot, then a watermark at its time; returns the alert events it caused. */
+    List<AlertEvent> push(Snapshot s) throws Exception {
+        int before = events.size();
+        evaluator.processElement(s, s.getCollectedAt());
+        drain();
+        advanceWatermark(s.getCollectedAt());
+        return new ArrayList<>(events.subList(before, events.size()));
+    }
+
+    void advanceWatermark(long wm) throws Exception {
+        if (wm > watermark) {
+            watermark = wm;
+            evaluator.processWatermark(wm);
+            drain();
+            lifecycle.processWatermark(wm);
+            drain();
+        }
+    }
+
+    void setProcessingTime(long t) throws Exception {
+        evaluator.setProcessingTime(t);
+        drain();
+    }
+
+    @SuppressWarnings("unchecked")
+    void drain() throws Exception {
+        boolean more = true;
+        while (more) {
+            more = false;
+            List<Evaluation> fresh = new ArrayList<>();
+            for (Object o : evaluator.getOutput()) {
+                if (o instanceof StreamRecord<?> r) {
+                    fresh.add((Evaluation) r.getValue());
+                }
+            }
+            evaluator.getOutput().clear();
+            var side = evaluator.getSideOutput(RuleEvaluatorFunction.INSIGHTS);
+            if (side != null) {
+                for (Object o : side) {
+                    insights.add(((StreamRecord<InsightRow>) o).getValue());
+                }
+                side.clear();
+            }
+            for (Evaluation e : fresh) {
+                evaluations.add(e);
+                lifecycle.processElement(e, e.at);
+            }
+            for (Object o : lifecycle.getOutput()) {
+                if (o instanceof StreamRecord<?> r) {
+                    events.add((AlertEvent) r.getValue());
+                }
+            }
+            lifecycle.getOutput().clear();
+            more = !fresh.isEmpty() && !evaluator.getOutput().isEmpty();
+        }
+    }
+
+    /** Snapshots both operators' state, closes them, and returns a harness restored from it. */
+    RulesHarness restart() throws Exception {
+        OperatorSubtaskState e = evaluator.snapshot(1L, watermark);
+        OperatorSubtaskState l = lifecycle.snapshot(1L, watermark);
+        close();
+        RulesHarness r = new RulesHarness(config, e, l);
+        r.watermark = watermark;
+        r.events.addAll(events);
+        return r;
+    }
+
+    List<AlertEvent> firing() {
+        return events.stream().filter(a -> a.getStatus() == AlertStatus.FIRING).toList();
+    }
+
+    List<AlertEvent> resolved() {
+        return events.stream().filter(a -> a.getStatus() == AlertStatus.RESOLVED).toList();
+    }
+
+    List<AlertEvent> pages() {
+        return events.stream().filter(a -> a.getSeverity() != Severity.INFO).toList();
+    }
+
+    @Override
+    public void close() throws Exception {
+        evaluator.close();
+        lifecycle.close();
+    }
+}

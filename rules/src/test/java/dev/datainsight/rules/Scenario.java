@@ -1,0 +1,415 @@
+package dev.datainsight.rules;
+
+import static dev.datainsight.rules.Snapshots.of;
+import static dev.datainsight.rules.Snapshots.row;
+
+import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.rules.defs.RuleCatalog;
+import dev.datainsight.rules.engine.Rule;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Drives one rule through the standard incident: the snapshots it reads at a given level of
+ * trouble. Counter-based scenarios keep their cumulative counters, so one instance serves one test.
+ */
+abstract class Scenario {
+    /** How bad the input is at a step. */
+    enum Level { HEALTHY, JUST_BELOW, WARNING, CRITICAL }
+
+    static final long FOR_MS = 120_000;
+    static final long RESOLVE_FOR_MS = 120_000;
+
+    final String rule;
+    long stepMs = 10_000;
+    long warmupMs = 10 * 60_000;
+    /** Longest time from the input's onset to the condition holding (window effects). */
+    long onsetLagMs = 0;
+    /** Longest time from the input turning healthy to the condition turning false. */
+    long clearLagMs = 0;
+    Severity first = Severity.WARNING;
+    boolean hasCritical = true;
+    String extraYaml = "";
+
+    Scenario(String rule) {
+        this.rule = rule;
+    }
+
+    abstract List<Snapshot> at(long t, Level level);
+
+    String yaml() {
+        StringBuilder sb = new StringBuilder("rules:\n");
+        for (Rule r : RuleCatalog.all()) {
+            if (!r.name().equals(rule)) {
+                sb.append("  ").append(r.name()).append(": {enabled: false}\n");
+            }
+        }
+        sb.append("  ").append(rule).append(":\n    for: 2m\n    resolve_for: 2m\n");
+        for (String line : extraYaml.split("\n")) {
+            if (!line.isBlank()) {
+                sb.append("    ").append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    RulesConfig config() {
+        return RulesConfig.parse(yaml(), "scenario " + rule);
+    }
+
+    @Override
+    public String toString() {
+        return rule;
+    }
+
+    /** Accumulates a fractional per-step increment into a whole counter. */
+    static final class Counter {
+        double acc;
+
+        double add(double perStep) {
+            acc += perStep;
+            return Math.floor(acc);
+        }
+    }
+
+    // ------------------------------------------------------------------ the scenarios
+
+    static List<Supplier<Scenario>> all() {
+        return List.of(
+                Scenario::connectionSaturation, Scenario::idleInTransaction, Scenario::longTransaction,
+                Scenario::xidWraparound, Scenario::lockContention, Scenario::deadlocks, Scenario::cacheHitRatio,
+                Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
+                Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
+                Scenario::anomaly);
+    }
+
+    static Scenario connectionSaturation() {
+        return new Scenario("connection_saturation") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double share = switch (l) {
+                    case HEALTHY -> 0.30;
+                    case JUST_BELOW -> 0.79;
+                    case WARNING -> 0.85;
+                    case CRITICAL -> 0.97;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "connections_total", share * 97,
+                        "max_connections", 100, "reserved_connections", 3)));
+            }
+        };
+    }
+
+    static Scenario idleInTransaction() {
+        return new Scenario("idle_in_transaction") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double secs = switch (l) {
+                    case HEALTHY -> 2;
+                    case JUST_BELOW -> 295;
+                    case WARNING -> 400;
+                    case CRITICAL -> 1000;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "oldest_idle_in_transaction_seconds", secs,
+                        "connections_idle_in_transaction", 1)));
+            }
+        };
+    }
+
+    static Scenario longTransaction() {
+        return new Scenario("long_transaction") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double secs = switch (l) {
+                    case HEALTHY -> 1;
+                    case JUST_BELOW -> 295;
+                    case WARNING -> 400;
+                    case CRITICAL -> 2000;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "oldest_xact_age_seconds", secs)));
+            }
+        };
+    }
+
+    static Scenario xidWraparound() {
+        return new Scenario("xid_wraparound") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double share = switch (l) {
+                    case HEALTHY -> 0.05;
+                    case JUST_BELOW -> 0.49;
+                    case WARNING -> 0.6;
+                    case CRITICAL -> 0.8;
+                };
+                return List.of(of("pg_database", t, row(Map.of("datname", "app"), "size_bytes", 1e9,
+                        "xid_age", share * 2147483648.0, "mxid_age", 1000)));
+            }
+        };
+    }
+
+    static Scenario lockContention() {
+        return new Scenario("lock_contention") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                if (l == Level.HEALTHY) {
+                    return List.of(of("pg_locks", t));
+                }
+                double waiters = switch (l) {
+                    case JUST_BELOW -> 2;
+                    case WARNING -> 4;
+                    default -> 12;
+                };
+                return List.of(of("pg_locks", t, row(Map.of("blocker_pid", "4242", "datname", "app",
+                        "blocker_state", "idle in transaction", "blocker_query_id", "-8812"), "waiters", waiters,
+                        "longest_wait_seconds", 20, "blocker_xact_age_seconds", 90)));
+            }
+        };
+    }
+
+    static Scenario deadlocks() {
+        Scenario s = new Scenario("deadlocks") {
+            final Counter c = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY, JUST_BELOW -> 0;
+                    case WARNING -> 1.0 / 3;
+                    case CRITICAL -> 2;
+                };
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", c.add(per))));
+            }
+        };
+        s.onsetLagMs = 30_000;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    static Scenario cacheHitRatio() {
+        Scenario s = new Scenario("cache_hit_ratio") {
+            double hits;
+            double reads;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double ratio = switch (l) {
+                    case HEALTHY -> 0.99;
+                    case JUST_BELOW -> 0.91;
+                    case WARNING -> 0.85;
+                    case CRITICAL -> 0.70;
+                };
+                reads += 1000;
+                hits += 1000 * ratio / (1 - ratio);
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "blks_hit", Math.floor(hits),
+                        "blks_read", reads)));
+            }
+        };
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    static Scenario tempSpill() {
+        Scenario s = new Scenario("temp_spill") {
+            double bytes;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double mbPerMin = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 90;
+                    case WARNING -> 150;
+                    case CRITICAL -> 700;
+                };
+                bytes += mbPerMin * 1024 * 1024 / 6;
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "temp_bytes", bytes)));
+            }
+        };
+        s.extraYaml = "critical: 500MB";
+        s.onsetLagMs = 60_000;
+        s.clearLagMs = 60_000;
+        return s;
+    }
+
+    static Scenario checkpointSpike() {
+        Scenario s = new Scenario("checkpoint_spike") {
+            final Counter timed = new Counter();
+            final Counter requested = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 1.0 / 30; // as many requested as timed: share 0.5, not above
+                    case WARNING -> 1.0 / 6;
+                    case CRITICAL -> 1;
+                };
+                Snapshot snap = of("pg_stat_checkpointer", t, row(Map.of(), "num_timed", timed.add(1.0 / 30),
+                        "num_requested", requested.add(per), "num_done", timed.acc + requested.acc));
+                snap.setStatsReset(1_000L);
+                return List.of(snap);
+            }
+        };
+        s.extraYaml = "critical: 0.9";
+        s.warmupMs = 20 * 60_000;
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 15 * 60_000;
+        return s;
+    }
+
+    static Scenario autovacuumLag() {
+        return new Scenario("autovacuum_lag") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double dead = switch (l) {
+                    case HEALTHY -> 1000;
+                    case JUST_BELOW -> 11000; // 9.9 % dead: past the trigger, below the warning ratio
+                    case WARNING -> 20000;
+                    case CRITICAL -> 120000;
+                };
+                return List.of(of("pg_stat_user_tables", t, row(
+                        Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "n_dead_tup", dead,
+                        "n_live_tup", 100000, "last_autovacuum", null, "autovacuum_count", 0, "autovacuum_enabled", 0,
+                        "autovacuum_vacuum_threshold", 50, "autovacuum_vacuum_scale_factor", 0.05)));
+            }
+        };
+    }
+
+    static Scenario dbGrowth() {
+        Scenario s = new Scenario("db_growth") {
+            double size = 10e9;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double perHour = switch (l) {
+                    case HEALTHY -> 0.001e9;
+                    case JUST_BELOW -> 0.6e9;
+                    case WARNING -> 1.5e9;
+                    case CRITICAL -> 6e9;
+                };
+                size += perHour * stepMs / 3_600_000.0;
+                return List.of(of("pg_database", t, row(Map.of("datname", "app"), "size_bytes", size,
+                        "xid_age", 1e6, "mxid_age", 10)));
+            }
+        };
+        s.stepMs = 60_000;
+        s.extraYaml = "window: 2h\nsample_every: 10m\nmin_history: 1h\ncritical: 0.5";
+        s.warmupMs = 3 * 3_600_000L;
+        s.onsetLagMs = 2 * 3_600_000L;
+        s.clearLagMs = 2 * 3_600_000L + 10 * 60_000;
+        return s;
+    }
+
+    static Scenario slowQuery() {
+        Scenario s = new Scenario("slow_query") {
+            double calls;
+            double time;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double mean = switch (l) {
+                    case HEALTHY -> 50;
+                    case JUST_BELOW -> 2900;
+                    case WARNING -> 4000;
+                    case CRITICAL -> 15000;
+                };
+                calls += 5;
+                time += 5 * mean;
+                return List.of(of("pg_stat_statements", t,
+                        row(Map.of("queryid", "42", "datname", "app", "rolname", "web", "toplevel", "true"),
+                                "calls", calls, "total_exec_time", time),
+                        row(Map.of("queryid", "other", "datname", "", "rolname", "", "toplevel", ""),
+                                "calls", calls * 10, "total_exec_time", time * 100)));
+            }
+        };
+        s.extraYaml = "critical: 10000";
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    static Scenario queryRegression() {
+        Scenario s = new Scenario("query_regression") {
+            double calls;
+            double time;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double mean = switch (l) {
+                    case HEALTHY -> 200;
+                    case JUST_BELOW -> 390;
+                    case WARNING -> 700;
+                    case CRITICAL -> 1500;
+                };
+                calls += 5;
+                time += 5 * mean;
+                return List.of(of("pg_stat_statements", t,
+                        row(Map.of("queryid", "77", "datname", "app", "rolname", "web", "toplevel", "true"),
+                                "calls", calls, "total_exec_time", time)));
+            }
+        };
+        s.extraYaml = "critical: 5";
+        s.warmupMs = 90 * 60_000;
+        s.onsetLagMs = 15 * 60_000;
+        s.clearLagMs = 15 * 60_000;
+        return s;
+    }
+
+    static Scenario replicationLag() {
+        return new Scenario("replication_lag") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double secs = switch (l) {
+                    case HEALTHY -> 0.5;
+                    case JUST_BELOW -> 29;
+                    case WARNING -> 60;
+                    case CRITICAL -> 400;
+                };
+                return List.of(of("pg_stat_replication", t, row(Map.of("application_name", "standby1",
+                        "client_addr", "10.0.0.2", "state", "streaming"), "replay_lag_seconds", secs,
+                        "replay_lag_bytes", 1e6)));
+            }
+        };
+    }
+
+    static Scenario instanceDown() {
+        Scenario s = new Scenario("instance_down") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                return List.of(Snapshots.up(t, l == Level.WARNING || l == Level.CRITICAL ? 0 : 1));
+            }
+        };
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        return s;
+    }
+
+    static Scenario anomaly() {
+        Scenario s = new Scenario("anomaly") {
+            int i;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double base = 20 + (i++ % 3) - 1; // 19, 20, 21, ...
+                double c = switch (l) {
+                    case HEALTHY -> base;
+                    case JUST_BELOW -> 29;
+                    default -> 45;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "connections_total", c)));
+            }
+        };
+        s.first = Severity.INFO;
+        s.hasCritical = false;
+        s.warmupMs = 2 * 3_600_000L;
+        s.onsetLagMs = 30_000;
+        s.clearLagMs = 30_000;
+        return s;
+    }
+
+    static String collectorView() {
+        return MetricCatalog.COLLECTOR_VIEW;
+    }
+}
