@@ -192,6 +192,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         p.setProperty("socketTimeout", Long.toString(config.statementTimeout().toSeconds() + 10));
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("readOnly", "true");
+        // application_name then travels in the startup packet instead of a SET statement.
+        p.setProperty("assumeMinServerVersion", "13");
         Connection c = DriverManager.getConnection(instance.jdbcUrl(database), p);
         c.setAutoCommit(true);
         return c;

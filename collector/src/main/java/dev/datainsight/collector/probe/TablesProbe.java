@@ -8,8 +8,8 @@ import java.sql.SQLException;
  * database, with size, freeze age and the effective autovacuum trigger (server settings
  * overridden by the table's reloptions).
  *
- * <p>Bounded: tables are ranked from {@code pg_class} by pages and by dead tuples (the N best of
- * both rankings, interleaved); the statistics functions behind the two views are then evaluated
+ * <p>Bounded: tables are ranked from {@code pg_class} by pages (as of the last VACUUM/ANALYZE),
+ * by dead tuples and by rows written (the N best of the three rankings, interleaved); the statistics functions behind the two views are then evaluated
  * for those N tables only, so 50,000 tables cost one cheap pass over pg_class. The values are the
  * same functions the views call, so they match the views column for column.
  *
@@ -24,13 +24,15 @@ public final class TablesProbe extends PerDatabaseProbe {
                 WITH candidates AS (
                   SELECT c.oid, n.nspname, c.relname, c.relpages, c.reloptions, c.relfrozenxid,
                     pg_catalog.row_number() OVER (ORDER BY c.relpages DESC, c.oid) AS by_size,
-                    pg_catalog.row_number() OVER (ORDER BY pg_catalog.pg_stat_get_dead_tuples(c.oid) DESC, c.oid) AS by_dead
+                    pg_catalog.row_number() OVER (ORDER BY pg_catalog.pg_stat_get_dead_tuples(c.oid) DESC, c.oid) AS by_dead,
+                    pg_catalog.row_number() OVER (ORDER BY pg_catalog.pg_stat_get_tuples_inserted(c.oid)
+                      + pg_catalog.pg_stat_get_tuples_updated(c.oid) + pg_catalog.pg_stat_get_tuples_deleted(c.oid) DESC, c.oid) AS by_writes
                   FROM pg_catalog.pg_class c
                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('r', 'm')
                     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
                 ), top AS (
-                  SELECT * FROM candidates ORDER BY pg_catalog.least(by_size, by_dead), oid LIMIT ?
+                  SELECT * FROM candidates ORDER BY LEAST(by_size, by_dead, by_writes), oid LIMIT ?
                 ), locked AS (
                   SELECT l.relation FROM pg_catalog.pg_locks l
                   WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
@@ -78,7 +80,7 @@ public final class TablesProbe extends PerDatabaseProbe {
                   COALESCE(o.av_threshold::float8, pg_catalog.current_setting('autovacuum_vacuum_threshold')::float8) AS autovacuum_vacuum_threshold,
                   COALESCE(o.av_scale::float8, pg_catalog.current_setting('autovacuum_vacuum_scale_factor')::float8) AS autovacuum_vacuum_scale_factor
                 FROM top t JOIN opts o ON o.oid = t.oid
-                ORDER BY pg_catalog.least(t.by_size, t.by_dead), t.oid"""));
+                ORDER BY LEAST(t.by_size, t.by_dead, t.by_writes), t.oid"""));
     }
 
     @Override

@@ -1,0 +1,477 @@
+package dev.datainsight.collector;
+
+import static dev.datainsight.collector.TestSupport.exec;
+import static dev.datainsight.collector.TestSupport.num;
+import static dev.datainsight.collector.TestSupport.query;
+import static dev.datainsight.collector.TestSupport.row;
+import static dev.datainsight.collector.TestSupport.view;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.datainsight.collector.probe.ProbeLimits;
+import dev.datainsight.collector.probe.Probes;
+import dev.datainsight.embedded.EmbeddedPostgresServer;
+import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.QueryText;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.model.StatementsSnapshot;
+import dev.datainsight.model.ViewDef;
+import dev.datainsight.model.WireCodec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Every probe against one real PostgreSQL major version, checked field by field against direct
+ * catalog queries (native column names of that version), plus induced conditions. One subclass
+ * per version (13..18); the server starts once per version per JVM.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ProbeMatrixBase {
+    static final String ID = "matrix";
+
+    EmbeddedPostgresServer pg;
+    String db;
+    String role;
+    Collector collector;
+    int version;
+
+    abstract EmbeddedPostgresServer server();
+
+    @BeforeAll
+    void setUp() {
+        pg = server();
+        version = pg.serverVersionNum();
+        db = pg.createDatabase("probes");
+        role = TestSupport.createRole(pg, "di_mon", true);
+        exec(pg, db,
+                "CREATE EXTENSION pg_stat_statements",
+                "CREATE TABLE t_dead (id int PRIMARY KEY, v text)",
+                "INSERT INTO t_dead SELECT g, 'x' FROM generate_series(1, 1000) g",
+                "DELETE FROM t_dead WHERE id <= 500",
+                "CREATE TABLE t_lock (id int PRIMARY KEY, v int)",
+                "INSERT INTO t_lock VALUES (1, 0)",
+                "CREATE SEQUENCE s_used",
+                "SELECT nextval('s_used') FROM generate_series(1, 5)",
+                "GRANT SELECT ON SEQUENCE s_used TO " + role,
+                "CREATE SEQUENCE s_hidden",
+                "SELECT nextval('s_hidden')");
+        for (int i = 0; i < 12; i++) {
+            exec(pg, db, "CREATE TABLE t_small_" + i + " (id int PRIMARY KEY)");
+        }
+        // Stats of 13/14 travel through the stats collector asynchronously: wait until visible.
+        awaitDirect("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 't_dead'",
+                r -> !r.isEmpty() && num(r.get(0).get("n_dead_tup")) == 500.0);
+        ProbeLimits l = ProbeLimits.defaults();
+        FleetConfig cfg = FleetConfig.builder()
+                .instance(FleetConfig.Instance.builder(ID).url(pg.jdbcUrlNoUser(db)).user(role).password("secret")
+                        .labels(Map.of("env", "test")).build())
+                .limits(new ProbeLimits(3, 10, 10, l.topSequences(), 50, 200, l.maxDatabaseRows()))
+                .build();
+        collector = new Collector(cfg, snapshot -> { });
+    }
+
+    @AfterAll
+    void tearDown() {
+        if (collector != null) {
+            collector.close();
+        }
+    }
+
+    List<Map<String, Object>> awaitDirect(String sql, Predicate<List<Map<String, Object>>> ok) {
+        long deadline = System.currentTimeMillis() + 15_000;
+        List<Map<String, Object>> r = query(pg, db, sql);
+        while (!ok.test(r) && System.currentTimeMillis() < deadline) {
+            TestSupport.sleep(200);
+            r = query(pg, db, sql);
+        }
+        assertTrue(ok.test(r), "condition never held for: " + sql + " -> " + r);
+        return r;
+    }
+
+    List<Snapshot> cycle() {
+        List<Snapshot> s = collector.collectOnce(ID);
+        // every snapshot must survive the wire round trip
+        WireCodec codec = new WireCodec();
+        for (Snapshot x : s) {
+            assertTrue(codec.decodeSnapshot(codec.encode(x)).isOk(), () -> "wire rejects " + x);
+        }
+        return s;
+    }
+
+    /** Every catalog column present; nulls exactly where the direct row has them; values compared by kind. */
+    static void assertRowMatches(ViewDef def, SnapshotRow got, Map<String, Object> direct, Map<String, String> nativeNames,
+            Set<String> exact) {
+        assertEquals(def.columns().keySet(), got.getValues().keySet(), def.name() + " columns");
+        for (String col : def.columns().keySet()) {
+            String nat = nativeNames.getOrDefault(col, col);
+            Double g = got.getValues().get(col);
+            if (!direct.containsKey(nat)) {
+                assertNull(g, def.name() + "." + col + " must be null: this version has no " + nat);
+                continue;
+            }
+            Double d = num(direct.get(nat));
+            if (d == null) {
+                assertNull(g, def.name() + "." + col + " is NULL on the server");
+                continue;
+            }
+            assertNotNull(g, def.name() + "." + col + " is " + d + " on the server but null in the snapshot");
+            if (exact.contains(col)) {
+                assertEquals(d, g, 1e-6, def.name() + "." + col);
+            } else if (def.column(col).isCounter()) {
+                assertTrue(g <= d + 1e-6, def.name() + "." + col + " collected " + g + " > later direct " + d);
+            }
+        }
+    }
+
+    @Test
+    void everyProbeRunsWithoutError_andHealthReportsUp() {
+        List<Snapshot> s = cycle();
+        Snapshot health = view(s, MetricCatalog.COLLECTOR_VIEW);
+        assertNotNull(health);
+        SnapshotRow server = row(health, Map.of("probe", ""));
+        assertEquals(1.0, server.getValues().get("up"));
+        for (var p : Probes.all()) {
+            if (version < p.minServerVersion()) {
+                assertNull(view(s, p.view()), p.name() + " must not run on " + version);
+                continue;
+            }
+            SnapshotRow h = row(health, Map.of("probe", p.name()));
+            assertNotNull(h, "health row of " + p.name());
+            assertEquals(0.0, h.getValues().get("error"), () -> p.name() + ": " + collector.status(ID).probeErrors());
+            assertNotNull(view(s, p.view()), "snapshot of " + p.view());
+        }
+        for (Snapshot x : s) {
+            assertEquals(ID, x.getInstance());
+            assertEquals(version, x.getServerVersionNum());
+            assertEquals("test", x.getLabels().get("env"));
+        }
+        assertEquals(0.0, server.getValues().get("error"));
+    }
+
+    @Test
+    void pgStatDatabase_matchesCatalog() {
+        Snapshot s = view(cycle(), "pg_stat_database");
+        Map<String, Object> d = query(pg, db, "SELECT * FROM pg_stat_database WHERE datname = current_database()").get(0);
+        SnapshotRow r = row(s, Map.of("datname", db));
+        assertRowMatches(MetricCatalog.view("pg_stat_database"), r, d, Map.of(), Set.of());
+        if (version < 140000) {
+            assertNull(r.getValues().get("sessions"));
+        } else {
+            assertNotNull(r.getValues().get("sessions"));
+        }
+        assertEquals(d.get("stats_reset") == null ? null : ((java.sql.Timestamp) d.get("stats_reset")).getTime(), r.getStatsReset());
+    }
+
+    @Test
+    void pgDatabase_matchesCatalog() {
+        Snapshot s = view(cycle(), "pg_database");
+        Map<String, Object> d = query(pg, db, "SELECT pg_database_size(oid) AS size_bytes, age(datfrozenxid) AS xid_age,"
+                + " mxid_age(datminmxid) AS mxid_age, datconnlimit FROM pg_database WHERE datname = current_database()").get(0);
+        SnapshotRow r = row(s, Map.of("datname", db));
+        assertRowMatches(MetricCatalog.view("pg_database"), r, d, Map.of(), Set.of("datconnlimit", "mxid_age", "size_bytes"));
+        assertTrue(Math.abs(r.getValues().get("xid_age") - num(d.get("xid_age"))) < 100);
+    }
+
+    @Test
+    void checkpointer_mapsVersionNames_andRequestedCheckpointIncrements() {
+        Snapshot before = view(cycle(), "pg_stat_checkpointer");
+        exec(pg, db, "CHECKPOINT");
+        String direct = version >= 170000 ? "SELECT num_requested FROM pg_stat_checkpointer"
+                : "SELECT checkpoints_req AS num_requested FROM pg_stat_bgwriter";
+        double was = before.getRows().get(0).getValues().get("num_requested");
+        awaitDirect(direct, r -> num(r.get(0).get("num_requested")) > was);
+        Snapshot after = view(cycle(), "pg_stat_checkpointer");
+        SnapshotRow a = after.getRows().get(0);
+        assertTrue(a.getValues().get("num_requested") >= was + 1, "num_requested must count the CHECKPOINT");
+        assertTrue(a.getValues().get("num_done") > before.getRows().get(0).getValues().get("num_done"));
+        Map<String, Object> d;
+        Map<String, String> names;
+        if (version >= 170000) {
+            d = query(pg, db, "SELECT * FROM pg_stat_checkpointer").get(0);
+            names = version >= 180000 ? Map.of() : Map.of("num_done", "num_requested");
+        } else {
+            d = query(pg, db, "SELECT * FROM pg_stat_bgwriter").get(0);
+            names = Map.of("num_timed", "checkpoints_timed", "num_requested", "checkpoints_req", "num_done", "checkpoints_req",
+                    "write_time", "checkpoint_write_time", "sync_time", "checkpoint_sync_time", "buffers_written", "buffers_checkpoint");
+        }
+        assertRowMatches(MetricCatalog.view("pg_stat_checkpointer"), a, d, names, Set.of());
+        assertNotNull(after.getStatsReset(), "view-level stats_reset");
+        assertNull(a.getStatsReset());
+    }
+
+    @Test
+    void bgwriter_matchesCatalog() {
+        SnapshotRow r = view(cycle(), "pg_stat_bgwriter").getRows().get(0);
+        Map<String, Object> d = query(pg, db, "SELECT * FROM pg_stat_bgwriter").get(0);
+        assertRowMatches(MetricCatalog.view("pg_stat_bgwriter"), r, d, Map.of(), Set.of());
+        assertEquals(version >= 170000, r.getValues().get("buffers_backend") == null);
+    }
+
+    @Test
+    void tables_matchPgStatUserTables_deadTuplesShow_andTopNIsBounded() {
+        Snapshot s = view(cycle(), "pg_stat_user_tables");
+        List<SnapshotRow> mine = s.getRows().stream().filter(r -> db.equals(r.getLabels().get("datname"))).toList();
+        assertEquals(10, mine.size(), "top-N tables per database");
+        SnapshotRow r = row(s, Map.of("datname", db, "schemaname", "public", "relname", "t_dead"));
+        assertNotNull(r, "t_dead ranks first by dead tuples");
+        assertEquals(500.0, r.getValues().get("n_dead_tup"));
+        assertEquals(500.0, r.getValues().get("n_live_tup"));
+        Map<String, Object> d = query(pg, db, "SELECT s.*, io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit,"
+                + " pg_relation_size(s.relid) AS table_size_bytes, pg_total_relation_size(s.relid) AS total_size_bytes,"
+                + " age(c.relfrozenxid) AS relfrozenxid_age,"
+                + " extract(epoch from s.last_vacuum) AS e_last_vacuum, extract(epoch from s.last_autovacuum) AS e_last_autovacuum,"
+                + " extract(epoch from s.last_analyze) AS e_last_analyze, extract(epoch from s.last_autoanalyze) AS e_last_autoanalyze,"
+                + " current_setting('autovacuum_vacuum_threshold')::float8 AS autovacuum_vacuum_threshold,"
+                + " current_setting('autovacuum_vacuum_scale_factor')::float8 AS autovacuum_vacuum_scale_factor,"
+                + " current_setting('autovacuum')::boolean AS autovacuum_enabled"
+                + " FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid) JOIN pg_class c ON c.oid = s.relid"
+                + " WHERE s.relname = 't_dead'").get(0);
+        Set<String> exact = new java.util.HashSet<>(MetricCatalog.view("pg_stat_user_tables").columns().keySet());
+        exact.remove("relfrozenxid_age");
+        assertRowMatches(MetricCatalog.view("pg_stat_user_tables"), r, d,
+                Map.of("last_vacuum", "e_last_vacuum", "last_autovacuum", "e_last_autovacuum", "last_analyze", "e_last_analyze",
+                        "last_autoanalyze", "e_last_autoanalyze"), exact);
+    }
+
+    @Test
+    void tables_reloptionsOverrideAutovacuumSettings() {
+        exec(pg, db, "CREATE TABLE t_opts (id int) WITH (autovacuum_enabled = false, autovacuum_vacuum_threshold = 7,"
+                + " autovacuum_vacuum_scale_factor = 0.01)", "INSERT INTO t_opts SELECT generate_series(1, 20000)", "ANALYZE t_opts");
+        try {
+            SnapshotRow r = row(view(cycle(), "pg_stat_user_tables"), Map.of("relname", "t_opts"));
+            assertNotNull(r, "the largest table is in the top N");
+            assertEquals(0.0, r.getValues().get("autovacuum_enabled"));
+            assertEquals(7.0, r.getValues().get("autovacuum_vacuum_threshold"));
+            assertEquals(0.01, r.getValues().get("autovacuum_vacuum_scale_factor"), 1e-9);
+        } finally {
+            exec(pg, db, "DROP TABLE t_opts");
+        }
+    }
+
+    @Test
+    void indexes_matchPgStatUserIndexes() {
+        Snapshot s = view(cycle(), "pg_stat_user_indexes");
+        SnapshotRow r = row(s, Map.of("datname", db, "indexrelname", "t_dead_pkey"));
+        assertNotNull(r);
+        Map<String, Object> d = query(pg, db, "SELECT s.*, pg_relation_size(s.indexrelid) AS index_size_bytes,"
+                + " i.indisunique AS is_unique, i.indisprimary AS is_primary FROM pg_stat_user_indexes s"
+                + " JOIN pg_index i USING (indexrelid) WHERE s.indexrelname = 't_dead_pkey'").get(0);
+        assertRowMatches(MetricCatalog.view("pg_stat_user_indexes"), r, d, Map.of(),
+                MetricCatalog.view("pg_stat_user_indexes").columns().keySet());
+        assertEquals(1.0, r.getValues().get("is_primary"));
+        assertTrue(s.getRows().stream().filter(x -> db.equals(x.getLabels().get("datname"))).count() <= 10);
+    }
+
+    @Test
+    void sequences_lastValueNeedsPrivilege_nullOtherwise() {
+        Snapshot s = view(cycle(), "pg_sequences");
+        SnapshotRow used = row(s, Map.of("datname", db, "sequencename", "s_used"));
+        assertEquals(5.0, used.getValues().get("last_value"));
+        Map<String, Object> d = query(pg, db, "SELECT max_value FROM pg_sequences WHERE sequencename = 's_used'").get(0);
+        assertEquals(num(d.get("max_value")), used.getValues().get("max_value"));
+        assertEquals(5.0 / num(d.get("max_value")), used.getValues().get("used_ratio"), 1e-18);
+        SnapshotRow hidden = row(s, Map.of("datname", db, "sequencename", "s_hidden"));
+        assertNull(hidden.getValues().get("last_value"), "no SELECT privilege: NULL, never 0");
+        assertNull(hidden.getValues().get("used_ratio"));
+    }
+
+    @Test
+    void settings_matchShow() {
+        SnapshotRow r = view(cycle(), "pg_settings").getRows().get(0);
+        Map<String, Object> d = query(pg, db, "SELECT current_setting('max_connections')::int AS max_connections,"
+                + " current_setting('superuser_reserved_connections')::int AS superuser_reserved_connections,"
+                + " current_setting('max_locks_per_transaction')::int AS max_locks_per_transaction,"
+                + " current_setting('autovacuum')::boolean AS autovacuum,"
+                + " current_setting('autovacuum_vacuum_threshold')::int AS autovacuum_vacuum_threshold,"
+                + " current_setting('autovacuum_vacuum_scale_factor')::float8 AS autovacuum_vacuum_scale_factor,"
+                + " current_setting('autovacuum_freeze_max_age')::bigint AS autovacuum_freeze_max_age,"
+                + " current_setting('autovacuum_multixact_freeze_max_age')::bigint AS autovacuum_multixact_freeze_max_age,"
+                + " (SELECT setting::int FROM pg_settings WHERE name = 'checkpoint_timeout') AS checkpoint_timeout_seconds,"
+                + " (SELECT setting::bigint * 1024 * 1024 FROM pg_settings WHERE name = 'max_wal_size') AS max_wal_size_bytes,"
+                + " extract(epoch from pg_postmaster_start_time()) AS server_start_epoch"
+                + (version >= 160000 ? ", current_setting('reserved_connections')::int AS reserved_connections" : "")).get(0);
+        assertRowMatches(MetricCatalog.view("pg_settings"), r, d, Map.of(), MetricCatalog.view("pg_settings").columns().keySet());
+    }
+
+    @Test
+    void replicationSlot_inactiveSlotRetainsWal() {
+        String slot = "di_slot_" + (version / 10000);
+        exec(pg, db, "SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+        try {
+            List<Snapshot> s = cycle();
+            SnapshotRow r = row(view(s, "pg_replication_slots"), Map.of("slot_name", slot));
+            assertNotNull(r);
+            assertEquals("physical", r.getLabels().get("slot_type"));
+            assertEquals(0.0, r.getValues().get("active"));
+            assertTrue(r.getValues().get("retained_wal_bytes") >= 0);
+            assertEquals(0, view(s, "pg_stat_replication").getRows().size(), "no standby connected");
+        } finally {
+            exec(pg, db, "SELECT pg_drop_replication_slot('" + slot + "')");
+        }
+    }
+
+    @Test
+    void wal_perVersion() {
+        Snapshot s = view(cycle(), "pg_stat_wal");
+        if (version < 140000) {
+            assertNull(s, "pg_stat_wal does not exist on 13");
+            return;
+        }
+        SnapshotRow r = s.getRows().get(0);
+        Map<String, Object> d;
+        if (version >= 180000) {
+            d = query(pg, db, "SELECT w.*, io.* FROM pg_stat_wal w CROSS JOIN (SELECT sum(writes) AS wal_write,"
+                    + " sum(fsyncs) AS wal_sync, sum(write_time) AS wal_write_time, sum(fsync_time) AS wal_sync_time"
+                    + " FROM pg_stat_io WHERE object = 'wal' AND context = 'normal') io").get(0);
+        } else {
+            d = query(pg, db, "SELECT * FROM pg_stat_wal").get(0);
+        }
+        assertRowMatches(MetricCatalog.view("pg_stat_wal"), r, d, Map.of(), Set.of());
+        assertTrue(r.getValues().get("wal_records") > 0);
+        assertNotNull(r.getValues().get("wal_write"), "wal_write on " + version);
+    }
+
+    @Test
+    void io_perVersion() {
+        Snapshot s = view(cycle(), "pg_stat_io");
+        if (version < 160000) {
+            assertNull(s, "pg_stat_io exists from 16");
+            return;
+        }
+        long direct = num(query(pg, db, "SELECT count(*) AS n FROM pg_stat_io WHERE reads IS NOT NULL OR writes IS NOT NULL"
+                + " OR hits IS NOT NULL OR extends IS NOT NULL OR fsyncs IS NOT NULL").get(0).get("n")).longValue();
+        assertEquals(direct, s.getRows().size());
+        SnapshotRow r = row(s, Map.of("backend_type", "client backend", "object", "relation", "context", "normal"));
+        assertNotNull(r);
+        assertNotNull(r.getStatsReset(), "pg_stat_io rows carry their own stats_reset");
+        assertEquals(version >= 180000, row(s, Map.of("object", "wal")) != null, "object 'wal' from 18");
+    }
+
+    @Test
+    void archiver_matchesCatalog() {
+        SnapshotRow r = view(cycle(), "pg_stat_archiver").getRows().get(0);
+        Map<String, Object> d = query(pg, db, "SELECT * FROM pg_stat_archiver").get(0);
+        assertRowMatches(MetricCatalog.view("pg_stat_archiver"), r, d,
+                Map.of("last_archived_age_seconds", "last_archived_time", "last_failed_age_seconds", "last_failed_time"),
+                Set.of("archived_count", "failed_count"));
+    }
+
+    @Test
+    void blockedSessions_showRootBlockerWithItsWaiters() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection root = pg.connect(db); Connection w1 = pg.connect(db); Connection w2 = pg.connect(db)) {
+            root.setAutoCommit(false);
+            int rootPid;
+            try (Statement st = root.createStatement()) {
+                st.execute("UPDATE t_lock SET v = v + 1 WHERE id = 1");
+                var rs = st.executeQuery("SELECT pg_backend_pid()");
+                rs.next();
+                rootPid = rs.getInt(1);
+            }
+            Future<?> f1 = pool.submit(() -> update(w1));
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 1);
+            Future<?> f2 = pool.submit(() -> update(w2));
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 2);
+            List<Snapshot> snaps = cycle();
+            Snapshot locks = view(snaps, "pg_locks");
+            assertEquals(1, locks.getRows().size(), () -> "one root blocker: " + locks.getRows());
+            SnapshotRow r = locks.getRows().get(0);
+            assertEquals(Integer.toString(rootPid), r.getLabels().get("blocker_pid"));
+            assertEquals(db, r.getLabels().get("datname"));
+            assertEquals("idle in transaction", r.getLabels().get("blocker_state"));
+            assertEquals(2.0, r.getValues().get("waiters"), "both waiters count, the second one transitively");
+            assertTrue(r.getValues().get("longest_wait_seconds") > 0);
+            Map<String, Object> act = query(pg, db, "SELECT * FROM pg_stat_activity WHERE pid = " + rootPid).get(0);
+            if (version >= 140000) {
+                assertEquals(String.valueOf(act.get("query_id")), r.getLabels().get("blocker_query_id"));
+            } else {
+                assertEquals("", r.getLabels().get("blocker_query_id"));
+            }
+            SnapshotRow a = view(snaps, "pg_stat_activity").getRows().get(0);
+            assertTrue(a.getValues().get("connections_waiting_lock") >= 2.0);
+            assertTrue(a.getValues().get("connections_idle_in_transaction") >= 1.0);
+            assertTrue(a.getValues().get("oldest_idle_in_transaction_seconds") > 0);
+            assertTrue(a.getValues().get("longest_lock_wait_seconds") > 0);
+            assertEquals(num(query(pg, db, "SHOW max_connections").get(0).get("max_connections") instanceof String s
+                    ? Integer.valueOf(s) : null), a.getValues().get("max_connections"));
+            root.rollback();
+            f1.get();
+            f2.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, view(cycle(), "pg_locks").getRows().size(), "no blockers once the root is gone");
+    }
+
+    private static Void update(Connection c) {
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE t_lock SET v = v + 1 WHERE id = 1");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return null;
+    }
+
+    @Test
+    void statements_showAQueryRunInTheTest_withTextOnlyOnce() {
+        exec(pg, db, "SELECT pg_sleep(0.3), count(*) FROM t_dead WHERE v = 'matrix-marker'");
+        String qid = String.valueOf(awaitDirect("SELECT queryid FROM pg_stat_statements WHERE query LIKE '%matrix-marker%'"
+                + " OR (query LIKE '%FROM t_dead WHERE v = $%')", r -> !r.isEmpty()).get(0).get("queryid"));
+        List<Snapshot> first = cycle();
+        StatementsSnapshot s = (StatementsSnapshot) view(first, "pg_stat_statements");
+        assertNotNull(s);
+        String ext = String.valueOf(query(pg, db, "SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements'")
+                .get(0).get("extversion"));
+        assertEquals(ext, s.getExtensionVersion());
+        SnapshotRow r = row(s, Map.of("queryid", qid));
+        assertNotNull(r, "the test's query is in the top N");
+        assertEquals(db, r.getLabels().get("datname"));
+        assertEquals(version >= 140000 ? "true" : "", r.getLabels().get("toplevel"));
+        assertTrue(r.getValues().get("calls") >= 1);
+        assertNotNull(r.getValues().get("shared_blk_read_time"), "renamed from blk_read_time before 17");
+        assertNotNull(row(s, Map.of("queryid", "other")), "remainder row");
+        QueryText t = s.getTexts().stream().filter(x -> x.queryid().equals(qid)).findFirst().orElseThrow();
+        assertTrue(t.text().contains("t_dead"));
+        StatementsSnapshot again = (StatementsSnapshot) view(cycle(), "pg_stat_statements");
+        assertFalse(again.getTexts().stream().anyMatch(x -> x.queryid().equals(qid)), "text is sent once");
+    }
+
+    @Test
+    void everyCollectorQueryCarriesTheMarker_andIsPgCatalogQualified() {
+        cycle();
+        List<Map<String, Object>> mine = query(pg, db, "SELECT s.query FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid"
+                + " WHERE r.rolname = '" + role + "'");
+        assertFalse(mine.isEmpty());
+        List<String> bad = new ArrayList<>();
+        for (Map<String, Object> m : mine) {
+            String q = (String) m.get("query");
+            // PostgreSQL 18's pg_stat_statements drops leading comments from the stored text, so
+            // the marker itself is only visible there on 13..17; the qualification check holds on all.
+            boolean marker = version >= 180000 || q.startsWith("/* datainsight-collector */");
+            if (!marker || UNQUALIFIED.matcher(q).find()) {
+                bad.add(q);
+            }
+        }
+        assertTrue(bad.isEmpty(), () -> "queries without marker or pg_catalog prefix: " + bad);
+    }
+
+    static final java.util.regex.Pattern UNQUALIFIED = java.util.regex.Pattern.compile(
+            "\\b(FROM|JOIN)\\s+pg_(stat|statio|class|locks|database|roles|index|namespace|settings|sequences|replication|extension)\\w*");
+}
