@@ -1,0 +1,86 @@
+package dev.datainsight.rules;
+
+import dev.datainsight.rules.defs.RuleCatalog;
+import dev.datainsight.rules.engine.Durations;
+import dev.datainsight.rules.engine.ParamDef;
+import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleDefinition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Renders docs/rules.md from the rule definitions, so the catalog page cannot drift from the code
+ * (a test compares the committed file with {@link #render()}). Regenerate with
+ * {@code java -cp ... dev.datainsight.rules.RulesDoc docs/rules.md}, or run the rules module's
+ * tests with {@code -Drules.doc.write=true}.
+ */
+public final class RulesDoc {
+    private RulesDoc() {}
+
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args.length > 0 ? args[0] : "docs/rules.md");
+        Files.writeString(out, render());
+    }
+
+    /** The Markdown page. */
+    public static String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Rules catalog\n\n")
+                .append("<!-- Generated from the rule definitions by dev.datainsight.rules.RulesDoc; ")
+                .append("RulesDocTest fails when this file drifts. Do not edit by hand. -->\n\n")
+                .append("Every rule evaluates per instance (and per database, table, query id, standby or slot where ")
+                .append("it says so) on each new snapshot, in keyed Flink state. Alert rules go through the alert ")
+                .append("lifecycle; insights are written to the `insight` table and never page.\n\n")
+                .append("## Alert lifecycle\n\n")
+                .append("- **pending** (internal, never sent) when a severity's condition first holds;\n")
+                .append("- **firing** once it has held for `for`: one event at the highest severity that has held ")
+                .append("that long;\n")
+                .append("- **escalation** warning → critical: one more firing event, same fingerprint; critical ")
+                .append("supersedes warning until the alert resolves (no downgrade event);\n")
+                .append("- **re-notify**: a still-firing alert is sent again after `renotify` (default 4h);\n")
+                .append("- **resolved** once the condition has been false for `resolve_for` (hysteresis), or when ")
+                .append("the series has not been evaluated for `defaults.stale_after` (default ")
+                .append(Durations.format(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
+                .append("- the fingerprint is 16 hex digits of SHA-256 over (rule, instance, labels); state and ")
+                .append("timers are cleared after resolve; open alerts live in checkpointed state, so a restart ")
+                .append("neither re-pages nor forgets to resolve.\n\n")
+                .append("## Rules file\n\n")
+                .append("YAML, loaded at start (example: `rules/rules.example.yaml`). Top level `defaults` ")
+                .append("(`renotify`, `stale_after`) and `rules`, one entry per rule name below, with any of the ")
+                .append("rule's settings plus `overrides`: a list of `{match: {instance|<label>: <glob>}, ")
+                .append("<setting>: <value>}`, later ones winning. Labels are the instance's labels from the fleet ")
+                .append("file and the row's labels. Unknown rules or settings, wrong types, negative durations and ")
+                .append("a warning threshold beyond the critical one stop the job at start with the file, the path ")
+                .append("and the reason. Durations: `250ms`, `30s`, `5m`, `4h`, `7d`; sizes: bytes or `100MB`, ")
+                .append("`1GB` (binary units); a threshold set to `null` switches that severity off.\n\n")
+                .append("## Index\n\n| rule | kind | views | for | resolve_for |\n| --- | --- | --- | --- | --- |\n");
+        for (Rule r : RuleCatalog.all()) {
+            RuleDefinition d = r.definition();
+            boolean alert = d.kind() == RuleDefinition.Kind.ALERT;
+            sb.append("| [").append(d.name()).append("](#").append(d.name()).append(") | ")
+                    .append(alert ? "alert" : "insight").append(" | ")
+                    .append(d.views().isEmpty() ? "(timers)" : "`" + String.join("`, `", d.views()) + "`").append(" | ")
+                    .append(alert ? d.params().get("for").defaultText() : "-").append(" | ")
+                    .append(alert ? d.params().get("resolve_for").defaultText() : "-").append(" |\n");
+        }
+        for (Rule r : RuleCatalog.all()) {
+            RuleDefinition d = r.definition();
+            sb.append("\n## ").append(d.name()).append("\n\n")
+                    .append("**Detects:** ").append(d.detects()).append("\n\n")
+                    .append("**Reads:** ")
+                    .append(d.views().isEmpty() ? "no view: event-time and processing-time timers on the arrival of "
+                            + "any snapshot of the instance" : "`" + String.join("`, `", d.views()) + "`")
+                    .append("\n\n")
+                    .append("**Why these defaults:** ").append(d.why()).append("\n\n")
+                    .append("**Runbook:** ").append(d.runbook()).append("\n\n")
+                    .append("| setting | type | default | meaning |\n| --- | --- | --- | --- |\n");
+            for (ParamDef p : d.params().values()) {
+                sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT))
+                        .append(p.nullable() ? " or null" : "").append(" | `").append(p.defaultText()).append("` | ")
+                        .append(p.doc()).append(" |\n");
+            }
+        }
+        return sb.toString();
+    }
+}
