@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 public final class BenchCommand implements Runnable {
 
     static final Class<?>[] SUBCOMMANDS = {
+        StoreBenchCommand.class,
     };
 
     @CommandLine.Spec

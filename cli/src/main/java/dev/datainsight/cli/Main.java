@@ -17,6 +17,8 @@ public final class Main implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         BenchCommand.class,
         NotifyCommand.class,
+        MigrateCommand.class,
+        MaintainCommand.class,
     };
 
     @CommandLine.Spec
