@@ -209,7 +209,8 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         } else {
             in.procTimer = -1;
             if (openedAtProc < 0) {
-                openedAtProc = timestamp;
+                // First call after a (re)start: grant the grace from now, not from the timer's due time.
+                openedAtProc = ctx.timerService().currentProcessingTime();
             }
             long quietFor = timestamp - Math.max(in.lastSeenProc, openedAtProc);
             if (quietFor < after) {
