@@ -109,7 +109,7 @@ public final class DataInsightJob {
      */
     public static void defineWorkflow(StreamExecutionEnvironment env, JobSources sources, JobSinks sinks, JobConfig c) {
         configure(env, c);
-        WireCodec codec = new WireCodec();
+        WireCodec codec = new WireCodec(c.kafka.maxRecordBytes);
         SnapshotValidator validator = new SnapshotValidator(JobConfig.duration(c.time.maxFuture),
                 JobConfig.duration(c.time.maxAge));
         SnapshotDeserializer deserializer = new SnapshotDeserializer(codec, validator, c.rules.enabled);

@@ -41,6 +41,8 @@ public class JobConfig implements Serializable {
         public boolean bounded = false;
         /** Create missing topics at start-up with this many partitions (0 = do not create). */
         public int createTopicsPartitions = 4;
+        /** Records larger than this are rejected as oversized. */
+        public int maxRecordBytes = WireFormat.DEFAULT_MAX_RECORD_BYTES;
         /** Extra consumer/producer properties. */
         public Map<String, String> properties = Map.of();
     }
