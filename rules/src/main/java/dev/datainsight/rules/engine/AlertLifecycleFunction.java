@@ -124,6 +124,11 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
             return;
         }
         st.timer = -1;
+        if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
+            // End of a bounded input: nothing resolved, nothing went stale. Keep the state as is.
+            state.update(st);
+            return;
+        }
         Evaluation e = st.last;
         if (st.firing && st.clearSince >= 0 && timestamp >= st.clearSince + e.resolveForMs) {
             resolve(st, st.clearSince + e.resolveForMs, ctx, out);

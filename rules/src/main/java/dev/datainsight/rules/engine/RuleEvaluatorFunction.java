@@ -199,6 +199,11 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         boolean eventTime = ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.EVENT_TIME;
         if (eventTime) {
             in.eventTimer = -1;
+            if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
+                // End of a bounded input, not silence (and re-arming would loop at the final watermark).
+                info.update(in);
+                return;
+            }
             if (timestamp < in.lastCollectedAt + after) {
                 info.update(in);
                 return;
