@@ -282,10 +282,11 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
                 lastError = null;
             } catch (SQLException | RuntimeException e) {
                 up = false;
+                boolean newError = !java.util.Objects.equals(lastError, e.getMessage());
                 lastError = e.getMessage();
                 backoffMs = backoffMs == 0 ? 1_000 : Math.min(backoffMs * 2, config.maxBackoff().toMillis());
                 nextAttemptAt = System.currentTimeMillis() + backoffMs;
-                if (!outageLogged) {
+                if (!outageLogged || newError) {
                     LOG.warn("[{}] cannot connect to {} as {}: {} (retrying with backoff up to {} s)", instance.id(),
                             instance.jdbcUrl(), instance.user(), e.getMessage(), config.maxBackoff().toSeconds());
                     outageLogged = true;

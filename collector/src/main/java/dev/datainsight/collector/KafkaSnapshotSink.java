@@ -48,6 +48,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
     private final AtomicLong failed = new AtomicLong();
     private volatile boolean closing;
     private volatile boolean stalled;
+    private final ThreadLocal<Boolean> inSend = ThreadLocal.withInitial(() -> false);
     private long lastDropLog;
 
     /** A sink with the default topics and a buffer of 10,000 snapshots. */
@@ -114,12 +115,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
             }
             if (queue.size() >= capacity) {
                 queue.pollFirst();
-                long d = dropped.incrementAndGet();
-                long now = System.currentTimeMillis();
-                if (now - lastDropLog > 10_000) {
-                    lastDropLog = now;
-                    LOG.warn("Kafka buffer full ({} snapshots): dropping the oldest; {} dropped so far", capacity, d);
-                }
+                noteDrop();
             }
             queue.addLast(r);
             accepted.incrementAndGet();
@@ -142,11 +138,16 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                 if (queue.isEmpty()) {
                     return;
                 }
-                r = queue.peekFirst();
+                // The sender owns the record from here: publish() can no longer drop it.
+                r = queue.pollFirst();
             }
-            Future<RecordMetadata> f;
+            Future<RecordMetadata> f = null;
+            inSend.set(true);
             try {
                 f = producer.send(r, (md, ex) -> {
+                    if (inSend.get()) {
+                        return; // failed inside send(): handled below, the record is retried
+                    }
                     if (ex == null) {
                         acked.incrementAndGet();
                     } else {
@@ -155,50 +156,62 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     }
                 });
             } catch (RuntimeException e) {
-                f = null;
-                if (closing) {
-                    return;
-                }
-                LOG.warn("Kafka send failed: {}", e.toString());
+                LOG.debug("Kafka send failed: {}", e.toString());
+            } finally {
+                inSend.set(false);
             }
             // A send that fails at once (metadata or buffer memory not available within
-            // max.block.ms) leaves the record at the head of the queue: it is retried, in order.
-            boolean immediateRetriable = f == null;
+            // max.block.ms) goes back to the head of the queue and is retried, in order.
+            boolean retry = f == null;
             if (f != null && f.isDone()) {
                 try {
                     f.get(0, TimeUnit.MILLISECONDS);
+                    acked.incrementAndGet();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    immediateRetriable = e.getCause() instanceof RetriableException
-                            || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
-                    if (immediateRetriable) {
-                        failed.decrementAndGet();
+                    if (e.getCause() instanceof RetriableException) {
+                        retry = true;
+                    } else {
+                        failed.incrementAndGet();
+                        LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), e.getCause().toString());
                     }
                 } catch (Exception e) {
-                    // not done: fine
+                    retry = true;
                 }
             }
-            if (immediateRetriable) {
-                if (!stalled) {
-                    stalled = true;
-                    LOG.warn("Kafka unreachable: buffering snapshots (bound {}), retrying", capacity);
+            if (!retry) {
+                if (stalled) {
+                    stalled = false;
+                    LOG.info("Kafka reachable again: draining {} buffered snapshots", queued());
                 }
-                if (closing) {
-                    return;
-                }
-                sleep(backoff);
-                backoff = Math.min(backoff * 2, 2_000);
+                backoff = 100;
                 continue;
             }
-            if (stalled) {
-                stalled = false;
-                LOG.info("Kafka reachable again: draining {} buffered snapshots", queued());
-            }
-            backoff = 100;
             synchronized (queue) {
-                if (queue.peekFirst() == r) {
-                    queue.pollFirst();
+                if (queue.size() >= capacity) {
+                    // r is the oldest snapshot and the buffer is full: it is the one to drop
+                    noteDrop();
+                } else {
+                    queue.addFirst(r);
                 }
             }
+            if (!stalled) {
+                stalled = true;
+                LOG.warn("Kafka unreachable: buffering up to {} snapshots and retrying", capacity);
+            }
+            if (closing) {
+                return;
+            }
+            sleep(backoff);
+            backoff = Math.min(backoff * 2, 2_000);
+        }
+    }
+
+    private void noteDrop() {
+        long d = dropped.incrementAndGet();
+        long now = System.currentTimeMillis();
+        if (now - lastDropLog > 10_000) {
+            lastDropLog = now;
+            LOG.warn("Kafka buffer full ({} snapshots): dropping the oldest; {} dropped so far", capacity, d);
         }
     }
 
@@ -237,11 +250,15 @@ public final class KafkaSnapshotSink implements SnapshotSink {
         }
     }
 
+    private boolean inFlightUnknown() {
+        return false;
+    }
+
     /** Waits until everything accepted so far is acknowledged or the timeout passes. */
     public boolean flush(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (queued() == 0 && acked.get() + failed.get() + dropped.get() >= accepted.get()) {
+            if (queued() == 0 && !inFlightUnknown() && acked.get() + failed.get() + dropped.get() >= accepted.get()) {
                 return true;
             }
             sleep(20);
