@@ -15,6 +15,7 @@ public final class Main implements Runnable {
 
     /** Subcommands, in the order --help lists them. */
     static final Class<?>[] SUBCOMMANDS = {
+        DemoCommand.class,
         BenchCommand.class,
         NotifyCommand.class,
         MigrateCommand.class,

@@ -1,0 +1,100 @@
+package dev.datainsight.cli;
+
+import dev.datainsight.cli.demo.Console;
+import dev.datainsight.cli.demo.Demo;
+import dev.datainsight.cli.demo.DemoException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code datainsight demo}: everything in one process tree — a real PostgreSQL (monitored server
+ * and store), a real Kafka broker, the collector, the Flink job on a local runtime with the rules
+ * on, a workload inducing incidents — printing each alert as it fires and resolves, then a
+ * summary. See {@link Demo}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole pipeline on this machine: embedded PostgreSQL and Kafka, the collector, the Flink job",
+            "(local runtime, rules on) and a workload that induces incidents; alerts print as they fire and resolve."})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--duration", defaultValue = "3m",
+            description = "How long the workload runs after start-up (e.g. 90s, 3m, 10m). Default: ${DEFAULT-VALUE}")
+    String duration;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Keep PostgreSQL, Kafka and Flink data and demo.log here (kept afterwards). Default: a temporary folder, removed at the end.")
+    Path dataDir;
+
+    @Option(names = "--keep", description = "Keep everything running after --duration, until Ctrl-C (to query the store).")
+    boolean keep;
+
+    @Option(names = "--target", paramLabel = "URL",
+            description = "Monitor this PostgreSQL (postgresql://user:pass@host:5432/db or jdbc:postgresql://...) instead of the embedded one;"
+                    + " no workload is run against it. The role needs pg_monitor.")
+    String target;
+
+    @Option(names = "--rules", paramLabel = "FILE", description = "Rules file (docs/rules.md). Default: the demo's rules, with short 'for' windows.")
+    Path rules;
+
+    @Option(names = "--pg-port", defaultValue = "0", description = "Port of the embedded PostgreSQL (0 = any free port). Default: ${DEFAULT-VALUE}")
+    int pgPort;
+
+    @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded Kafka broker (0 = any free port). Default: ${DEFAULT-VALUE}")
+    int kafkaPort;
+
+    @Option(names = "--interval", defaultValue = "5s", description = "Collector interval of the fast probes (slow probes: twice that). Default: ${DEFAULT-VALUE}")
+    String interval;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration d = parse("--duration", duration);
+        Duration every = parse("--interval", interval);
+        Console console = new Console(System.out);
+        Demo demo = new Demo(new Demo.Settings(d, dataDir, keep, target, rules, pgPort, kafkaPort, every), console);
+        Thread hook = new Thread(() -> {
+            demo.requestStop();
+            demo.close();
+        }, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            demo.start();
+        } catch (DemoException e) {
+            System.err.println("datainsight demo: " + e.getMessage());
+            demo.close();
+            return 2;
+        } catch (Exception e) {
+            System.err.println("datainsight demo: start-up failed: " + Errors.describe(e) + " (details in " + demo.dataDir().resolve("demo.log") + ")");
+            demo.close();
+            return 1;
+        }
+        demo.runFor(d, keep);
+        demo.close();
+        return 0;
+    }
+
+    /** Parses 90s, 3m, 1h, 500ms or ISO-8601 (PT3M). */
+    static Duration parse(String option, String s) {
+        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+            }
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new IllegalArgumentException();
+            };
+        } catch (RuntimeException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()),
+                    option + " '" + s + "' is not a duration (use e.g. 90s, 3m, 1h)");
+        }
+    }
+}
