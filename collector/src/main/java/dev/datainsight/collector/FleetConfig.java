@@ -629,7 +629,7 @@ public final class FleetConfig {
                 return ib.intervals(iv.fast(), iv.slow()).build();
             } catch (IllegalArgumentException e) {
                 YamlNode at = n.map.containsKey("url") ? n.map.get("url") : n;
-                error(at, path + (e.getMessage().contains("user") ? "user" : "url"), e.getMessage());
+                error(at, path + (e.getMessage().contains(": no user") ? "user" : "url"), e.getMessage());
                 return null;
             }
         }
