@@ -4,14 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A series whose condition held at its last evaluation. When a later snapshot of the same view
- * no longer carries that row (the blocker went away, the table was dropped), the evaluator sends
- * a false evaluation for it, so the alert resolves instead of waiting to go stale. A Flink POJO.
+ * A series whose condition held recently. While it clears, the evaluator keeps sending false
+ * evaluations for it (also when a later snapshot no longer carries the row: the blocker went
+ * away, the table was dropped) until {@code resolve_for} has passed, so the lifecycle resolves on
+ * data rather than waiting for a timer or for the series to go stale. A Flink POJO.
  */
 public class ActiveSeries {
     public String rule;
     public String view;
     public Map<String, String> labels = new LinkedHashMap<>();
+    /** When the condition turned false (event time); -1 while it holds. */
+    public long clearSince = -1;
 
     public ActiveSeries() {}
 }

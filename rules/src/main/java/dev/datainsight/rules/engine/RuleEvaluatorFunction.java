@@ -336,8 +336,8 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             }
             String fp = Fingerprint.of(rule.name(), instance, labels);
             touched.add(fp);
-            boolean wasActive = active.contains(fp);
-            if (level == null && !wasActive) {
+            ActiveSeries a = active.get(fp);
+            if (level == null && a == null) {
                 return;
             }
             Evaluation e = base(rule.name(), instance, labels, p, snapshot.getCollectedAt());
@@ -349,14 +349,29 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             e.summary = summary;
             e.description = description;
             out.collect(e);
-            if (level != null && !wasActive) {
-                ActiveSeries a = new ActiveSeries();
-                a.rule = rule.name();
-                a.view = snapshot.getView();
-                a.labels = new LinkedHashMap<>(labels);
-                active.put(fp, a);
-            } else if (level == null) {
+            if (level != null) {
+                if (a == null || a.clearSince >= 0) {
+                    a = a == null ? new ActiveSeries() : a;
+                    a.rule = rule.name();
+                    a.view = snapshot.getView();
+                    a.labels = new LinkedHashMap<>(labels);
+                    a.clearSince = -1;
+                    active.put(fp, a);
+                }
+            } else {
+                clearing(fp, a, e);
+            }
+        }
+
+        /** Keeps a clearing series until resolve_for has passed, then forgets it. */
+        private void clearing(String fp, ActiveSeries a, Evaluation e) throws Exception {
+            if (a.clearSince < 0) {
+                a.clearSince = e.at;
+            }
+            if (e.at - a.clearSince >= e.resolveForMs) {
                 active.remove(fp);
+            } else {
+                active.put(fp, a);
             }
         }
 
@@ -386,7 +401,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 e.description = "The row that triggered this alert is gone from the latest " + snapshot.getView()
                         + " snapshot.";
                 out.collect(e);
-                active.remove(fp);
+                clearing(fp, a, e);
             }
         }
     }
