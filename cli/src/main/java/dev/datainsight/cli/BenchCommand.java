@@ -14,6 +14,8 @@ public final class BenchCommand implements Runnable {
 
     static final Class<?>[] SUBCOMMANDS = {
         StoreBenchCommand.class,
+        JobBenchCommand.class,
+        CollectorBenchCommand.class,
     };
 
     @CommandLine.Spec

@@ -16,6 +16,8 @@ public final class Main implements Runnable {
     /** Subcommands, in the order --help lists them. */
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
+        JobCommand.class,
+        CollectCommand.class,
         BenchCommand.class,
         NotifyCommand.class,
         MigrateCommand.class,
