@@ -12,6 +12,8 @@ import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.rules.defs.RuleCatalog;
 import dev.datainsight.rules.engine.Rule;
+import dev.datainsight.rules.engine.RuleEvaluatorFunction;
+import org.apache.flink.runtime.state.VoidNamespace;
 import dev.datainsight.store.InsightRow;
 import java.util.List;
 import java.util.Map;
@@ -381,6 +383,68 @@ class RuleEvaluatorTest {
             assertEquals(1, rb.size(), rb.toString());
             assertEquals("app", rb.get(0).subject());
             assertEquals(List.of(), h.events);
+        }
+    }
+
+    @Test
+    void inactiveReplicationSlotRetainingWal_warns_andResolvesWhenItReconnects() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("replication_lag", "")))) {
+            long t = T0;
+            for (int i = 0; i < 30; i++, t += 10 * S) {
+                h.push(of("pg_replication_slots", t, row(Map.of("slot_name", "etl", "slot_type", "logical"),
+                        "active", 0, "retained_wal_bytes", 200e6 + i * 1e6)));
+            }
+            assertEquals(1, h.events.size());
+            assertEquals(Map.of("slot_name", "etl"), h.events.get(0).getLabels());
+            assertTrue(h.events.get(0).getSummary().contains("inactive"), h.events.get(0).getSummary());
+            for (int i = 0; i < 30; i++, t += 10 * S) {
+                h.push(of("pg_replication_slots", t, row(Map.of("slot_name", "etl", "slot_type", "logical"),
+                        "active", 1, "retained_wal_bytes", 1e6)));
+            }
+            assertEquals(2, h.events.size());
+            assertEquals(AlertStatus.RESOLVED, h.events.get(1).getStatus());
+        }
+    }
+
+    @Test
+    void slowQuery_ignoresTheRemainderRow() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("slow_query", "for: 0s")))) {
+            long t = T0;
+            for (int i = 0; i < 60; i++, t += 10 * S) {
+                h.push(of("pg_stat_statements", t, row(Map.of("queryid", "other", "datname", "", "rolname", "",
+                        "toplevel", ""), "calls", 100.0 * i, "total_exec_time", 100.0 * i * 9000)));
+            }
+            assertEquals(List.of(), h.events);
+        }
+    }
+
+    @Test
+    void instanceSilentForLong_isForgotten_stateDroppedAndItsAlertsResolveAsStale() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("instance_silent", "forget_after: 1h",
+                "connection_saturation", "for: 0s")))) {
+            long t = T0;
+            for (; t < T0 + MIN; t += 10 * S) {
+                h.push(of("pg-gone", "pg_stat_activity", t, row(Map.of(), "connections_total", 99,
+                        "max_connections", 100)));
+                h.push(of("pg-gone", MetricCatalog.COLLECTOR_VIEW, t, row(Map.of("probe", ""), "up", 1)));
+                h.push(of("pg-1", MetricCatalog.COLLECTOR_VIEW, t, row(Map.of("probe", ""), "up", 1)));
+            }
+            for (; t < T0 + 3 * 3_600_000L; t += 10 * S) {
+                h.push(of("pg-1", MetricCatalog.COLLECTOR_VIEW, t, row(Map.of("probe", ""), "up", 1)));
+            }
+            List<String> seen = h.events.stream().filter(a -> a.getInstance().equals("pg-gone"))
+                    .map(a -> a.getRule() + " " + a.getStatus().wire()).toList();
+            assertEquals(List.of("connection_saturation firing", "instance_silent firing",
+                    "connection_saturation resolved", "instance_silent resolved"), seen);
+            assertEquals(0, h.lifecycle.numKeyedStateEntries());
+            // nothing is kept for pg-gone in any of the evaluator's states
+            for (String state : List.of(RuleEvaluatorFunction.MEMORY_STATE, RuleEvaluatorFunction.ACTIVE_STATE,
+                    RuleEvaluatorFunction.INSTANCE_STATE)) {
+                List<Object> keys = h.evaluator.getOperator().getKeyedStateBackend()
+                        .getKeys(state, VoidNamespace.INSTANCE).map(k -> (Object) k).toList();
+                assertTrue(!keys.contains("pg-gone"), state + " still holds " + keys);
+            }
+            assertEquals(0, h.evaluator.numEventTimeTimers() - 1, "only pg-1's silence timer is left");
         }
     }
 }

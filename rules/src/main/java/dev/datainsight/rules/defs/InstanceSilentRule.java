@@ -36,6 +36,8 @@ public final class InstanceSilentRule extends Rule {
                         "collection interval used until it is learnt from the collector's cycles"))
                 .param(ParamDef.number("intervals", 3.0, "how many intervals without a snapshot count as silent"))
                 .param(ParamDef.severity("severity", Severity.WARNING, "severity of the alert"))
+                .param(ParamDef.duration("forget_after", "7d", "after this much silence the instance is "
+                        + "considered decommissioned: its rule state is dropped and its alerts resolve as stale"))
                 .build();
     }
 

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * idle and the watermark stands still. After a restore, the processing-time check grants N
  * intervals of grace from start-up so a backlog being replayed is not reported as silence.
  *
- * <p><b>State lifetime.</b> Rule memories are bounded by the collector's top-N per view; the
+ * <p><b>State lifetime.</b> An instance silent for {@code instance_silent.forget_after} (7 d) is
+ * forgotten: its memories, active series and timers are dropped. Rule memories untouched for 6 h
+ * are swept hourly. Rule memories are bounded by the collector's top-N per view; the
  * active-series map holds only series whose condition holds; a series whose view stops arriving
  * altogether keeps its entry until the view returns (its alert resolves as stale downstream).
  * A rule that throws on odd input is logged and skipped for that snapshot: input never fails the job.
@@ -227,6 +229,19 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             at = in.lastCollectedAt + (timestamp - in.lastSeenProc);
             in.procTimer = timestamp + step;
             ctx.timerService().registerProcessingTimeTimer(in.procTimer);
+        }
+        if (at - in.lastCollectedAt >= p.millis("forget_after")) {
+            // Decommissioned: drop everything kept for this instance; its open alerts go stale downstream.
+            if (in.eventTimer >= 0) {
+                ctx.timerService().deleteEventTimeTimer(in.eventTimer);
+            }
+            if (in.procTimer >= 0) {
+                ctx.timerService().deleteProcessingTimeTimer(in.procTimer);
+            }
+            memory.clear();
+            active.clear();
+            info.clear();
+            return;
         }
         in.silent = true;
         out.collect(silentEvaluation(instance, in, p, p.severity("severity"), at));
