@@ -204,7 +204,9 @@ public final class RulesConfig implements Serializable {
         Map<String, Object> merged = new LinkedHashMap<>(base);
         merged.putAll(values);
         checkPairs(p, path, def, merged);
-        return new Override(m, values);
+        Map<String, Pattern> compiled = new LinkedHashMap<>();
+        m.forEach((k, g) -> compiled.put(k, Override.glob(g)));
+        return new Override(compiled, values);
     }
 
     private static Object value(Problems p, String path, RuleDefinition def, String key, JsonNode v) {
@@ -356,9 +358,10 @@ public final class RulesConfig implements Serializable {
 
     private record RuleSettings(String rule, Params base, List<Override> overrides) implements Serializable {}
 
-    private record Override(Map<String, String> match, Map<String, Object> values) implements Serializable {
+    /** One override: label (or instance) globs, compiled once, and the settings it sets. */
+    private record Override(Map<String, Pattern> match, Map<String, Object> values) implements Serializable {
         boolean matches(String instance, Map<String, String> instanceLabels, Map<String, String> rowLabels) {
-            for (Map.Entry<String, String> m : match.entrySet()) {
+            for (Map.Entry<String, Pattern> m : match.entrySet()) {
                 String actual;
                 if (m.getKey().equals("instance")) {
                     actual = instance;
@@ -367,14 +370,14 @@ public final class RulesConfig implements Serializable {
                 } else {
                     actual = instanceLabels == null ? null : instanceLabels.get(m.getKey());
                 }
-                if (actual == null || !glob(m.getValue()).matcher(actual).matches()) {
+                if (actual == null || !m.getValue().matcher(actual).matches()) {
                     return false;
                 }
             }
             return true;
         }
 
-        private static Pattern glob(String g) {
+        static Pattern glob(String g) {
             StringBuilder sb = new StringBuilder();
             for (char ch : g.toCharArray()) {
                 switch (ch) {
