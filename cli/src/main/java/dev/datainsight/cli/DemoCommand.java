@@ -54,11 +54,18 @@ public final class DemoCommand implements Callable<Integer> {
         Duration every = parse("--interval", interval);
         Console console = new Console(System.out);
         Demo demo = new Demo(new Demo.Settings(d, dataDir, keep, target, rules, pgPort, kafkaPort, every), console);
-        Thread hook = new Thread(() -> {
-            demo.requestStop();
-            demo.close();
-        }, "demo-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Ctrl-C (and kill -TERM) end the run the same way --duration does, on the main thread,
+        // so the summary is printed while PostgreSQL still runs (the embedded server stops in a
+        // shutdown hook of its own). A second Ctrl-C exits at once.
+        for (String sig : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                console.line("%s received: stopping (press Ctrl-C again to exit at once) ...", s.getName());
+                demo.requestStop();
+                sun.misc.Signal.handle(s, sun.misc.SignalHandler.SIG_DFL);
+            });
+        }
+        // Last resort if the JVM exits another way: stop what still runs.
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "demo-shutdown"));
         try {
             demo.start();
         } catch (DemoException e) {
