@@ -31,19 +31,31 @@ final class RulesHarness implements AutoCloseable {
     final List<Evaluation> evaluations = new ArrayList<>();
     private long watermark = Long.MIN_VALUE;
 
+    /** Use RocksDB instead of the heap backend (state is serialized on every write: catches lost updates). */
+    final boolean rocksDb;
+
     RulesHarness(RulesConfig config) throws Exception {
-        this(config, null, null);
+        this(config, false);
     }
 
-    private RulesHarness(RulesConfig config, OperatorSubtaskState evalState, OperatorSubtaskState lifeState)
-            throws Exception {
+    RulesHarness(RulesConfig config, boolean rocksDb) throws Exception {
+        this(config, rocksDb, null, null);
+    }
+
+    private RulesHarness(RulesConfig config, boolean rocksDb, OperatorSubtaskState evalState,
+            OperatorSubtaskState lifeState) throws Exception {
         this.config = config;
+        this.rocksDb = rocksDb;
         evaluator = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new RuleEvaluatorFunction(config)), new RulesPipeline.ByInstance(),
                 Types.STRING);
         lifecycle = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new AlertLifecycleFunction()), new RulesPipeline.ByFingerprint(),
                 Types.STRING);
+        if (rocksDb) {
+            evaluator.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+            lifecycle.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+        }
         if (evalState != null) {
             evaluator.initializeState(evalState);
             lifecycle.initializeState(lifeState);
@@ -114,7 +126,7 @@ final class RulesHarness implements AutoCloseable {
         OperatorSubtaskState e = evaluator.snapshot(1L, watermark);
         OperatorSubtaskState l = lifecycle.snapshot(1L, watermark);
         close();
-        RulesHarness r = new RulesHarness(config, e, l);
+        RulesHarness r = new RulesHarness(config, rocksDb, e, l);
         r.watermark = watermark;
         r.events.addAll(events);
         return r;
