@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
@@ -31,10 +32,12 @@ import org.postgresql.copy.CopyManager;
 /**
  * {@link StoreWriter} over one JDBC connection to the store, as {@code datainsight_writer}.
  *
- * <p>Rollups are written with {@link UpsertStrategy#COPY_STAGING} by default: the rows are
- * COPYed into a temporary staging table and merged with one {@code INSERT ... SELECT ... ON
- * CONFLICT DO UPDATE}; the benchmark ({@code datainsight bench store}) measures it against plain
- * COPY and against batched {@code INSERT ... ON CONFLICT} (see docs/schema.md). The other,
+ * <p>Rollups are written with {@link UpsertStrategy#OPTIMISTIC_COPY} by default: new rows (the
+ * normal case: each bucket is written once) are COPYed straight into the table; a batch that
+ * meets existing rows (replay after a restart, late update of a bucket) is merged through a
+ * temporary staging table with one {@code INSERT ... SELECT ... ON CONFLICT DO UPDATE}. The
+ * benchmark ({@code datainsight bench store}) measures each strategy against plain COPY (see
+ * docs/schema.md). The other,
  * low-volume tables use batched upserts. Rows of one call that share a key are reduced to the
  * last one first (one INSERT may not update a row twice).
  *
@@ -47,6 +50,12 @@ public final class JdbcStoreWriter implements StoreWriter {
 
     /** How rollups reach their table. */
     public enum UpsertStrategy {
+        /**
+         * COPY straight into the table (as fast as a plain load) under a savepoint; when a row of
+         * the batch already exists (a replay, a late update) the COPY fails on the primary key,
+         * is rolled back to the savepoint and the batch goes through {@link #COPY_STAGING}.
+         */
+        OPTIMISTIC_COPY,
         /** COPY into a temporary staging table, then INSERT ... SELECT ... ON CONFLICT. */
         COPY_STAGING,
         /** Batched INSERT ... ON CONFLICT (the driver rewrites batches into multi-row VALUES). */
@@ -63,6 +72,7 @@ public final class JdbcStoreWriter implements StoreWriter {
     private final Map<SeriesKey, Long> seriesCache;
     private final Map<Long, String> bucketText = new HashMap<>();
     private boolean stagingCreated;
+    private long fallbacks;
 
     /** Key of one series: labels compare as maps, whatever their order. */
     record SeriesKey(String instance, String metric, Map<String, String> labels) {}
@@ -72,7 +82,7 @@ public final class JdbcStoreWriter implements StoreWriter {
      * strategy.
      */
     public JdbcStoreWriter(String url, String user, String password) throws SQLException {
-        this(open(url, user, password), true, UpsertStrategy.COPY_STAGING, DEFAULT_SERIES_CACHE);
+        this(open(url, user, password), true, UpsertStrategy.OPTIMISTIC_COPY, DEFAULT_SERIES_CACHE);
     }
 
     /**
@@ -129,10 +139,11 @@ public final class JdbcStoreWriter implements StoreWriter {
                 byKey.remove(k);
                 byKey.put(k, r);
             }
-            if (strategy == UpsertStrategy.COPY_STAGING) {
-                copyMerge(resolution, byKey);
-            } else {
-                batchedUpsert(resolution, byKey);
+            switch (strategy) {
+                case OPTIMISTIC_COPY -> optimisticCopy(resolution, byKey);
+                case COPY_STAGING -> copyMerge(resolution, byKey);
+                case BATCHED_INSERT -> batchedUpsert(resolution, byKey);
+                default -> throw new IllegalStateException(strategy.toString());
             }
             conn.commit();
         } catch (SQLException | RuntimeException e) {
@@ -143,14 +154,31 @@ public final class JdbcStoreWriter implements StoreWriter {
 
     private record RowKey(long seriesId, long bucket) {}
 
-    private void copyMerge(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
-        if (!stagingCreated) {
-            try (Statement st = conn.createStatement()) {
-                st.execute("CREATE TEMP TABLE IF NOT EXISTS datainsight_stage_rollup (series_id bigint, bucket timestamptz,"
-                        + " count bigint, min float8, max float8, sum float8, last float8) ON COMMIT DELETE ROWS");
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private void optimisticCopy(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+        Savepoint sp = conn.setSavepoint();
+        try {
+            copyIn("COPY " + resolution.table() + " (series_id, bucket, count, min, max, sum, last) FROM STDIN", rows);
+            conn.releaseSavepoint(sp);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
             }
-            stagingCreated = true;
+            // Some rows exist already: undo the COPY only (series ids created in this
+            // transaction stay) and merge the batch instead.
+            conn.rollback(sp);
+            fallbacks++;
+            copyMerge(resolution, rows);
         }
+    }
+
+    /** How many rollup batches met existing rows and were merged instead of COPYed. */
+    public long fallbacks() {
+        return fallbacks;
+    }
+
+    private void copyIn(String copySql, Map<RowKey, RollupRow> rows) throws SQLException {
         StringBuilder sb = new StringBuilder(rows.size() * 80);
         for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
             RollupRow r = e.getValue();
@@ -159,10 +187,21 @@ public final class JdbcStoreWriter implements StoreWriter {
                     .append(num(r.sum())).append('\t').append(num(r.last())).append('\n');
         }
         try {
-            copyManager().copyIn("COPY datainsight_stage_rollup FROM STDIN", new StringReader(sb.toString()));
+            copyManager().copyIn(copySql, new StringReader(sb.toString()));
         } catch (IOException e) {
-            throw new SQLException("COPY into the staging table failed: " + e.getMessage(), e);
+            throw new SQLException("COPY failed: " + e.getMessage(), e);
         }
+    }
+
+    private void copyMerge(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+        if (!stagingCreated) {
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE TEMP TABLE IF NOT EXISTS datainsight_stage_rollup (series_id bigint, bucket timestamptz,"
+                        + " count bigint, min float8, max float8, sum float8, last float8) ON COMMIT DELETE ROWS");
+            }
+            stagingCreated = true;
+        }
+        copyIn("COPY datainsight_stage_rollup FROM STDIN", rows);
         try (Statement st = conn.createStatement()) {
             st.executeUpdate("INSERT INTO " + resolution.table() + " (series_id, bucket, count, min, max, sum, last)"
                     + " SELECT series_id, bucket, count, min, max, sum, last FROM datainsight_stage_rollup"
@@ -502,6 +541,7 @@ public final class JdbcStoreWriter implements StoreWriter {
     }
 
     private void rollbackQuietly() {
+        stagingCreated = false; // its CREATE may have been rolled back with the transaction
         try {
             conn.rollback();
         } catch (SQLException ignored) {

@@ -31,9 +31,11 @@ public final class StoreBenchmark {
     /**
      * Measured figures.
      *
-     * @param copyRowsPerSec plain COPY into metric_rollup_1m
+     * @param copyRowsPerSec plain COPY into metric_rollup_1m (median over the rounds)
+     * @param optimisticRowsPerSec the default writer (optimistic COPY), new rows
+     * @param replayRowsPerSec the default writer writing the same rows again (every batch conflicts
+     *     and is merged through the staging table)
      * @param stagingRowsPerSec COPY into staging + INSERT..SELECT..ON CONFLICT, new rows
-     * @param stagingReplayRowsPerSec the same, writing the same rows again (all conflicts)
      * @param batchedRowsPerSec batched INSERT..ON CONFLICT with reWriteBatchedInserts, new rows
      * @param totalRows rows in metric_rollup_1m when the query ran
      * @param queryMillis median time of the one-day query for one instance and metric
@@ -42,11 +44,12 @@ public final class StoreBenchmark {
      * @param instanceDayRows rows that query returned
      * @param explain EXPLAIN (ANALYZE) of the one-metric query
      */
-    public record Result(double copyRowsPerSec, double stagingRowsPerSec, double stagingReplayRowsPerSec,
-            double batchedRowsPerSec, long totalRows, double queryMillis, long queryRows, double instanceDayMillis,
-            long instanceDayRows, List<String> explain) {
+    public record Result(double copyRowsPerSec, double optimisticRowsPerSec, double replayRowsPerSec,
+            double stagingRowsPerSec, double batchedRowsPerSec, long totalRows, double queryMillis, long queryRows,
+            double instanceDayMillis, long instanceDayRows, List<String> explain) {
+        /** The default writer's rate for new rows over plain COPY of the same rows. */
         public double ratio() {
-            return stagingRowsPerSec / copyRowsPerSec;
+            return optimisticRowsPerSec / copyRowsPerSec;
         }
     }
 
@@ -54,6 +57,7 @@ public final class StoreBenchmark {
     private final long totalRows;
     private final long compareRows;
     private final int batchSize;
+    private final int rounds;
     private final PrintWriter out;
     private final LocalDate day0;
     private final List<Map<String, String>> labels = new ArrayList<>();
@@ -64,8 +68,11 @@ public final class StoreBenchmark {
      * @param totalRows rows stored before the query is measured
      * @param compareRows rows written by each strategy for the throughput comparison
      * @param batchSize rows per write call (one sink flush)
+     * @param rounds interleaved rounds of every variant; the median is reported (the machine may
+     *     be shared, so variants alternate rather than run one after the other)
      */
-    public StoreBenchmark(String url, long totalRows, long compareRows, int batchSize, PrintWriter out) {
+    public StoreBenchmark(String url, long totalRows, long compareRows, int batchSize, int rounds, PrintWriter out) {
+        this.rounds = Math.max(1, rounds);
         this.url = url;
         this.totalRows = totalRows;
         this.compareRows = Math.min(compareRows, totalRows);
@@ -114,48 +121,87 @@ public final class StoreBenchmark {
 
     public Result run() throws SQLException {
         out.printf("store benchmark: %,d rows in metric_rollup_1m (%d instances x %d series, minute buckets from %s),"
-                + " strategies compared on %,d rows in batches of %,d%n", totalRows, instances(), SERIES_PER_INSTANCE, day0,
-                compareRows, batchSize);
+                + " strategies compared on %,d rows in batches of %,d, %d interleaved rounds%n", totalRows, instances(),
+                SERIES_PER_INSTANCE, day0, compareRows, batchSize, rounds);
         Migrations.migrate(url, null, null);
         new PartitionMaintenance(url, null, null, PartitionPolicy.defaults(), Clock.systemUTC()).run();
 
         double copy;
-        double staging;
+        double optimistic;
         double replay;
+        double staging;
         double batched;
         try (Connection c = JdbcStoreWriter.open(url, null, null)) {
+            JdbcStoreWriter writer = new JdbcStoreWriter(c, JdbcStoreWriter.UpsertStrategy.OPTIMISTIC_COPY);
             JdbcStoreWriter staged = new JdbcStoreWriter(c, JdbcStoreWriter.UpsertStrategy.COPY_STAGING);
             JdbcStoreWriter batchedWriter = new JdbcStoreWriter(c, JdbcStoreWriter.UpsertStrategy.BATCHED_INSERT);
-            // Series ids first (not timed), so every variant writes into the same table state.
-            for (long from = 0; from < Math.min(compareRows, (long) instances() * SERIES_PER_INSTANCE); from += batchSize) {
-                staged.resolveSeries(batch(from, Math.min(from + batchSize, compareRows), from));
+            // The compared rows are generated and their series resolved before any timing, so
+            // each figure is the database work plus what the writer itself does per row.
+            List<List<RollupRow>> batches = new ArrayList<>();
+            for (long from = 0; from < compareRows; from += batchSize) {
+                batches.add(batch(from, Math.min(from + batchSize, compareRows), from));
             }
-            batchedWriter.resolveSeries(batch(0, Math.min(compareRows, (long) instances() * SERIES_PER_INSTANCE), 0));
+            List<long[]> ids = new ArrayList<>();
+            for (List<RollupRow> b : batches) {
+                Map<JdbcStoreWriter.SeriesKey, Long> m = writer.resolveSeries(b);
+                staged.resolveSeries(b);
+                batchedWriter.resolveSeries(b);
+                long[] a = new long[b.size()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = m.get(JdbcStoreWriter.keyOf(b.get(i)));
+                }
+                ids.add(a);
+            }
+            c.commit();
 
-            // Warm-up of both paths on a small slice, then clean.
-            timeStaging(staged, Math.min(compareRows, 20_000));
-            timeBatched(batchedWriter, Math.min(compareRows, 20_000));
+            // Warm-up of every path on the first batch.
+            List<List<RollupRow>> first = batches.subList(0, 1);
+            timeCopy(c, writer, first, ids);
+            truncate(c);
+            timeWrites(writer, first);
+            timeWrites(writer, first);
+            truncate(c);
+            timeWrites(staged, first);
+            truncate(c);
+            timeWrites(batchedWriter, first);
             truncate(c);
 
-            copy = rate(compareRows, timeCopy(c, staged, compareRows));
-            out.printf("  COPY (baseline)                          %,12.0f rows/s%n", copy);
-            truncate(c);
-            staging = rate(compareRows, timeStaging(staged, compareRows));
-            out.printf("  upsert: COPY to staging + INSERT..SELECT %,12.0f rows/s  (%.2f x COPY)%n", staging, staging / copy);
-            replay = rate(compareRows, timeStaging(staged, compareRows));
-            out.printf("  upsert replay (same rows again)          %,12.0f rows/s  (%.2f x COPY)%n", replay, replay / copy);
-            truncate(c);
-            batched = rate(compareRows, timeBatched(batchedWriter, compareRows));
-            out.printf("  upsert: batched INSERT..ON CONFLICT      %,12.0f rows/s  (%.2f x COPY)%n", batched, batched / copy);
-            truncate(c);
-            out.printf("  ratio upsert (staging) / COPY = %.2f (target >= 0.5): %s%n", staging / copy,
-                    staging / copy >= 0.5 ? "met" : "NOT met");
+            double[][] r = new double[5][rounds];
+            for (int round = 0; round < rounds; round++) {
+                r[0][round] = rate(compareRows, timeCopy(c, writer, batches, ids));
+                truncate(c);
+                r[1][round] = rate(compareRows, timeWrites(writer, batches));
+                r[2][round] = rate(compareRows, timeWrites(writer, batches));
+                truncate(c);
+                r[3][round] = rate(compareRows, timeWrites(staged, batches));
+                truncate(c);
+                r[4][round] = rate(compareRows, timeWrites(batchedWriter, batches));
+                truncate(c);
+                out.printf("  round %d: COPY %,.0f | optimistic COPY upsert %,.0f | replay %,.0f | staging upsert %,.0f"
+                        + " | batched INSERT upsert %,.0f rows/s%n", round + 1, r[0][round], r[1][round], r[2][round],
+                        r[3][round], r[4][round]);
+                out.flush();
+            }
+            copy = median(r[0]);
+            optimistic = median(r[1]);
+            replay = median(r[2]);
+            staging = median(r[3]);
+            batched = median(r[4]);
+            out.printf("  COPY (baseline)                                 %,12.0f rows/s%n", copy);
+            out.printf("  upsert, default writer (optimistic COPY), new   %,12.0f rows/s  (%.2f x COPY)%n", optimistic, optimistic / copy);
+            out.printf("  upsert, default writer, replay (all conflicts)  %,12.0f rows/s  (%.2f x COPY)%n", replay, replay / copy);
+            out.printf("  upsert, COPY to staging + INSERT..ON CONFLICT   %,12.0f rows/s  (%.2f x COPY)%n", staging, staging / copy);
+            out.printf("  upsert, batched INSERT..ON CONFLICT             %,12.0f rows/s  (%.2f x COPY)%n", batched, batched / copy);
+            out.printf("  ratio default upsert / COPY = %.2f (target >= 0.5): %s%n", optimistic / copy,
+                    optimistic / copy >= 0.5 ? "met" : "NOT met");
             out.flush();
+            batches = null;
+            ids = null;
 
             long t0 = System.nanoTime();
             long lastReport = t0;
             for (long from = 0; from < totalRows; from += batchSize) {
-                staged.upsertRollups(Resolution.MINUTE, batch(from, Math.min(from + batchSize, totalRows), from));
+                writer.upsertRollups(Resolution.MINUTE, batch(from, Math.min(from + batchSize, totalRows), from));
                 if (System.nanoTime() - lastReport > 15_000_000_000L) {
                     lastReport = System.nanoTime();
                     out.printf("  filling: %,d rows%n", from + batchSize);
@@ -169,11 +215,12 @@ public final class StoreBenchmark {
                 st.execute("VACUUM ANALYZE metric_rollup_1m");
                 st.execute("ANALYZE series");
             }
-            return query(c, copy, staging, replay, batched);
+            return query(c, copy, optimistic, replay, staging, batched);
         }
     }
 
-    private Result query(Connection c, double copy, double staging, double replay, double batched) throws SQLException {
+    private Result query(Connection c, double copy, double optimistic, double replay, double staging, double batched)
+            throws SQLException {
         String from = day0 + " 00:00:00+00";
         String to = day0.plusDays(1) + " 00:00:00+00";
         String oneMetric = "SELECT labels ->> 'datname' AS datname, bucket, avg FROM metric_1m WHERE instance = 'bench-0'"
@@ -202,7 +249,7 @@ public final class StoreBenchmark {
         for (String line : explain) {
             out.println("    " + line);
         }
-        return new Result(copy, staging, replay, batched, total, q1[0] / 1e6, q1[1], q2[0] / 1e6, q2[1], explain);
+        return new Result(copy, optimistic, replay, staging, batched, total, q1[0] / 1e6, q1[1], q2[0] / 1e6, q2[1], explain);
     }
 
     /** Median nanos over 7 runs (after one warm-up) and the row count. */
@@ -226,14 +273,16 @@ public final class StoreBenchmark {
         return new long[] {times[times.length / 2], rows};
     }
 
-    private long timeCopy(Connection c, JdbcStoreWriter ids, long n) throws SQLException {
+    private long timeCopy(Connection c, JdbcStoreWriter fmt, List<List<RollupRow>> batches, List<long[]> ids)
+            throws SQLException {
         long t0 = System.nanoTime();
-        for (long from = 0; from < n; from += batchSize) {
-            List<RollupRow> rows = batch(from, Math.min(from + batchSize, n), from);
-            Map<JdbcStoreWriter.SeriesKey, Long> seriesIds = ids.resolveSeries(rows);
+        for (int n = 0; n < batches.size(); n++) {
+            List<RollupRow> rows = batches.get(n);
+            long[] seriesIds = ids.get(n);
             StringBuilder sb = new StringBuilder(rows.size() * 80);
-            for (RollupRow r : rows) {
-                sb.append(seriesIds.get(JdbcStoreWriter.keyOf(r))).append('\t').append(ids.bucket(r.bucketStart())).append('\t')
+            for (int i = 0; i < seriesIds.length; i++) {
+                RollupRow r = rows.get(i);
+                sb.append(seriesIds[i]).append('\t').append(fmt.bucket(r.bucketStart())).append('\t')
                         .append(r.count()).append('\t').append(JdbcStoreWriter.num(r.min())).append('\t')
                         .append(JdbcStoreWriter.num(r.max())).append('\t').append(JdbcStoreWriter.num(r.sum())).append('\t')
                         .append(JdbcStoreWriter.num(r.last())).append('\n');
@@ -250,16 +299,13 @@ public final class StoreBenchmark {
         return System.nanoTime() - t0;
     }
 
-    private long timeStaging(JdbcStoreWriter w, long n) throws SQLException {
+    /** Writes the batches through the writer (its strategy decides the path). */
+    private static long timeWrites(JdbcStoreWriter w, List<List<RollupRow>> batches) throws SQLException {
         long t0 = System.nanoTime();
-        for (long from = 0; from < n; from += batchSize) {
-            w.upsertRollups(Resolution.MINUTE, batch(from, Math.min(from + batchSize, n), from));
+        for (List<RollupRow> b : batches) {
+            w.upsertRollups(Resolution.MINUTE, b);
         }
         return System.nanoTime() - t0;
-    }
-
-    private long timeBatched(JdbcStoreWriter w, long n) throws SQLException {
-        return timeStaging(w, n); // the writer's strategy decides the path
     }
 
     private static void truncate(Connection c) throws SQLException {
@@ -270,6 +316,12 @@ public final class StoreBenchmark {
                 c.commit();
             }
         }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double rate(long rows, long nanos) {

@@ -74,6 +74,9 @@ class JdbcStoreWriterTest {
                         + " r.sum, r.last FROM " + res.table() + " r JOIN series s ON s.id = r.series_id ORDER BY 1, 2, 3, 4");
                 assertEquals(30, once.size());
                 w.upsertRollups(res, rows);
+                if (strategy == JdbcStoreWriter.UpsertStrategy.OPTIMISTIC_COPY) {
+                    assertEquals(1, w.fallbacks(), "the replay met existing rows and was merged");
+                }
                 assertEquals(once, dump(url, "SELECT s.instance, s.metric, s.labels::text, r.bucket, r.count, r.min, r.max,"
                         + " r.sum, r.last FROM " + res.table() + " r JOIN series s ON s.id = r.series_id ORDER BY 1, 2, 3, 4"));
                 List<List<Object>> winner = dump(url, "SELECT r.count, r.max FROM " + res.table() + " r JOIN series s ON s.id = r.series_id"
