@@ -6,9 +6,9 @@ import java.sql.SQLException;
 /**
  * {@code pg_stat_user_indexes} for the N largest indexes of each database (ranked by
  * {@code pg_class.relpages}, so the cost does not grow with the number of indexes beyond one pass
- * over pg_class): scans, tuples read/fetched, size, unique/primary flags. Sizes are null for an
- * index whose index or table has an ACCESS EXCLUSIVE lock held or requested, as in
- * {@link TablesProbe}. Same SQL on 13..18.
+ * over pg_class): scans, tuples read/fetched, size, unique/primary flags. The size is
+ * {@code relpages} × block_size as of the last VACUUM/ANALYZE/CREATE INDEX, read without locks or
+ * file access, as in {@link TablesProbe}. Same SQL on 13..18.
  */
 public final class IndexesProbe extends PerDatabaseProbe {
 
@@ -16,7 +16,7 @@ public final class IndexesProbe extends PerDatabaseProbe {
         super("pg_stat_user_indexes", ProbeGroup.SLOW, SqlVariants.single("pg_stat_user_indexes", """
                 WITH top AS (
                   SELECT ic.oid AS indexrelid, x.indrelid, n.nspname, tc.relname, ic.relname AS indexrelname,
-                    x.indisunique, x.indisprimary
+                    x.indisunique, x.indisprimary, ic.relpages
                   FROM pg_catalog.pg_index x
                   JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
                   JOIN pg_catalog.pg_class tc ON tc.oid = x.indrelid
@@ -25,17 +25,12 @@ public final class IndexesProbe extends PerDatabaseProbe {
                     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
                   ORDER BY ic.relpages DESC, ic.oid
                   LIMIT ?
-                ), locked AS (
-                  SELECT l.relation FROM pg_catalog.pg_locks l
-                  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-                    AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
                 )
                 SELECT t.nspname AS schemaname, t.relname, t.indexrelname,
                   pg_catalog.pg_stat_get_numscans(t.indexrelid) AS idx_scan,
                   pg_catalog.pg_stat_get_tuples_returned(t.indexrelid) AS idx_tup_read,
                   pg_catalog.pg_stat_get_tuples_fetched(t.indexrelid) AS idx_tup_fetch,
-                  CASE WHEN t.indexrelid IN (SELECT relation FROM locked) OR t.indrelid IN (SELECT relation FROM locked)
-                       THEN NULL ELSE pg_catalog.pg_relation_size(t.indexrelid) END AS index_size_bytes,
+                  t.relpages::float8 * pg_catalog.current_setting('block_size')::float8 AS index_size_bytes,
                   t.indisunique AS is_unique,
                   t.indisprimary AS is_primary
                 FROM top t"""));

@@ -34,25 +34,28 @@ public final class StatementsProbe implements Probe {
             FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
             WHERE e.extname = ?""");
 
+    // One pass over pg_stat_statements(false) (its cost grows with the number of entries): the
+    // CTE is materialised once, the top N come from a bounded sort, and one more row carries the
+    // totals over all entries; the "other" row is totals minus the top N, computed here.
     private static final String TOP = """
-            WITH s AS (
+            WITH s AS MATERIALIZED (
               SELECT s.queryid, s.dbid, s.userid, %1$s AS toplevel, s.calls, s.total_exec_time, s.total_plan_time,
                 s.rows, s.shared_blks_hit, s.shared_blks_read, s.shared_blks_dirtied, s.shared_blks_written,
                 s.temp_blks_read, s.temp_blks_written, s.%2$s AS shared_blk_read_time, s.%3$s AS shared_blk_write_time,
-                s.wal_records, s.wal_bytes,
-                pg_catalog.row_number() OVER (ORDER BY s.total_exec_time DESC, s.queryid) AS rn
+                s.wal_records, s.wal_bytes
               FROM %4$s.pg_stat_statements(false) s
+            ), top AS (
+              SELECT * FROM s WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC, s.queryid LIMIT ?
             )
-            SELECT s.queryid::text AS queryid, d.datname, r.rolname, s.toplevel::text AS toplevel,
-              s.calls, s.total_exec_time, s.total_plan_time, s.rows, s.shared_blks_hit, s.shared_blks_read,
-              s.shared_blks_dirtied, s.shared_blks_written, s.temp_blks_read, s.temp_blks_written,
-              s.shared_blk_read_time, s.shared_blk_write_time, s.wal_records, s.wal_bytes
-            FROM s
-            LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
-            LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid
-            WHERE s.rn <= ? AND s.queryid IS NOT NULL
+            SELECT t.queryid::text AS queryid, d.datname, r.rolname, t.toplevel::text AS toplevel,
+              t.calls, t.total_exec_time, t.total_plan_time, t.rows, t.shared_blks_hit, t.shared_blks_read,
+              t.shared_blks_dirtied, t.shared_blks_written, t.temp_blks_read, t.temp_blks_written,
+              t.shared_blk_read_time, t.shared_blk_write_time, t.wal_records, t.wal_bytes
+            FROM top t
+            LEFT JOIN pg_catalog.pg_database d ON d.oid = t.dbid
+            LEFT JOIN pg_catalog.pg_roles r ON r.oid = t.userid
             UNION ALL
-            SELECT 'other', '', '', '',
+            SELECT 'total', '', '', '',
               COALESCE(pg_catalog.sum(s.calls), 0), COALESCE(pg_catalog.sum(s.total_exec_time), 0),
               COALESCE(pg_catalog.sum(s.total_plan_time), 0), COALESCE(pg_catalog.sum(s.rows), 0),
               COALESCE(pg_catalog.sum(s.shared_blks_hit), 0), COALESCE(pg_catalog.sum(s.shared_blks_read), 0),
@@ -60,7 +63,7 @@ public final class StatementsProbe implements Probe {
               COALESCE(pg_catalog.sum(s.temp_blks_read), 0), COALESCE(pg_catalog.sum(s.temp_blks_written), 0),
               COALESCE(pg_catalog.sum(s.shared_blk_read_time), 0), COALESCE(pg_catalog.sum(s.shared_blk_write_time), 0),
               COALESCE(pg_catalog.sum(s.wal_records), 0), COALESCE(pg_catalog.sum(s.wal_bytes), 0)
-            FROM s WHERE s.rn > ? OR s.queryid IS NULL""";
+            FROM s""";
 
     private static final String TEXTS = """
             SELECT DISTINCT ON (s.queryid) s.queryid::text, pg_catalog.left(s.query, ?), pg_catalog.length(s.query) > ?
@@ -124,11 +127,22 @@ public final class StatementsProbe implements Probe {
         List<SnapshotRow> rows;
         try (PreparedStatement ps = c.prepareStatement(topSql(extVersion, schema))) {
             ps.setInt(1, top);
-            ps.setInt(2, top);
             try (ResultSet rs = ps.executeQuery()) {
                 rows = Rows.read(rs, Rows.def("pg_stat_statements"));
             }
         }
+        // The last row holds the totals; "other" = totals - top N (never below 0: entries can be
+        // evicted or reset between the two sums only in theory, the CTE is one snapshot).
+        SnapshotRow other = rows.remove(rows.size() - 1);
+        other.getLabels().put("queryid", "other");
+        for (SnapshotRow r : rows) {
+            for (var e : r.getValues().entrySet()) {
+                if (e.getValue() != null) {
+                    other.getValues().merge(e.getKey(), -e.getValue(), (a, b) -> a == null ? null : Math.max(0.0, a + b));
+                }
+            }
+        }
+        rows.add(other);
         Set<String> seen = ctx.seenQueryIds();
         Set<Long> fresh = new LinkedHashSet<>();
         for (SnapshotRow r : rows) {
