@@ -1,0 +1,61 @@
+package dev.datainsight.cli.demo;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo end to end, shortened: real embedded PostgreSQL and Kafka, the collector, the job on
+ * a local Flink runtime and the workload; the console shows the start-up lines, the first
+ * incidents and a summary whose numbers come from the store; afterwards no PostgreSQL process of
+ * the demo is left.
+ */
+class DemoITCase {
+
+    @Test
+    void shortDemoStartsEverything_playsIncidents_fillsTheStore_andStopsCleanly() throws Exception {
+        Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "demo-" + UUID.randomUUID());
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Console console = new Console(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        Duration d = Duration.ofSeconds(80);
+        Demo demo = new Demo(new Demo.Settings(d, dir, false, null, null, 0, 0, Duration.ofSeconds(5)), console);
+        try {
+            demo.start();
+            demo.runFor(d, false);
+        } finally {
+            demo.close();
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        for (String expected : List.of("starting PostgreSQL", "  store     jdbc:postgresql://127.0.0.1:", "  kafka     127.0.0.1:",
+                "everything is up", "workload: incident 1/6 lock contention", "workload: lock contention over, cleaned up",
+                "=== DataInsight demo summary ===", "psql -h 127.0.0.1 -p ")) {
+            assertTrue(out.contains(expected), "missing '" + expected + "' in:\n" + out);
+        }
+        assertTrue(number(out, "snapshots collected\\s+([\\d,]+)") > 10, out);
+        assertTrue(number(out, "metric_rollup_1m\\s+([\\d,]+)") > 100, "closed minutes reached the store:\n" + out);
+        assertTrue(number(out, "samples rolled up \\(job\\)\\s+([\\d,]+)") > 100, out);
+        assertTrue(Files.exists(dir.resolve("demo.log")), "--data-dir keeps the log");
+        assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(dir.toString())
+                && p.info().command().orElse("").endsWith("postgres")), "no PostgreSQL of the demo is left running");
+    }
+
+    private static long number(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("no match for " + regex + " in:\n" + out);
+        }
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+}
