@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The collector: runs every probe against every server of a {@link FleetConfig} on each server's
  * own schedule and hands the snapshots to a {@link SnapshotSink}.
  *
- * <p>Scheduling: one ticker thread fires each instance's fast and slow group at their intervals
+ * <p>Scheduling: one ticker thread fires each instance's fast, slow and sizes groups at their intervals
  * and hands the run to a shared worker pool; a run that is still going when its next tick comes
  * is skipped (counted), so a slow or dead server occupies at most one worker per group and never
  * delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
@@ -82,6 +82,9 @@ public final class Collector implements AutoCloseable {
             long slowDelay = count <= 1 ? 0 : iv.slow().toMillis() * idx / count;
             ticker.scheduleAtFixedRate(() -> dispatch(s, ProbeGroup.FAST), fastDelay, iv.fast().toMillis(), TimeUnit.MILLISECONDS);
             ticker.scheduleAtFixedRate(() -> dispatch(s, ProbeGroup.SLOW), slowDelay, iv.slow().toMillis(), TimeUnit.MILLISECONDS);
+            long sizes = config.sizesInterval().toMillis();
+            ticker.scheduleAtFixedRate(() -> dispatch(s, ProbeGroup.SIZES), count <= 1 ? 0 : sizes * idx / count, sizes,
+                    TimeUnit.MILLISECONDS);
             idx++;
         }
         LOG.info("collector started: {} instances, {} probes, {} workers", count, probes.size(), config.workers());

@@ -48,6 +48,7 @@ public final class FleetConfig {
     private final Duration lockTimeout;
     private final Duration connectTimeout;
     private final Duration maxBackoff;
+    private final Duration sizesInterval;
     private final int workers;
     private final Kafka kafka;
 
@@ -58,6 +59,7 @@ public final class FleetConfig {
         this.lockTimeout = b.lockTimeout;
         this.connectTimeout = b.connectTimeout;
         this.maxBackoff = b.maxBackoff;
+        this.sizesInterval = b.sizesInterval;
         this.workers = b.workers;
         this.kafka = b.kafka;
     }
@@ -98,6 +100,11 @@ public final class FleetConfig {
     /** Upper bound of the reconnect backoff (default 60 s; it starts at 1 s and doubles). */
     public Duration maxBackoff() {
         return maxBackoff;
+    }
+
+    /** Interval of the sizes group (pg_database sizes and freeze ages), default 5 min, fleet-wide. */
+    public Duration sizesInterval() {
+        return sizesInterval;
     }
 
     /** Worker threads shared by all instances (default: min(instances, 32), at least 2). */
@@ -295,6 +302,7 @@ public final class FleetConfig {
         private Duration lockTimeout = Duration.ofSeconds(1);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration maxBackoff = Duration.ofSeconds(60);
+        private Duration sizesInterval = Duration.ofMinutes(5);
         private int workers;
         private Kafka kafka = Kafka.defaults();
 
@@ -330,6 +338,11 @@ public final class FleetConfig {
 
         public Builder maxBackoff(Duration d) {
             this.maxBackoff = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder sizesInterval(Duration d) {
+            this.sizesInterval = Objects.requireNonNull(d);
             return this;
         }
 
@@ -488,7 +501,7 @@ public final class FleetConfig {
             Intervals defIntervals = Intervals.defaults();
             YamlNode d = root.map.get("defaults");
             if (d != null && d.kind == YamlNode.Kind.MAP) {
-                keys(d, "defaults.", Set.of("intervals", "statement_timeout", "lock_timeout", "connect_timeout",
+                keys(d, "defaults.", Set.of("intervals", "sizes_interval", "statement_timeout", "lock_timeout", "connect_timeout",
                         "max_backoff", "max_databases", "top_tables", "top_indexes", "top_sequences", "top_statements",
                         "query_text_max_chars", "max_database_rows"));
                 defIntervals = intervals(d.map.get("intervals"), "defaults.intervals", defIntervals);
@@ -496,6 +509,7 @@ public final class FleetConfig {
                 b.lockTimeout(duration(d, "lock_timeout", "defaults.", b.lockTimeout));
                 b.connectTimeout(duration(d, "connect_timeout", "defaults.", b.connectTimeout));
                 b.maxBackoff(duration(d, "max_backoff", "defaults.", b.maxBackoff));
+                b.sizesInterval(duration(d, "sizes_interval", "defaults.", b.sizesInterval));
                 ProbeLimits l = ProbeLimits.defaults();
                 b.limits(new ProbeLimits(
                         integer(d, "max_databases", "defaults.", l.maxDatabases(), 1),

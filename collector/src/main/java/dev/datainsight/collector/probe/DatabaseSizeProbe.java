@@ -7,12 +7,13 @@ import java.sql.SQLException;
  * {@code pg_database}: size ({@code pg_database_size}), {@code age(datfrozenxid)},
  * {@code mxid_age(datminmxid)} and the connection limit per database. The size needs CONNECT on
  * the database or {@code pg_read_all_stats} (part of pg_monitor); without either it is null
- * rather than an error. Same SQL on 13..18.
+ * rather than an error. Same SQL on 13..18. Runs in the {@link ProbeGroup#SIZES} group (default
+ * every 5 minutes): the size stats every file of every database.
  */
 public final class DatabaseSizeProbe extends QueryProbe {
 
     public DatabaseSizeProbe() {
-        super("pg_database", ProbeGroup.SLOW, SqlVariants.single("pg_database", """
+        super("pg_database", ProbeGroup.SIZES, SqlVariants.single("pg_database", """
                 SELECT d.datname,
                   CASE WHEN pg_catalog.has_database_privilege(d.oid, 'CONNECT')
                          OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')

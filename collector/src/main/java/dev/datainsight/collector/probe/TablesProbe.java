@@ -73,11 +73,10 @@ public final class TablesProbe extends PerDatabaseProbe {
                      FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) AS idx_blks_hit,
                   t.relpages::float8 * pg_catalog.current_setting('block_size')::float8 AS table_size_bytes,
                   (t.relpages::float8
-                    + COALESCE((SELECT pg_catalog.sum(tc.relpages) FROM pg_catalog.pg_class tc
-                                WHERE tc.oid = t.reltoastrelid
-                                   OR tc.oid IN (SELECT ti.indexrelid FROM pg_catalog.pg_index ti WHERE ti.indrelid = t.reltoastrelid)), 0)
+                    + COALESCE((SELECT tc.relpages FROM pg_catalog.pg_class tc WHERE tc.oid = t.reltoastrelid), 0)
                     + COALESCE((SELECT pg_catalog.sum(ic.relpages) FROM pg_catalog.pg_index i
-                                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = t.oid), 0))
+                                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                WHERE i.indrelid = t.oid OR i.indrelid = t.reltoastrelid), 0))
                     * pg_catalog.current_setting('block_size')::float8 AS total_size_bytes,
                   pg_catalog.age(t.relfrozenxid) AS relfrozenxid_age,
                   CASE WHEN o.av_enabled IS NOT NULL THEN o.av_enabled::boolean
