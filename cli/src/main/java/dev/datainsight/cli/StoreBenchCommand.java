@@ -26,11 +26,12 @@ public final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "10000000", description = "Rows stored before the query is timed. Default: ${DEFAULT-VALUE}")
     long rows;
 
-    @Option(names = "--rounds", defaultValue = "3",
-            description = "Interleaved rounds of the comparison; medians are reported. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Rounds of the comparison (in each, every variant writes every row once, variants alternating"
+                    + " batch by batch). Default: ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = "--compare-rows", defaultValue = "500000",
+    @Option(names = "--compare-rows", defaultValue = "1000000",
             description = "Rows each strategy writes for the throughput comparison. Default: ${DEFAULT-VALUE}")
     long compareRows;
 

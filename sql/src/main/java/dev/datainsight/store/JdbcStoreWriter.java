@@ -255,6 +255,10 @@ public final class JdbcStoreWriter implements StoreWriter {
             }
         }
         if (!missing.isEmpty()) {
+            // One order for every writer, so two writers creating the same new series can wait
+            // on each other but never deadlock.
+            missing.sort(java.util.Comparator.comparing(SeriesKey::instance).thenComparing(SeriesKey::metric)
+                    .thenComparing(k -> Json.object(k.labels())));
             String[] inst = new String[missing.size()];
             String[] metric = new String[missing.size()];
             String[] labels = new String[missing.size()];

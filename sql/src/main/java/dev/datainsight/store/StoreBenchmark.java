@@ -31,7 +31,7 @@ public final class StoreBenchmark {
     /**
      * Measured figures.
      *
-     * @param copyRowsPerSec plain COPY into metric_rollup_1m (median over the rounds)
+     * @param copyRowsPerSec plain COPY into metric_rollup_1m
      * @param optimisticRowsPerSec the default writer (optimistic COPY), new rows
      * @param replayRowsPerSec the default writer writing the same rows again (every batch conflicts
      *     and is merged through the staging table)
@@ -68,8 +68,8 @@ public final class StoreBenchmark {
      * @param totalRows rows stored before the query is measured
      * @param compareRows rows written by each strategy for the throughput comparison
      * @param batchSize rows per write call (one sink flush)
-     * @param rounds interleaved rounds of every variant; the median is reported (the machine may
-     *     be shared, so variants alternate rather than run one after the other)
+     * @param rounds rounds of the comparison; in each, every variant writes every row once, the
+     *     variants alternating batch by batch (the machine may be shared)
      */
     public StoreBenchmark(String url, long totalRows, long compareRows, int batchSize, int rounds, PrintWriter out) {
         this.rounds = Math.max(1, rounds);
@@ -121,7 +121,7 @@ public final class StoreBenchmark {
 
     public Result run() throws SQLException {
         out.printf("store benchmark: %,d rows in metric_rollup_1m (%d instances x %d series, minute buckets from %s),"
-                + " strategies compared on %,d rows in batches of %,d, %d interleaved rounds%n", totalRows, instances(),
+                + " strategies compared on %,d rows in batches of %,d, %d round(s) interleaved batch by batch%n", totalRows, instances(),
                 SERIES_PER_INSTANCE, day0, compareRows, batchSize, rounds);
         Migrations.migrate(url, null, null);
         new PartitionMaintenance(url, null, null, PartitionPolicy.defaults(), Clock.systemUTC()).run();
@@ -166,27 +166,41 @@ public final class StoreBenchmark {
             timeWrites(batchedWriter, first);
             truncate(c);
 
-            double[][] r = new double[5][rounds];
+            // Variants alternate batch by batch (batch i goes to variant (i + pass) % 4, four
+            // passes per round), so every variant writes every row once per round into the same
+            // table, and load from other processes on a shared machine hits all of them alike.
+            JdbcStoreWriter[] writers = {null, writer, staged, batchedWriter};
+            long[] nanos = new long[4];
+            long[] written = new long[4];
+            long replayNanos = 0;
+            long replayRows = 0;
             for (int round = 0; round < rounds; round++) {
-                r[0][round] = rate(compareRows, timeCopy(c, writer, batches, ids));
-                truncate(c);
-                r[1][round] = rate(compareRows, timeWrites(writer, batches));
-                r[2][round] = rate(compareRows, timeWrites(writer, batches));
-                truncate(c);
-                r[3][round] = rate(compareRows, timeWrites(staged, batches));
-                truncate(c);
-                r[4][round] = rate(compareRows, timeWrites(batchedWriter, batches));
-                truncate(c);
-                out.printf("  round %d: COPY %,.0f | optimistic COPY upsert %,.0f | replay %,.0f | staging upsert %,.0f"
-                        + " | batched INSERT upsert %,.0f rows/s%n", round + 1, r[0][round], r[1][round], r[2][round],
-                        r[3][round], r[4][round]);
+                for (int pass = 0; pass < 4; pass++) {
+                    truncate(c);
+                    for (int i = 0; i < batches.size(); i++) {
+                        int v = (i + pass) % 4;
+                        List<List<RollupRow>> one = batches.subList(i, i + 1);
+                        nanos[v] += v == 0 ? timeCopy(c, writer, one, ids.subList(i, i + 1)) : timeWrites(writers[v], one);
+                        written[v] += one.get(0).size();
+                    }
+                    if (pass % 2 == 0) {
+                        // Replay: the default writer writes the same rows again; every batch conflicts.
+                        replayNanos += timeWrites(writer, batches);
+                        replayRows += compareRows;
+                    }
+                }
+                out.printf("  round %d done: COPY %,.0f | optimistic COPY upsert %,.0f | staging upsert %,.0f"
+                        + " | batched INSERT upsert %,.0f | replay %,.0f rows/s (cumulative)%n", round + 1,
+                        rate(written[0], nanos[0]), rate(written[1], nanos[1]), rate(written[2], nanos[2]),
+                        rate(written[3], nanos[3]), rate(replayRows, replayNanos));
                 out.flush();
             }
-            copy = median(r[0]);
-            optimistic = median(r[1]);
-            replay = median(r[2]);
-            staging = median(r[3]);
-            batched = median(r[4]);
+            truncate(c);
+            copy = rate(written[0], nanos[0]);
+            optimistic = rate(written[1], nanos[1]);
+            replay = rate(replayRows, replayNanos);
+            staging = rate(written[2], nanos[2]);
+            batched = rate(written[3], nanos[3]);
             out.printf("  COPY (baseline)                                 %,12.0f rows/s%n", copy);
             out.printf("  upsert, default writer (optimistic COPY), new   %,12.0f rows/s  (%.2f x COPY)%n", optimistic, optimistic / copy);
             out.printf("  upsert, default writer, replay (all conflicts)  %,12.0f rows/s  (%.2f x COPY)%n", replay, replay / copy);
@@ -316,12 +330,6 @@ public final class StoreBenchmark {
                 c.commit();
             }
         }
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double rate(long rows, long nanos) {
