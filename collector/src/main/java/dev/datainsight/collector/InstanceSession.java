@@ -41,6 +41,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceSession.class);
     static final String APPLICATION_NAME = "datainsight-collector";
     private static final int MAX_SEEN_QUERY_IDS = 100_000;
+    /** server_version_num sent in health snapshots before the first successful connection. */
+    static final int UNKNOWN_VERSION = 130000;
 
     private static final String HELLO = SqlVariants.tag("connect", """
             SELECT pg_catalog.current_setting('server_version_num')::int,
@@ -371,7 +373,10 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
 
     private void fill(Snapshot s, String view, long collectedAt) {
         s.setInstance(instance.id());
-        s.setServerVersionNum(serverVersionNum);
+        // A server never reached has no version yet; the wire format requires a plausible one, so
+        // health snapshots carry the oldest supported version until the first connection (after
+        // that, the last known version, also while the server is down).
+        s.setServerVersionNum(serverVersionNum > 0 ? serverVersionNum : UNKNOWN_VERSION);
         s.setCollectedAt(collectedAt);
         s.setView(view);
         s.setLabels(new LinkedHashMap<>(instance.labels()));

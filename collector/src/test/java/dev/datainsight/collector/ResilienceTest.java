@@ -92,6 +92,10 @@ class ResilienceTest {
                         () -> count(got, "flaky", 1.0) > upsBefore);
                 assertTrue(c.status("flaky").up());
                 assertEquals(0, count(got, "steady", 0.0), "the healthy server never looked down");
+                WireCodec codec = new WireCodec();
+                for (Snapshot s : got) {
+                    assertTrue(codec.decodeSnapshot(codec.encode(s)).isOk(), () -> "the wire rejects " + s);
+                }
             }
         } finally {
             own.close();

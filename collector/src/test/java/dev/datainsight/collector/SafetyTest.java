@@ -169,6 +169,9 @@ class SafetyTest {
             List<Snapshot> s = c.collectOnce("safety");
             assertEquals(0.0, health(s, "").getValues().get("up"));
             assertEquals(1.0, health(s, "connect").getValues().get("error"));
+            dev.datainsight.model.WireCodec codec = new dev.datainsight.model.WireCodec();
+            assertTrue(codec.decodeSnapshot(codec.encode(view(s, MetricCatalog.COLLECTOR_VIEW))).isOk(),
+                    "up=0 of a server never reached is valid on the wire");
             String err = c.status("safety").lastError();
             assertTrue(err.contains("is not a member of pg_monitor") && err.contains("GRANT pg_monitor TO \"" + plain + "\""), err);
         }
