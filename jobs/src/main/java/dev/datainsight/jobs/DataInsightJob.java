@@ -86,10 +86,14 @@ public final class DataInsightJob {
         f.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         f.set(PipelineOptions.OBJECT_REUSE, true);
         f.set(StateBackendOptions.STATE_BACKEND, c.runtime.stateBackend.toLowerCase(Locale.ROOT));
-        if (c.runtime.checkpointDir != null && !c.runtime.checkpointDir.isBlank()) {
-            f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, c.runtime.checkpointDir);
+        // Checkpoints go to files: the JobManager's memory storage caps state at 5 MB, which a
+        // fleet of a few hundred servers exceeds. On a cluster, point checkpointDir at shared storage.
+        String dir = c.runtime.checkpointDir;
+        if (dir == null || dir.isBlank()) {
+            dir = Path.of(System.getProperty("java.io.tmpdir"), "datainsight-checkpoints").toUri().toString();
         }
+        f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
         return f;
     }
 

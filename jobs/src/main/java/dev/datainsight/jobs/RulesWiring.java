@@ -1,18 +1,35 @@
 package dev.datainsight.jobs;
 
+import static dev.datainsight.jobs.JobNames.*;
+
+import dev.datainsight.jobs.sinks.SimpleBuffers;
+import dev.datainsight.jobs.sinks.StoreSink;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
+import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.Snapshot;
+import dev.datainsight.rules.RuleOutputs;
+import dev.datainsight.rules.RulesConfig;
+import dev.datainsight.rules.RulesPipeline;
+import java.nio.file.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
- * Wires the rules module's outputs to the job's sinks: alerts to the alerts topic (keyed by
- * fingerprint) and the alert_event table, insights to the insight table.
+ * Wires the rules module ({@link RulesPipeline}) to the job: it reads the validated snapshots
+ * (event time and watermarks already assigned by the source); its alerts go to the alerts topic
+ * (keyed by fingerprint) and the alert_event table, its insights to the insight table.
  */
 final class RulesWiring {
     private RulesWiring() {}
 
     static void attach(DataStream<Snapshot> snapshots, JobConfig c, JobSinks sinks, StoreWriterFactory store) {
-        throw new UnsupportedOperationException(
-                "rules.enabled is set but this build has no rules module entry point (dev.datainsight.rules.RulesPipeline)");
+        RulesConfig rules = c.rules.file == null || c.rules.file.isBlank() ? RulesConfig.defaults()
+                : RulesConfig.load(Path.of(c.rules.file));
+        RuleOutputs out = RulesPipeline.attach(snapshots, rules);
+        DataStream<AlertEvent> alerts = out.alerts();
+        alerts.sinkTo(sinks.alerts(c)).uid(UID_SINK_ALERTS_KAFKA).name(NAME_SINK_ALERTS_KAFKA);
+        alerts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Alerts(), c.store.batchRows))
+                .uid(UID_SINK_ALERTS_STORE).name(NAME_SINK_ALERTS_STORE);
+        out.insights().sinkTo(new StoreSink<>(store, new SimpleBuffers.Insights(), c.store.batchRows))
+                .uid(UID_SINK_INSIGHTS).name(NAME_SINK_INSIGHTS);
     }
 }
