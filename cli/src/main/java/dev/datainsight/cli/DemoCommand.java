@@ -62,6 +62,18 @@ public final class DemoCommand implements Callable<Integer> {
                 console.line("%s received: stopping (press Ctrl-C again to exit at once) ...", s.getName());
                 demo.requestStop();
                 sun.misc.Signal.handle(s, sun.misc.SignalHandler.SIG_DFL);
+                // If the main thread cannot finish the stop (stuck in start-up), exit anyway: the
+                // shutdown hook below still stops every component.
+                Thread watchdog = new Thread(() -> {
+                    try {
+                        Thread.sleep(90_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    System.exit(130);
+                }, "demo-stop-watchdog");
+                watchdog.setDaemon(true);
+                watchdog.start();
             });
         }
         // Last resort if the JVM exits another way: stop what still runs.
@@ -72,13 +84,17 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("datainsight demo: " + e.getMessage());
             demo.close();
             return 2;
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
+            // LinkageError too: a broken class path must still stop what already runs.
             System.err.println("datainsight demo: start-up failed: " + Errors.describe(e) + " (details in " + demo.dataDir().resolve("demo.log") + ")");
             demo.close();
             return 1;
         }
-        demo.runFor(d, keep);
-        demo.close();
+        try {
+            demo.runFor(d, keep);
+        } finally {
+            demo.close();
+        }
         return 0;
     }
 
