@@ -243,12 +243,15 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the instance's main connection is gone. Only the top-level error counts: a
+     * per-database probe wraps failures of its own connections (which it drops and reopens next
+     * cycle) so that they do not take the whole instance down.
+     */
     static boolean isConnectionError(SQLException e, Connection c) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null
-                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
-                return true;
-            }
+        String state = e.getSQLState();
+        if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+            return true;
         }
         try {
             return c == null || c.isClosed();

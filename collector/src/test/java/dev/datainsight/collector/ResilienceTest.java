@@ -103,6 +103,31 @@ class ResilienceTest {
     }
 
     @Test
+    void perDatabaseConnectionKilled_isThatProbesError_notAnOutage_andReopens() {
+        String db = PG.freshDatabase("victim");
+        String role = TestSupport.createRole(PG.server(), "di_victim", true);
+        FleetConfig cfg = FleetConfig.builder()
+                .instance(FleetConfig.Instance.builder("multi").url(PG.server().jdbcUrlNoUser("postgres")).user(role)
+                        .password("secret").build())
+                .build();
+        try (Collector c = new Collector(cfg, s -> { })) {
+            c.collectOnce("multi");
+            List<java.util.Map<String, Object>> killed = TestSupport.query(PG.server(), "postgres",
+                    "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = '" + db
+                            + "' AND usename = '" + role + "'");
+            assertEquals(1, killed.size(), "the collector held one connection to " + db);
+            List<Snapshot> second = c.collectOnce("multi");
+            SnapshotRow server = TestSupport.row(TestSupport.view(second, MetricCatalog.COLLECTOR_VIEW), Map.of("probe", ""));
+            assertEquals(1.0, server.getValues().get("up"), "the instance stays up");
+            List<Snapshot> third = c.collectOnce("multi");
+            SnapshotRow tables = TestSupport.row(TestSupport.view(third, MetricCatalog.COLLECTOR_VIEW), Map.of("probe", "pg_stat_user_tables"));
+            assertEquals(0.0, tables.getValues().get("error"), () -> "reopened: " + c.status("multi").probeErrors());
+            assertTrue(TestSupport.view(third, "pg_stat_database").getRows().stream()
+                    .anyMatch(r -> db.equals(r.getLabels().get("datname"))));
+        }
+    }
+
+    @Test
     void kafkaStoppedAndRestarted_losesNoSnapshotWithinTheBuffer() {
         EmbeddedKafka kafka = EmbeddedKafka.start(KafkaExtension.tmpBase().resolve("kafka-res-" + UUID.randomUUID()));
         try {

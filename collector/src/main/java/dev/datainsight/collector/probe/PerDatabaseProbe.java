@@ -30,7 +30,9 @@ public abstract class PerDatabaseProbe extends QueryProbe {
                 }
             } catch (SQLException e) {
                 if (first == null) {
-                    first = new SQLException("database " + db + ": " + e.getMessage(), e.getSQLState(), e);
+                    // No SQLSTATE on the wrapper: a broken connection to one database is that
+                    // database's problem (it is reopened next cycle), not the instance's.
+                    first = new SQLException("database " + db + ": " + e.getMessage(), null, e);
                 }
             }
         }

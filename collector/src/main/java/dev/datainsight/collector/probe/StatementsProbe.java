@@ -152,23 +152,37 @@ public final class StatementsProbe implements Probe {
             }
         }
         List<QueryText> texts = new ArrayList<>();
+        SQLException textError = null;
         if (!fresh.isEmpty()) {
-            int max = ctx.limits().queryTextMaxChars();
-            try (PreparedStatement ps = c.prepareStatement(
-                    SqlVariants.tag("pg_stat_statements", TEXTS.formatted(quoteIdent(schema))))) {
-                ps.setInt(1, max);
-                ps.setInt(2, max);
-                ps.setArray(3, c.createArrayOf("int8", fresh.toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        texts.add(new QueryText(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
-                    }
-                }
+            try {
+                texts = readTexts(c, schema, fresh, ctx.limits().queryTextMaxChars());
+            } catch (SQLException e) {
+                // The counters are still good; texts are retried next cycle (the ids stay unseen).
+                textError = e;
             }
             for (QueryText t : texts) {
                 seen.add(t.queryid());
             }
         }
-        return new ProbeOutput(rows, null, extVersion, texts, null);
+        ProbeOutput out = new ProbeOutput(rows, null, extVersion, texts, null);
+        if (textError != null) {
+            throw new PartialResultException(out, new SQLException("reading query texts: " + textError.getMessage(), null, textError));
+        }
+        return out;
+    }
+
+    private static List<QueryText> readTexts(Connection c, String schema, Set<Long> ids, int max) throws SQLException {
+        List<QueryText> texts = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SqlVariants.tag("pg_stat_statements", TEXTS.formatted(quoteIdent(schema))))) {
+            ps.setInt(1, max);
+            ps.setInt(2, max);
+            ps.setArray(3, c.createArrayOf("int8", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    texts.add(new QueryText(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        return texts;
     }
 }
