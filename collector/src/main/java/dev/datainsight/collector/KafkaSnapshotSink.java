@@ -250,15 +250,11 @@ public final class KafkaSnapshotSink implements SnapshotSink {
         }
     }
 
-    private boolean inFlightUnknown() {
-        return false;
-    }
-
     /** Waits until everything accepted so far is acknowledged or the timeout passes. */
     public boolean flush(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (queued() == 0 && !inFlightUnknown() && acked.get() + failed.get() + dropped.get() >= accepted.get()) {
+            if (queued() == 0 && acked.get() + failed.get() + dropped.get() >= accepted.get()) {
                 return true;
             }
             sleep(20);
