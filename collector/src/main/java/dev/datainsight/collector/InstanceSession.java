@@ -41,8 +41,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceSession.class);
     static final String APPLICATION_NAME = "datainsight-collector";
     private static final int MAX_SEEN_QUERY_IDS = 100_000;
-    /** server_version_num sent in health snapshots before the first successful connection. */
-    static final int UNKNOWN_VERSION = 130000;
+    /** server_version_num sent in health snapshots before the first successful connection (wire: 0 = unknown). */
+    static final int UNKNOWN_VERSION = 0;
 
     private static final String HELLO = SqlVariants.tag("connect", """
             SELECT pg_catalog.current_setting('server_version_num')::int,

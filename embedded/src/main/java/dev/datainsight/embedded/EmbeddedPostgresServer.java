@@ -97,14 +97,19 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return start(major, baseDir, 0, Map.of());
     }
 
-    private void startProcess(boolean clean) {
+    private void startProcess(boolean fresh) {
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(workDir);
+            if (fresh) {
+                deleteRecursively(dataDir);
+            }
+            // Never let zonky "clean" the data directory: it would also delete it on close(), and
+            // restart() must come back with the same data (roles, tables, statistics).
             EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
                     .setPort(port)
                     .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(clean)
+                    .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(workDir.toFile())
                     .setPgBinaryResolver(new VersionResolver(major))
                     .setPGStartupWait(Duration.ofSeconds(60))
@@ -193,6 +198,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static Properties versions() {

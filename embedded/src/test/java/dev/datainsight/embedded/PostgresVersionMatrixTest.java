@@ -14,6 +14,27 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every supported major version starts as a real server with pg_stat_statements usable. */
 class PostgresVersionMatrixTest {
 
+    @org.junit.jupiter.api.Test
+    void restartKeepsDataAndPort() throws Exception {
+        try (EmbeddedPostgresServer s = EmbeddedPostgresServer.start(17, KafkaExtension.tmpBase(), 0, Map.of())) {
+            String db = s.createDatabase("restart");
+            try (Connection c = DriverManager.getConnection(s.jdbcUrl(db)); Statement st = c.createStatement()) {
+                st.execute("CREATE ROLE kept_role LOGIN");
+                st.execute("CREATE TABLE kept AS SELECT 42 AS answer");
+            }
+            int port = s.port();
+            s.stop();
+            s.restart();
+            assertEquals(port, s.port());
+            try (Connection c = DriverManager.getConnection(s.jdbcUrl(db)); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT (SELECT answer FROM kept), (SELECT count(*) FROM pg_roles WHERE rolname = 'kept_role')")) {
+                rs.next();
+                assertEquals(42, rs.getInt(1));
+                assertEquals(1, rs.getInt(2));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {13, 14, 15, 16, 17, 18})
     void realServerOfThatVersion_runsPgStatStatements(int major) throws Exception {

@@ -84,8 +84,9 @@ public final class MetricCatalog {
                 gauge("datconnlimit", "count")));
 
         // PostgreSQL <= 16 reads pg_stat_bgwriter and renames onto these 17+ names. num_done is
-        // checkpoints actually performed: from pg_stat_checkpointer.num_done on 18; on 17 and
-        // older, timed + requested (which only count performed checkpoints there).
+        // checkpoints actually performed only on 18 (pg_stat_checkpointer.num_done). On 13..17 it
+        // is timed + requested, an upper bound: num_timed also counts timed checkpoints skipped
+        // on an idle server there (the docs were corrected for 17 and older).
         v.add(metrics("pg_stat_checkpointer", List.of(),
                 counter("num_timed", "count"),
                 counter("num_requested", "count"),

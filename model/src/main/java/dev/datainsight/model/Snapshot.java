@@ -40,7 +40,10 @@ public abstract class Snapshot {
         this.instance = instance;
     }
 
-    /** {@code server_version_num} of the monitored server, e.g. 170011. */
+    /**
+     * {@code server_version_num} of the monitored server, e.g. 170011; 0 when unknown (health
+     * snapshots of a server the collector has never reached).
+     */
     public int getServerVersionNum() {
         return serverVersionNum;
     }

@@ -214,7 +214,8 @@ public final class WireCodec implements Serializable {
             throw new Rejection(RejectReason.MISSING_FIELD, "instance is blank", null);
         }
         long serverVersion = integral(root, "server_version_num", instance);
-        if (serverVersion < 90000 || serverVersion > 999999) {
+        // 0 = unknown: health snapshots of a server the collector has never reached.
+        if (serverVersion != 0 && (serverVersion < 90000 || serverVersion > 999999)) {
             throw new Rejection(RejectReason.OUT_OF_DOMAIN, "server_version_num " + serverVersion + " is not a PostgreSQL version number", instance);
         }
         long collectedAt = integral(root, "collected_at", instance);

@@ -101,6 +101,13 @@ class WireCodecBadInputTest {
     }
 
     @org.junit.jupiter.api.Test
+    void unknownServerVersionZero_isAccepted() {
+        DecodeResult<Snapshot> r = new WireCodec().decodeSnapshot(with("server_version_num", "0").getBytes(StandardCharsets.UTF_8));
+        assertTrue(r.isOk(), r.toString());
+        assertEquals(0, r.value().getServerVersionNum());
+    }
+
+    @org.junit.jupiter.api.Test
     void rejectionKeepsTheInstanceWhenReadable() {
         DecodeResult<Snapshot> r = new WireCodec().decodeSnapshot(with("schema", "9").getBytes(StandardCharsets.UTF_8));
         assertEquals("i1", r.instance());
