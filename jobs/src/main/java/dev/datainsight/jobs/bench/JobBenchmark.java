@@ -2,7 +2,12 @@ package dev.datainsight.jobs.bench;
 
 import dev.datainsight.jobs.DataInsightJob;
 import dev.datainsight.jobs.JobConfig;
+import dev.datainsight.jobs.JobSinks;
 import dev.datainsight.jobs.KafkaIO;
+import dev.datainsight.jobs.sinks.StoreWriterFactory;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.DeadLetterRecord;
+import org.apache.flink.api.connector.sink2.Sink;
 import dev.datainsight.model.DecodeResult;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotKind;
@@ -44,7 +49,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class JobBenchmark {
     /** What to run. */
     public record Params(int instances, int databases, int tables, int statements, int cycles, int partitions,
-            int parallelism, String stateBackend) {}
+            int parallelism, String stateBackend, boolean discardStore) {}
 
     /** What was measured. */
     public record Result(long records, long samples, long bytes, double produceSeconds, double baselineSeconds,
@@ -136,7 +141,27 @@ public final class JobBenchmark {
         conf.setString("taskmanager.memory.network.max", "256m");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(p.parallelism(), conf);
         KafkaIO io = new KafkaIO();
-        DataInsightJob.defineWorkflow(env, io, io, c);
+        JobSinks sinks = io;
+        if (p.discardStore()) {
+            sinks = new JobSinks() {
+                @Override
+                public Sink<DeadLetterRecord> deadLetters(JobConfig config) {
+                    return io.deadLetters(config);
+                }
+
+                @Override
+                public Sink<AlertEvent> alerts(JobConfig config) {
+                    return io.alerts(config);
+                }
+
+                @Override
+                public StoreWriterFactory store(JobConfig config) {
+                    return DiscardingStoreWriter::new;
+                }
+            };
+        }
+        long discardedBefore = DiscardingStoreWriter.rows();
+        DataInsightJob.defineWorkflow(env, io, sinks, c);
         HeapSampler heap = new HeapSampler();
         heap.start();
         t0 = System.nanoTime();
@@ -144,8 +169,8 @@ public final class JobBenchmark {
         double jobSeconds = (System.nanoTime() - t0) / 1e9;
         heap.interrupt();
         heap.join();
-        long rows = countRows(jdbcUrl);
-        log.printf("job (Kafka -> rollups in PostgreSQL): %.1f s, %,.0f records/s, %,.0f samples/s, %,d store rows%n",
+        long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl);
+        log.printf(p.discardStore() ? "job (Kafka -> rollups, store writes DISCARDED)" : "job (Kafka -> rollups in PostgreSQL): %.1f s, %,.0f records/s, %,.0f samples/s, %,d store rows%n",
                 jobSeconds, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
 
         // 4. state per series, steady state
