@@ -95,6 +95,25 @@ class JdbcStoreWriterTest {
 
     @ParameterizedTest(name = "[{index}]")
     @MethodSource("dev.datainsight.store.StoreServers#all")
+    void batchMixingNewAndExistingRows_isMerged_andOddLabelsRoundTrip(PostgresExtension pg) throws Exception {
+        String url = store(pg, "mixed");
+        Map<String, String> odd = Map.of("datname", "app", "schemaname", "public", "relname", "we\"ird\\name\tü");
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.MINUTE, List.of(
+                    new RollupRow("db-1", "pg_stat_user_tables.n_dead_tup", odd, T, 6, 1, 2, 9, 2)));
+            assertEquals(0, w.fallbacks());
+            // One existing row (updated) and one new bucket in the same batch.
+            w.upsertRollups(Resolution.MINUTE, List.of(
+                    new RollupRow("db-1", "pg_stat_user_tables.n_dead_tup", odd, T, 6, 1, 5, 18, 5),
+                    new RollupRow("db-1", "pg_stat_user_tables.n_dead_tup", odd, T + MIN, 6, 7, 8, 45, 8)));
+            assertEquals(1, w.fallbacks());
+        }
+        assertEquals(List.of(List.of("we\"ird\\name\tü", 5.0), List.of("we\"ird\\name\tü", 8.0)),
+                dump(url, "SELECT labels ->> 'relname', max FROM metric_1m ORDER BY bucket"));
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
     void statementsTextsInstancesAlertsInsights_writtenTwice_sameRows(PostgresExtension pg) throws Exception {
         String url = store(pg, "others");
         List<StatementRollupRow> stmts = List.of(
