@@ -447,4 +447,27 @@ class RuleEvaluatorTest {
             assertEquals(0, h.evaluator.numEventTimeTimers() - 1, "only pg-1's silence timer is left");
         }
     }
+
+    @Test
+    void instanceSilent_learnsTheFastIntervalFromTwoProbeGroups_andStaysQuietWhileTheyReport() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("instance_silent", "interval: 60s")))) {
+            long t = T0;
+            // a fast group every 2 s and a slow group every 4 s, 300 ms apart: health gaps 0.3 s, 1.7 s, 2 s
+            for (int i = 0; i < 150; i++, t += 2 * S) {
+                h.push(of("pg-1", MetricCatalog.COLLECTOR_VIEW, t, row(Map.of("probe", ""), "up", 1)));
+                if (i % 2 == 0) {
+                    h.push(of("pg-1", MetricCatalog.COLLECTOR_VIEW, t + 300, row(Map.of("probe", ""), "up", 1)));
+                }
+                h.push(of("pg-2", MetricCatalog.COLLECTOR_VIEW, t + 500, row(Map.of("probe", ""), "up", 1)));
+            }
+            assertEquals(List.of(), h.events, "reporting instances are not silent");
+            long last = t - 2 * S + 300; // pg-1's last health snapshot
+            for (int i = 0; i < 10; i++, t += 2 * S) {
+                h.push(of("pg-2", MetricCatalog.COLLECTOR_VIEW, t + 500, row(Map.of("probe", ""), "up", 1)));
+            }
+            assertEquals(1, h.events.size(), h.events.toString());
+            assertEquals("pg-1", h.events.get(0).getInstance());
+            assertEquals(last - 300 + 6 * S, h.events.get(0).getEventAt(), "3 learnt intervals of 2 s");
+        }
+    }
 }

@@ -58,6 +58,8 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
 
     /** How often the memories of one instance are swept, and how long an untouched one lives. */
     static final long GC_EVERY_MS = 3_600_000L;
+    /** Health-snapshot gaps kept to learn the collection interval. */
+    static final int RECENT_GAPS = 6;
     static final long MEMORY_TTL_MS = 6 * 3_600_000L;
 
     private final RulesConfig config;
@@ -126,7 +128,12 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         }
         if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView())) {
             if (in.lastCycleAt >= 0 && s.getCollectedAt() > in.lastCycleAt) {
-                in.observedIntervalMs = s.getCollectedAt() - in.lastCycleAt;
+                long gap = s.getCollectedAt() - in.lastCycleAt;
+                long[] g = java.util.Arrays.copyOf(in.recentGaps, Math.min(in.recentGaps.length + 1, RECENT_GAPS));
+                System.arraycopy(in.recentGaps, Math.max(0, in.recentGaps.length - g.length + 1), g, 0, g.length - 1);
+                g[g.length - 1] = gap;
+                in.recentGaps = g;
+                in.observedIntervalMs = java.util.Arrays.stream(g).max().orElse(gap);
             }
             in.lastCycleAt = Math.max(in.lastCycleAt, s.getCollectedAt());
         }
