@@ -82,11 +82,13 @@ public final class JobBenchCommand implements Callable<Integer> {
             JobBenchmark.Result r = JobBenchmark.run(kafka.bootstrapServers(), url, new JobBenchmark.Params(instances,
                     databases, tables, statements, cycles, partitions, parallelism, stateBackend, "discard".equalsIgnoreCase(sink)), log);
             out.printf("%nsummary (%d instances, parallelism %d, %s):%n", instances, parallelism, stateBackend);
-            out.printf("discard".equalsIgnoreCase(sink) ? "  Kafka -> rollups (store writes DISCARDED, diagnostic)" : "  end to end (Kafka -> rollups in PostgreSQL): %,.0f samples/s, %,.0f records/s (target >= 300,000 samples/s)%n",
+            out.printf(("discard".equalsIgnoreCase(sink) ? "  Kafka -> rollups (store writes DISCARDED, diagnostic)"
+                    : "  end to end (Kafka -> rollups in PostgreSQL)") + ": %,.0f samples/s, %,.0f records/s (target >= 300,000 samples/s)%n",
                     r.jobSamplesPerSecond(), r.records() / r.jobSeconds());
             out.printf("  baseline (plain consumer + decode, same records): %,.0f samples/s, %,.0f records/s%n",
                     r.baselineSamplesPerSecond(), r.records() / r.baselineSeconds());
-            out.printf("  ratio job/baseline: %.2f (target >= 0.35)%n", r.ratio());
+            out.printf("  ratio job/baseline: %.2f (target >= 0.35); per CPU second of this JVM: %.2f%n", r.ratio(),
+                    (r.baselineCpuSeconds()) / r.jobCpuSeconds());
             out.printf("  store rows written: %,d%n", r.rowsWritten());
             out.printf("  state per active series (%d instances, %,d series): heap %.0f B, serialized %.0f B, estimate %.0f B (target <= 300)%n",
                     r.state().instances(), r.state().series(), r.state().heapBytesPerSeries(),

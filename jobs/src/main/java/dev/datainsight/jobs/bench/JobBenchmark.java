@@ -53,7 +53,8 @@ public final class JobBenchmark {
 
     /** What was measured. */
     public record Result(long records, long samples, long bytes, double produceSeconds, double baselineSeconds,
-            double jobSeconds, long rowsWritten, long maxHeapUsedBytes, StateFootprint.Result state) {
+            double jobSeconds, long rowsWritten, long maxHeapUsedBytes, StateFootprint.Result state,
+            double baselineCpuSeconds, double jobCpuSeconds) {
         public double jobSamplesPerSecond() {
             return samples / jobSeconds;
         }
@@ -112,10 +113,12 @@ public final class JobBenchmark {
 
         // 2. baseline: a plain consumer that reads and decodes every record
         t0 = System.nanoTime();
+        double cpu0 = cpuSeconds();
         long baselineSamples = baseline(bootstrap, List.of(metrics, statements), records.get());
         double baselineSeconds = (System.nanoTime() - t0) / 1e9;
-        log.printf("baseline (plain consumer + decode): %.1f s, %,.0f records/s, %,.0f samples/s%n", baselineSeconds,
-                records.get() / baselineSeconds, baselineSamples / baselineSeconds);
+        double baselineCpu = cpuSeconds() - cpu0;
+        log.printf("baseline (plain consumer + decode): %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s%n",
+                baselineSeconds, baselineCpu, records.get() / baselineSeconds, baselineSamples / baselineSeconds);
 
         // 3. the job, bounded at the current end of the topics, into the store
         JobConfig c = new JobConfig();
@@ -165,19 +168,31 @@ public final class JobBenchmark {
         HeapSampler heap = new HeapSampler();
         heap.start();
         t0 = System.nanoTime();
+        cpu0 = cpuSeconds();
         env.execute("datainsight-bench");
         double jobSeconds = (System.nanoTime() - t0) / 1e9;
+        double jobCpu = cpuSeconds() - cpu0;
         heap.interrupt();
         heap.join();
         long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl);
-        log.printf(p.discardStore() ? "job (Kafka -> rollups, store writes DISCARDED)" : "job (Kafka -> rollups in PostgreSQL): %.1f s, %,.0f records/s, %,.0f samples/s, %,d store rows%n",
-                jobSeconds, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
+        log.printf((p.discardStore() ? "job (Kafka -> rollups, store writes DISCARDED)" : "job (Kafka -> rollups in PostgreSQL)")
+                + ": %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s, %,d store rows%n",
+                jobSeconds, jobCpu, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
 
         // 4. state per series, steady state
         StateFootprint.Result state = StateFootprint.measure(Math.min(p.instances(), 1000), p.databases(), p.tables(),
                 p.statements(), 40);
         return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, jobSeconds, rows,
-                heap.max, state);
+                heap.max, state, baselineCpu, jobCpu);
+    }
+
+    /** CPU time of this JVM (all threads: broker, Flink, consumer), seconds. */
+    static double cpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
     }
 
     static Properties producerProps(String bootstrap) {
