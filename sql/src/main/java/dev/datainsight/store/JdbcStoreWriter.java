@@ -379,26 +379,34 @@ public final class JdbcStoreWriter implements StoreWriter {
             return;
         }
         // Several rows of one instance in a call: keep the newest, widen first/last seen below.
+        // server_version_num 0 means unknown (a server never reached): it never replaces a known one.
         Map<String, InstanceRow> newest = new LinkedHashMap<>();
         Map<String, Long> oldest = new HashMap<>();
+        Map<String, InstanceRow> newestKnown = new HashMap<>();
         for (InstanceRow r : rows) {
             InstanceRow cur = newest.get(r.instance());
             if (cur == null || r.seenAt() >= cur.seenAt()) {
                 newest.put(r.instance(), r);
+            }
+            InstanceRow known = newestKnown.get(r.instance());
+            if (r.serverVersionNum() != 0 && (known == null || r.seenAt() >= known.seenAt())) {
+                newestKnown.put(r.instance(), r);
             }
             oldest.merge(r.instance(), r.seenAt(), Math::min);
         }
         batch("INSERT INTO instance (instance, labels, server_version_num, first_seen, last_seen) VALUES (?, ?::jsonb, ?, ?, ?)"
                 + " ON CONFLICT (instance) DO UPDATE SET"
                 + " labels = CASE WHEN EXCLUDED.last_seen >= instance.last_seen THEN EXCLUDED.labels ELSE instance.labels END,"
-                + " server_version_num = CASE WHEN EXCLUDED.last_seen >= instance.last_seen"
+                + " server_version_num = CASE WHEN EXCLUDED.server_version_num <> 0"
+                + " AND (EXCLUDED.last_seen >= instance.last_seen OR instance.server_version_num = 0)"
                 + " THEN EXCLUDED.server_version_num ELSE instance.server_version_num END,"
                 + " first_seen = least(instance.first_seen, EXCLUDED.first_seen),"
                 + " last_seen = greatest(instance.last_seen, EXCLUDED.last_seen)",
                 newest.values(), (ps, r) -> {
                     ps.setString(1, r.instance());
                     ps.setString(2, Json.object(r.labels()));
-                    ps.setInt(3, r.serverVersionNum());
+                    InstanceRow known = newestKnown.get(r.instance());
+                    ps.setInt(3, r.serverVersionNum() != 0 || known == null ? r.serverVersionNum() : known.serverVersionNum());
                     ps.setTimestamp(4, new Timestamp(oldest.get(r.instance())));
                     ps.setTimestamp(5, new Timestamp(r.seenAt()));
                 });

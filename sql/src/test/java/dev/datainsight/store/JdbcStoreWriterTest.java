@@ -174,6 +174,18 @@ class JdbcStoreWriterTest {
         assertEquals(first.get(3).get(2).get(3), first.get(3).get(2).get(5)); // resolved_at = event_at
         assertEquals(List.of("warning", "never scanned, 2 GB", "{\"size_bytes\": 2}"), first.get(4).get(0).subList(3, 6));
         assertTrue(!first.get(4).get(0).get(6).equals(first.get(4).get(0).get(7)), "first_seen kept, observed_at moved");
+
+        // A later snapshot of an unreachable server (version 0 = unknown) keeps the known version
+        // but moves last_seen; in one batch or across batches.
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertInstances(List.of(new InstanceRow("db-1", Map.of("env", "prod"), 0, T + 10 * MIN)));
+            w.upsertInstances(List.of(new InstanceRow("db-3", Map.of(), 160002, T),
+                    new InstanceRow("db-3", Map.of(), 0, T + MIN)));
+        }
+        assertEquals(List.of(List.of("db-1", 180001), List.of("db-2", 150010), List.of("db-3", 160002)),
+                dump(url, "SELECT instance, server_version_num FROM instance ORDER BY 1"));
+        assertEquals(List.of(List.of(true)), dump(url, "SELECT last_seen = to_timestamp(" + (T + 10 * MIN) / 1000
+                + ") FROM instance WHERE instance = 'db-1'"));
     }
 
     private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
