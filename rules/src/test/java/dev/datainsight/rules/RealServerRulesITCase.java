@@ -159,7 +159,7 @@ class RealServerRulesITCase {
             AlertEvent warn = await("connection_saturation warning",
                     a -> a.getRule().equals("connection_saturation"), connOnset);
             assertEquals(Severity.WARNING, warn.getSeverity(), warn.getSummary());
-            fill(url, open, crowd, usable - 2); // ~97 %, leaving slots for the collector's own connections
+            fill(url, open, crowd, usable - 1); // ~98 %, leaving slots for the collector's own connections
             long critOnset = System.currentTimeMillis();
             AlertEvent crit = await("connection_saturation critical", a -> a.getRule().equals("connection_saturation")
                     && a.getSeverity() == Severity.CRITICAL, critOnset);
