@@ -49,6 +49,31 @@ public class Bucket {
         }
     }
 
+    /** Re-lays the arrays out for more columns per row (new columns empty). */
+    void relayout(int oldNc, int newNc, int rows) {
+        int n = Math.max(rows, 1) * newNc;
+        int[] c2 = new int[n];
+        double[] mi = new double[n];
+        double[] ma = new double[n];
+        double[] su = new double[n];
+        double[] la = new double[n];
+        for (int r = 0; r < rows; r++) {
+            int from = r * oldNc;
+            int to = r * newNc;
+            int len = Math.max(0, Math.min(oldNc, count.length - from));
+            System.arraycopy(count, from, c2, to, len);
+            System.arraycopy(min, from, mi, to, len);
+            System.arraycopy(max, from, ma, to, len);
+            System.arraycopy(sum, from, su, to, len);
+            System.arraycopy(last, from, la, to, len);
+        }
+        count = c2;
+        min = mi;
+        max = ma;
+        sum = su;
+        last = la;
+    }
+
     /** Adds one sample of series {@code i} (row {@code row}) taken at {@code ts}. */
     void add(int i, int row, double v, long ts) {
         int c = count[i];

@@ -242,10 +242,11 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
     }
 
     private void noteServerStart(CompactSnapshot s) throws Exception {
-        if (SERVER_START_COLUMN < 0 || s.rowKeys.length == 0) {
+        int pos = CompactSnapshot.positionOf(s.columns, SERVER_START_COLUMN);
+        if (SERVER_START_COLUMN < 0 || pos < 0 || s.rowKeys.length == 0) {
             return;
         }
-        double v = s.values[SERVER_START_COLUMN];
+        double v = s.values[pos];
         if (Double.isNaN(v)) {
             return;
         }
@@ -301,9 +302,10 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         for (int r = 0; r < c.rowKeys.length; r++) {
             SnapshotRow row = new SnapshotRow();
             row.setLabels(CompactSnapshot.labelsOf(def, c.rowKeys[r]));
-            for (int j = 0; j < cols.length; j++) {
-                double v = c.values[r * cols.length + j];
-                row.value(cols[j], Double.isNaN(v) ? null : v);
+            int nc = c.columns.length;
+            for (int j = 0; j < nc; j++) {
+                double v = c.values[r * nc + j];
+                row.value(cols[c.columns[j]], Double.isNaN(v) ? null : v);
             }
             row.setStatsReset(c.rowStatsReset[r] == CompactSnapshot.NO_RESET ? null : c.rowStatsReset[r]);
             rows.add(row);

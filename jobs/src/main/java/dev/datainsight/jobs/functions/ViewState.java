@@ -31,7 +31,10 @@ public class ViewState {
 
     public String view;
     public boolean statements;
+    /** Number of columns held (only columns seen in a snapshot of this view take space). */
     public int columns;
+    /** Catalog index of each held column, in holding order. */
+    public int[] catalogColumns;
     public int rowCount;
     public int serverVersionNum;
     public long statsReset = CompactSnapshot.NO_RESET;
@@ -56,11 +59,12 @@ public class ViewState {
         ViewState s = new ViewState();
         s.view = view;
         s.statements = def.kind() == dev.datainsight.model.SnapshotKind.STATEMENTS;
-        s.columns = def.columns().size();
+        s.columns = 0;
+        s.catalogColumns = new int[0];
         s.rowKeys = new String[4];
         s.rowLastTs = new long[4];
         s.rowStatsReset = new long[4];
-        s.lastRaw = new double[4 * s.columns];
+        s.lastRaw = new double[0];
         s.recent = new long[RECENT];
         Arrays.fill(s.recent, Long.MIN_VALUE);
         s.buckets = new Bucket[0];
@@ -80,10 +84,10 @@ public class ViewState {
     private boolean[] counterColumns() {
         if (counter == null) {
             ViewDef def = MetricCatalog.view(view);
+            Column[] all = def.columns().values().toArray(new Column[0]);
             counter = new boolean[columns];
-            int j = 0;
-            for (Column c : def.columns().values()) {
-                counter[j++] = c.isCounter();
+            for (int j = 0; j < columns; j++) {
+                counter[j] = all[catalogColumns[j]].isCounter();
             }
         }
         return counter;
@@ -190,13 +194,14 @@ public class ViewState {
             return null;
         }
         remember(t);
+        int[] inv = holdColumns(s.columns);
         boolean[] isCounter = counterColumns();
         boolean viewReset = s.statsReset != statsReset || (serverVersionNum != 0 && s.serverVersionNum != serverVersionNum);
         statsReset = s.statsReset;
         serverVersionNum = s.serverVersionNum;
         Bucket b = bucketFor(t, onNewBucket);
         int nc = columns;
-        int sc = s.rowKeys.length == 0 ? 0 : s.values.length / s.rowKeys.length;
+        int sc = s.columns.length;
         for (int r = 0; r < s.rowKeys.length; r++) {
             int row = rowIndex(s.rowKeys[r]);
             b.ensure(rowCount * nc, rowCount);
@@ -210,8 +215,9 @@ public class ViewState {
             double seconds = (t - prevTs) / 1000.0;
             int base = row * nc;
             int in = r * sc;
-            for (int j = 0; j < nc && j < sc; j++) {
-                double v = s.values[in + j];
+            for (int j = 0; j < nc; j++) {
+                int k = inv[j];
+                double v = k < 0 ? Double.NaN : s.values[in + k];
                 if (!isCounter[j]) {
                     if (!Double.isNaN(v)) {
                         b.add(base + j, row, v, t);
@@ -243,6 +249,55 @@ public class ViewState {
         return b;
     }
 
+    /**
+     * Makes sure every column of a snapshot is held (a new column re-lays the arrays out; rare:
+     * only when a column is seen for the first time) and returns, per held column, its position in
+     * the snapshot or -1.
+     */
+    private int[] holdColumns(int[] snapshotColumns) {
+        int added = 0;
+        for (int ci : snapshotColumns) {
+            if (CompactSnapshot.positionOf(catalogColumns, ci) < 0) {
+                added++;
+            }
+        }
+        if (added > 0) {
+            int oldNc = columns;
+            int newNc = oldNc + added;
+            int[] cc = Arrays.copyOf(catalogColumns, newNc);
+            int w = oldNc;
+            for (int ci : snapshotColumns) {
+                if (CompactSnapshot.positionOf(catalogColumns, ci) < 0) {
+                    cc[w++] = ci;
+                }
+            }
+            int cap = rowKeys.length;
+            double[] raw = new double[cap * newNc];
+            Arrays.fill(raw, Double.NaN);
+            for (int r = 0; r < rowCount; r++) {
+                System.arraycopy(lastRaw, r * oldNc, raw, r * newNc, oldNc);
+            }
+            lastRaw = raw;
+            for (Bucket b : buckets) {
+                b.relayout(oldNc, newNc, rowCount);
+            }
+            if (hour != null) {
+                hour.relayout(oldNc, newNc, rowCount);
+            }
+            if (day != null) {
+                day.relayout(oldNc, newNc, rowCount);
+            }
+            catalogColumns = cc;
+            columns = newNc;
+            counter = null;
+        }
+        int[] inv = new int[columns];
+        for (int j = 0; j < columns; j++) {
+            inv[j] = CompactSnapshot.positionOf(snapshotColumns, catalogColumns[j]);
+        }
+        return inv;
+    }
+
     /** The rows of a bucket as an output record (arrays copied: state keeps changing). */
     public RollupBatch toBatch(String instance, int resolution, Bucket b) {
         RollupBatch out = new RollupBatch();
@@ -252,6 +307,7 @@ public class ViewState {
         out.bucketStart = b.start;
         int n = series();
         out.rowKeys = Arrays.copyOf(rowKeys, rowCount);
+        out.columns = Arrays.copyOf(catalogColumns, columns);
         b.ensure(n, rowCount);
         out.count = Arrays.copyOf(b.count, n);
         out.min = Arrays.copyOf(b.min, n);
@@ -420,7 +476,7 @@ public class ViewState {
     /** Approximate heap bytes of this state (arrays and strings), for the benchmark. */
     public long approximateBytes() {
         long b = 64 + 16L * 4;
-        b += rowKeys.length * 8L + rowLastTs.length * 8L + rowStatsReset.length * 8L + lastRaw.length * 8L
+        b += catalogColumns.length * 4L + rowKeys.length * 8L + rowLastTs.length * 8L + rowStatsReset.length * 8L + lastRaw.length * 8L
                 + recent.length * 8L;
         for (int r = 0; r < rowCount; r++) {
             b += 40 + rowKeys[r].length();

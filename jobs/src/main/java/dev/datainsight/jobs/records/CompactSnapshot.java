@@ -34,7 +34,9 @@ public class CompactSnapshot {
     public String[] rowKeys;
     /** Per-row stats_reset (epoch ms) or {@link #NO_RESET}. */
     public long[] rowStatsReset;
-    /** rows × columns, in catalog column order; NaN = null. */
+    /** Catalog column indices present in this snapshot (ascending); absent columns are not sent. */
+    public int[] columns;
+    /** rows × {@link #columns}; NaN = null. */
     public double[] values;
 
     public CompactSnapshot() {}
@@ -59,9 +61,31 @@ public class CompactSnapshot {
     public static CompactSnapshot of(Snapshot s) {
         ViewDef def = MetricCatalog.view(s.getView());
         List<String> labelKeys = def.labelKeys();
-        String[] columns = def.columns().keySet().toArray(new String[0]);
-        int nc = columns.length;
+        Map<String, Integer> catalogIndex = columnIndex(def);
         List<SnapshotRow> rows = s.getRows();
+        boolean[] present = new boolean[catalogIndex.size()];
+        for (SnapshotRow row : rows) {
+            for (Map.Entry<String, Double> e : row.getValues().entrySet()) {
+                Integer ci = e.getValue() == null ? null : catalogIndex.get(e.getKey());
+                if (ci != null) {
+                    present[ci] = true;
+                }
+            }
+        }
+        int nc = 0;
+        for (boolean b : present) {
+            if (b) {
+                nc++;
+            }
+        }
+        int[] cols = new int[nc];
+        int[] position = new int[present.length];
+        for (int ci = 0, k = 0; ci < present.length; ci++) {
+            position[ci] = present[ci] ? k : -1;
+            if (present[ci]) {
+                cols[k++] = ci;
+            }
+        }
         int nr = rows.size();
         CompactSnapshot c = new CompactSnapshot();
         c.instance = s.getInstance();
@@ -78,7 +102,9 @@ public class CompactSnapshot {
         }
         c.rowKeys = new String[nr];
         c.rowStatsReset = new long[nr];
+        c.columns = cols;
         c.values = new double[nr * nc];
+        java.util.Arrays.fill(c.values, Double.NaN);
         StringBuilder sb = new StringBuilder(64);
         for (int r = 0; r < nr; r++) {
             SnapshotRow row = rows.get(r);
@@ -92,14 +118,39 @@ public class CompactSnapshot {
             }
             c.rowKeys[r] = sb.toString();
             c.rowStatsReset[r] = row.getStatsReset() == null ? NO_RESET : row.getStatsReset();
-            Map<String, Double> vals = row.getValues();
             int base = r * nc;
-            for (int j = 0; j < nc; j++) {
-                Double d = vals.get(columns[j]);
-                c.values[base + j] = d == null ? Double.NaN : d;
+            for (Map.Entry<String, Double> e : row.getValues().entrySet()) {
+                Integer ci = e.getValue() == null ? null : catalogIndex.get(e.getKey());
+                if (ci != null) {
+                    c.values[base + position[ci]] = e.getValue();
+                }
             }
         }
         return c;
+    }
+
+    private static final Map<String, Map<String, Integer>> COLUMN_INDEX = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Catalog column name → catalog index, per view. */
+    public static Map<String, Integer> columnIndex(ViewDef def) {
+        return COLUMN_INDEX.computeIfAbsent(def.name(), v -> {
+            Map<String, Integer> m = new java.util.HashMap<>();
+            int i = 0;
+            for (String col : def.columns().keySet()) {
+                m.put(col, i++);
+            }
+            return m;
+        });
+    }
+
+    /** Position of catalog column {@code catalogIndex} in {@code columns}, or -1. */
+    public static int positionOf(int[] columns, int catalogIndex) {
+        for (int k = 0; k < columns.length; k++) {
+            if (columns[k] == catalogIndex) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     /** Decodes a row key back into the view's labels. */
@@ -137,6 +188,7 @@ public class CompactSnapshot {
 
     @Override
     public String toString() {
-        return "CompactSnapshot{" + instance + "/" + view + "@" + collectedAt + ", rows=" + rowKeys.length + "}";
+        return "CompactSnapshot{" + instance + "/" + view + "@" + collectedAt + ", rows=" + rowKeys.length + ", columns="
+                + columns.length + "}";
     }
 }

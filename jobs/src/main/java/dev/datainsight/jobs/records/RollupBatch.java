@@ -19,6 +19,8 @@ public class RollupBatch {
     public int resolution;
     public long bucketStart;
     public String[] rowKeys;
+    /** Catalog column indices of the arrays' columns (rows × columns.length). */
+    public int[] columns;
     public int[] count;
     public double[] min;
     public double[] max;

@@ -88,7 +88,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
     public static void toRows(RollupBatch b, List<RollupRow> out) {
         ViewDef def = MetricCatalog.view(b.view);
         String[] metrics = metricNames(b.view);
-        int nc = metrics.length;
+        int nc = b.columns.length;
         for (int r = 0; r < b.rowKeys.length; r++) {
             Map<String, String> labels = null;
             int base = r * nc;
@@ -100,7 +100,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
                 if (labels == null) {
                     labels = CompactSnapshot.labelsOf(def, b.rowKeys[r]);
                 }
-                out.add(new RollupRow(b.instance, metrics[j], labels, b.bucketStart, b.count[i], b.min[i], b.max[i],
+                out.add(new RollupRow(b.instance, metrics[b.columns[j]], labels, b.bucketStart, b.count[i], b.min[i], b.max[i],
                         b.sum[i], b.last[i]));
             }
         }
@@ -110,17 +110,17 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
     public static List<StatementRollupRow> statementRows(RollupBatch b) {
         ViewDef def = MetricCatalog.view(b.view);
         List<String> cols = new ArrayList<>(def.columns().keySet());
-        int nc = cols.size();
+        int nc = b.columns.length;
         String[] wanted = {"calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read",
             "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written", "wal_bytes"};
         int[] idx = new int[wanted.length];
         for (int k = 0; k < wanted.length; k++) {
-            idx[k] = cols.indexOf(wanted[k]);
+            idx[k] = CompactSnapshot.positionOf(b.columns, cols.indexOf(wanted[k]));
         }
         Map<List<String>, double[]> sums = new LinkedHashMap<>();
         for (int r = 0; r < b.rowKeys.length; r++) {
             int base = r * nc;
-            if (base + idx[0] >= b.count.length || b.count[base + idx[0]] == 0) {
+            if (idx[0] < 0 || base + idx[0] >= b.count.length || b.count[base + idx[0]] == 0) {
                 continue; // no delta for this row in the hour (first sight or reset only)
             }
             Map<String, String> l = CompactSnapshot.labelsOf(def, b.rowKeys[r]);
@@ -128,7 +128,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
             double[] acc = sums.computeIfAbsent(key, k -> new double[wanted.length]);
             for (int k = 0; k < wanted.length; k++) {
                 int i = base + idx[k];
-                if (b.count[i] > 0) {
+                if (idx[k] >= 0 && b.count[i] > 0) {
                     acc[k] += b.sum[i];
                 }
             }
