@@ -236,9 +236,11 @@ class IncidentDetectionITCase {
             try (Connection w = DriverManager.getConnection(appUrl); Statement st = w.createStatement()) {
                 st.execute("VACUUM bloat");
             }
+            long removed = System.currentTimeMillis();
             for (AlertEvent a : List.of(lock, idleAlert, vacuum, checkpoint)) {
-                awaitAlert(a.getRule() + " resolved", r -> r.getFingerprint().equals(a.getFingerprint())
-                        && r.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
+                AlertEvent r = awaitAlert(a.getRule() + " resolved", e -> e.getFingerprint().equals(a.getFingerprint())
+                        && e.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
+                resolved(r, removed);
             }
 
             // ---------------------------------------------------------------- phase 2: connections
@@ -259,9 +261,11 @@ class IncidentDetectionITCase {
             for (Connection x : crowd) {
                 x.close();
             }
+            long closed = System.currentTimeMillis();
             AlertEvent resolved = awaitAlert("connection_saturation resolved", r -> r.getFingerprint().equals(
                     warn.getFingerprint()) && r.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
             assertEquals(Severity.CRITICAL, resolved.getSeverity());
+            resolved(resolved, closed);
 
             // exactly one event per transition for the induced incidents
             for (AlertEvent a : List.of(lock, idleAlert, vacuum, checkpoint)) {
@@ -288,6 +292,14 @@ class IncidentDetectionITCase {
             reader.get(30, TimeUnit.SECONDS);
             pool.shutdownNow();
         }
+    }
+
+    /** Records how long after the cause was removed the resolved event arrived. */
+    private void resolved(AlertEvent r, long removedAt) {
+        long arrived = received.stream().filter(x -> x.alert() == r).mapToLong(Received::arrivedAt).findFirst()
+                .orElse(System.currentTimeMillis());
+        latencies.add(String.format(Locale.ROOT, "%-32s %6d ms after the cause was removed", r.getRule() + " resolved",
+                arrived - removedAt));
     }
 
     private long count(String fingerprint) {
