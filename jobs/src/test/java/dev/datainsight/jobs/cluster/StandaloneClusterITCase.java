@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.datainsight.embedded.FlinkStandaloneCluster;
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
+import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.model.WireCodec;
@@ -25,8 +26,12 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,8 +41,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * cluster (JobManager and TaskManager JVMs, {@link FlinkStandaloneCluster}), submitted over the
  * REST API, reading the real broker and writing the real store: rollups arrive; a savepoint with
  * cancel stops it; snapshots produced while it is down are processed after it resumes from the
- * savepoint; and every 1-minute bucket holds exactly the samples that were produced (nothing lost,
- * nothing counted twice).
+ * savepoint; every 1-minute bucket holds exactly the samples that were produced (nothing lost,
+ * nothing counted twice); and an alert that fired before the savepoint is carried across it (no
+ * second firing after the resume) and resolves after it, each transition once on the alerts
+ * topic and once in alert_event.
  *
  * <p>The jar is made by the {@code package} phase, so this test runs in the jobs module's
  * {@code integration-test} phase (see jobs/pom.xml), after the jar exists.
@@ -81,13 +88,15 @@ class StandaloneClusterITCase {
                     "--set", "runtime.parallelism=2",
                     "--set", "runtime.checkpointInterval=3s",
                     "--set", "time.idleness=3s",
-                    "--set", "time.watermarkBound=5s");
+                    "--set", "time.watermarkBound=5s",
+                    "--set", "rules.enabled=true");
 
             // Phase 1: minutes 0..9 on the running job; minutes 0..8 close (watermark 9:50 - 5 s).
             produce(metrics, t0, 0, 10);
             String job1 = cluster.runJar(jarId, args, 2, null);
             cluster.awaitAllTasksRunning(job1, Duration.ofMinutes(1));
             awaitBuckets(jdbcUrl, 9, Duration.ofSeconds(90));
+            awaitAlerts(alerts, List.of("firing"), Duration.ofSeconds(60));
 
             // Savepoint + cancel, then more data while the job is down.
             String savepoint = cluster.savepoint(job1, cluster.savepointDir(), true);
@@ -99,6 +108,7 @@ class StandaloneClusterITCase {
             String job2 = cluster.runJar(jarId, args, 2, savepoint);
             cluster.awaitAllTasksRunning(job2, Duration.ofMinutes(1));
             awaitBuckets(jdbcUrl, 19, Duration.ofSeconds(90));
+            awaitAlerts(alerts, List.of("firing", "resolved"), Duration.ofSeconds(60));
             cluster.cancel(job2);
         }
 
@@ -115,6 +125,64 @@ class StandaloneClusterITCase {
                 assertEquals(expectedSum(m), b[2], inst + " minute " + m + ": sum of the produced values");
             }
         }
+
+        // The idle-in-transaction alert of pg-a: fired once before the savepoint, resolved once after.
+        List<AlertEvent> idle = idleAlerts(alerts);
+        assertEquals(List.of("firing", "resolved"), idle.stream().map(a -> a.getStatus().wire()).toList(), idle.toString());
+        assertEquals(idle.get(0).getFingerprint(), idle.get(1).getFingerprint());
+        assertEquals(t0 + IDLE_FROM * MINUTE, idle.get(0).getStartedAt(), "started when the condition first held");
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT status FROM alert_event WHERE rule = 'idle_in_transaction' ORDER BY event_at")) {
+            List<String> stored = new ArrayList<>();
+            while (rs.next()) {
+                stored.add(rs.getString(1));
+            }
+            assertEquals(List.of("firing", "resolved"), stored, "alert_event holds each transition once");
+        }
+    }
+
+    /** Minutes [IDLE_FROM, IDLE_TO) of pg-a have a session idle in transaction for 400 s (> 300 s warning). */
+    private static final int IDLE_FROM = 3;
+    private static final int IDLE_TO = 13;
+
+    private static double idleSeconds(int sample) {
+        int minute = sample / SAMPLES_PER_MINUTE;
+        return minute >= IDLE_FROM && minute < IDLE_TO ? 400 : 0;
+    }
+
+    private void awaitAlerts(String topic, List<String> statuses, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<AlertEvent> got = List.of();
+        while (System.nanoTime() < deadline) {
+            got = idleAlerts(topic);
+            if (got.stream().map(a -> a.getStatus().wire()).toList().equals(statuses)) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("expected idle_in_transaction alerts " + statuses + " within " + timeout + ", have " + got);
+    }
+
+    /** Every idle_in_transaction event on the alerts topic, in order. */
+    private List<AlertEvent> idleAlerts(String topic) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", KAFKA.bootstrapServers());
+        List<AlertEvent> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    AlertEvent a = codec.decodeAlert(r.value()).value();
+                    if (a.getRule().equals("idle_in_transaction")) {
+                        out.add(a);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** numbackends of sample i (0-based over the whole run) is i % 50, so each minute's sum is known. */
@@ -147,6 +215,16 @@ class StandaloneClusterITCase {
                     r.value("numbackends", (double) value(i));
                     s.getRows().add(r);
                     producer.send(new ProducerRecord<>(topic, inst.getBytes(StandardCharsets.UTF_8), codec.encode(s)));
+                    if (inst.equals("pg-a")) {
+                        MetricsSnapshot a = new MetricsSnapshot();
+                        a.setInstance(inst);
+                        a.setServerVersionNum(170011);
+                        a.setCollectedAt(t0 + i * 10_000L);
+                        a.setView("pg_stat_activity");
+                        a.getRows().add(new SnapshotRow().value("oldest_idle_in_transaction_seconds", idleSeconds(i))
+                                .value("connections_total", 5.0).value("max_connections", 100.0).value("reserved_connections", 3.0));
+                        producer.send(new ProducerRecord<>(topic, inst.getBytes(StandardCharsets.UTF_8), codec.encode(a)));
+                    }
                 }
             }
             producer.flush();
