@@ -193,6 +193,70 @@ class RealServerRulesITCase {
         }
     }
 
+    /**
+     * A quiet run on the real server: light read-only load for 45 s with every alert rule at its
+     * default thresholds but {@code for: 0s} (the strictest setting: any single crossing would page)
+     * must not produce a single warning or critical alert.
+     */
+    @Test
+    void lightReadOnlyLoad_withForZeroEverywhere_pagesNobody() throws Exception {
+        String db = PG.freshDatabase("quiet");
+        String url = PG.server().jdbcUrl(db);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE items (id int PRIMARY KEY, name text)");
+            st.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g");
+            st.execute("ANALYZE items");
+        }
+        StringBuilder yaml = new StringBuilder("rules:\n");
+        for (dev.datainsight.rules.engine.Rule r : dev.datainsight.rules.defs.RuleCatalog.all()) {
+            if (r.definition().kind() == dev.datainsight.rules.engine.RuleDefinition.Kind.ALERT) {
+                yaml.append("  ").append(r.name()).append(": {for: 0s}\n");
+            }
+        }
+        FleetConfig fleet = FleetConfig.builder()
+                .instance(FleetConfig.Instance.builder("pg-quiet").url(PG.server().jdbcUrlNoUser(db)).user("postgres")
+                        .intervals(Duration.ofSeconds(1), Duration.ofSeconds(2)).build())
+                .build();
+        h = new RulesHarness(RulesConfig.parse(yaml.toString(), "quiet"));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<Future<Integer>> readers = new ArrayList<>();
+        try (Collector collector = new Collector(fleet, inbox::add)) {
+            collector.start();
+            for (int i = 0; i < 2; i++) {
+                readers.add(pool.submit(() -> {
+                    int n = 0;
+                    try (Connection c = DriverManager.getConnection(url);
+                            java.sql.PreparedStatement ps = c.prepareStatement("SELECT name FROM items WHERE id = ?")) {
+                        java.util.Random rnd = new java.util.Random();
+                        while (!stop.get()) {
+                            ps.setInt(1, 1 + rnd.nextInt(5000));
+                            ps.executeQuery().close();
+                            n++;
+                            Thread.sleep(20);
+                        }
+                    }
+                    return n;
+                }));
+            }
+            pump(Duration.ofSeconds(45));
+            stop.set(true);
+            int queries = 0;
+            for (Future<Integer> f : readers) {
+                queries += f.get(10, TimeUnit.SECONDS);
+            }
+            drain();
+            System.out.printf("quiet real-server run: %d read-only queries, %d evaluations, %d events (%d pages)%n",
+                    queries, h.evaluations.size(), h.events.size(), h.pages().size());
+            assertTrue(queries > 500, "the load ran");
+            assertEquals(List.of(), h.pages(), "light read-only load must not page");
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+            h.close();
+        }
+    }
+
     /** Feeds what the collector published so far into the rule operators, in collection order. */
     private void pump(Duration forAtLeast) throws Exception {
         long end = System.currentTimeMillis() + forAtLeast.toMillis();
