@@ -93,7 +93,14 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             demo.runFor(d, keep);
         } finally {
-            demo.close();
+            try {
+                demo.close();
+            } catch (Error e) {
+                // e.g. the build replaced the jars under a running demo: exit anyway, so the JVM's
+                // non-daemon threads cannot keep it (and the embedded server) alive.
+                System.err.println("datainsight demo: stopping failed: " + e);
+                System.exit(1);
+            }
         }
         return 0;
     }

@@ -224,7 +224,7 @@ public final class Demo implements AutoCloseable {
             // Normal load first, the incidents evenly over the rest, and time at the end for the last alerts to resolve.
             long total = duration.toSeconds();
             long normal = Math.max(10, total / 12);
-            long tail = Math.max(20, total / 8);
+            long tail = Math.max(25, total / 6);
             int n = workload.incidents().size();
             long slot = Math.max(15, (total - normal - tail) / n);
             long gap = Math.min(5, slot / 5);
@@ -259,8 +259,16 @@ public final class Demo implements AutoCloseable {
         } catch (SQLException e) {
             rollups = "store not readable yet";
         }
-        console.line("progress: %,d snapshots (%,d samples) collected; %s; alerts fired %d%s", sink.snapshots(), sink.samples(),
-                rollups, tally.totalFired(), workload == null ? "" : "; workload: " + workload.phase());
+        String jobState;
+        try {
+            org.apache.flink.api.common.JobStatus st = job.getJobStatus().get(5, TimeUnit.SECONDS);
+            jobState = st == org.apache.flink.api.common.JobStatus.RUNNING ? ""
+                    : "; JOB " + st + " (it is failing and restarting: see " + dataDir.resolve("demo.log") + ")";
+        } catch (Exception e) {
+            jobState = "; job status unknown: " + e.getMessage();
+        }
+        console.line("progress: %,d snapshots (%,d samples) collected; %s; alerts fired %d%s%s", sink.snapshots(), sink.samples(),
+                rollups, tally.totalFired(), workload == null ? "" : "; workload: " + workload.phase(), jobState);
     }
 
     /** Asks {@link #runFor} to return (Ctrl-C). */

@@ -21,12 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * updates), then incidents one after another, each one held for a while and then cleaned up so
  * its alert resolves:
  * <ol>
- *   <li>lock contention: one session holds a row lock, four others wait for it;</li>
+ *   <li>lock contention: a busy transaction holds a row lock, four other sessions wait for it;</li>
  *   <li>idle in transaction: a session opens a transaction and goes quiet;</li>
+ *   <li>slow query: four sessions call a 1.3 s statement in a loop;</li>
  *   <li>autovacuum lag: most rows of a table with autovacuum disabled are deleted, then VACUUM;</li>
  *   <li>checkpoint burst: CHECKPOINT every two seconds between writes;</li>
- *   <li>connection saturation: idle connections up to 90% of the usable slots;</li>
- *   <li>slow query: four sessions call a 1.3 s statement in a loop.</li>
+ *   <li>connection saturation: idle connections up to 90% of the usable slots.</li>
  * </ol>
  * Every session carries {@code application_name = datainsight-demo-workload}, so {@link #close()}
  * can end them all, even one blocked on a lock.
@@ -76,12 +76,12 @@ public final class Workload implements AutoCloseable {
     /** The incidents, in the order the demo plays them. */
     public List<Incident> incidents() {
         return List.of(
-                new Incident("lock contention", "lock_contention", "1 session holds a row lock, 4 sessions wait for it", this::lockContention),
+                new Incident("lock contention", "lock_contention", "a busy transaction holds a row lock, 4 sessions wait for it", this::lockContention),
                 new Incident("idle in transaction", "idle_in_transaction", "a session opens a transaction and stays idle", this::idleInTransaction),
+                new Incident("slow query", "slow_query", "4 sessions run a 1.3 s report query in a loop", this::slowQuery),
                 new Incident("autovacuum lag", "autovacuum_lag", "80% of events_log deleted; autovacuum is disabled on it", this::autovacuumLag),
                 new Incident("checkpoint burst", "checkpoint_spike", "CHECKPOINT every 2 s between writes", this::checkpointBurst),
-                new Incident("connection saturation", "connection_saturation", "idle connections up to 90% of the usable slots", this::connectionSaturation),
-                new Incident("slow query", "slow_query", "4 sessions run a 1.3 s report query in a loop", this::slowQuery));
+                new Incident("connection saturation", "connection_saturation", "idle connections up to 90% of the usable slots", this::connectionSaturation));
     }
 
     /** Creates the demo tables and pg_stat_statements in the monitored database. */
@@ -185,7 +185,11 @@ public final class Workload implements AutoCloseable {
                     return null;
                 }));
             }
-            pause(d);
+            // The holder stays busy (state 'active') inside its transaction, so this incident is
+            // about the lock, not about an idle transaction (that is the next incident).
+            try (Statement st = holder.createStatement()) {
+                st.execute("SELECT pg_catalog.pg_sleep(" + d.toMillis() / 1000.0 + ")");
+            }
             holder.rollback();
             for (var f : waiters) {
                 f.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -205,9 +209,13 @@ public final class Workload implements AutoCloseable {
     }
 
     void autovacuumLag(Duration d) throws Exception {
+        // A backend flushes its table statistics when it exits (an idle one waits up to 10 s), so
+        // the DELETE runs on a connection of its own, closed at once: n_dead_tup shows right away.
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.executeUpdate("DELETE FROM events_log WHERE id % 5 <> 0");
-            pause(d);
+        }
+        pause(d);
+        try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("VACUUM events_log");
             st.executeUpdate("INSERT INTO events_log (payload) SELECT md5(g::text) FROM generate_series(1, 48000) g");
         }

@@ -72,10 +72,13 @@ class PreflightTest {
     @Test
     void demoRulesFile_isValid_andShortensTheForWindows() {
         RulesConfig rules = RulesConfig.parse(Demo.demoRulesText(), "demo-rules.yaml");
-        for (String rule : new String[] {"lock_contention", "autovacuum_lag", "checkpoint_spike", "connection_saturation", "slow_query"}) {
-            assertEquals(10_000L, rules.base(rule).millis("for"), rule);
+        for (String rule : new String[] {"lock_contention", "checkpoint_spike", "connection_saturation"}) {
+            assertEquals(5_000L, rules.base(rule).millis("for"), rule);
         }
-        assertEquals(10.0, rules.base("idle_in_transaction").number("warning"));
+        assertEquals(0L, rules.base("autovacuum_lag").millis("for"));
+        assertEquals(20_000L, rules.base("slow_query").millis("window"));
+        assertTrue(!rules.mayRun("instance_silent"), "silence is not part of the demo");
+        assertEquals(5.0, rules.base("idle_in_transaction").number("warning"));
         assertEquals(1000.0, rules.base("slow_query").number("warning"));
     }
 }
