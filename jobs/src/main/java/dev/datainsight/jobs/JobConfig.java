@@ -96,8 +96,8 @@ public class JobConfig implements Serializable {
         /** Snapshots further behind the job's clock are rejected as too_old. */
         public String maxAge = "7d";
         public String inventoryInterval = "5m";
-        /** Backstop TTL of keyed state. */
-        public String stateTtl = "2d";
+        /** Optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state). */
+        public String stateTtl = "0s";
     }
 
     /** Rules settings. */
@@ -187,6 +187,9 @@ public class JobConfig implements Serializable {
         try {
             if (t.startsWith("p")) {
                 return Duration.parse(s.trim().toUpperCase(Locale.ROOT));
+            }
+            if (t.equals("0")) {
+                return Duration.ZERO;
             }
             if (t.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2).trim()));

@@ -58,9 +58,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>State lifetime: pending entries are removed by their timer; buckets by their finalize timers;
  * rows not seen for longer than the gap bound are dropped at the day boundary or when the view is
- * idle (a cleanup timer at last-seen + gap), and an empty view is removed. The view and instance
- * states also carry a TTL ({@code stateTtl}, default 2 days) as a backstop for an instance that
- * stops reporting mid-day: without it, its last rows would stay until the TTL.
+ * idle (a cleanup timer at last-seen + gap), and an empty view is removed; an instance with
+ * nothing left clears its bookkeeping. A TTL ({@code stateTtl}) can be added as a backstop; it is
+ * off by default because the timers already bound every entry.
  */
 public class InstanceRollupFunction extends KeyedProcessFunction<String, CompactSnapshot, RollupBatch> {
     private static final long serialVersionUID = 1L;
@@ -91,7 +91,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
      * @param allowedLateness how long a bucket accepts late snapshots after the watermark passed it
      * @param maxGap no rate is computed across a longer gap between two snapshots of a row
      * @param inventoryInterval how often (event time) an instance's inventory row is refreshed
-     * @param stateTtl backstop TTL of view and instance state
+     * @param stateTtl optional backstop TTL of view and instance state (zero = none)
      * @param sourceTopic named in late dead letters
      */
     public InstanceRollupFunction(Duration allowedLateness, Duration maxGap, Duration inventoryInterval,
@@ -109,19 +109,26 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
 
     @Override
     public void open(OpenContext openContext) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
+        // Cleanup timers bound every state here; a TTL is an optional backstop (off by default: on
+        // the heap backend it wraps every value and its incremental cleanup touches entries on
+        // every access, which costs more than the whole rate computation).
+        StateTtlConfig ttl = stateTtl.isZero() || stateTtl.isNegative() ? null : StateTtlConfig.newBuilder(stateTtl)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .build();
         MapStateDescriptor<String, ViewState> vd = new MapStateDescriptor<>(JobNames.STATE_VIEWS, Types.STRING,
                 TypeInformation.of(ViewState.class));
-        vd.enableTimeToLive(ttl);
+        if (ttl != null) {
+            vd.enableTimeToLive(ttl);
+        }
         views = getRuntimeContext().getMapState(vd);
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(JobNames.STATE_PENDING, Types.LONG,
                 TypeInformation.of(PendingSnapshots.class)));
         ValueStateDescriptor<InstanceInfo> id = new ValueStateDescriptor<>(JobNames.STATE_INSTANCE,
                 TypeInformation.of(InstanceInfo.class));
-        id.enableTimeToLive(ttl);
+        if (ttl != null) {
+            id.enableTimeToLive(ttl);
+        }
         info = getRuntimeContext().getState(id);
         MetricGroup g = getRuntimeContext().getMetricGroup().addGroup(JobNames.METRIC_GROUP);
         lateCounter = g.counter(JobNames.METRIC_LATE);
