@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server — lock contention, a session idle in transaction, autovacuum lag (autovacuum disabled on a
  * table plus a mass update), a burst of requested checkpoints, connection saturation (warning then
  * critical) — and each must page with the right severity, exactly once, and resolve once its cause
- * is removed. Detection latency (onset → firing event read from Kafka) is printed per incident and
+ * is removed. Before that, 30 s of light read-only load must not page at all. Detection latency (onset → firing event read from Kafka) is printed per incident and
  * checked against the target: the rule's {@code for} + 2 collection intervals + 5 s.
  *
  * <p>Short {@code for}, windows and thresholds come from the rules file below, so the whole test
@@ -81,6 +81,7 @@ class IncidentDetectionITCase {
     private static final String INSTANCE = "pg-e2e";
     private static final Duration FAST = Duration.ofSeconds(2);
     private static final Duration SLOW = Duration.ofSeconds(4);
+    private static final Duration QUIET = Duration.ofSeconds(30);
     private static final WireCodec CODEC = new WireCodec();
 
     private static final String RULES = """
@@ -159,6 +160,29 @@ class IncidentDetectionITCase {
                 Collector collector = new Collector(fleet, sink)) {
             collector.start();
             awaitJobConsuming(c.kafka.groupId);
+
+            // ---------------------------------------------------------------- phase 0: a quiet run
+            AtomicBoolean quiet = new AtomicBoolean(true);
+            Future<Integer> load = pool.submit(() -> {
+                int n = 0;
+                try (Connection r = DriverManager.getConnection(appUrl);
+                        java.sql.PreparedStatement ps = r.prepareStatement("SELECT v FROM locked WHERE id = ?")) {
+                    while (quiet.get()) {
+                        ps.setInt(1, 1 + n % 100);
+                        ps.executeQuery().close();
+                        n++;
+                        Thread.sleep(10);
+                    }
+                }
+                return n;
+            });
+            Thread.sleep(QUIET.toMillis());
+            quiet.set(false);
+            int reads = load.get(10, TimeUnit.SECONDS);
+            List<Received> quietPages = received.stream().filter(r -> r.alert().getSeverity() != Severity.INFO).toList();
+            latencies.add("quiet run: " + QUIET.toSeconds() + " s of light read-only load (" + reads + " queries), "
+                    + quietPages.size() + " pages");
+            assertEquals(List.of(), quietPages, "a quiet run must not page");
 
             // ---------------------------------------------------------------- phase 1: four at once
             Connection idle = connect(appUrl, open);
