@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo end to end, shortened: real embedded PostgreSQL and Kafka, the collector, the job on
- * a local Flink runtime and the workload; the console shows the start-up lines, the first
- * incidents and a summary whose numbers come from the store; afterwards no PostgreSQL process of
+ * a local Flink runtime with the rules and the workload; the console shows the start-up lines, the
+ * first incidents, at least one alert that travelled rules → alerts topic → consumer, and a
+ * summary whose numbers come from the store; afterwards no PostgreSQL process of
  * the demo is left.
  */
 class DemoITCase {
@@ -40,12 +41,14 @@ class DemoITCase {
         String out = buf.toString(StandardCharsets.UTF_8);
         for (String expected : List.of("starting PostgreSQL", "  store     jdbc:postgresql://127.0.0.1:", "  kafka     127.0.0.1:",
                 "everything is up", "workload: incident 1/6 lock contention", "workload: lock contention over, cleaned up",
-                "=== DataInsight demo summary ===", "psql -h 127.0.0.1 -p ")) {
+                "=== DataInsight demo summary ===", "alerts by rule (fired / resolved):", "psql -h 127.0.0.1 -p ")) {
             assertTrue(out.contains(expected), "missing '" + expected + "' in:\n" + out);
         }
         assertTrue(number(out, "snapshots collected\\s+([\\d,]+)") > 10, out);
         assertTrue(number(out, "metric_rollup_1m\\s+([\\d,]+)") > 100, "closed minutes reached the store:\n" + out);
         assertTrue(number(out, "samples rolled up \\(job\\)\\s+([\\d,]+)") > 100, out);
+        assertTrue(Pattern.compile("\\[\\d\\d:\\d\\d] ALERT FIRING   warning  [a-z_]+ +demo-pg").matcher(out).find(),
+                "an incident paged through rules → alerts topic → consumer:\n" + out);
         assertTrue(Files.exists(dir.resolve("demo.log")), "--data-dir keeps the log");
         assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(dir.toString())
                 && p.info().command().orElse("").endsWith("postgres")), "no PostgreSQL of the demo is left running");
