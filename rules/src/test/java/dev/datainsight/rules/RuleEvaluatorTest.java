@@ -470,4 +470,32 @@ class RuleEvaluatorTest {
             assertEquals(last - 300 + 6 * S, h.events.get(0).getEventAt(), "3 learnt intervals of 2 s");
         }
     }
+
+    @Test
+    void counterResets_doNotLookLikeDeadlocksOrCacheMisses() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("deadlocks", "", "cache_hit_ratio", "for: 0s",
+                "temp_spill", "for: 0s")))) {
+            long t = T0;
+            double hits = 5e9;
+            double reads = 1e6;
+            for (int i = 0; i < 60; i++, t += 10 * S) {
+                hits += 99_000;
+                reads += 1_000;
+                h.push(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 12, "blks_hit", hits,
+                        "blks_read", reads, "temp_bytes", 9e12)));
+            }
+            // pg_stat_reset(): every counter of the database restarts near zero, stats_reset moves
+            hits = 0;
+            reads = 0;
+            for (int i = 0; i < 60; i++, t += 10 * S) {
+                hits += 99_000;
+                reads += 1_000;
+                Snapshot s = of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 0, "blks_hit", hits,
+                        "blks_read", reads, "temp_bytes", 0));
+                s.getRows().get(0).setStatsReset(t - i * 10 * S);
+                h.push(s);
+            }
+            assertEquals(List.of(), h.events);
+        }
+    }
 }
