@@ -36,8 +36,8 @@ public final class LockContentionRule extends Rule {
                         + "and its query id.")
                 .why("pganalyze / pgmonitor alert on lock waits over a minute; 3 sessions queued behind one root "
                         + "blocker is a pile-up forming. 30 s `for` skips short row-lock queues.")
-                .runbook("SELECT * FROM pg_stat_activity WHERE pid = <blocker_pid>; if it is idle in transaction or "
-                        + "stuck, pg_terminate_backend(<blocker_pid>); then fix the application's transaction scope.")
+                .runbook("`SELECT * FROM pg_stat_activity WHERE pid = blocker_pid`; if it is idle in transaction or "
+                        + "stuck, `SELECT pg_terminate_backend(blocker_pid)`; then fix the application's transaction scope.")
                 .param(optionalNumber("warning_waiters", 3.0, "waiters behind one root blocker (warning)"))
                 .param(optionalNumber("critical_waiters", 10.0, "waiters behind one root blocker (critical)"))
                 .param(optionalNumber("warning_wait_seconds", 60.0, "longest lock wait in seconds (warning)"))
