@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * One transition of an alert (topic {@code datainsight.alerts}, key = fingerprint). Events are
  * emitted on transitions only (firing, escalation, resolved) and on re-notify of a long-firing
- * alert, so a receiver can de-duplicate on (fingerprint, status, severity, startedAt).
+ * alert. A replay after a job crash re-sends events with the same {@code eventAt}, so a receiver
+ * de-duplicates on (fingerprint, status, severity, eventAt); re-notifies carry a new eventAt.
  */
 public final class AlertEvent {
     private int schema = WireFormat.SCHEMA_VERSION;
