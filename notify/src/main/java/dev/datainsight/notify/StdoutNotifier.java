@@ -61,11 +61,18 @@ public final class StdoutNotifier implements Notifier {
         return sb.toString();
     }
 
+    /** 4, 0.8, 9.67, 1319: integers as such, large values rounded, small ones to 3 significant digits, never 1.3e+03. */
     static String number(double d) {
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            return Double.toString(d);
+        }
         if (d == Math.rint(d) && Math.abs(d) < 1e15) {
             return Long.toString((long) d);
         }
-        return String.format(Locale.ROOT, "%.3g", d);
+        if (Math.abs(d) >= 100) {
+            return Long.toString(Math.round(d));
+        }
+        return new java.math.BigDecimal(d).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
     static String duration(long secs) {

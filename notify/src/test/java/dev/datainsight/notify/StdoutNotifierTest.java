@@ -25,4 +25,13 @@ class StdoutNotifierTest {
         assertEquals("2026-11-18 11:09:10Z RESOLVED critical lock_contention        pg-orders-1 {datname=orders} value=0 threshold=3"
                 + " after 2m30s — 4 sessions wait on locks held by pid 4242", lines[1]);
     }
+
+    @Test
+    void numbersReadAsPeopleWriteThem() {
+        assertEquals("4", StdoutNotifier.number(4.0));
+        assertEquals("0.8", StdoutNotifier.number(0.8));
+        assertEquals("9.67", StdoutNotifier.number(9.6712));
+        assertEquals("1319", StdoutNotifier.number(1318.7));
+        assertEquals("0.000123", StdoutNotifier.number(0.0001234));
+    }
 }
