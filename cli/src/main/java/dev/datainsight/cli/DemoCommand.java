@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
  * summary. See {@link Demo}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole pipeline on this machine: embedded PostgreSQL and Kafka, the collector, the Flink job",
-            "(local runtime, rules on) and a workload that induces incidents; alerts print as they fire and resolve."})
+        description = "Run the whole pipeline on this machine: embedded PostgreSQL and Kafka, the collector, the Flink job"
+                + " (local runtime, rules on) and a workload that induces incidents; alerts print as they fire and resolve.")
 public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "3m",

@@ -324,15 +324,21 @@ public final class Demo implements AutoCloseable {
                 pg.close();
             }
         });
+        boolean started = sink != null;
         if (ownsDataDir) {
             quietly("data dir", () -> deleteTree(dataDir));
-            console.plain("Stopped; the temporary data in %s was removed.", dataDir);
-        } else {
+            if (started) {
+                console.plain("Stopped; the temporary data in %s was removed.", dataDir);
+            }
+        } else if (started) {
             console.plain("Stopped; data kept in %s.", dataDir);
         }
     }
 
     private void summary() throws SQLException {
+        if (sink == null) {
+            return; // start-up failed before anything ran: the error says why, there is nothing to sum up
+        }
         console.plain("");
         console.plain("=== DataInsight demo summary ===");
         if (sink != null) {
