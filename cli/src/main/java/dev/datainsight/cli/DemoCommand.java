@@ -87,6 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (Exception | LinkageError e) {
             // LinkageError too: a broken class path must still stop what already runs.
             System.err.println("datainsight demo: start-up failed: " + Errors.describe(e) + " (details in " + demo.dataDir().resolve("demo.log") + ")");
+            demo.keepData();
             demo.close();
             return 1;
         }

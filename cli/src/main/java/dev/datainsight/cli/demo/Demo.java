@@ -77,6 +77,7 @@ public final class Demo implements AutoCloseable {
     private boolean rulesOn;
     private String monitoredDescription;
     private boolean closed;
+    private volatile boolean keepData;
 
     public Demo(Settings settings, Console console) throws IOException {
         this.settings = settings;
@@ -271,6 +272,11 @@ public final class Demo implements AutoCloseable {
                 rollups, tally.totalFired(), workload == null ? "" : "; workload: " + workload.phase(), jobState);
     }
 
+    /** Keeps the data folder (and demo.log) even when it is a temporary one, e.g. after a failed start. */
+    public void keepData() {
+        keepData = true;
+    }
+
     /** Asks {@link #runFor} to return (Ctrl-C). */
     public void requestStop() {
         stopped.countDown();
@@ -325,7 +331,7 @@ public final class Demo implements AutoCloseable {
             }
         });
         boolean started = sink != null;
-        if (ownsDataDir) {
+        if (ownsDataDir && !keepData) {
             quietly("data dir", () -> deleteTree(dataDir));
             if (started) {
                 console.plain("Stopped; the temporary data in %s was removed.", dataDir);
