@@ -28,7 +28,19 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int rc;
+        try {
+            rc = commandLine().execute(args);
+        } catch (Throwable t) {
+            // Errors (LinkageError, OutOfMemoryError) bypass picocli's handler; never leave the JVM
+            // hanging on non-daemon threads after one.
+            System.err.println("error: " + Errors.describe(t));
+            if (Boolean.getBoolean("datainsight.debug")) {
+                t.printStackTrace();
+            }
+            rc = 1;
+        }
+        System.exit(rc);
     }
 
     /** The configured command line, also used by tests. */
