@@ -13,6 +13,8 @@ import dev.datainsight.notify.AlertConsumer;
 import dev.datainsight.notify.FileDeadLetterSink;
 import dev.datainsight.notify.RetryPolicy;
 import dev.datainsight.rules.RulesConfig;
+import dev.datainsight.store.MaintenanceScheduler;
+import dev.datainsight.store.PartitionMaintenance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,6 +68,7 @@ public final class Demo implements AutoCloseable {
 
     private EmbeddedPostgresServer pg;
     private EmbeddedKafka kafka;
+    private MaintenanceScheduler maintenance;
     private Collector collector;
     private CountingSink sink;
     private JobClient job;
@@ -74,7 +77,6 @@ public final class Demo implements AutoCloseable {
     private AlertTally tally;
     private Workload workload;
     private Thread workloadThread;
-    private boolean rulesOn;
     private String monitoredDescription;
     private boolean closed;
     private volatile boolean keepData;
@@ -176,21 +178,11 @@ public final class Demo implements AutoCloseable {
         console.line("starting the Flink job on a local runtime (parallelism 1, checkpoints every 5 s, rules on) ...");
         JobConfig c = JobConfig.load(null, overrides);
         DataInsightJob.prepare(c);
-        rulesOn = true;
-        StreamExecutionEnvironment env;
-        try {
-            env = localEnv(c);
-            DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);
-        } catch (UnsupportedOperationException e) {
-            // The rules are wired into the job by another part of the build; without them the demo
-            // still collects and rolls up, and says so.
-            console.line("  NOTE: %s — running without rules, so no alerts will fire", e.getMessage());
-            overrides.set(overrides.indexOf("rules.enabled=true"), "rules.enabled=false");
-            c = JobConfig.load(null, overrides);
-            rulesOn = false;
-            env = localEnv(c);
-            DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);
-        }
+        // Partitions ahead of time and retention, as in production: once now, then hourly.
+        maintenance = MaintenanceScheduler.start(new PartitionMaintenance(storeJdbc, "postgres", null),
+                MaintenanceScheduler.DEFAULT_INTERVAL);
+        StreamExecutionEnvironment env = localEnv(c);
+        DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);
         job = env.executeAsync("DataInsight (demo)");
         console.line("  job       %s running; store migrated (%s)", job.getJobID(), storeJdbc);
     }
@@ -320,6 +312,11 @@ public final class Demo implements AutoCloseable {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
         });
+        quietly("partition maintenance", () -> {
+            if (maintenance != null) {
+                maintenance.close();
+            }
+        });
         quietly("kafka", () -> {
             if (kafka != null) {
                 kafka.close();
@@ -359,18 +356,14 @@ public final class Demo implements AutoCloseable {
         for (String t : List.of("metric_rollup_1m", "metric_rollup_1h", "metric_rollup_1d", "statement_rollup_1h", "alert_event", "insight")) {
             console.plain("  %-22s %,d", t, count("SELECT count(*) FROM " + t));
         }
-        if (!rulesOn) {
-            console.plain("alerts                   none: the rules are not wired into the job in this build");
-        } else {
-            console.plain("alerts by rule (fired / resolved):");
-            TreeSet<String> names = new TreeSet<>(tally.fired().keySet());
-            names.addAll(tally.resolved().keySet());
-            if (names.isEmpty()) {
-                console.plain("  none");
-            }
-            for (String r : names) {
-                console.plain("  %-22s %d / %d", r, tally.fired().getOrDefault(r, 0), tally.resolved().getOrDefault(r, 0));
-            }
+        console.plain("alerts by rule (fired / resolved):");
+        TreeSet<String> names = new TreeSet<>(tally.fired().keySet());
+        names.addAll(tally.resolved().keySet());
+        if (names.isEmpty()) {
+            console.plain("  none");
+        }
+        for (String r : names) {
+            console.plain("  %-22s %d / %d", r, tally.fired().getOrDefault(r, 0), tally.resolved().getOrDefault(r, 0));
         }
         console.plain("query the store while it runs (./datainsight demo --keep):");
         console.plain("  psql -h 127.0.0.1 -p %d -U postgres %s", pg.port(), STORE_DB);
