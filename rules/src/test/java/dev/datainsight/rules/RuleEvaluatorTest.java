@@ -143,6 +143,26 @@ class RuleEvaluatorTest {
     }
 
     @Test
+    void instanceSilent_doesNotLearnTheIntervalFromTheFirstShortGapBetweenProbeGroups() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("instance_silent", "interval: 10s")))) {
+            long proc = 7_000_000;
+            h.setProcessingTime(proc);
+            // first cycle: the fast and the slow group report 300 ms apart
+            h.push(Snapshots.up(T0, 1));
+            h.setProcessingTime(proc + 300);
+            h.push(Snapshots.up(T0 + 300, 1));
+            // a second later nothing new has come, as expected with a 10 s interval
+            h.setProcessingTime(proc + 300 + 5 * S);
+            assertEquals(List.of(), h.events, "0.3 s between two groups is not the collection interval");
+            h.setProcessingTime(proc + 300 + 29 * S);
+            assertEquals(List.of(), h.events);
+            h.setProcessingTime(proc + 300 + 30 * S);
+            assertEquals(1, h.events.size(), "silent after 3 configured intervals: " + h.events);
+            assertEquals(AlertStatus.FIRING, h.events.get(0).getStatus());
+        }
+    }
+
+    @Test
     void instanceSilent_afterRestore_givesTheBacklogGraceInsteadOfPaging() throws Exception {
         RulesHarness h = new RulesHarness(only(Map.of("instance_silent", "")));
         long proc = 1_000_000;

@@ -167,7 +167,14 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     }
 
     private static long interval(InstanceInfo in, Params p) {
-        return in.observedIntervalMs > 0 ? in.observedIntervalMs : p.millis("interval");
+        long configured = p.millis("interval");
+        if (in.observedIntervalMs <= 0) {
+            return configured;
+        }
+        // Until a full window of gaps is seen, the short offset between the two probe groups'
+        // health snapshots could pass for the interval (0.3 s instead of 10 s) and page for a
+        // silence of one second: never go below the configured interval before then.
+        return in.recentGaps.length < RECENT_GAPS ? Math.max(configured, in.observedIntervalMs) : in.observedIntervalMs;
     }
 
     private static long silentAfter(InstanceInfo in, Params p) {
