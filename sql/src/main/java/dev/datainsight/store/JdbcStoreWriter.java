@@ -71,11 +71,26 @@ public final class JdbcStoreWriter implements StoreWriter {
     private final UpsertStrategy strategy;
     private final Map<SeriesKey, Long> seriesCache;
     private final Map<Long, String> bucketText = new HashMap<>();
+    private long lastBucketMs;
+    private String lastBucketText;
     private boolean stagingCreated;
     private long fallbacks;
 
     /** Key of one series: labels compare as maps, whatever their order. */
-    record SeriesKey(String instance, String metric, Map<String, String> labels) {}
+    record SeriesKey(String instance, String metric, Map<String, String> labels) {
+        /**
+         * Same equality as the record's, with the components mixed by large odd multipliers
+         * instead of 31, so the small hash differences of similar instance names and label values
+         * are less likely to cancel out (a precaution; not measured on its own).
+         */
+        @Override
+        public int hashCode() {
+            int h = Objects.hashCode(instance) * 0x9E3779B1 + Objects.hashCode(metric);
+            h = h * 0x85EBCA6B + Objects.hashCode(labels);
+            h *= 0xC2B2AE35;
+            return h ^ (h >>> 15);
+        }
+    }
 
     /**
      * Opens a connection (with {@code reWriteBatchedInserts=true}) and writes with the default
@@ -130,12 +145,12 @@ public final class JdbcStoreWriter implements StoreWriter {
             return;
         }
         try {
-            Map<SeriesKey, Long> ids = resolveSeries(rows);
+            long[] ids = seriesIds(rows);
             // Reduce to one row per (series, bucket), the last one winning.
             Map<RowKey, RollupRow> byKey = new LinkedHashMap<>(rows.size() * 2);
+            int i = 0;
             for (RollupRow r : rows) {
-                long id = ids.get(keyOf(r));
-                RowKey k = new RowKey(id, r.bucketStart());
+                RowKey k = new RowKey(ids[i++], r.bucketStart());
                 byKey.remove(k);
                 byKey.put(k, r);
             }
@@ -183,8 +198,11 @@ public final class JdbcStoreWriter implements StoreWriter {
         for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
             RollupRow r = e.getValue();
             sb.append(e.getKey().seriesId()).append('\t').append(bucket(r.bucketStart())).append('\t')
-                    .append(r.count()).append('\t').append(num(r.min())).append('\t').append(num(r.max())).append('\t')
-                    .append(num(r.sum())).append('\t').append(num(r.last())).append('\n');
+                    .append(r.count()).append('\t');
+            num(sb, r.min()).append('\t');
+            num(sb, r.max()).append('\t');
+            num(sb, r.sum()).append('\t');
+            num(sb, r.last()).append('\n');
         }
         try {
             copyManager().copyIn(copySql, new StringReader(sb.toString()));
@@ -255,17 +273,68 @@ public final class JdbcStoreWriter implements StoreWriter {
             }
         }
         if (!missing.isEmpty()) {
+            createOrFind(missing, out);
+        }
+        return out;
+    }
+
+    /**
+     * The series id of each row, in the rows' order: one cache look-up per row, and one round
+     * trip for the series not in the cache.
+     */
+    private long[] seriesIds(Collection<RollupRow> rows) throws SQLException {
+        long[] ids = new long[rows.size()];
+        SeriesKey[] misses = null;
+        Map<SeriesKey, Long> missing = null;
+        int i = 0;
+        for (RollupRow r : rows) {
+            SeriesKey k = keyOf(r);
+            Long id = seriesCache.get(k);
+            if (id != null) {
+                ids[i] = id;
+            } else {
+                if (misses == null) {
+                    misses = new SeriesKey[ids.length];
+                    missing = new HashMap<>();
+                }
+                misses[i] = k;
+                missing.put(k, null);
+            }
+            i++;
+        }
+        if (misses != null) {
+            createOrFind(new ArrayList<>(missing.keySet()), missing);
+            for (int j = 0; j < ids.length; j++) {
+                if (misses[j] != null) {
+                    ids[j] = missing.get(misses[j]);
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** Creates the missing series (distinct keys) that do not exist yet and puts all their ids in {@code out}. */
+    private void createOrFind(List<SeriesKey> missingKeys, Map<SeriesKey, Long> out) throws SQLException {
+        {
             // One order for every writer, so two writers creating the same new series can wait
-            // on each other but never deadlock.
-            missing.sort(java.util.Comparator.comparing(SeriesKey::instance).thenComparing(SeriesKey::metric)
-                    .thenComparing(k -> Json.object(k.labels())));
-            String[] inst = new String[missing.size()];
-            String[] metric = new String[missing.size()];
-            String[] labels = new String[missing.size()];
-            for (int i = 0; i < missing.size(); i++) {
-                inst[i] = missing.get(i).instance();
-                metric[i] = missing.get(i).metric();
-                labels[i] = Json.object(missing.get(i).labels());
+            // on each other but never deadlock. The labels' JSON is computed once per key.
+            int n = missingKeys.size();
+            Pending[] sorted = new Pending[n];
+            for (int i = 0; i < n; i++) {
+                SeriesKey k = missingKeys.get(i);
+                sorted[i] = new Pending(k, Json.object(k.labels()));
+            }
+            java.util.Arrays.sort(sorted);
+            List<SeriesKey> missing = new ArrayList<>(n);
+            String[] inst = new String[n];
+            String[] metric = new String[n];
+            String[] labels = new String[n];
+            for (int i = 0; i < n; i++) {
+                SeriesKey k = sorted[i].key;
+                missing.add(k);
+                inst[i] = k.instance();
+                metric[i] = k.metric();
+                labels[i] = sorted[i].json;
             }
             try (PreparedStatement ins = conn.prepareStatement("INSERT INTO series (instance, metric, labels)"
                     + " SELECT * FROM unnest(?::text[], ?::text[], ?::jsonb[]) ON CONFLICT ON CONSTRAINT series_key DO NOTHING");
@@ -293,7 +362,18 @@ public final class JdbcStoreWriter implements StoreWriter {
                 }
             }
         }
-        return out;
+    }
+
+    /** A series to create, ordered by instance, metric, labels' JSON. */
+    private record Pending(SeriesKey key, String json) implements Comparable<Pending> {
+        @Override
+        public int compareTo(Pending o) {
+            int c = key.instance().compareTo(o.key.instance());
+            if (c == 0) {
+                c = key.metric().compareTo(o.key.metric());
+            }
+            return c != 0 ? c : json.compareTo(o.json);
+        }
     }
 
     static SeriesKey keyOf(RollupRow r) {
@@ -531,6 +611,9 @@ public final class JdbcStoreWriter implements StoreWriter {
 
     /** Bucket start as COPY text, cached: a batch has few distinct buckets. */
     String bucket(long epochMs) {
+        if (epochMs == lastBucketMs && lastBucketText != null) {
+            return lastBucketText;
+        }
         String s = bucketText.get(epochMs);
         if (s == null) {
             if (bucketText.size() > 100_000) {
@@ -539,7 +622,20 @@ public final class JdbcStoreWriter implements StoreWriter {
             s = TS.format(Instant.ofEpochMilli(epochMs));
             bucketText.put(epochMs, s);
         }
+        lastBucketMs = epochMs;
+        lastBucketText = s;
         return s;
+    }
+
+    /**
+     * Appends {@link #num(double)}'s text, or for an integral value its digits without the
+     * {@code .0} (the same float8 once parsed, cheaper to format).
+     */
+    static StringBuilder num(StringBuilder sb, double d) {
+        if (d == (long) d && Math.abs(d) < 1.0e15 && (d != 0 || Double.doubleToRawLongBits(d) == 0)) {
+            return sb.append((long) d);
+        }
+        return sb.append(num(d));
     }
 
     static String num(double d) {
