@@ -4,7 +4,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
-import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
@@ -54,18 +53,12 @@ public final class QueryRegressionRule extends Rule {
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
-        for (SnapshotRow row : s.getRows()) {
-            if ("other".equals(Rows.label(row, "queryid"))) {
-                continue;
-            }
-            Double calls = Rows.val(row, "calls");
-            Double time = Rows.val(row, "total_exec_time");
-            if (calls == null || time == null) {
-                continue;
-            }
-            Map<String, String> labels = Rows.pick(row, "queryid", "datname", "rolname", "toplevel");
-            String key = Rows.key(labels);
-            Params p = ctx.params(row.getLabels());
+        for (Rows.QueryRow q : Rows.queries(s)) {
+            double calls = q.calls();
+            double time = q.totalExecTime();
+            Map<String, String> labels = q.labels();
+            String key = q.key();
+            Params p = ctx.params(q.row().getLabels());
             long halfLife = p.millis("baseline_half_life");
             // Baseline memory: t[0] first baseline update, t[1] last update; v[0] EWMA of the mean (ms).
             Memory b = ctx.memory("b" + key);

@@ -1,7 +1,10 @@
 package dev.datainsight.rules.defs;
 
+import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Small accessors for snapshot rows. */
@@ -35,6 +38,30 @@ final class Rows {
     /** A memory key from label values. */
     static String key(Map<String, String> labels) {
         return String.join("\u0001", labels.values());
+    }
+
+    /**
+     * One pg_stat_statements row the query rules evaluate: calls and total_exec_time present, the
+     * alert labels (queryid, datname, rolname, toplevel) and the memory key derived from them.
+     */
+    record QueryRow(SnapshotRow row, double calls, double totalExecTime, Map<String, String> labels, String key) {}
+
+    /** The query rows of a statements snapshot, without the "other" remainder and rows lacking counters. */
+    static List<QueryRow> queries(Snapshot s) {
+        List<QueryRow> out = new ArrayList<>(s.getRows().size());
+        for (SnapshotRow row : s.getRows()) {
+            if ("other".equals(label(row, "queryid"))) {
+                continue;
+            }
+            Double calls = val(row, "calls");
+            Double time = val(row, "total_exec_time");
+            if (calls == null || time == null) {
+                continue;
+            }
+            Map<String, String> labels = pick(row, "queryid", "datname", "rolname", "toplevel");
+            out.add(new QueryRow(row, calls, time, labels, key(labels)));
+        }
+        return out;
     }
 
     static long reset(Long statsReset) {

@@ -4,7 +4,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
-import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
@@ -48,18 +47,12 @@ public final class SlowQueryRule extends Rule {
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
-        for (SnapshotRow row : s.getRows()) {
-            if ("other".equals(Rows.label(row, "queryid"))) {
-                continue;
-            }
-            Double calls = Rows.val(row, "calls");
-            Double time = Rows.val(row, "total_exec_time");
-            if (calls == null || time == null) {
-                continue;
-            }
-            Map<String, String> labels = Rows.pick(row, "queryid", "datname", "rolname", "toplevel");
-            String key = Rows.key(labels);
-            Params p = ctx.params(row.getLabels());
+        for (Rows.QueryRow q : Rows.queries(s)) {
+            double calls = q.calls();
+            double time = q.totalExecTime();
+            Map<String, String> labels = q.labels();
+            String key = q.key();
+            Params p = ctx.params(q.row().getLabels());
             long window = p.millis("window");
             Memory m = Window.add(ctx.memory(key), 2, ctx.now(), new Double[] {calls, time}, true, 0, window, 400,
                     null);
