@@ -75,6 +75,7 @@ public final class JdbcStoreWriter implements StoreWriter {
     private String lastBucketText;
     private boolean stagingCreated;
     private long fallbacks;
+    private long seriesLookedUp;
 
     /** Key of one series: labels compare as maps, whatever their order. */
     record SeriesKey(String instance, String metric, Map<String, String> labels) {
@@ -145,19 +146,13 @@ public final class JdbcStoreWriter implements StoreWriter {
             return;
         }
         try {
-            long[] ids = seriesIds(rows);
-            // Reduce to one row per (series, bucket), the last one winning.
-            Map<RowKey, RollupRow> byKey = new LinkedHashMap<>(rows.size() * 2);
-            int i = 0;
-            for (RollupRow r : rows) {
-                RowKey k = new RowKey(ids[i++], r.bucketStart());
-                byKey.remove(k);
-                byKey.put(k, r);
-            }
+            RollupRow[] all = rows.toArray(new RollupRow[0]);
+            long[] ids = seriesIds(all);
+            int[] order = keyOrder(ids, all);
             switch (strategy) {
-                case OPTIMISTIC_COPY -> optimisticCopy(resolution, byKey);
-                case COPY_STAGING -> copyMerge(resolution, byKey);
-                case BATCHED_INSERT -> batchedUpsert(resolution, byKey);
+                case OPTIMISTIC_COPY -> optimisticCopy(resolution, ids, all, order);
+                case COPY_STAGING -> copyMerge(resolution, ids, all, order);
+                case BATCHED_INSERT -> batchedUpsert(resolution, ids, all, order);
                 default -> throw new IllegalStateException(strategy.toString());
             }
             conn.commit();
@@ -167,14 +162,44 @@ public final class JdbcStoreWriter implements StoreWriter {
         }
     }
 
-    private record RowKey(long seriesId, long bucket) {}
+    /**
+     * The rows to write, as indices in (series id, bucket) order, one per key: of rows sharing a
+     * key the last one wins. The order is the primary key's: the server then inserts into each
+     * index leaf page once per batch instead of jumping around the index (a 337,000-row minute
+     * COPYed in random order took 1.73 s, sorted 0.82 s).
+     */
+    static int[] keyOrder(long[] ids, RollupRow[] rows) {
+        Integer[] idx = new Integer[rows.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        // Stable: rows with equal keys keep their arrival order, so the last of a run is the newest.
+        java.util.Arrays.sort(idx, (a, b) -> {
+            int c = Long.compare(ids[a], ids[b]);
+            return c != 0 ? c : Long.compare(rows[a].bucketStart(), rows[b].bucketStart());
+        });
+        int[] out = new int[idx.length];
+        int n = 0;
+        for (int k = 0; k < idx.length; k++) {
+            int i = idx[k];
+            if (k + 1 < idx.length) {
+                int next = idx[k + 1];
+                if (ids[next] == ids[i] && rows[next].bucketStart() == rows[i].bucketStart()) {
+                    continue; // a later row of the same key follows
+                }
+            }
+            out[n++] = i;
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
 
     private static final String UNIQUE_VIOLATION = "23505";
+    private static final String ROLLUP_COLUMNS = "series_id, bucket, count, min, max, sum, last";
 
-    private void optimisticCopy(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+    private void optimisticCopy(Resolution resolution, long[] ids, RollupRow[] rows, int[] order) throws SQLException {
         Savepoint sp = conn.setSavepoint();
         try {
-            copyIn("COPY " + resolution.table() + " (series_id, bucket, count, min, max, sum, last) FROM STDIN", rows);
+            copyIn(resolution.table(), ids, rows, order);
             conn.releaseSavepoint(sp);
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -184,7 +209,7 @@ public final class JdbcStoreWriter implements StoreWriter {
             // transaction stay) and merge the batch instead.
             conn.rollback(sp);
             fallbacks++;
-            copyMerge(resolution, rows);
+            copyMerge(resolution, ids, rows, order);
         }
     }
 
@@ -193,25 +218,25 @@ public final class JdbcStoreWriter implements StoreWriter {
         return fallbacks;
     }
 
-    private void copyIn(String copySql, Map<RowKey, RollupRow> rows) throws SQLException {
-        StringBuilder sb = new StringBuilder(rows.size() * 80);
-        for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
-            RollupRow r = e.getValue();
-            sb.append(e.getKey().seriesId()).append('\t').append(bucket(r.bucketStart())).append('\t')
-                    .append(r.count()).append('\t');
-            num(sb, r.min()).append('\t');
-            num(sb, r.max()).append('\t');
-            num(sb, r.sum()).append('\t');
-            num(sb, r.last()).append('\n');
-        }
-        try {
-            copyManager().copyIn(copySql, new StringReader(sb.toString()));
-        } catch (IOException e) {
-            throw new SQLException("COPY failed: " + e.getMessage(), e);
+    /**
+     * How many series not in the cache were found existing by a look-up rather than created (and
+     * returned) by the INSERT: after a restart every series once, otherwise none.
+     */
+    public long seriesLookedUp() {
+        return seriesLookedUp;
+    }
+
+    private void copyIn(String table, long[] ids, RollupRow[] rows, int[] order) throws SQLException {
+        try (BinaryRollupCopy copy = new BinaryRollupCopy(copyManager(), table, ROLLUP_COLUMNS)) {
+            for (int i : order) {
+                RollupRow r = rows[i];
+                copy.row(ids[i], r.bucketStart(), r.count(), r.min(), r.max(), r.sum(), r.last());
+            }
+            copy.finish();
         }
     }
 
-    private void copyMerge(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+    private void copyMerge(Resolution resolution, long[] ids, RollupRow[] rows, int[] order) throws SQLException {
         if (!stagingCreated) {
             try (Statement st = conn.createStatement()) {
                 st.execute("CREATE TEMP TABLE IF NOT EXISTS datainsight_stage_rollup (series_id bigint, bucket timestamptz,"
@@ -219,24 +244,24 @@ public final class JdbcStoreWriter implements StoreWriter {
             }
             stagingCreated = true;
         }
-        copyIn("COPY datainsight_stage_rollup FROM STDIN", rows);
+        copyIn("datainsight_stage_rollup", ids, rows, order);
         try (Statement st = conn.createStatement()) {
-            st.executeUpdate("INSERT INTO " + resolution.table() + " (series_id, bucket, count, min, max, sum, last)"
-                    + " SELECT series_id, bucket, count, min, max, sum, last FROM datainsight_stage_rollup"
+            st.executeUpdate("INSERT INTO " + resolution.table() + " (" + ROLLUP_COLUMNS + ")"
+                    + " SELECT " + ROLLUP_COLUMNS + " FROM datainsight_stage_rollup"
                     + " ON CONFLICT (series_id, bucket) DO UPDATE SET count = EXCLUDED.count, min = EXCLUDED.min,"
                     + " max = EXCLUDED.max, sum = EXCLUDED.sum, last = EXCLUDED.last");
         }
     }
 
-    private void batchedUpsert(Resolution resolution, Map<RowKey, RollupRow> rows) throws SQLException {
+    private void batchedUpsert(Resolution resolution, long[] ids, RollupRow[] rows, int[] order) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + resolution.table()
-                + " (series_id, bucket, count, min, max, sum, last) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                + " (" + ROLLUP_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (series_id, bucket) DO UPDATE SET count = EXCLUDED.count, min = EXCLUDED.min,"
                 + " max = EXCLUDED.max, sum = EXCLUDED.sum, last = EXCLUDED.last")) {
             int n = 0;
-            for (Map.Entry<RowKey, RollupRow> e : rows.entrySet()) {
-                RollupRow r = e.getValue();
-                ps.setLong(1, e.getKey().seriesId());
+            for (int i : order) {
+                RollupRow r = rows[i];
+                ps.setLong(1, ids[i]);
                 ps.setTimestamp(2, new Timestamp(r.bucketStart()));
                 ps.setLong(3, r.count());
                 ps.setDouble(4, r.min());
@@ -282,8 +307,8 @@ public final class JdbcStoreWriter implements StoreWriter {
      * The series id of each row, in the rows' order: one cache look-up per row, and one round
      * trip for the series not in the cache.
      */
-    private long[] seriesIds(Collection<RollupRow> rows) throws SQLException {
-        long[] ids = new long[rows.size()];
+    private long[] seriesIds(RollupRow[] rows) throws SQLException {
+        long[] ids = new long[rows.length];
         SeriesKey[] misses = null;
         Map<SeriesKey, Long> missing = null;
         int i = 0;
@@ -313,55 +338,88 @@ public final class JdbcStoreWriter implements StoreWriter {
         return ids;
     }
 
-    /** Creates the missing series (distinct keys) that do not exist yet and puts all their ids in {@code out}. */
+    /**
+     * Creates the missing series (distinct keys) that do not exist yet and puts all their ids in
+     * {@code out}. One INSERT creates the new ones and returns their ids; only the series that
+     * already existed (after a restart: all of them, once) are looked up with a second statement.
+     */
     private void createOrFind(List<SeriesKey> missingKeys, Map<SeriesKey, Long> out) throws SQLException {
-        {
-            // One order for every writer, so two writers creating the same new series can wait
-            // on each other but never deadlock. The labels' JSON is computed once per key.
-            int n = missingKeys.size();
-            Pending[] sorted = new Pending[n];
-            for (int i = 0; i < n; i++) {
-                SeriesKey k = missingKeys.get(i);
-                sorted[i] = new Pending(k, Json.object(k.labels()));
-            }
-            java.util.Arrays.sort(sorted);
-            List<SeriesKey> missing = new ArrayList<>(n);
-            String[] inst = new String[n];
-            String[] metric = new String[n];
-            String[] labels = new String[n];
-            for (int i = 0; i < n; i++) {
-                SeriesKey k = sorted[i].key;
-                missing.add(k);
-                inst[i] = k.instance();
-                metric[i] = k.metric();
-                labels[i] = sorted[i].json;
-            }
-            try (PreparedStatement ins = conn.prepareStatement("INSERT INTO series (instance, metric, labels)"
-                    + " SELECT * FROM unnest(?::text[], ?::text[], ?::jsonb[]) ON CONFLICT ON CONSTRAINT series_key DO NOTHING");
-                    PreparedStatement sel = conn.prepareStatement("SELECT u.ord, s.id FROM unnest(?::text[], ?::text[], ?::jsonb[])"
-                            + " WITH ORDINALITY AS u(instance, metric, labels, ord)"
-                            + " JOIN series s ON s.instance = u.instance AND s.metric = u.metric AND s.labels = u.labels")) {
-                for (PreparedStatement ps : List.of(ins, sel)) {
-                    ps.setArray(1, conn.createArrayOf("text", inst));
-                    ps.setArray(2, conn.createArrayOf("text", metric));
-                    ps.setArray(3, conn.createArrayOf("jsonb", labels));
-                }
-                ins.executeUpdate();
-                try (ResultSet rs = sel.executeQuery()) {
-                    while (rs.next()) {
-                        SeriesKey k = missing.get(rs.getInt(1) - 1);
-                        long id = rs.getLong(2);
-                        out.put(k, id);
-                        seriesCache.put(new SeriesKey(k.instance(), k.metric(), new HashMap<>(k.labels())), id);
+        // One order for every writer, so two writers creating the same new series can wait on
+        // each other but never deadlock. The labels' JSON is computed once per key, in the text
+        // form jsonb prints, so the labels the INSERT returns can be matched as text.
+        int n = missingKeys.size();
+        Pending[] sorted = new Pending[n];
+        for (int i = 0; i < n; i++) {
+            SeriesKey k = missingKeys.get(i);
+            sorted[i] = new Pending(k, Json.jsonbText(k.labels()));
+        }
+        java.util.Arrays.sort(sorted);
+        String[] inst = new String[n];
+        String[] metric = new String[n];
+        String[] labels = new String[n];
+        Map<String, Pending> byText = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            Pending p = sorted[i];
+            inst[i] = p.key.instance();
+            metric[i] = p.key.metric();
+            labels[i] = p.json;
+            byText.put(textKey(inst[i], metric[i], p.json), p);
+        }
+        try (PreparedStatement ins = conn.prepareStatement("INSERT INTO series (instance, metric, labels)"
+                + " SELECT * FROM unnest(?::text[], ?::text[], ?::jsonb[]) ON CONFLICT ON CONSTRAINT series_key DO NOTHING"
+                + " RETURNING id, instance, metric, labels::text")) {
+            ins.setArray(1, conn.createArrayOf("text", inst));
+            ins.setArray(2, conn.createArrayOf("text", metric));
+            ins.setArray(3, conn.createArrayOf("jsonb", labels));
+            try (ResultSet rs = ins.executeQuery()) {
+                while (rs.next()) {
+                    Pending p = byText.remove(textKey(rs.getString(2), rs.getString(3), rs.getString(4)));
+                    if (p != null) {
+                        found(p.key, rs.getLong(1), out);
                     }
                 }
             }
-            for (SeriesKey k : missing) {
-                if (out.get(k) == null) {
-                    throw new SQLException("series " + k + " was neither created nor found");
+        }
+        if (!byText.isEmpty()) {
+            // Series that existed already (or, should the server ever print labels differently
+            // from Json.jsonbText, new ones whose returned text did not match): look them up.
+            List<Pending> rest = new ArrayList<>(byText.values());
+            seriesLookedUp += rest.size();
+            String[] rInst = new String[rest.size()];
+            String[] rMetric = new String[rest.size()];
+            String[] rLabels = new String[rest.size()];
+            for (int i = 0; i < rest.size(); i++) {
+                rInst[i] = rest.get(i).key.instance();
+                rMetric[i] = rest.get(i).key.metric();
+                rLabels[i] = rest.get(i).json;
+            }
+            try (PreparedStatement sel = conn.prepareStatement("SELECT u.ord, s.id FROM unnest(?::text[], ?::text[], ?::jsonb[])"
+                    + " WITH ORDINALITY AS u(instance, metric, labels, ord)"
+                    + " JOIN series s ON s.instance = u.instance AND s.metric = u.metric AND s.labels = u.labels")) {
+                sel.setArray(1, conn.createArrayOf("text", rInst));
+                sel.setArray(2, conn.createArrayOf("text", rMetric));
+                sel.setArray(3, conn.createArrayOf("jsonb", rLabels));
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        found(rest.get(rs.getInt(1) - 1).key, rs.getLong(2), out);
+                    }
                 }
             }
         }
+        for (SeriesKey k : missingKeys) {
+            if (out.get(k) == null) {
+                throw new SQLException("series " + k + " was neither created nor found");
+            }
+        }
+    }
+
+    private void found(SeriesKey k, long id, Map<SeriesKey, Long> out) {
+        out.put(k, id);
+        seriesCache.put(new SeriesKey(k.instance(), k.metric(), new HashMap<>(k.labels())), id);
+    }
+
+    private static String textKey(String instance, String metric, String labelsText) {
+        return instance + '\u0000' + metric + '\u0000' + labelsText;
     }
 
     /** A series to create, ordered by instance, metric, labels' JSON. */
@@ -688,6 +746,44 @@ public final class JdbcStoreWriter implements StoreWriter {
             return sb.append('}').toString();
         }
 
+        /**
+         * The text PostgreSQL prints for this map as jsonb: keys ordered by their UTF-8 length,
+         * then bytes; {@code ": "} and {@code ", "} as separators; control characters escaped
+         * the way the server escapes them. Any JSON would do as input; this form lets the writer
+         * recognise the labels an {@code INSERT ... RETURNING labels::text} gives back.
+         */
+        static String jsonbText(Map<String, String> map) {
+            if (map == null || map.isEmpty()) {
+                return "{}";
+            }
+            List<Map.Entry<String, String>> entries = new ArrayList<>(map.entrySet());
+            entries.sort((x, y) -> compareJsonbKeys(x.getKey(), y.getKey()));
+            StringBuilder sb = new StringBuilder(16 * entries.size());
+            sb.append('{');
+            for (Map.Entry<String, String> e : entries) {
+                if (sb.length() > 1) {
+                    sb.append(", ");
+                }
+                str(sb, e.getKey());
+                sb.append(": ");
+                if (e.getValue() == null) {
+                    sb.append("null");
+                } else {
+                    str(sb, e.getValue());
+                }
+            }
+            return sb.append('}').toString();
+        }
+
+        private static int compareJsonbKeys(String a, String b) {
+            byte[] x = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] y = b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (x.length != y.length) {
+                return Integer.compare(x.length, y.length);
+            }
+            return java.util.Arrays.compareUnsigned(x, y);
+        }
+
         private static void str(StringBuilder sb, String s) {
             sb.append('"');
             for (int i = 0; i < s.length(); i++) {
@@ -698,6 +794,8 @@ public final class JdbcStoreWriter implements StoreWriter {
                     case '\n' -> sb.append("\\n");
                     case '\r' -> sb.append("\\r");
                     case '\t' -> sb.append("\\t");
+                    case '\b' -> sb.append("\\b");
+                    case '\f' -> sb.append("\\f");
                     default -> {
                         if (c < 0x20) {
                             sb.append(String.format("\\u%04x", (int) c));

@@ -114,6 +114,93 @@ class JdbcStoreWriterTest {
 
     @ParameterizedTest(name = "[{index}]")
     @MethodSource("dev.datainsight.store.StoreServers#all")
+    void labelsText_isWhatTheServerPrintsForJsonb_soNewSeriesNeedNoLookUp(PostgresExtension pg) throws Exception {
+        String url = store(pg, "labels");
+        List<Map<String, String>> maps = new ArrayList<>();
+        maps.add(Map.of());
+        maps.add(Map.of("datname", "app"));
+        Map<String, String> mixed = new LinkedHashMap<>();
+        mixed.put("relname", "z");
+        mixed.put("a", "quote\" backslash\\ tab\t nl\n cr\r bs\b ff\f ctl\u0001 del\u007f");
+        mixed.put("ü", "é中文😀");
+        mixed.put("bb", "");
+        mixed.put("ab", "x");
+        mixed.put("datname", "app");
+        maps.add(mixed);
+        try (Connection c = DriverManager.getConnection(url); java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text")) {
+            for (Map<String, String> m : maps) {
+                ps.setString(1, JdbcStoreWriter.Json.jsonbText(m));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(JdbcStoreWriter.Json.jsonbText(m), rs.getString(1), "labels " + m);
+                }
+            }
+        }
+        List<RollupRow> rows = new ArrayList<>();
+        for (Map<String, String> m : maps) {
+            rows.add(new RollupRow("db-1", "pg_stat_user_tables.n_dead_tup", m, T, 1, 1, 1, 1, 1));
+        }
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.MINUTE, rows);
+            assertEquals(0, w.seriesLookedUp(), "new series come back from the INSERT");
+        }
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.HOUR, rows);
+            assertEquals(maps.size(), w.seriesLookedUp(), "a new writer finds the existing series");
+        }
+        assertEquals(List.of(List.of((long) maps.size(), (long) maps.size(), (long) maps.size())), dump(url,
+                "SELECT (SELECT count(*) FROM series), (SELECT count(*) FROM metric_rollup_1m), (SELECT count(*) FROM metric_rollup_1h)"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("serversAndStrategies")
+    void values_andBuckets_arriveExactly(PostgresExtension pg, JdbcStoreWriter.UpsertStrategy strategy) throws Exception {
+        String url = store(pg, "exact");
+        double[] values = {0.0, -0.0, 1.0 / 3, -1e-300, 1.7976931348623157e308, Double.MIN_VALUE, 123456789.123456789,
+            Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        long[] buckets = {T, T + 1, Instant.parse("1999-12-31T23:59:00Z").toEpochMilli(), Instant.parse("2100-01-01T00:00:00Z").toEpochMilli()};
+        List<RollupRow> rows = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            for (long b : buckets) {
+                double v = values[i];
+                double min = Double.isNaN(v) ? Double.NEGATIVE_INFINITY : v; // the table checks min <= max
+                rows.add(new RollupRow("db-" + i, "pg_stat_database.blks_hit", Map.of("datname", "app"), b, Long.MAX_VALUE - i,
+                        min, min, v, v));
+            }
+        }
+        try (JdbcStoreWriter w = new JdbcStoreWriter(JdbcStoreWriter.open(url, null, null), strategy)) {
+            w.upsertRollups(Resolution.MINUTE, rows);
+        }
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT s.instance, (extract(epoch FROM r.bucket) * 1000)::bigint, r.count, r.min,"
+                        + " r.max, r.sum, r.last FROM metric_rollup_1m r JOIN series s ON s.id = r.series_id")) {
+            int n = 0;
+            while (rs.next()) {
+                int i = Integer.parseInt(rs.getString(1).substring(3));
+                double v = values[i];
+                double min = Double.isNaN(v) ? Double.NEGATIVE_INFINITY : v;
+                assertTrue(java.util.Arrays.stream(buckets).anyMatch(b -> b == readLong(rs, 2)), "bucket " + readLong(rs, 2));
+                assertEquals(Long.MAX_VALUE - i, rs.getLong(3));
+                assertEquals(Double.doubleToLongBits(min), Double.doubleToLongBits(rs.getDouble(4)), "min of " + v);
+                assertEquals(Double.doubleToLongBits(min), Double.doubleToLongBits(rs.getDouble(5)), "max of " + v);
+                assertEquals(Double.doubleToLongBits(v), Double.doubleToLongBits(rs.getDouble(6)), "sum " + v);
+                assertEquals(Double.doubleToLongBits(v), Double.doubleToLongBits(rs.getDouble(7)), "last " + v);
+                n++;
+            }
+            assertEquals(rows.size(), n);
+        }
+    }
+
+    private static long readLong(ResultSet rs, int col) {
+        try {
+            return rs.getLong(col);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
     void statementsTextsInstancesAlertsInsights_writtenTwice_sameRows(PostgresExtension pg) throws Exception {
         String url = store(pg, "others");
         List<StatementRollupRow> stmts = List.of(

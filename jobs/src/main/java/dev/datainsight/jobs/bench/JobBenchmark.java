@@ -49,7 +49,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class JobBenchmark {
     /** What to run. */
     public record Params(int instances, int databases, int tables, int statements, int cycles, int partitions,
-            int parallelism, String stateBackend, boolean discardStore) {}
+            int parallelism, String stateBackend, boolean discardStore, boolean warmup) {}
 
     /** What was measured. */
     public record Result(long records, long samples, long bytes, double produceSeconds, double baselineSeconds,
@@ -70,7 +70,29 @@ public final class JobBenchmark {
 
     private JobBenchmark() {}
 
+    /** Instances and cycles of the warm-up pass (its own topics and instance names). */
+    static final int WARMUP_INSTANCES = 1000;
+    static final int WARMUP_CYCLES = 12;
+
     public static Result run(String bootstrap, String jdbcUrl, Params p, PrintStream log) throws Exception {
+        // 0. warm-up: the same steps on a smaller fleet with other instance names and topics, so
+        // the measured pass compares a warmed-up job with a warmed-up consumer (both share this
+        // JVM; without it the job's pass also pays for compiling Flink's and the job's code,
+        // which a long-running job pays once).
+        if (p.warmup()) {
+            log.printf("warm-up pass: %d instances x %d cycles, own topics and instance names (not measured)%n",
+                    Math.min(p.instances(), WARMUP_INSTANCES), WARMUP_CYCLES);
+            Params w = new Params(Math.min(p.instances(), WARMUP_INSTANCES), p.databases(), p.tables(), p.statements(),
+                    WARMUP_CYCLES, p.partitions(), p.parallelism(), p.stateBackend(), p.discardStore(), false);
+            pass(bootstrap, jdbcUrl, w, "warm-", new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+            resetStoreStatements(jdbcUrl);
+            log.println("measured pass:");
+        }
+        return pass(bootstrap, jdbcUrl, p, "pg-", log, true);
+    }
+
+    private static Result pass(String bootstrap, String jdbcUrl, Params p, String instancePrefix, PrintStream log,
+            boolean measured) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         String metrics = "bench.metrics." + suffix;
         String statements = "bench.statements." + suffix;
@@ -79,11 +101,12 @@ public final class JobBenchmark {
             admin.createTopics(List.of(new NewTopic(metrics, p.partitions(), (short) 1),
                     new NewTopic(statements, p.partitions(), (short) 1), new NewTopic(dlq, 1, (short) 1),
                     new NewTopic(dlq + ".alerts", 1, (short) 1))).all().get();
+            awaitLeaders(admin, List.of(metrics, statements));
         }
         long now = System.currentTimeMillis();
         long start = now - now % 60_000L - p.cycles() * 10_000L - 3_600_000L;
         SyntheticFleet fleet = new SyntheticFleet(p.instances(), p.databases(), p.tables(), p.statements(), start,
-                10_000, 1);
+                10_000, 1).withInstancePrefix(instancePrefix);
         log.printf("fleet: %d instances x %d series = %d series; %d cycles of 10 s (%d snapshots per cycle)%n",
                 p.instances(), fleet.seriesPerInstance(), (long) p.instances() * fleet.seriesPerInstance(), p.cycles(),
                 p.instances() * 10);
@@ -94,6 +117,14 @@ public final class JobBenchmark {
         AtomicLong bytes = new AtomicLong();
         WireCodec codec = new WireCodec();
         long t0 = System.nanoTime();
+        AtomicLong failed = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Exception> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        org.apache.kafka.clients.producer.Callback onSent = (md, e) -> {
+            if (e != null) {
+                failed.incrementAndGet();
+                firstFailure.compareAndSet(null, e);
+            }
+        };
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap))) {
             for (int c = 0; c < p.cycles(); c++) {
                 fleet.nextCycle(s -> {
@@ -102,10 +133,14 @@ public final class JobBenchmark {
                     samples.addAndGet(s.sampleCount());
                     bytes.addAndGet(v.length);
                     producer.send(new ProducerRecord<>(s.kind() == SnapshotKind.STATEMENTS ? statements : metrics,
-                            s.getInstance().getBytes(StandardCharsets.UTF_8), v));
+                            s.getInstance().getBytes(StandardCharsets.UTF_8), v), onSent);
                 });
             }
             producer.flush();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " of " + records.get()
+                    + " records could not be produced to the benchmark's broker; first error: " + firstFailure.get());
         }
         double produceSeconds = (System.nanoTime() - t0) / 1e9;
         log.printf("produced: %,d records, %,d samples, %,d MB in %.1f s%n", records.get(), samples.get(),
@@ -164,8 +199,11 @@ public final class JobBenchmark {
             };
         }
         long discardedBefore = DiscardingStoreWriter.rows();
+        long rowsBefore = p.discardStore() ? 0 : countRows(jdbcUrl);
         DataInsightJob.defineWorkflow(env, io, sinks, c);
         HeapSampler heap = new HeapSampler();
+        long[] gc0 = gcTotals();
+        long jit0 = jitMillis();
         heap.start();
         t0 = System.nanoTime();
         cpu0 = cpuSeconds();
@@ -174,16 +212,61 @@ public final class JobBenchmark {
         double jobCpu = cpuSeconds() - cpu0;
         heap.interrupt();
         heap.join();
-        long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl);
+        long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl) - rowsBefore;
+        log.println("job CPU by thread group (seconds):");
+        double threadsTotal = 0;
+        int shown = 0;
+        for (Map.Entry<String, Double> e : heap.cpuByGroup().entrySet()) {
+            threadsTotal += e.getValue();
+            if (shown++ < 8 && e.getValue() >= 0.05) {
+                log.printf("  %8.1f  %s%n", e.getValue(), e.getKey());
+            }
+        }
+        long[] gc1 = gcTotals();
+        log.printf("  %8.1f  rest of the process (garbage collection, JIT compilers, threads not shown above)%n",
+                Math.max(0, jobCpu - threadsTotal) + sumAfter(heap.cpuByGroup(), 8));
+        log.printf("            of which: %d collections, %.1f s of collector time (%s); JIT compilation %.1f s%n",
+                gc1[0] - gc0[0], (gc1[1] - gc0[1]) / 1000.0, gcNames(), (jitMillis() - jit0) / 1000.0);
+        if (!p.discardStore()) {
+            storeStatements(jdbcUrl, log);
+        }
         log.printf((p.discardStore() ? "job (Kafka -> rollups, store writes DISCARDED)" : "job (Kafka -> rollups in PostgreSQL)")
                 + ": %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s, %,d store rows%n",
                 jobSeconds, jobCpu, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
 
         // 4. state per series, steady state
+        if (!measured) {
+            return null;
+        }
         StateFootprint.Result state = StateFootprint.measure(Math.min(p.instances(), 1000), p.databases(), p.tables(),
                 p.statements(), 40);
         return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, jobSeconds, rows,
                 heap.max, state, baselineCpu, jobCpu);
+    }
+
+    /** Garbage collections so far and their accumulated time in ms, over all collectors. */
+    static long[] gcTotals() {
+        long n = 0;
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {n, ms};
+    }
+
+    static String gcNames() {
+        return String.join(", ", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+    }
+
+    static long jitMillis() {
+        java.lang.management.CompilationMXBean c = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
+    }
+
+    private static double sumAfter(Map<String, Double> groups, int skip) {
+        return groups.values().stream().skip(skip).mapToDouble(Double::doubleValue).sum();
     }
 
     /** CPU time of this JVM (all threads: broker, Flink, consumer), seconds. */
@@ -193,6 +276,22 @@ public final class JobBenchmark {
             return sun.getProcessCpuTime() / 1e9;
         }
         return Double.NaN;
+    }
+
+    /** Waits until every partition of the topics has a leader (new topics take a moment). */
+    static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()));
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the benchmark's topics " + topics + " have no leader after 30 s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     static Properties producerProps(String bootstrap) {
@@ -205,6 +304,11 @@ public final class JobBenchmark {
         pp.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         pp.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(128L << 20));
         pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        // One request in flight: a partition whose leadership is still settling (topics created a
+        // moment ago, broker busy) answers NOT_LEADER to a first batch; with several batches in
+        // flight the retried one then arrived after its successors and was refused as out of
+        // sequence until it expired (seen on Kafka 4.2 with the warm-up pass just before).
+        pp.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         return pp;
     }
 
@@ -226,7 +330,9 @@ public final class JobBenchmark {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
+            long lastProgress = System.nanoTime();
             while (n < expected) {
+                long before = n;
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     DecodeResult<Snapshot> d = codec.decodeSnapshot(r.value());
                     if (d.isOk()) {
@@ -234,9 +340,42 @@ public final class JobBenchmark {
                     }
                     n++;
                 }
+                if (n > before) {
+                    lastProgress = System.nanoTime();
+                } else if (System.nanoTime() - lastProgress > 60_000_000_000L) {
+                    throw new IllegalStateException("the baseline consumer read " + n + " of " + expected
+                            + " records and nothing more arrived for 60 s");
+                }
             }
         }
         return samples;
+    }
+
+    /**
+     * Where the store's time went: its five costliest statements (pg_stat_statements, when the
+     * store has it), so a run shows which part of the sink the server spends itself on.
+     */
+    static void storeStatements(String url, PrintStream log) {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 90)"
+                        + " FROM pg_stat_statements"
+                        + " ORDER BY total_exec_time DESC LIMIT 5")) {
+            log.println("store statements by server time (pg_stat_statements):");
+            while (rs.next()) {
+                log.printf("  %8.1f s %7d calls %,10d rows  %s%n", rs.getDouble(3) / 1000, rs.getLong(1), rs.getLong(2),
+                        rs.getString(4));
+            }
+        } catch (java.sql.SQLException e) {
+            log.println("store statements: not available (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    static void resetStoreStatements(String url) {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_stat_statements_reset()");
+        } catch (java.sql.SQLException e) {
+            // no pg_stat_statements in this store: the timings are simply not printed
+        }
     }
 
     static long countRows(String url) throws Exception {
@@ -252,13 +391,23 @@ public final class JobBenchmark {
         return n;
     }
 
-    /** Samples the JVM's used heap (the local TaskManager lives in this JVM) while the job runs. */
+    /**
+     * Samples, while the job runs, the JVM's used heap (the local TaskManager lives in this JVM)
+     * and the CPU time of every thread, so the run can say where the job's CPU went: thread
+     * groups by name (the job's threads end with the job, hence the sampling), and the rest of
+     * the process (garbage collection, JIT compilers) as the difference.
+     */
     static final class HeapSampler extends Thread {
         volatile long max;
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final Map<Long, long[]> cpuAtStart = new java.util.HashMap<>();
+        private final Map<Long, long[]> cpuLast = new java.util.HashMap<>();
+        private final Map<Long, String> names = new java.util.HashMap<>();
 
         HeapSampler() {
             super("heap-sampler");
             setDaemon(true);
+            sampleThreads(cpuAtStart);
         }
 
         @Override
@@ -266,12 +415,71 @@ public final class JobBenchmark {
             Runtime r = Runtime.getRuntime();
             while (!isInterrupted()) {
                 max = Math.max(max, r.totalMemory() - r.freeMemory());
+                sampleThreads(cpuLast);
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
+                    sampleThreads(cpuLast);
                     return;
                 }
             }
+            sampleThreads(cpuLast);
+        }
+
+        private void sampleThreads(Map<Long, long[]> into) {
+            if (!threads.isThreadCpuTimeSupported()) {
+                return;
+            }
+            for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (t == null) {
+                    continue;
+                }
+                long cpu = threads.getThreadCpuTime(t.getThreadId());
+                if (cpu >= 0) {
+                    into.computeIfAbsent(t.getThreadId(), k -> new long[1])[0] = cpu;
+                    names.putIfAbsent(t.getThreadId(), t.getThreadName());
+                }
+            }
+        }
+
+        /** CPU seconds per thread group during the job, largest first. */
+        Map<String, Double> cpuByGroup() {
+            Map<String, Double> groups = new java.util.HashMap<>();
+            for (Map.Entry<Long, long[]> e : cpuLast.entrySet()) {
+                long[] start = cpuAtStart.get(e.getKey());
+                double s = (e.getValue()[0] - (start == null ? 0 : start[0])) / 1e9;
+                groups.merge(group(names.get(e.getKey())), s, Double::sum);
+            }
+            Map<String, Double> sorted = new java.util.LinkedHashMap<>();
+            groups.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            return sorted;
+        }
+
+        static String group(String name) {
+            if (name == null) {
+                return "?";
+            }
+            if (name.startsWith("store-writer-")) {
+                return "store writer threads";
+            }
+            if (name.startsWith("Source Data Fetcher")) {
+                return "Kafka source fetchers";
+            }
+            if (name.startsWith("Source: ")) {
+                return "source + decode + validate (task threads)";
+            }
+            if (name.startsWith("Counters to rates")) {
+                return "rollups (task threads)";
+            }
+            if (name.startsWith("AsyncOperations")) {
+                return "checkpoint snapshots (async)";
+            }
+            if (name.startsWith("data-plane-kafka") || name.startsWith("kafka-") || name.contains("raft")
+                    || name.startsWith("quorum-controller") || name.startsWith("group-coordinator")) {
+                return "Kafka broker (in process)";
+            }
+            return "other (" + name.replaceAll("[0-9]+", "N").replaceAll("\\s*\\(.*", "") + ")";
         }
     }
 }

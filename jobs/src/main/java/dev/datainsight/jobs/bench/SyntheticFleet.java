@@ -56,6 +56,7 @@ public final class SyntheticFleet {
     private final long[] serverStart;
     private final long[] dbStatsReset;
     private int nextCycle;
+    private String instancePrefix = "pg-";
 
     /**
      * @param start collection time of cycle 0, epoch ms
@@ -93,6 +94,15 @@ public final class SyntheticFleet {
     /** Injects a server restart for {@code instance} just before {@code cycle}. */
     public SyntheticFleet restartAt(int cycle, int... instanceIdx) {
         restarts.put((long) cycle, instanceIdx);
+        return this;
+    }
+
+    /**
+     * Names this fleet's instances {@code prefix} + five digits instead of {@code pg-}: two
+     * fleets with different prefixes never share a series (the benchmark's warm-up pass).
+     */
+    public SyntheticFleet withInstancePrefix(String prefix) {
+        this.instancePrefix = prefix;
         return this;
     }
 
@@ -146,7 +156,7 @@ public final class SyntheticFleet {
 
     private List<Snapshot> instanceCycle(int i, int c) {
         long ts = timeOf(c);
-        String id = instanceId(i);
+        String id = "pg-".equals(instancePrefix) ? instanceId(i) : instancePrefix + String.format("%05d", i);
         double[] k = counters[i];
         SplittableRandom r = new SplittableRandom((seed * 1_000_003L + i) * 1_000_033L + c);
         boolean restart = contains(restarts.get((long) c), i);
