@@ -3,8 +3,6 @@ package dev.datainsight.store;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
 import dev.datainsight.model.QueryText;
-import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -776,12 +774,25 @@ public final class JdbcStoreWriter implements StoreWriter {
         }
 
         private static int compareJsonbKeys(String a, String b) {
+            if (ascii(a) && ascii(b)) {
+                // One byte per char: UTF-8 length and byte order are the String's own.
+                return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+            }
             byte[] x = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             byte[] y = b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             if (x.length != y.length) {
                 return Integer.compare(x.length, y.length);
             }
             return java.util.Arrays.compareUnsigned(x, y);
+        }
+
+        private static boolean ascii(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) >= 0x80) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static void str(StringBuilder sb, String s) {
