@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.TreeMap;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -540,7 +539,7 @@ public final class JdbcStoreWriter implements StoreWriter {
                 + " last_seen = greatest(instance.last_seen, EXCLUDED.last_seen)",
                 newest.values(), (ps, r) -> {
                     ps.setString(1, r.instance());
-                    ps.setString(2, Json.object(r.labels()));
+                    ps.setString(2, Json.jsonbText(r.labels()));
                     InstanceRow known = newestKnown.get(r.instance());
                     ps.setInt(3, r.serverVersionNum() != 0 || known == null ? r.serverVersionNum() : known.serverVersionNum());
                     ps.setTimestamp(4, new Timestamp(oldest.get(r.instance())));
@@ -575,7 +574,7 @@ public final class JdbcStoreWriter implements StoreWriter {
                     ps.setString(3, e.getSeverity().wire());
                     ps.setString(4, e.getStatus().wire());
                     ps.setString(5, e.getInstance());
-                    ps.setString(6, Json.object(e.getLabels()));
+                    ps.setString(6, Json.jsonbText(e.getLabels()));
                     setNullableDouble(ps, 7, e.getValue());
                     setNullableDouble(ps, 8, e.getThreshold());
                     ps.setTimestamp(9, new Timestamp(e.getStartedAt()));
@@ -720,29 +719,9 @@ public final class JdbcStoreWriter implements StoreWriter {
         }
     }
 
-    /** Minimal JSON for string maps (labels): keys sorted, so equal maps give equal text. */
+    /** Minimal JSON for string maps (labels), in the text form jsonb prints: equal maps give equal text. */
     static final class Json {
         private Json() {}
-
-        static String object(Map<String, String> map) {
-            if (map == null || map.isEmpty()) {
-                return "{}";
-            }
-            StringBuilder sb = new StringBuilder("{");
-            for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
-                if (sb.length() > 1) {
-                    sb.append(',');
-                }
-                str(sb, e.getKey());
-                sb.append(':');
-                if (e.getValue() == null) {
-                    sb.append("null");
-                } else {
-                    str(sb, e.getValue());
-                }
-            }
-            return sb.append('}').toString();
-        }
 
         /**
          * The text PostgreSQL prints for this map as jsonb: keys ordered by their UTF-8 length,
