@@ -351,23 +351,14 @@ public final class JdbcStoreWriter implements StoreWriter {
             sorted[i] = new Pending(k, Json.jsonbText(k.labels()));
         }
         java.util.Arrays.sort(sorted);
-        String[] inst = new String[n];
-        String[] metric = new String[n];
-        String[] labels = new String[n];
         Map<String, Pending> byText = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            Pending p = sorted[i];
-            inst[i] = p.key.instance();
-            metric[i] = p.key.metric();
-            labels[i] = p.json;
-            byText.put(textKey(inst[i], metric[i], p.json), p);
+        for (Pending p : sorted) {
+            byText.put(textKey(p.key.instance(), p.key.metric(), p.json), p);
         }
         try (PreparedStatement ins = conn.prepareStatement("INSERT INTO series (instance, metric, labels)"
                 + " SELECT * FROM unnest(?::text[], ?::text[], ?::jsonb[]) ON CONFLICT ON CONSTRAINT series_key DO NOTHING"
                 + " RETURNING id, instance, metric, labels::text")) {
-            ins.setArray(1, conn.createArrayOf("text", inst));
-            ins.setArray(2, conn.createArrayOf("text", metric));
-            ins.setArray(3, conn.createArrayOf("jsonb", labels));
+            bindKeys(ins, java.util.Arrays.asList(sorted));
             try (ResultSet rs = ins.executeQuery()) {
                 while (rs.next()) {
                     Pending p = byText.remove(textKey(rs.getString(2), rs.getString(3), rs.getString(4)));
@@ -382,20 +373,10 @@ public final class JdbcStoreWriter implements StoreWriter {
             // from Json.jsonbText, new ones whose returned text did not match): look them up.
             List<Pending> rest = new ArrayList<>(byText.values());
             seriesLookedUp += rest.size();
-            String[] rInst = new String[rest.size()];
-            String[] rMetric = new String[rest.size()];
-            String[] rLabels = new String[rest.size()];
-            for (int i = 0; i < rest.size(); i++) {
-                rInst[i] = rest.get(i).key.instance();
-                rMetric[i] = rest.get(i).key.metric();
-                rLabels[i] = rest.get(i).json;
-            }
             try (PreparedStatement sel = conn.prepareStatement("SELECT u.ord, s.id FROM unnest(?::text[], ?::text[], ?::jsonb[])"
                     + " WITH ORDINALITY AS u(instance, metric, labels, ord)"
                     + " JOIN series s ON s.instance = u.instance AND s.metric = u.metric AND s.labels = u.labels")) {
-                sel.setArray(1, conn.createArrayOf("text", rInst));
-                sel.setArray(2, conn.createArrayOf("text", rMetric));
-                sel.setArray(3, conn.createArrayOf("jsonb", rLabels));
+                bindKeys(sel, rest);
                 try (ResultSet rs = sel.executeQuery()) {
                     while (rs.next()) {
                         found(rest.get(rs.getInt(1) - 1).key, rs.getLong(2), out);
@@ -408,6 +389,23 @@ public final class JdbcStoreWriter implements StoreWriter {
                 throw new SQLException("series " + k + " was neither created nor found");
             }
         }
+    }
+
+    /** Binds the keys' instances, metrics and labels as the statement's three array parameters. */
+    private void bindKeys(PreparedStatement ps, List<Pending> keys) throws SQLException {
+        int n = keys.size();
+        String[] inst = new String[n];
+        String[] metric = new String[n];
+        String[] labels = new String[n];
+        for (int i = 0; i < n; i++) {
+            Pending p = keys.get(i);
+            inst[i] = p.key.instance();
+            metric[i] = p.key.metric();
+            labels[i] = p.json;
+        }
+        ps.setArray(1, conn.createArrayOf("text", inst));
+        ps.setArray(2, conn.createArrayOf("text", metric));
+        ps.setArray(3, conn.createArrayOf("jsonb", labels));
     }
 
     private void found(SeriesKey k, long id, Map<SeriesKey, Long> out) {
