@@ -156,7 +156,7 @@ public final class SyntheticFleet {
 
     private List<Snapshot> instanceCycle(int i, int c) {
         long ts = timeOf(c);
-        String id = "pg-".equals(instancePrefix) ? instanceId(i) : instancePrefix + String.format("%05d", i);
+        String id = instancePrefix + String.format("%05d", i);
         double[] k = counters[i];
         SplittableRandom r = new SplittableRandom((seed * 1_000_003L + i) * 1_000_033L + c);
         boolean restart = contains(restarts.get((long) c), i);
