@@ -143,7 +143,7 @@ public final class StoreBenchmark {
             }
             List<long[]> ids = new ArrayList<>();
             for (List<RollupRow> b : batches) {
-                Map<JdbcStoreWriter.SeriesKey, Long> m = writer.resolveSeries(b);
+                Map<SeriesKey, Long> m = writer.resolveSeries(b);
                 staged.resolveSeries(b);
                 batchedWriter.resolveSeries(b);
                 long[] a = new long[b.size()];

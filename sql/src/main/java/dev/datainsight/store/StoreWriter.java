@@ -3,6 +3,7 @@ package dev.datainsight.store;
 import dev.datainsight.model.AlertEvent;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * What the job writes into the store. Every method is idempotent: writing the same rows again
@@ -12,6 +13,16 @@ import java.util.Collection;
 public interface StoreWriter extends AutoCloseable {
 
     void upsertRollups(Resolution resolution, Collection<RollupRow> rows) throws SQLException;
+
+    /**
+     * The ids of the given series, in their order, creating the ones the store does not have yet.
+     * For callers that keep their own id cache and then write with {@link #upsertRollupsById};
+     * the writer does not remember these ids.
+     */
+    long[] seriesIds(List<SeriesKey> keys) throws SQLException;
+
+    /** The same upsert as {@link #upsertRollups}, for rows whose series ids come from {@link #seriesIds}. */
+    void upsertRollupsById(Resolution resolution, RollupColumns rows) throws SQLException;
 
     void upsertStatementRollups(Collection<StatementRollupRow> rows) throws SQLException;
 

@@ -143,13 +143,94 @@ class JdbcStoreWriterTest {
         try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
             w.upsertRollups(Resolution.MINUTE, rows);
             assertEquals(0, w.seriesLookedUp(), "new series come back from the INSERT");
+            assertEquals(0, w.seriesFallbacks(), "all new: the plain INSERT created them");
         }
         try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
             w.upsertRollups(Resolution.HOUR, rows);
             assertEquals(maps.size(), w.seriesLookedUp(), "a new writer finds the existing series");
+            assertEquals(1, w.seriesFallbacks(), "the plain INSERT met them and was redone with ON CONFLICT");
         }
         assertEquals(List.of(List.of((long) maps.size(), (long) maps.size(), (long) maps.size())), dump(url,
                 "SELECT (SELECT count(*) FROM series), (SELECT count(*) FROM metric_rollup_1m), (SELECT count(*) FROM metric_rollup_1h)"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("serversAndStrategies")
+    void rollupsById_sameRowsAsRollupsByKey_andSeriesIdsStable(PostgresExtension pg,
+            JdbcStoreWriter.UpsertStrategy strategy) throws Exception {
+        String byKey = store(pg, "bykey");
+        String byId = store(pg, "byid");
+        List<RollupRow> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            for (int m = 0; m < 3; m++) {
+                rows.add(new RollupRow("db-" + i, "pg_stat_user_tables.n_live_tup", Map.of("datname", "app", "relname", "t" + m),
+                        T + m * MIN, 6, m, m + 2, 6 * m + 1, m + 1));
+            }
+            // the same key twice in one call: the last one wins on both paths
+            rows.add(new RollupRow("db-" + i, "pg_stat_database.numbackends", Map.of("datname", "app"), T, 6, 1, 1, 6, 1));
+            rows.add(new RollupRow("db-" + i, "pg_stat_database.numbackends", Map.of("datname", "app"), T, 6, 2, 3, 15, 3));
+        }
+        try (Connection c = JdbcStoreWriter.open(byKey, null, null); JdbcStoreWriter w = new JdbcStoreWriter(c, strategy)) {
+            w.upsertRollups(Resolution.MINUTE, rows);
+        }
+        List<SeriesKey> keys = new ArrayList<>();
+        for (RollupRow r : rows) {
+            keys.add(new SeriesKey(r.instance(), r.metric(), r.labels()));
+        }
+        long[] ids;
+        try (Connection c = JdbcStoreWriter.open(byId, null, null); JdbcStoreWriter w = new JdbcStoreWriter(c, strategy)) {
+            ids = w.seriesIds(keys);
+            assertEquals(0, w.seriesFallbacks());
+            RollupColumns cols = new RollupColumns(1);
+            for (int i = 0; i < rows.size(); i++) {
+                RollupRow r = rows.get(i);
+                cols.add(ids[i], r.bucketStart(), r.count(), r.min(), r.max(), r.sum(), r.last());
+            }
+            w.upsertRollupsById(Resolution.MINUTE, cols);
+            w.upsertRollupsById(Resolution.MINUTE, cols); // a replay changes nothing
+            assertTrue(ids[ids.length - 1] == ids[ids.length - 2], "one series, one id");
+        }
+        try (Connection c = JdbcStoreWriter.open(byId, null, null); JdbcStoreWriter w = new JdbcStoreWriter(c, strategy)) {
+            assertEquals(java.util.Arrays.toString(ids), java.util.Arrays.toString(w.seriesIds(keys)),
+                    "a new writer gets the same ids for the existing series");
+        }
+        String q = "SELECT s.instance, s.metric, s.labels::text, r.bucket, r.count, r.min, r.max, r.sum, r.last"
+                + " FROM metric_rollup_1m r JOIN series s ON s.id = r.series_id ORDER BY 1, 2, 3, 4";
+        List<List<Object>> expected = dump(byKey, q);
+        assertEquals(16, expected.size()); // 4 instances x (3 tables + 1 database row)
+        assertEquals(expected, dump(byId, q));
+    }
+
+    @org.junit.jupiter.api.Test
+    void keyOrder_primitiveSort_equalsComparatorSort_andLastOfAKeyWins() {
+        java.util.Random rnd = new java.util.Random(7);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + rnd.nextInt(300);
+            RollupColumns small = new RollupColumns(n);
+            RollupColumns huge = new RollupColumns(n);
+            for (int i = 0; i < n; i++) {
+                long id = 1 + rnd.nextInt(40);
+                long bucket = T + rnd.nextInt(4) * MIN;
+                small.add(id, bucket, i + 1, 0, 0, 0, 0);
+                huge.add(Long.MAX_VALUE - 100 + id, bucket, i + 1, 0, 0, 0, 0); // too large to pack: comparator path
+            }
+            int[] a = JdbcStoreWriter.keyOrder(small);
+            int[] b = JdbcStoreWriter.keyOrder(huge);
+            assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a));
+            for (int k = 0; k < a.length; k++) {
+                int i = a[k];
+                for (int j = 0; j < n; j++) {
+                    if (j > i && small.seriesId(j) == small.seriesId(i) && small.bucketStart(j) == small.bucketStart(i)) {
+                        throw new AssertionError("row " + i + " kept although row " + j + " has the same key and came later");
+                    }
+                }
+                if (k > 0) {
+                    int p = a[k - 1];
+                    assertTrue(small.seriesId(p) < small.seriesId(i)
+                            || small.seriesId(p) == small.seriesId(i) && small.bucketStart(p) < small.bucketStart(i), "key order");
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "[{index}] {1}")

@@ -5,10 +5,13 @@ import dev.datainsight.model.QueryText;
 import dev.datainsight.store.InsightRow;
 import dev.datainsight.store.InstanceRow;
 import dev.datainsight.store.Resolution;
+import dev.datainsight.store.RollupColumns;
 import dev.datainsight.store.RollupRow;
+import dev.datainsight.store.SeriesKey;
 import dev.datainsight.store.StatementRollupRow;
 import dev.datainsight.store.StoreWriter;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * A store writer that only counts rows: the benchmark's {@code --sink discard} diagnostic, which
@@ -18,6 +21,20 @@ import java.util.Collection;
 public final class DiscardingStoreWriter implements StoreWriter {
     @Override
     public void upsertRollups(Resolution resolution, Collection<RollupRow> rows) {
+        Counters.ROWS.addAndGet(rows.size());
+    }
+
+    @Override
+    public long[] seriesIds(List<SeriesKey> keys) {
+        long[] ids = new long[keys.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = Counters.SERIES.incrementAndGet();
+        }
+        return ids;
+    }
+
+    @Override
+    public void upsertRollupsById(Resolution resolution, RollupColumns rows) {
         Counters.ROWS.addAndGet(rows.size());
     }
 
@@ -44,6 +61,8 @@ public final class DiscardingStoreWriter implements StoreWriter {
     /** Rows "written" in this JVM. */
     static final class Counters {
         static final java.util.concurrent.atomic.AtomicLong ROWS = new java.util.concurrent.atomic.AtomicLong();
+        /** Made-up series ids, unique in this JVM. */
+        static final java.util.concurrent.atomic.AtomicLong SERIES = new java.util.concurrent.atomic.AtomicLong();
 
         private Counters() {}
     }

@@ -5,10 +5,13 @@ import dev.datainsight.jobs.records.RollupBatch;
 import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.ViewDef;
 import dev.datainsight.store.Resolution;
+import dev.datainsight.store.RollupColumns;
 import dev.datainsight.store.RollupRow;
+import dev.datainsight.store.SeriesKey;
 import dev.datainsight.store.StatementRollupRow;
 import dev.datainsight.store.StoreWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,10 +19,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Buffers rollup batches and writes them as {@link RollupRow}s (metric = {@code view.column}) or,
- * for pg_stat_statements, as {@link StatementRollupRow}s (summed over {@code toplevel}). A later
- * batch for the same (instance, view, resolution, bucket) replaces the buffered one: it is a late
- * update of the whole bucket.
+ * Buffers rollup batches and writes them as rollup rows (metric = {@code view.column}) or, for
+ * pg_stat_statements, as {@link StatementRollupRow}s (summed over {@code toplevel}). A later batch
+ * for the same (instance, view, resolution, bucket) replaces the buffered one: it is a late update
+ * of the whole bucket.
+ *
+ * <p>Series ids come from a {@link SeriesIdCache} shared by the buffers of one sink subtask: one
+ * look-up per row of a batch; the series seen for the first time are created (or found) in one
+ * call to the store per flush, and the rows go out by id, column by column, with no object per
+ * series.
  */
 public final class RollupBuffer implements StoreBuffer<RollupBatch> {
     private static final long serialVersionUID = 1L;
@@ -27,6 +35,13 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
 
     private transient Map<String, RollupBatch> batches;
     private transient int rows;
+    private transient SeriesIdCache ids;
+
+    public RollupBuffer() {}
+
+    private RollupBuffer(SeriesIdCache ids) {
+        this.ids = ids;
+    }
 
     @Override
     public int add(RollupBatch b) {
@@ -47,17 +62,44 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         if (batches == null || batches.isEmpty()) {
             return;
         }
-        Map<Resolution, List<RollupRow>> out = new EnumMap<>(Resolution.class);
+        SeriesIdCache cache = cache();
+        List<RollupBatch> metricBatches = new ArrayList<>(batches.size());
+        List<long[][]> batchIds = new ArrayList<>(batches.size());
         List<StatementRollupRow> statements = new ArrayList<>();
+        NewSeries fresh = new NewSeries();
         for (RollupBatch b : batches.values()) {
             if (b.resolution == RollupBatch.STATEMENTS) {
                 statements.addAll(statementRows(b));
             } else {
-                toRows(b, out.computeIfAbsent(resolution(b.resolution), r -> new ArrayList<>(rows)));
+                metricBatches.add(b);
+                batchIds.add(rowIds(b, cache, fresh));
             }
         }
-        for (Map.Entry<Resolution, List<RollupRow>> e : out.entrySet()) {
-            writer.upsertRollups(e.getKey(), e.getValue());
+        fresh.resolve(writer);
+        Map<Resolution, RollupColumns> out = new EnumMap<>(Resolution.class);
+        for (int k = 0; k < metricBatches.size(); k++) {
+            RollupBatch b = metricBatches.get(k);
+            long[][] rowIds = batchIds.get(k);
+            RollupColumns cols = out.computeIfAbsent(resolution(b.resolution), r -> new RollupColumns(rows));
+            int nc = b.columns.length;
+            for (int r = 0; r < b.rowKeys.length; r++) {
+                int base = r * nc;
+                for (int j = 0; j < nc; j++) {
+                    int i = base + j;
+                    if (i >= b.count.length || b.count[i] == 0) {
+                        continue;
+                    }
+                    long id = rowIds[r][b.columns[j]];
+                    if (id <= 0) {
+                        throw new IllegalStateException("no series id for " + b.instance + " " + b.view + " column "
+                                + b.columns[j] + " after resolving (" + id + ")");
+                    }
+                    cols.add(id, b.bucketStart, b.count[i], b.min[i], b.max[i], b.sum[i], b.last[i]);
+                }
+            }
+        }
+        for (Map.Entry<Resolution, RollupColumns> e : out.entrySet()) {
+            writer.upsertRollupsById(e.getKey(), e.getValue());
         }
         if (!statements.isEmpty()) {
             writer.upsertStatementRollups(statements);
@@ -68,7 +110,83 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
 
     @Override
     public StoreBuffer<RollupBatch> fresh() {
-        return new RollupBuffer();
+        return new RollupBuffer(cache());
+    }
+
+    private SeriesIdCache cache() {
+        if (ids == null) {
+            ids = new SeriesIdCache();
+        }
+        return ids;
+    }
+
+    /**
+     * The id arrays (by catalog column) of the batch's rows that have samples; series without an
+     * id yet are noted in {@code fresh} and marked pending in the cache.
+     */
+    private static long[][] rowIds(RollupBatch b, SeriesIdCache cache, NewSeries fresh) {
+        String[] metrics = metricNames(b.view);
+        int nc = b.columns.length;
+        long[][] out = new long[b.rowKeys.length][];
+        for (int r = 0; r < b.rowKeys.length; r++) {
+            int base = r * nc;
+            long[] ids = null;
+            Map<String, String> labels = null;
+            for (int j = 0; j < nc; j++) {
+                int i = base + j;
+                if (i >= b.count.length || b.count[i] == 0) {
+                    continue;
+                }
+                if (ids == null) {
+                    ids = cache.row(b.instance, b.view, b.rowKeys[r], metrics.length);
+                }
+                int col = b.columns[j];
+                if (ids[col] == 0) {
+                    if (labels == null) {
+                        labels = CompactSnapshot.labelsOf(MetricCatalog.view(b.view), b.rowKeys[r]);
+                    }
+                    fresh.add(new SeriesKey(b.instance, metrics[col], labels), ids, col);
+                }
+            }
+            out[r] = ids;
+        }
+        return out;
+    }
+
+    /** Series seen for the first time in one flush, and where their ids go. */
+    private static final class NewSeries {
+        private final List<SeriesKey> keys = new ArrayList<>();
+        private final List<long[]> targets = new ArrayList<>();
+        private int[] columns = new int[64];
+
+        void add(SeriesKey key, long[] ids, int column) {
+            if (keys.size() == columns.length) {
+                columns = Arrays.copyOf(columns, columns.length * 2);
+            }
+            columns[keys.size()] = column;
+            ids[column] = -1; // pending: noted once even if the row comes again in this flush
+            keys.add(key);
+            targets.add(ids);
+        }
+
+        /** Creates or finds them all in one call; on failure nothing stays pending. */
+        void resolve(StoreWriter writer) throws Exception {
+            if (keys.isEmpty()) {
+                return;
+            }
+            long[] got;
+            try {
+                got = writer.seriesIds(keys);
+            } catch (Exception e) {
+                for (int k = 0; k < keys.size(); k++) {
+                    targets.get(k)[columns[k]] = 0;
+                }
+                throw e;
+            }
+            for (int k = 0; k < keys.size(); k++) {
+                targets.get(k)[columns[k]] = got[k];
+            }
+        }
     }
 
     static Resolution resolution(int r) {
