@@ -93,6 +93,18 @@ public class ViewState {
         return counter;
     }
 
+    /**
+     * The state row of a row key. Snapshots of a view usually list their rows in the same order,
+     * so the row at the same position is tried first: comparing two equal strings is cheaper than
+     * hashing a freshly deserialized one.
+     */
+    private int rowIndex(String key, int position) {
+        if (position < rowCount && key.equals(rowKeys[position])) {
+            return position;
+        }
+        return rowIndex(key);
+    }
+
     private int rowIndex(String key) {
         if (index == null) {
             index = new HashMap<>(Math.max(16, rowCount * 2));
@@ -203,7 +215,7 @@ public class ViewState {
         int nc = columns;
         int sc = s.columns.length;
         for (int r = 0; r < s.rowKeys.length; r++) {
-            int row = rowIndex(s.rowKeys[r]);
+            int row = rowIndex(s.rowKeys[r], r);
             b.ensure(rowCount * nc, rowCount);
             long prevTs = rowLastTs[row];
             if (prevTs == t) {

@@ -67,15 +67,20 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         List<long[][]> batchIds = new ArrayList<>(batches.size());
         List<StatementRollupRow> statements = new ArrayList<>();
         NewSeries fresh = new NewSeries();
-        for (RollupBatch b : batches.values()) {
-            if (b.resolution == RollupBatch.STATEMENTS) {
-                statements.addAll(statementRows(b));
-            } else {
-                metricBatches.add(b);
-                batchIds.add(rowIds(b, cache, fresh));
+        try {
+            for (RollupBatch b : batches.values()) {
+                if (b.resolution == RollupBatch.STATEMENTS) {
+                    statements.addAll(statementRows(b));
+                } else {
+                    metricBatches.add(b);
+                    batchIds.add(rowIds(b, cache, fresh));
+                }
             }
+            fresh.resolve(writer);
+        } catch (Exception | Error e) {
+            fresh.abandon();
+            throw e;
         }
-        fresh.resolve(writer);
         Map<Resolution, RollupColumns> out = new EnumMap<>(Resolution.class);
         for (int k = 0; k < metricBatches.size(); k++) {
             RollupBatch b = metricBatches.get(k);
@@ -169,22 +174,24 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
             targets.add(ids);
         }
 
-        /** Creates or finds them all in one call; on failure nothing stays pending. */
+        /** Creates or finds them all in one call. */
         void resolve(StoreWriter writer) throws Exception {
             if (keys.isEmpty()) {
                 return;
             }
-            long[] got;
-            try {
-                got = writer.seriesIds(keys);
-            } catch (Exception e) {
-                for (int k = 0; k < keys.size(); k++) {
-                    targets.get(k)[columns[k]] = 0;
-                }
-                throw e;
-            }
+            long[] got = writer.seriesIds(keys);
             for (int k = 0; k < keys.size(); k++) {
                 targets.get(k)[columns[k]] = got[k];
+            }
+        }
+
+        /** After a failure: nothing may stay marked pending in the cache. */
+        void abandon() {
+            for (int k = 0; k < keys.size(); k++) {
+                long[] ids = targets.get(k);
+                if (ids[columns[k]] < 0) {
+                    ids[columns[k]] = 0;
+                }
             }
         }
     }
