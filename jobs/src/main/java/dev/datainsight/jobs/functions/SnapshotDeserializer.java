@@ -25,6 +25,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Decodes and validates Kafka records inside the source. Nothing throws: a record the wire format
  * rejects, or that fails {@link SnapshotValidator}, becomes a dead letter carrying the reason and
  * the original bytes, and is counted under {@code datainsight.rejected.<reason>}.
+ *
+ * <p>When the full snapshot is not needed (rules disabled), a record first goes through
+ * {@link CompactDecoder}, which streams the bytes straight into the compact form. Whatever it does
+ * not vouch for takes the full path — {@link WireCodec}, the validator, {@link CompactSnapshot#of}
+ * — which stays the authority on validity and rejection reasons, so the outcome is the same on
+ * either path.
  */
 public final class SnapshotDeserializer implements KafkaRecordDeserializationSchema<SourceRecord> {
     private static final long serialVersionUID = 1L;
@@ -32,6 +38,9 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
     private final WireCodec codec;
     private final SnapshotValidator validator;
     private final boolean keepFull;
+    private final CompactDecoder compact;
+    /** Records the fast path decoded: tests check it is taken, not silently bypassed. */
+    private transient long fastDecoded;
     private transient Map<RejectReason, Counter> rejected;
     private transient Counter snapshots;
     private transient Counter samples;
@@ -41,6 +50,7 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
         this.codec = codec;
         this.validator = validator;
         this.keepFull = keepFull;
+        this.compact = new CompactDecoder(codec, validator);
     }
 
     @Override
@@ -63,6 +73,14 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
 
     /** Decodes one payload; public for tests and the benchmark baseline. */
     public SourceRecord decode(byte[] bytes, String topic, int partition, long offset, long kafkaTimestamp, long now) {
+        if (!keepFull) {
+            SourceRecord fast = compact.decode(bytes, now);
+            if (fast != null) {
+                fastDecoded++;
+                countValid(fast);
+                return fast;
+            }
+        }
         SourceRecord out = new SourceRecord();
         DecodeResult<Snapshot> d = codec.decodeSnapshot(bytes);
         if (!d.isOk()) {
@@ -98,11 +116,20 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
             }
             out.texts = t;
         }
+        countValid(out);
+        return out;
+    }
+
+    /** How many records the fast path has decoded since this instance was created or deserialized. */
+    long fastDecoded() {
+        return fastDecoded;
+    }
+
+    private void countValid(SourceRecord out) {
         if (snapshots != null) {
             snapshots.inc();
             samples.inc(out.snapshot.sampleCount());
         }
-        return out;
     }
 
     private void count(RejectReason reason) {
