@@ -97,6 +97,8 @@ public final class JobBenchCommand implements Callable<Integer> {
                     r.baselineSamplesPerSecond(), r.records() / r.baselineSeconds());
             out.printf("  ratio job/baseline: %.2f (target >= 0.35); per CPU second of this JVM: %.2f%n", r.ratio(),
                     (r.baselineCpuSeconds()) / r.jobCpuSeconds());
+            out.printf("  reference: the same consumer decoding with the job's own source decoder: %,.0f samples/s;"
+                    + " job/reference %.2f%n", r.samples() / r.referenceSeconds(), r.referenceRatio());
             out.printf("  store rows written: %,d%n", r.rowsWritten());
             out.printf("  state per active series (%d instances, %,d series): heap %.0f B, serialized %.0f B, estimate %.0f B (target <= 300)%n",
                     r.state().instances(), r.state().series(), r.state().heapBytesPerSeries(),

@@ -4,6 +4,9 @@ import dev.datainsight.jobs.DataInsightJob;
 import dev.datainsight.jobs.JobConfig;
 import dev.datainsight.jobs.JobSinks;
 import dev.datainsight.jobs.KafkaIO;
+import dev.datainsight.jobs.functions.SnapshotDeserializer;
+import dev.datainsight.jobs.functions.SnapshotValidator;
+import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.DeadLetterRecord;
@@ -56,7 +59,7 @@ public final class JobBenchmark {
     /** What was measured. */
     public record Result(long records, long samples, long bytes, double produceSeconds, double baselineSeconds,
             double jobSeconds, long rowsWritten, long maxHeapUsedBytes, StateFootprint.Result state,
-            double baselineCpuSeconds, double jobCpuSeconds) {
+            double baselineCpuSeconds, double jobCpuSeconds, double referenceSeconds) {
         public double jobSamplesPerSecond() {
             return samples / jobSeconds;
         }
@@ -67,6 +70,11 @@ public final class JobBenchmark {
 
         public double ratio() {
             return baselineSeconds / jobSeconds;
+        }
+
+        /** Job against the reference consumer that decodes with the job's own decoder. */
+        public double referenceRatio() {
+            return referenceSeconds / jobSeconds;
         }
     }
 
@@ -181,6 +189,15 @@ public final class JobBenchmark {
         double baselineCpu = cpuSeconds() - cpu0;
         log.printf("baseline (plain consumer + decode): %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s%n",
                 baselineSeconds, baselineCpu, records.get() / baselineSeconds, baselineSamples / baselineSeconds);
+        t0 = System.nanoTime();
+        long referenceSamples = jobDecoderConsumer(bootstrap, List.of(metrics, statements), records.get());
+        double referenceSeconds = (System.nanoTime() - t0) / 1e9;
+        if (referenceSamples != baselineSamples) {
+            throw new IllegalStateException("the job's decoder counted " + referenceSamples + " samples where the wire codec counted "
+                    + baselineSamples);
+        }
+        log.printf("reference (the same consumer with the job's source decoder: compact form + validation): %.1f s,"
+                + " %,.0f samples/s%n", referenceSeconds, baselineSamples / referenceSeconds);
 
         // 3. the job, bounded at the current end of the topics, into the store
         JobConfig c = new JobConfig();
@@ -263,7 +280,7 @@ public final class JobBenchmark {
         StateFootprint.Result state = StateFootprint.measure(Math.min(p.instances(), 1000), p.databases(), p.tables(),
                 p.statements(), 40);
         return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, jobSeconds, rows,
-                heap.max, state, baselineCpu, jobCpu);
+                heap.max, state, baselineCpu, jobCpu, referenceSeconds);
     }
 
     /** Garbage collections so far and their accumulated time in ms, over all collectors. */
@@ -336,13 +353,35 @@ public final class JobBenchmark {
 
     /** Reads every record of the topics from the beginning and decodes it; returns the samples. */
     static long baseline(String bootstrap, List<String> topics, long expected) {
+        WireCodec codec = new WireCodec();
+        return consume(bootstrap, topics, expected, bytes -> {
+            DecodeResult<Snapshot> d = codec.decodeSnapshot(bytes);
+            return d.isOk() ? d.value().sampleCount() : 0;
+        });
+    }
+
+    /**
+     * The same consumer decoding with the job's own source decoder (the fast path straight into
+     * the compact form, validation included): a reference, printed next to the baseline.
+     */
+    static long jobDecoderConsumer(String bootstrap, List<String> topics, long expected) {
+        SnapshotDeserializer d = new SnapshotDeserializer(new WireCodec(),
+                new SnapshotValidator(Duration.ofMinutes(5), Duration.ofDays(7)), false);
+        return consume(bootstrap, topics, expected, bytes -> {
+            SourceRecord r = d.decode(bytes, "", 0, 0, 0, System.currentTimeMillis());
+            return r.snapshot == null ? 0 : r.snapshot.sampleCount();
+        });
+    }
+
+    /** Reads every record of the topics from the beginning; returns the samples {@code decode} counts. */
+    private static long consume(String bootstrap, List<String> topics, long expected,
+            java.util.function.ToLongFunction<byte[]> decode) {
         Properties cp = new Properties();
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        WireCodec codec = new WireCodec();
         long n = 0;
         long samples = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
@@ -356,10 +395,7 @@ public final class JobBenchmark {
             while (n < expected) {
                 long before = n;
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    DecodeResult<Snapshot> d = codec.decodeSnapshot(r.value());
-                    if (d.isOk()) {
-                        samples += d.value().sampleCount();
-                    }
+                    samples += decode.applyAsLong(r.value());
                     n++;
                 }
                 if (n > before) {
