@@ -37,8 +37,10 @@ public final class JobBenchCommand implements Callable<Integer> {
     @Option(names = "--statements", defaultValue = "10", description = "pg_stat_statements query ids per server. Default: ${DEFAULT-VALUE}")
     int statements;
 
-    @Option(names = "--duration", defaultValue = "5m",
-            description = "Event time covered by the stream, at a 10 s collection interval. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--duration", defaultValue = "10m",
+            description = "Event time covered by the stream, at a 10 s collection interval. Shorter streams weigh"
+                    + " the run's one-time work more (every series created, every open hour and day flushed at the"
+                    + " end). Default: ${DEFAULT-VALUE}")
     String duration;
 
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
