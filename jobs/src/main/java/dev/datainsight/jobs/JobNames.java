@@ -54,6 +54,8 @@ public final class JobNames {
     public static final String METRIC_REJECTED = "rejected";
     public static final String METRIC_SNAPSHOTS = "snapshots";
     public static final String METRIC_SAMPLES = "samples";
+    /** Valid records the fast decoder left to the wire codec (decoded, but at full cost). */
+    public static final String METRIC_FULL_DECODES = "fullPathDecodes";
     public static final String METRIC_LATE = "late";
     public static final String METRIC_DUPLICATES = "duplicates";
     public static final String METRIC_RESETS = "counterResets";

@@ -41,9 +41,11 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
     private final CompactDecoder compact;
     /** Records the fast path decoded: tests check it is taken, not silently bypassed. */
     private transient long fastDecoded;
+    private transient long fullPathDecoded;
     private transient Map<RejectReason, Counter> rejected;
     private transient Counter snapshots;
     private transient Counter samples;
+    private transient Counter fullPathDecodes;
 
     /** @param keepFull also emit the fully decoded snapshot (needed by the rules) */
     public SnapshotDeserializer(WireCodec codec, SnapshotValidator validator, boolean keepFull) {
@@ -63,6 +65,7 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
         }
         snapshots = g.counter(JobNames.METRIC_SNAPSHOTS);
         samples = g.counter(JobNames.METRIC_SAMPLES);
+        fullPathDecodes = g.counter(JobNames.METRIC_FULL_DECODES);
     }
 
     @Override
@@ -100,6 +103,11 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
         out.snapshot = CompactSnapshot.of(s);
         if (keepFull) {
             out.full = s;
+        } else {
+            fullPathDecoded++; // valid, yet not taken by the fast path: worth knowing if it is frequent
+            if (fullPathDecodes != null) {
+                fullPathDecodes.inc();
+            }
         }
         if (s instanceof StatementsSnapshot st && !st.getTexts().isEmpty()) {
             List<QueryText> texts = st.getTexts();
@@ -123,6 +131,11 @@ public final class SnapshotDeserializer implements KafkaRecordDeserializationSch
     /** How many records the fast path has decoded since this instance was created or deserialized. */
     long fastDecoded() {
         return fastDecoded;
+    }
+
+    /** Valid records the fast path declined and the wire codec decoded (only without the rules). */
+    long fullPathDecoded() {
+        return fullPathDecoded;
     }
 
     private void countValid(SourceRecord out) {

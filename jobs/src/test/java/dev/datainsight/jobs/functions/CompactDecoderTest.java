@@ -117,6 +117,24 @@ class CompactDecoderTest {
         assertFastPathGivesTheSameOutcome(utf8(json), json);
     }
 
+    @Test
+    void aValidRecordTheFastPathDeclines_isDecodedByTheCodec_andCountedAsAFullPathDecode() {
+        Map<String, String> f = baseFields();
+        String rows = f.remove("rows");
+        Map<String, String> rowsFirst = new LinkedHashMap<>();
+        rowsFirst.put("rows", rows); // rows before view: left to the codec
+        rowsFirst.putAll(f);
+        StringBuilder json = new StringBuilder("{");
+        rowsFirst.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        byte[] bytes = utf8(json.append('}').toString());
+        SourceRecord r = DecodeChecks.assertFallsBackToTheSameOutcome(CODEC, bytes, "rows before view");
+        assertNotNull(r.snapshot, "the codec accepts it");
+        SnapshotDeserializer d = DecodeChecks.withFastPath(CODEC);
+        DecodeChecks.decode(d, bytes);
+        assertEquals(0, d.fastDecoded());
+        assertEquals(1, d.fullPathDecoded());
+    }
+
     // ------------------------------------------------------------ the wire-format test cases
 
     private static final String GOOD_ROW = "{\"labels\":{\"datname\":\"d\"},\"values\":{\"xact_commit\":5,\"numbackends\":3}}";
