@@ -131,6 +131,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
      */
     private static long[][] rowIds(RollupBatch b, SeriesIdCache cache, NewSeries fresh) {
         String[] metrics = metricNames(b.view);
+        String view = MetricCatalog.view(b.view).name();
         int nc = b.columns.length;
         long[][] out = new long[b.rowKeys.length][];
         for (int r = 0; r < b.rowKeys.length; r++) {
@@ -143,7 +144,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
                     continue;
                 }
                 if (ids == null) {
-                    ids = cache.row(b.instance, b.view, b.rowKeys[r], metrics.length);
+                    ids = cache.row(b.instance, view, b.rowKeys[r], metrics.length);
                 }
                 int col = b.columns[j];
                 if (ids[col] == 0) {

@@ -14,7 +14,10 @@ import java.util.Map;
  * per sink subtask, used by its writer thread only.
  */
 final class SeriesIdCache {
-    /** About 300 bytes each: 500,000 rows (≈ 4 million series at 8 columns a row) ≈ 150 MB. */
+    /**
+     * 300–450 bytes a row (key, entry, row key and instance strings, one long per catalog column
+     * of the view): 500,000 rows (≈ 4 million series at 8 columns a row) ≈ 200 MB at most.
+     */
     static final int MAX_ROWS = 500_000;
 
     /** A row of a view of an instance. */
@@ -37,7 +40,7 @@ final class SeriesIdCache {
 
     /** The ids of a row, by catalog column index; created empty (all 0) for a new row. */
     long[] row(String instance, String view, String rowKey, int catalogColumns) {
-        RowRef ref = new RowRef(instance, view, rowKey);
+        RowRef ref = new RowRef(instance, view, rowKey); // view: the catalog's own string, shared by all rows
         long[] a = ids.get(ref);
         if (a == null) {
             a = new long[catalogColumns];
