@@ -62,6 +62,8 @@ public final class JdbcStoreWriter implements StoreWriter {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx")
             .withZone(ZoneOffset.UTC);
     private static final int DEFAULT_SERIES_CACHE = 1_000_000;
+    /** Longest run of one series that {@link #keyOrder} sorts by insertion (quadratic). */
+    private static final int MAX_INSERTION_RUN = 64;
 
     private final Connection conn;
     private final boolean ownsConnection;
@@ -219,6 +221,9 @@ public final class JdbcStoreWriter implements StoreWriter {
         int runStart = 0;
         for (int k = 1; k <= n; k++) {
             if (k == n || packed[k] >>> indexBits != packed[runStart] >>> indexBits) {
+                if (k - runStart > MAX_INSERTION_RUN) {
+                    return keyOrderBoxed(rows); // many buckets of one series (a backfill): n log n
+                }
                 for (int a = runStart + 1; a < k; a++) {
                     int v = idx[a];
                     long b = rows.bucketStart(v);

@@ -205,12 +205,16 @@ class JdbcStoreWriterTest {
     void keyOrder_primitiveSort_equalsComparatorSort_andLastOfAKeyWins() {
         java.util.Random rnd = new java.util.Random(7);
         for (int round = 0; round < 200; round++) {
-            int n = 1 + rnd.nextInt(300);
+            // most rounds: short runs per series; then runs near the insertion-sort bound; last,
+            // runs far beyond it (a backfill of one series), which take the comparator sort
+            int n = 1 + rnd.nextInt(round < 190 ? 250 : 3000);
+            int series = round < 180 ? 40 : round < 190 ? 5 : 2;
+            int buckets = round < 180 ? 4 : 2000;
             RollupColumns small = new RollupColumns(n);
             RollupColumns huge = new RollupColumns(n);
             for (int i = 0; i < n; i++) {
-                long id = 1 + rnd.nextInt(40);
-                long bucket = T + rnd.nextInt(4) * MIN;
+                long id = 1 + rnd.nextInt(series);
+                long bucket = T + rnd.nextInt(buckets) * MIN;
                 small.add(id, bucket, i + 1, 0, 0, 0, 0);
                 huge.add(Long.MAX_VALUE - 100 + id, bucket, i + 1, 0, 0, 0, 0); // too large to pack: comparator path
             }
