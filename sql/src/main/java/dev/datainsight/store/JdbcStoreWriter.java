@@ -129,7 +129,7 @@ public final class JdbcStoreWriter implements StoreWriter {
         if (rows.isEmpty()) {
             return;
         }
-        try {
+        inTransaction(() -> {
             RollupRow[] all = rows.toArray(new RollupRow[0]);
             long[] ids = seriesIds(all);
             RollupColumns cols = new RollupColumns(all.length);
@@ -138,11 +138,8 @@ public final class JdbcStoreWriter implements StoreWriter {
                 cols.add(ids[i], r.bucketStart(), r.count(), r.min(), r.max(), r.sum(), r.last());
             }
             write(resolution, cols);
-            conn.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly();
-            throw e;
-        }
+            return null;
+        });
     }
 
     @Override
@@ -150,29 +147,41 @@ public final class JdbcStoreWriter implements StoreWriter {
         if (rows.isEmpty()) {
             return;
         }
-        try {
+        inTransaction(() -> {
             write(resolution, rows);
-            conn.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly();
-            throw e;
-        }
+            return null;
+        });
     }
 
     @Override
     public long[] seriesIds(List<SeriesKey> keys) throws SQLException {
-        try {
-            Map<SeriesKey, Long> out = new HashMap<>(keys.size() * 2);
-            for (SeriesKey k : keys) {
-                out.put(k, null);
-            }
+        Map<SeriesKey, Long> out = new HashMap<>(keys.size() * 2);
+        for (SeriesKey k : keys) {
+            out.put(k, null);
+        }
+        inTransaction(() -> {
             createOrFind(new ArrayList<>(out.keySet()), out, false);
+            return null;
+        });
+        long[] ids = new long[keys.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = out.get(keys.get(i));
+        }
+        return ids;
+    }
+
+    /** Work on the connection that ends in one commit. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code work} and commits; on any failure rolls back and rethrows. */
+    private <T> T inTransaction(SqlWork<T> work) throws SQLException {
+        try {
+            T result = work.run();
             conn.commit();
-            long[] ids = new long[keys.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = out.get(keys.get(i));
-            }
-            return ids;
+            return result;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly();
             throw e;
@@ -754,21 +763,20 @@ public final class JdbcStoreWriter implements StoreWriter {
     }
 
     private <T> void batch(String sql, Collection<T> rows, Binder<T> binder) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            int n = 0;
-            for (T r : rows) {
-                binder.bind(ps, r);
-                ps.addBatch();
-                if (++n % 1000 == 0) {
-                    ps.executeBatch();
+        inTransaction(() -> {
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+                int n = 0;
+                for (T r : rows) {
+                    binder.bind(ps, r);
+                    ps.addBatch();
+                    if (++n % 1000 == 0) {
+                        ps.executeBatch();
+                    }
                 }
+                ps.executeBatch();
             }
-            ps.executeBatch();
-            conn.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly();
-            throw e;
-        }
+            return null;
+        });
     }
 
     private static void setNullableDouble(PreparedStatement ps, int i, Double v) throws SQLException {
