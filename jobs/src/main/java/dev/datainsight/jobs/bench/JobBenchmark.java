@@ -56,20 +56,28 @@ public final class JobBenchmark {
     public record Params(int instances, int databases, int tables, int statements, int cycles, int partitions,
             int parallelism, String stateBackend, boolean discardStore, boolean warmup) {}
 
-    /** What was measured. */
-    public record Result(long records, long samples, long bytes, double produceSeconds, double baselineSeconds,
-            double jobSeconds, long rowsWritten, long maxHeapUsedBytes, StateFootprint.Result state,
-            double baselineCpuSeconds, double jobCpuSeconds, double referenceSeconds) {
+    /**
+     * What was measured. The baseline ran twice, right before and right after the job; its rate is
+     * the two runs' mean (total samples over the mean time).
+     */
+    public record Result(long records, long samples, long bytes, double produceSeconds, double baselineBeforeSeconds,
+            double baselineAfterSeconds, double jobSeconds, long rowsWritten, long maxHeapUsedBytes,
+            StateFootprint.Result state, double baselineCpuSeconds, double jobCpuSeconds, double referenceSeconds) {
         public double jobSamplesPerSecond() {
             return samples / jobSeconds;
         }
 
+        /** Mean time of the two baseline runs. */
+        public double baselineSeconds() {
+            return (baselineBeforeSeconds + baselineAfterSeconds) / 2;
+        }
+
         public double baselineSamplesPerSecond() {
-            return samples / baselineSeconds;
+            return samples / baselineSeconds();
         }
 
         public double ratio() {
-            return baselineSeconds / jobSeconds;
+            return baselineSeconds() / jobSeconds;
         }
 
         /** Job against the reference consumer that decodes with the job's own decoder. */
@@ -276,10 +284,13 @@ public final class JobBenchmark {
         t0 = System.nanoTime();
         cpu0 = cpuSeconds();
         flink.executeJobBlocking(env.getStreamGraph().getJobGraph());
-        double jobSeconds = (System.nanoTime() - t0) / 1e9;
+        long end = System.nanoTime();
+        double jobSeconds = (end - t0) / 1e9;
         double jobCpu = cpuSeconds() - cpu0;
         heap.interrupt();
         heap.join();
+        log.printf("job threads last busy %.1f s after submission, %.1f s before the job ended%n",
+                (heap.lastBusyNanos - t0) / 1e9, (end - heap.lastBusyNanos) / 1e9);
         long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl) - rowsBefore;
         log.println("job CPU by thread group (seconds):");
         double threadsTotal = 0;
@@ -302,14 +313,27 @@ public final class JobBenchmark {
                 + ": %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s, %,d store rows%n",
                 jobSeconds, jobCpu, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
 
-        // 4. state per series, steady state
         if (!measured) {
             return null;
         }
+        // 4. the baseline again, right after the job: the ratio is taken against the mean of the
+        // two, so a machine that gets slower or faster while the job runs (these cores are shared)
+        // moves both sides instead of only the job.
+        t0 = System.nanoTime();
+        long afterSamples = baseline(bootstrap, List.of(metrics, statements), records.get());
+        double afterSeconds = (System.nanoTime() - t0) / 1e9;
+        if (afterSamples != baselineSamples) {
+            throw new IllegalStateException("the second baseline counted " + afterSamples + " samples, the first "
+                    + baselineSamples);
+        }
+        log.printf("baseline again, after the job: %.1f s, %,.0f samples/s (before the job: %,.0f)%n", afterSeconds,
+                baselineSamples / afterSeconds, baselineSamples / baselineSeconds);
+
+        // 5. state per series, steady state
         StateFootprint.Result state = StateFootprint.measure(Math.min(p.instances(), 1000), p.databases(), p.tables(),
                 p.statements(), 40);
-        return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, jobSeconds, rows,
-                heap.max, state, baselineCpu, jobCpu, referenceSeconds);
+        return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, afterSeconds,
+                jobSeconds, rows, heap.max, state, baselineCpu, jobCpu, referenceSeconds);
     }
 
     /** Garbage collections so far and their accumulated time in ms, over all collectors. */
@@ -499,6 +523,10 @@ public final class JobBenchmark {
         private final Map<Long, long[]> cpuAtStart = new java.util.HashMap<>();
         private final Map<Long, long[]> cpuLast = new java.util.HashMap<>();
         private final Map<Long, String> names = new java.util.HashMap<>();
+        /** CPU of the job's task and store writer threads at the previous sample. */
+        private long lastWorkCpu = -1;
+        /** When the job's task and store writer threads last used CPU (System.nanoTime). */
+        volatile long lastBusyNanos = System.nanoTime();
 
         HeapSampler() {
             super("heap-sampler");
@@ -512,6 +540,11 @@ public final class JobBenchmark {
             while (!isInterrupted()) {
                 max = Math.max(max, r.totalMemory() - r.freeMemory());
                 sampleThreads(cpuLast);
+                long work = workCpu();
+                if (lastWorkCpu >= 0 && work - lastWorkCpu > 20_000_000L) { // > 10 % of one core over 200 ms
+                    lastBusyNanos = System.nanoTime();
+                }
+                lastWorkCpu = work;
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -536,6 +569,18 @@ public final class JobBenchmark {
                     names.putIfAbsent(t.getThreadId(), t.getThreadName());
                 }
             }
+        }
+
+        /** CPU nanoseconds so far of the threads that do the job's work (tasks, fetchers, store writers). */
+        private long workCpu() {
+            long sum = 0;
+            for (Map.Entry<Long, long[]> e : cpuLast.entrySet()) {
+                String g = group(names.get(e.getKey()));
+                if (!g.startsWith("other") && !g.startsWith("Kafka broker") && !g.startsWith("?")) {
+                    sum += e.getValue()[0];
+                }
+            }
+            return sum;
         }
 
         /** CPU seconds per thread group during the job, largest first. */
