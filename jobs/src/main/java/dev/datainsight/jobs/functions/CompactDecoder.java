@@ -46,6 +46,8 @@ final class CompactDecoder implements Serializable {
     private static final String[] NO_LABELS = new String[0];
     /** More instance labels than this: leave the record to the codec (duplicate checks are quadratic). */
     private static final int MAX_INSTANCE_LABELS = 64;
+    /** The row buffers start at most this many rows large, whatever the last snapshot had. */
+    private static final int MAX_ROWS_HINT = 4096;
 
     private static final int F_SCHEMA = 1;
     private static final int F_KIND = 1 << 1;
@@ -242,6 +244,7 @@ final class CompactDecoder implements Serializable {
             rows.keys[r] = key.toString();
             rows.resets[r] = reset;
         }
+        plan.rowsHint = rows.n;
         return rows;
     }
 
@@ -493,8 +496,8 @@ final class CompactDecoder implements Serializable {
         /** Per catalog column: 1 + the last row that named it (duplicate keys). */
         final int[] stamps;
         double[] values;
-        String[] keys = new String[8];
-        long[] resets = new long[8];
+        String[] keys;
+        long[] resets;
         int n;
 
         Rows(ViewPlan plan) {
@@ -502,7 +505,13 @@ final class CompactDecoder implements Serializable {
             this.width = plan.width;
             this.present = new boolean[width];
             this.stamps = new int[width];
-            this.values = new double[8 * width];
+            // Room for as many rows as the view's last snapshot had: a server's tables or
+            // databases rarely change between two snapshots, so the buffers are not grown (and
+            // copied) row by row again for every record.
+            int capacity = Math.max(8, Math.min(plan.rowsHint, MAX_ROWS_HINT));
+            this.keys = new String[capacity];
+            this.resets = new long[capacity];
+            this.values = new double[capacity * width];
         }
 
         int addRow() {
@@ -594,6 +603,11 @@ final class CompactDecoder implements Serializable {
         final Map<String, Slot> columns;
         final String[] labelKeys;
         final Map<String, Integer> labelSlots;
+        /**
+         * Rows of the last snapshot of this view decoded in this JVM: a sizing hint only, shared by
+         * the source threads without synchronization (any value read is a valid hint).
+         */
+        int rowsHint;
 
         ViewPlan(ViewDef def) {
             this.def = def;

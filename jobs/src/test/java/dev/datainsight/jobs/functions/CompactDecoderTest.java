@@ -91,6 +91,31 @@ class CompactDecoderTest {
     }
 
     @Test
+    void rowBuffersSizedByThePreviousSnapshot_decodeLargerAndSmallerSnapshotsOfTheSameViewExactly() {
+        // The row buffers start as large as the view's previous snapshot: a snapshot with more
+        // rows than that must grow them, one with fewer must not keep rows of the previous one.
+        CompactDecoder decoder = new CompactDecoder(CODEC, DecodeChecks.VALIDATOR);
+        int checked = 0;
+        for (int tables : new int[] {40, 3, 70, 1, 9, 70}) {
+            SyntheticFleet fleet = new SyntheticFleet(1, 1, tables, 1, NOW - 10 * 60_000L, 60_000L, tables);
+            for (Snapshot s : fleet.nextCycle()) {
+                if (!s.getView().equals("pg_stat_user_tables")) {
+                    continue;
+                }
+                assertEquals(tables, s.getRows().size());
+                byte[] bytes = CODEC.encode(s);
+                SourceRecord fast = decoder.decode(bytes, NOW);
+                assertNotNull(fast, s.toString());
+                assertEquals(tables, fast.snapshot.rows());
+                DecodeChecks.assertSameCompact(CompactSnapshot.of(CODEC.decodeSnapshot(bytes).value()), fast.snapshot,
+                        tables + " tables");
+                checked++;
+            }
+        }
+        assertEquals(6, checked);
+    }
+
+    @Test
     void rulesEnabled_neverTakeTheFastPath_becauseTheyNeedTheFullSnapshot() {
         SnapshotDeserializer full = DecodeChecks.fullPathOnly(CODEC);
         SourceRecord r = decode(full, utf8(DecodeChecks.validEdgeCases().get(0)));
