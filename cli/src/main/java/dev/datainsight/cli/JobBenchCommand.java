@@ -40,7 +40,7 @@ public final class JobBenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "20m",
             description = "Event time covered by the stream, at a 10 s collection interval. Shorter streams weigh"
                     + " the run's one-time work more (every series created, every open hour and day flushed at the"
-                    + " end, the job deployed): about 13 s of a 10-minute run, a third of it. Default: ${DEFAULT-VALUE}")
+                    + " end, the job deployed, the JIT's first compilations): 7-10 s, a third of a 10-minute run. Default: ${DEFAULT-VALUE}")
     String duration;
 
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")

@@ -226,13 +226,8 @@ public final class JobBenchmark {
         double baselineCpu = cpuSeconds() - cpu0;
         log.printf("baseline (plain consumer + decode): %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s%n",
                 baselineSeconds, baselineCpu, records.get() / baselineSeconds, baselineSamples / baselineSeconds);
-        t0 = System.nanoTime();
-        long referenceSamples = jobDecoderConsumer(bootstrap, List.of(metrics, statements), records.get());
-        double referenceSeconds = (System.nanoTime() - t0) / 1e9;
-        if (referenceSamples != baselineSamples) {
-            throw new IllegalStateException("the job's decoder counted " + referenceSamples + " samples where the wire codec counted "
-                    + baselineSamples);
-        }
+        double referenceSeconds = timed("the job's decoder",
+                () -> jobDecoderConsumer(bootstrap, List.of(metrics, statements), records.get()), baselineSamples);
         log.printf("reference (the same consumer with the job's source decoder: compact form + validation): %.1f s,"
                 + " %,.0f samples/s%n", referenceSeconds, baselineSamples / referenceSeconds);
 
@@ -319,21 +314,30 @@ public final class JobBenchmark {
         // 4. the baseline again, right after the job: the ratio is taken against the mean of the
         // two, so a machine that gets slower or faster while the job runs (these cores are shared)
         // moves both sides instead of only the job.
-        t0 = System.nanoTime();
-        long afterSamples = baseline(bootstrap, List.of(metrics, statements), records.get());
-        double afterSeconds = (System.nanoTime() - t0) / 1e9;
-        if (afterSamples != baselineSamples) {
-            throw new IllegalStateException("the second baseline counted " + afterSamples + " samples, the first "
-                    + baselineSamples);
-        }
+        double afterSeconds = timed("the second baseline",
+                () -> baseline(bootstrap, List.of(metrics, statements), records.get()), baselineSamples);
         log.printf("baseline again, after the job: %.1f s, %,.0f samples/s (before the job: %,.0f)%n", afterSeconds,
                 baselineSamples / afterSeconds, baselineSamples / baselineSeconds);
 
-        // 5. state per series, steady state
-        StateFootprint.Result state = StateFootprint.measure(Math.min(p.instances(), 1000), p.databases(), p.tables(),
-                p.statements(), 40);
+        // 5. state per series, steady state, for the run's whole fleet
+        StateFootprint.Result state = StateFootprint.measure(p.instances(), p.databases(), p.tables(), p.statements(), 40);
         return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, afterSeconds,
                 jobSeconds, rows, heap.max, state, baselineCpu, jobCpu, referenceSeconds);
+    }
+
+    /**
+     * Seconds one more consumer pass over the stream takes; it must count the samples the first
+     * baseline counted (the same records, decoded another way or once more).
+     */
+    private static double timed(String what, java.util.function.LongSupplier pass, long expectedSamples) {
+        long t0 = System.nanoTime();
+        long samples = pass.getAsLong();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (samples != expectedSamples) {
+            throw new IllegalStateException(what + " counted " + samples + " samples where the first baseline counted "
+                    + expectedSamples);
+        }
+        return seconds;
     }
 
     /** Garbage collections so far and their accumulated time in ms, over all collectors. */
@@ -523,6 +527,8 @@ public final class JobBenchmark {
         private final Map<Long, long[]> cpuAtStart = new java.util.HashMap<>();
         private final Map<Long, long[]> cpuLast = new java.util.HashMap<>();
         private final Map<Long, String> names = new java.util.HashMap<>();
+        /** Per thread id: whether it does the job's work (its group, decided once). */
+        private final Map<Long, Boolean> working = new java.util.HashMap<>();
         /** CPU of the job's task and store writer threads at the previous sample. */
         private long lastWorkCpu = -1;
         /** When the job's task and store writer threads last used CPU (System.nanoTime). */
@@ -575,12 +581,15 @@ public final class JobBenchmark {
         private long workCpu() {
             long sum = 0;
             for (Map.Entry<Long, long[]> e : cpuLast.entrySet()) {
-                String g = group(names.get(e.getKey()));
-                if (!g.startsWith("other") && !g.startsWith("Kafka broker") && !g.startsWith("?")) {
+                if (working.computeIfAbsent(e.getKey(), id -> isWork(group(names.get(id))))) {
                     sum += e.getValue()[0];
                 }
             }
             return sum;
+        }
+
+        private static boolean isWork(String group) {
+            return !group.startsWith("other") && !group.startsWith("Kafka broker") && !group.startsWith("?");
         }
 
         /** CPU seconds per thread group during the job, largest first. */
