@@ -46,8 +46,6 @@ final class CompactDecoder implements Serializable {
     private static final String[] NO_LABELS = new String[0];
     /** More instance labels than this: leave the record to the codec (duplicate checks are quadratic). */
     private static final int MAX_INSTANCE_LABELS = 64;
-    /** The row buffers start at most this many rows large, whatever the last snapshot had. */
-    private static final int MAX_ROWS_HINT = 4096;
 
     private static final int F_SCHEMA = 1;
     private static final int F_KIND = 1 << 1;
@@ -244,7 +242,6 @@ final class CompactDecoder implements Serializable {
             rows.keys[r] = key.toString();
             rows.resets[r] = reset;
         }
-        plan.rowsHint = rows.n;
         return rows;
     }
 
@@ -487,6 +484,29 @@ final class CompactDecoder implements Serializable {
 
     // ---------------------------------------------------------------- per-call state
 
+    /**
+     * One decoding thread's row buffers, kept between records: they only grow, to the largest
+     * snapshot the thread has decoded (rows × the view's catalog columns).
+     */
+    private static final class Scratch {
+        /** Larger buffers (an outsized snapshot) are used for their record and not kept. */
+        static final int MAX_VALUES = 1 << 20;
+
+        String[] keys = new String[8];
+        long[] resets = new long[8];
+        double[] values = new double[0];
+
+        void keep(String[] k, long[] r, double[] v) {
+            if (v.length <= MAX_VALUES && k.length <= MAX_VALUES) {
+                keys = k;
+                resets = r;
+                values = v;
+            }
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     /** Rows as they stream in: values by catalog column (NaN = null or absent), compacted at the end. */
     private static final class Rows {
         final ViewPlan plan;
@@ -505,20 +525,28 @@ final class CompactDecoder implements Serializable {
             this.width = plan.width;
             this.present = new boolean[width];
             this.stamps = new int[width];
-            // Room for as many rows as the view's last snapshot had: a server's tables or
-            // databases rarely change between two snapshots, so the buffers are not grown (and
-            // copied) row by row again for every record.
-            int capacity = Math.max(8, Math.min(plan.rowsHint, MAX_ROWS_HINT));
-            this.keys = new String[capacity];
-            this.resets = new long[capacity];
-            this.values = new double[capacity * width];
+            // The row buffers are this thread's, reused from record to record (toCompact copies
+            // what it keeps): no buffer is allocated and regrown row by row for every record.
+            Scratch b = SCRATCH.get();
+            this.keys = b.keys;
+            this.resets = b.resets;
+            this.values = b.values.length >= keys.length * width ? b.values : new double[keys.length * width];
+            b.keep(keys, resets, values);
         }
 
         int addRow() {
+            boolean grown = false;
             if (n == keys.length) {
                 keys = Arrays.copyOf(keys, n * 2);
                 resets = Arrays.copyOf(resets, n * 2);
-                values = Arrays.copyOf(values, n * 2 * width);
+                grown = true;
+            }
+            if ((n + 1) * width > values.length) {
+                values = Arrays.copyOf(values, keys.length * width);
+                grown = true;
+            }
+            if (grown) {
+                SCRATCH.get().keep(keys, resets, values);
             }
             Arrays.fill(values, n * width, (n + 1) * width, Double.NaN);
             return n++;
@@ -603,11 +631,6 @@ final class CompactDecoder implements Serializable {
         final Map<String, Slot> columns;
         final String[] labelKeys;
         final Map<String, Integer> labelSlots;
-        /**
-         * Rows of the last snapshot of this view decoded in this JVM: a sizing hint only, shared by
-         * the source threads without synchronization (any value read is a valid hint).
-         */
-        int rowsHint;
 
         ViewPlan(ViewDef def) {
             this.def = def;

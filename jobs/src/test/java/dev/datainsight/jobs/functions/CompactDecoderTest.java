@@ -91,9 +91,9 @@ class CompactDecoderTest {
     }
 
     @Test
-    void rowBuffersSizedByThePreviousSnapshot_decodeLargerAndSmallerSnapshotsOfTheSameViewExactly() {
-        // The row buffers start as large as the view's previous snapshot: a snapshot with more
-        // rows than that must grow them, one with fewer must not keep rows of the previous one.
+    void reusedRowBuffers_decodeLargerAndSmallerSnapshotsOfTheSameViewExactly() {
+        // The row buffers are reused from record to record: a snapshot with more rows than any
+        // before must grow them, one with fewer must not keep rows of the previous one.
         CompactDecoder decoder = new CompactDecoder(CODEC, DecodeChecks.VALIDATOR);
         int checked = 0;
         for (int tables : new int[] {40, 3, 70, 1, 9, 70}) {
@@ -113,6 +113,42 @@ class CompactDecoderTest {
             }
         }
         assertEquals(6, checked);
+    }
+
+    @Test
+    void oneDecoderShared_byTwoThreadsDecodingSnapshotsOfDifferentSizes_givesEachItsOwnExactResult() throws Exception {
+        CompactDecoder decoder = new CompactDecoder(CODEC, DecodeChecks.VALIDATOR);
+        List<byte[]> small = new ArrayList<>();
+        List<byte[]> large = new ArrayList<>();
+        for (Snapshot s : new SyntheticFleet(1, 1, 2, 1, NOW - 10 * 60_000L, 60_000L, 5).nextCycle()) {
+            small.add(CODEC.encode(s));
+        }
+        for (Snapshot s : new SyntheticFleet(1, 4, 90, 12, NOW - 10 * 60_000L, 60_000L, 6).nextCycle()) {
+            large.add(CODEC.encode(s));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (List<byte[]> records : List.of(small, large)) {
+                done.add(pool.submit(() -> {
+                    int checked = 0;
+                    for (int round = 0; round < 50; round++) {
+                        for (byte[] bytes : records) {
+                            SourceRecord fast = decoder.decode(bytes, NOW);
+                            assertNotNull(fast);
+                            DecodeChecks.assertSameCompact(CompactSnapshot.of(CODEC.decodeSnapshot(bytes).value()),
+                                    fast.snapshot, "round " + round);
+                            checked++;
+                        }
+                    }
+                    return checked;
+                }));
+            }
+            assertEquals(50 * small.size(), done.get(0).get());
+            assertEquals(50 * large.size(), done.get(1).get());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
