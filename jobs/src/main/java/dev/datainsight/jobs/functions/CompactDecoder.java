@@ -515,6 +515,8 @@ final class CompactDecoder implements Serializable {
         final boolean[] present;
         /** Per catalog column: 1 + the last row that named it (duplicate keys). */
         final int[] stamps;
+        /** This thread's buffers; grown buffers are handed back to it for the next record. */
+        final Scratch scratch;
         double[] values;
         String[] keys;
         long[] resets;
@@ -527,11 +529,14 @@ final class CompactDecoder implements Serializable {
             this.stamps = new int[width];
             // The row buffers are this thread's, reused from record to record (toCompact copies
             // what it keeps): no buffer is allocated and regrown row by row for every record.
-            Scratch b = SCRATCH.get();
-            this.keys = b.keys;
-            this.resets = b.resets;
-            this.values = b.values.length >= keys.length * width ? b.values : new double[keys.length * width];
-            b.keep(keys, resets, values);
+            this.scratch = SCRATCH.get();
+            this.keys = scratch.keys;
+            this.resets = scratch.resets;
+            this.values = scratch.values;
+            if (values.length < keys.length * width) {
+                values = new double[keys.length * width];
+                scratch.keep(keys, resets, values);
+            }
         }
 
         int addRow() {
@@ -546,7 +551,7 @@ final class CompactDecoder implements Serializable {
                 grown = true;
             }
             if (grown) {
-                SCRATCH.get().keep(keys, resets, values);
+                scratch.keep(keys, resets, values);
             }
             Arrays.fill(values, n * width, (n + 1) * width, Double.NaN);
             return n++;
