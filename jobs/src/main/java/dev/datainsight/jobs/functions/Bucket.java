@@ -97,9 +97,15 @@ public class Bucket {
         count[i] = c + 1;
     }
 
-    /** Folds a finished finer bucket into this coarser one (finer buckets arrive in time order). */
+    /**
+     * Folds a finished finer bucket into this coarser one (finer buckets arrive in time order). The
+     * finer bucket may be narrower than {@code series}: its arrays were sized when it was opened, and
+     * series that appeared after that (a new table, a new query id) simply have no samples in it.
+     */
     void fold(Bucket finer, int series) {
-        for (int i = 0; i < series; i++) {
+        ensure(series, 0);
+        int n = Math.min(series, finer.count.length);
+        for (int i = 0; i < n; i++) {
             int fc = finer.count[i];
             if (fc == 0) {
                 continue;
@@ -118,8 +124,10 @@ public class Bucket {
         }
     }
 
+    /** Whether no series below {@code series} has a sample (series past this bucket's width have none). */
     boolean isEmpty(int series) {
-        for (int i = 0; i < series; i++) {
+        int n = Math.min(series, count.length);
+        for (int i = 0; i < n; i++) {
             if (count[i] != 0) {
                 return false;
             }
@@ -129,6 +137,7 @@ public class Bucket {
 
     /** Keeps only the rows marked in {@code keep}, compacting the arrays. */
     void compact(boolean[] keep, int rows, int columns) {
+        ensure(rows * columns, 0); // rows added after this bucket opened have no samples in it
         int w = 0;
         for (int r = 0; r < rows; r++) {
             if (!keep[r]) {
