@@ -6,7 +6,7 @@ import dev.datainsight.collector.probe.ProbeContext;
 import dev.datainsight.collector.probe.ProbeGroup;
 import dev.datainsight.collector.probe.ProbeLimits;
 import dev.datainsight.collector.probe.ProbeOutput;
-import dev.datainsight.collector.probe.Rows;
+import dev.datainsight.collector.probe.ResultRows;
 import dev.datainsight.collector.probe.SqlVariants;
 import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.MetricsSnapshot;
@@ -386,7 +386,7 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     }
 
     private static SnapshotRow healthRow(String probe, double ms, int rows, boolean error) {
-        SnapshotRow r = Rows.empty(Rows.def(MetricCatalog.COLLECTOR_VIEW));
+        SnapshotRow r = ResultRows.empty(ResultRows.def(MetricCatalog.COLLECTOR_VIEW));
         r.label("probe", probe);
         r.value("duration_ms", ms);
         r.value("rows", (double) rows);

@@ -20,16 +20,12 @@ public final class JobNames {
     public static final String UID_SINK_ROLLUPS = "store-rollups-sink";
     public static final String NAME_SINK_ROLLUPS = "Store: metric_rollup_1m/1h/1d";
 
-    public static final String UID_SINK_STATEMENTS = "store-statement-rollups-sink";
-    public static final String NAME_SINK_STATEMENTS = "Store: statement_rollup_1h";
-
     public static final String UID_SINK_TEXTS = "store-statement-texts-sink";
     public static final String NAME_SINK_TEXTS = "Store: statement texts";
 
     public static final String UID_SINK_INSTANCES = "store-instances-sink";
     public static final String NAME_SINK_INSTANCES = "Store: instance inventory";
 
-    public static final String UID_DLQ_UNION = "dead-letters-union";
     public static final String UID_SINK_DLQ = "dead-letter-sink";
     public static final String NAME_SINK_DLQ = "Kafka dead-letter topic";
 
@@ -39,8 +35,6 @@ public final class JobNames {
     public static final String NAME_SINK_ALERTS_STORE = "Store: alert_event";
     public static final String UID_SINK_INSIGHTS = "store-insights-sink";
     public static final String NAME_SINK_INSIGHTS = "Store: insight";
-    public static final String UID_RULES_INPUT = "rules-snapshots";
-    public static final String NAME_RULES_INPUT = "Snapshots for rules";
 
     /** Keyed state of the rollup operator: per view of the instance, rates and open buckets. */
     public static final String STATE_VIEWS = "views";

@@ -214,12 +214,11 @@ public final class WireCodec implements Serializable {
             throw new Rejection(RejectReason.MISSING_FIELD, "instance is blank", null);
         }
         long serverVersion = integral(root, "server_version_num", instance);
-        // 0 = unknown: health snapshots of a server the collector has never reached.
-        if (serverVersion != 0 && (serverVersion < 90000 || serverVersion > 999999)) {
+        if (!WireFormat.validServerVersion(serverVersion)) {
             throw new Rejection(RejectReason.OUT_OF_DOMAIN, "server_version_num " + serverVersion + " is not a PostgreSQL version number", instance);
         }
         long collectedAt = integral(root, "collected_at", instance);
-        if (collectedAt <= 0) {
+        if (!WireFormat.validCollectedAt(collectedAt)) {
             throw new Rejection(RejectReason.OUT_OF_DOMAIN, "collected_at must be epoch milliseconds, got " + collectedAt, instance);
         }
         String viewName = text(root, "view", instance);

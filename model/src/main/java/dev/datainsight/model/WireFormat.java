@@ -13,5 +13,19 @@ public final class WireFormat {
     /** Default bound on one record's size; larger records are rejected as {@code oversized}. */
     public static final int DEFAULT_MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
+    /**
+     * Whether {@code server_version_num} is acceptable on the wire: 0 (unknown: the health snapshot of
+     * a server the collector has never reached) or a PostgreSQL version number (90000..999999). The
+     * wire codec and the job's fast decoder both ask this, so they cannot drift apart.
+     */
+    public static boolean validServerVersion(long serverVersionNum) {
+        return serverVersionNum == 0 || (serverVersionNum >= 90000 && serverVersionNum <= 999999);
+    }
+
+    /** Whether {@code collected_at} is acceptable on the wire: positive epoch milliseconds. */
+    public static boolean validCollectedAt(long collectedAtMs) {
+        return collectedAtMs > 0;
+    }
+
     private WireFormat() {}
 }

@@ -85,7 +85,7 @@ public final class LocksProbe implements Probe {
                     bs[i] = b[i];
                 }
                 blockersOf.put(pid, bs);
-                waitOf.put(pid, Rows.number(rs.getObject(3)));
+                waitOf.put(pid, ResultRows.number(rs.getObject(3)));
             }
         }
         blockersOf.values().removeIf(b -> b.length == 0);
@@ -97,7 +97,7 @@ public final class LocksProbe implements Probe {
                 ps.setArray(1, c.createArrayOf("int4", blockersOf.keySet().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        Double w = Rows.number(rs.getObject(2));
+                        Double w = ResultRows.number(rs.getObject(2));
                         if (w != null) {
                             waitOf.put(rs.getInt(1), w);
                         }
@@ -138,16 +138,16 @@ public final class LocksProbe implements Probe {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     info.put(rs.getInt(1), new Object[] {rs.getString(2), rs.getString(3), rs.getString(4),
-                        Rows.number(rs.getObject(5))});
+                        ResultRows.number(rs.getObject(5))});
                 }
             }
         }
-        ViewDef def = Rows.def("pg_locks");
+        ViewDef def = ResultRows.def("pg_locks");
         List<SnapshotRow> rows = new ArrayList<>();
         for (Map.Entry<Integer, Set<Integer>> e : waitersOfRoot.entrySet()) {
             int pid = e.getKey();
             Object[] i = info.get(pid);
-            SnapshotRow r = Rows.empty(def);
+            SnapshotRow r = ResultRows.empty(def);
             r.label("blocker_pid", Integer.toString(pid));
             r.label("datname", i == null || i[0] == null ? "" : (String) i[0]);
             r.label("blocker_state", i == null ? (pid == 0 ? "prepared" : "gone") : i[1] == null ? "" : (String) i[1]);

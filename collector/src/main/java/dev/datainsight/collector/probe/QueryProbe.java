@@ -22,7 +22,7 @@ public abstract class QueryProbe implements Probe {
         this.name = name;
         this.group = group;
         this.sql = sql;
-        Rows.def(name);
+        ResultRows.def(name);
     }
 
     @Override
@@ -55,8 +55,8 @@ public abstract class QueryProbe implements Probe {
             return ProbeOutput.skipped("needs server_version_num >= " + minServerVersion());
         }
         List<SnapshotRow> rows = run(ctx.connection(), text, ctx);
-        ViewDef def = Rows.def(view());
-        Long reset = def.labelKeys().isEmpty() ? Rows.liftStatsReset(rows) : null;
+        ViewDef def = ResultRows.def(view());
+        Long reset = def.labelKeys().isEmpty() ? ResultRows.liftStatsReset(rows) : null;
         return new ProbeOutput(rows, reset, null, List.of(), null);
     }
 
@@ -64,7 +64,7 @@ public abstract class QueryProbe implements Probe {
         try (PreparedStatement ps = c.prepareStatement(text)) {
             bind(ps, ctx);
             try (ResultSet rs = ps.executeQuery()) {
-                return Rows.read(rs, Rows.def(view()));
+                return ResultRows.read(rs, ResultRows.def(view()));
             }
         }
     }

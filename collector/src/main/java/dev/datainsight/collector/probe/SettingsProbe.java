@@ -41,7 +41,7 @@ public final class SettingsProbe extends QueryProbe {
 
     @Override
     protected List<SnapshotRow> run(java.sql.Connection c, String text, ProbeContext ctx) throws SQLException {
-        SnapshotRow row = Rows.empty(Rows.def("pg_settings"));
+        SnapshotRow row = ResultRows.empty(ResultRows.def("pg_settings"));
         try (PreparedStatement ps = c.prepareStatement(text)) {
             Array names = c.createArrayOf("text", SETTINGS.keySet().toArray());
             ps.setArray(1, names);
@@ -49,7 +49,7 @@ public final class SettingsProbe extends QueryProbe {
                 while (rs.next()) {
                     String column = SETTINGS.get(rs.getString("name"));
                     row.getValues().put(column, value(rs.getString("setting"), rs.getString("unit"), rs.getString("vartype")));
-                    row.getValues().put("server_start_epoch", Rows.number(rs.getObject("server_start_epoch")));
+                    row.getValues().put("server_start_epoch", ResultRows.number(rs.getObject("server_start_epoch")));
                 }
             }
         }

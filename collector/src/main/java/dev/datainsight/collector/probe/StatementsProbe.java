@@ -128,7 +128,7 @@ public final class StatementsProbe implements Probe {
         try (PreparedStatement ps = c.prepareStatement(topSql(extVersion, schema))) {
             ps.setInt(1, top);
             try (ResultSet rs = ps.executeQuery()) {
-                rows = Rows.read(rs, Rows.def("pg_stat_statements"));
+                rows = ResultRows.read(rs, ResultRows.def("pg_stat_statements"));
             }
         }
         // The last row holds the totals; "other" = totals - top N (never below 0: entries can be

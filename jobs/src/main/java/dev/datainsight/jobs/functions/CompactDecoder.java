@@ -34,7 +34,9 @@ import java.util.Map;
  * record after all. Whenever it returns a result, that result equals what the codec, the
  * validator and {@link CompactSnapshot#of} give.
  *
- * <p>Thread-safe: every call keeps its state in its own locals.
+ * <p>Thread-safe: a call keeps its parse state in its own locals; the row buffers it fills are
+ * the calling thread's own scratch ({@code SCRATCH}, a ThreadLocal), reused from record to record
+ * and handed back only when a record replaced or grew them.
  */
 final class CompactDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -126,14 +128,14 @@ final class CompactDecoder implements Serializable {
                 case "server_version_num" -> {
                     seen = once(seen, F_SERVER_VERSION);
                     serverVersion = integral(p, t);
-                    if (serverVersion != 0 && (serverVersion < 90000 || serverVersion > 999999)) {
+                    if (!WireFormat.validServerVersion(serverVersion)) {
                         throw GIVE_UP;
                     }
                 }
                 case "collected_at" -> {
                     seen = once(seen, F_COLLECTED_AT);
                     collectedAt = integral(p, t);
-                    if (collectedAt <= 0) {
+                    if (!WireFormat.validCollectedAt(collectedAt)) {
                         throw GIVE_UP;
                     }
                 }

@@ -19,8 +19,8 @@ import java.util.Map;
  * null, booleans become 1/0). Every catalog column is present in every row, null where the server
  * version has no such column. A result column the catalog does not know is a programming error.
  */
-public final class Rows {
-    private Rows() {}
+public final class ResultRows {
+    private ResultRows() {}
 
     /** The catalog definition of a view; fails loudly when a probe names an unknown view. */
     public static ViewDef def(String view) {
