@@ -341,15 +341,9 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         StringBuilder sb = new StringBuilder("state of instance ").append(instance).append(" reset; its rollups from ")
                 .append(from == Long.MAX_VALUE ? "now" : java.time.Instant.ofEpochMilli(from).toString())
                 .append(" are rebuilt from the next snapshots");
-        if (minute != Long.MAX_VALUE) {
-            sb.append(" (minutes still open from ").append(java.time.Instant.ofEpochMilli(minute))
-                    .append(" lose the samples before the reset");
-            if (hour != Long.MAX_VALUE || day != Long.MAX_VALUE) {
-                sb.append("; the open hour/day rows cover only the minutes after it");
-            }
-            sb.append(')');
-        } else if (hour != Long.MAX_VALUE || day != Long.MAX_VALUE) {
-            sb.append(" (the open hour/day rows cover only the minutes after the reset)");
+        if (from != Long.MAX_VALUE) {
+            sb.append(" (every bucket still open at the reset - minutes within the allowed lateness, the current hour "
+                    + "and day, statement hours - keeps only the samples after it)");
         }
         return sb.toString();
     }
