@@ -44,10 +44,16 @@ public final class RulesPipeline {
     /** The same, with a test-only fault hook in the evaluator (see {@link RuleEvaluatorFunction#withFaultInjection}). */
     public static RuleOutputs attach(DataStream<Snapshot> snapshots, RulesConfig config,
             InternalErrors.FaultInjection faults) {
-        SingleOutputStreamOperator<Evaluation> evaluations = snapshots
+        // Same parallelism as its input: a forward (chained) edge keeps each instance's snapshots in
+        // order; a rebalance here would interleave them and the rules would see them out of order.
+        SingleOutputStreamOperator<Snapshot> withHealth = snapshots
                 .process(new PipelineHealthFunction())
                 .uid(UID_HEALTH)
-                .name("rules: pipeline health")
+                .name("rules: pipeline health");
+        if (snapshots.getParallelism() > 0) {
+            withHealth.setParallelism(snapshots.getParallelism());
+        }
+        SingleOutputStreamOperator<Evaluation> evaluations = withHealth
                 .keyBy(new ByInstance())
                 .process(new RuleEvaluatorFunction(config).withFaultInjection(faults))
                 .uid(UID_EVALUATE)
