@@ -16,6 +16,7 @@ import dev.datainsight.jobs.sinks.SimpleBuffers;
 import dev.datainsight.jobs.sinks.StoreSink;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.WireCodec;
 import java.nio.file.Path;
@@ -112,6 +113,15 @@ public final class DataInsightJob {
      * plug in their own; production passes {@link KafkaIO}.
      */
     public static void defineWorkflow(StreamExecutionEnvironment env, JobSources sources, JobSinks sinks, JobConfig c) {
+        defineWorkflow(env, sources, sinks, c, InternalErrors.NONE, InternalErrors.NONE);
+    }
+
+    /**
+     * Test-only variant: the same pipeline with fault hooks in the keyed operators that hold
+     * per-instance state (the rollups and the rule evaluator), to exercise the per-key quarantine.
+     */
+    public static void defineWorkflow(StreamExecutionEnvironment env, JobSources sources, JobSinks sinks, JobConfig c,
+            InternalErrors.FaultInjection rollupFaults, InternalErrors.FaultInjection ruleFaults) {
         configure(env, c);
         WireCodec codec = new WireCodec(c.kafka.maxRecordBytes);
         SnapshotValidator validator = new SnapshotValidator(JobConfig.duration(c.time.maxFuture),
@@ -138,7 +148,7 @@ public final class DataInsightJob {
                         JobConfig.duration(c.time.maxGap),
                         JobConfig.duration(c.time.inventoryInterval),
                         JobConfig.duration(c.time.stateTtl),
-                        c.kafka.metricsTopic + "," + c.kafka.statementsTopic))
+                        c.kafka.metricsTopic + "," + c.kafka.statementsTopic).withFaultInjection(rollupFaults))
                 .uid(UID_ROLLUP).name(NAME_ROLLUP);
 
         StoreWriterFactory store = sinks.store(c);
@@ -156,15 +166,16 @@ public final class DataInsightJob {
 
         DataStream<DeadLetterRecord> deadLetters = snapshots.getSideOutput(RouteRecords.DEAD_LETTERS)
                 .union(rollups.getSideOutput(InstanceRollupFunction.LATE));
-        deadLetters.sinkTo(sinks.deadLetters(c)).uid(UID_SINK_DLQ).name(NAME_SINK_DLQ);
 
         // ---- RULES HOOK -------------------------------------------------------------------
         // The stateful alert rules (rules/ module) attach to the full snapshot stream here when
         // rules.enabled is set; their alerts go to the alerts topic (keyed by fingerprint) and the
-        // alert_event table, their insights to the insight table. See RulesWiring.
+        // alert_event table, their insights to the insight table, their internal_error dead
+        // letters to the one dead-letter sink. See RulesWiring.
         if (c.rules.enabled) {
             DataStream<Snapshot> full = snapshots.getSideOutput(RouteRecords.FULL);
-            RulesWiring.attach(full, c, sinks, store);
+            deadLetters = deadLetters.union(RulesWiring.attach(full, c, sinks, store, ruleFaults));
         }
+        deadLetters.sinkTo(sinks.deadLetters(c)).uid(UID_SINK_DLQ).name(NAME_SINK_DLQ);
     }
 }

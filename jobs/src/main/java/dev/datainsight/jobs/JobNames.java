@@ -53,6 +53,8 @@ public final class JobNames {
     public static final String METRIC_LATE = "late";
     public static final String METRIC_DUPLICATES = "duplicates";
     public static final String METRIC_RESETS = "counterResets";
+    /** Keys quarantined after an internal error (docs/job.md, "Per-key quarantine"). */
+    public static final String METRIC_INTERNAL_ERRORS = "internalErrors";
 
     private JobNames() {}
 }

@@ -159,8 +159,8 @@ class DeadLetterITCase {
                 }
             }
             Set<String> all = new TreeSet<>();
-            for (RejectReason r : EnumSet.allOf(RejectReason.class)) {
-                all.add(r.code());
+            for (RejectReason r : EnumSet.complementOf(EnumSet.of(RejectReason.INTERNAL_ERROR))) {
+                all.add(r.code()); // internal_error is a bug, not input: QuarantineITCase injects it
             }
             assertEquals(all, reasons);
             assertEquals(bad.size() + 1, letters.size());

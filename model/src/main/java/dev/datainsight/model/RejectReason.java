@@ -30,7 +30,12 @@ public enum RejectReason {
     /** A value outside its domain (ratio outside 0..1, negative size or age, ...). */
     OUT_OF_DOMAIN("out_of_domain"),
     /** Arrived after its window closed and its allowed lateness passed. */
-    LATE("late");
+    LATE("late"),
+    /**
+     * A bug in the job (not in the record) threw while this record was processed: the instance's
+     * state was reset and rebuilds from the next snapshots (see docs/job.md, "Per-key quarantine").
+     */
+    INTERNAL_ERROR("internal_error");
 
     private final String code;
 

@@ -9,14 +9,29 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 
-/** Prints each event as one human-readable line, e.g. for a terminal or a log collector. */
+/**
+ * Prints each event as one human-readable line, e.g. for a terminal or a log collector. An event
+ * already printed (same {@link Notifier#dedupKey}: a replay after a job restart, a redelivery after
+ * a consumer restart) is dropped; the last {@link SeenEvents#DEFAULT_CAPACITY} keys are remembered.
+ */
 public final class StdoutNotifier implements Notifier {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
     private final PrintStream out;
+    private final SeenEvents seen;
 
     public StdoutNotifier(PrintStream out) {
+        this(out, new SeenEvents(SeenEvents.DEFAULT_CAPACITY));
+    }
+
+    public StdoutNotifier(PrintStream out, SeenEvents seen) {
         this.out = out;
+        this.seen = seen;
+    }
+
+    /** Events dropped because they were already printed. */
+    public long duplicatesDropped() {
+        return seen.dropped();
     }
 
     @Override
@@ -26,6 +41,9 @@ public final class StdoutNotifier implements Notifier {
 
     @Override
     public void deliver(AlertEvent e) {
+        if (!seen.firstTime(e)) {
+            return;
+        }
         out.println(format(e));
         out.flush();
     }

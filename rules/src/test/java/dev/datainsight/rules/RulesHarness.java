@@ -2,6 +2,7 @@ package dev.datainsight.rules;
 
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.rules.engine.AlertLifecycleFunction;
@@ -39,15 +40,21 @@ final class RulesHarness implements AutoCloseable {
     }
 
     RulesHarness(RulesConfig config, boolean rocksDb) throws Exception {
-        this(config, rocksDb, null, null);
+        this(config, rocksDb, null, null, InternalErrors.NONE);
+    }
+
+    /** With a fault hook in the evaluator (quarantine tests). */
+    RulesHarness(RulesConfig config, InternalErrors.FaultInjection faults) throws Exception {
+        this(config, false, null, null, faults);
     }
 
     private RulesHarness(RulesConfig config, boolean rocksDb, OperatorSubtaskState evalState,
-            OperatorSubtaskState lifeState) throws Exception {
+            OperatorSubtaskState lifeState, InternalErrors.FaultInjection faults) throws Exception {
         this.config = config;
         this.rocksDb = rocksDb;
         evaluator = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new RuleEvaluatorFunction(config)), new RulesPipeline.ByInstance(),
+                new KeyedProcessOperator<>(new RuleEvaluatorFunction(config).withFaultInjection(faults)),
+                new RulesPipeline.ByInstance(),
                 Types.STRING);
         lifecycle = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new AlertLifecycleFunction()), new RulesPipeline.ByFingerprint(),
@@ -126,7 +133,7 @@ final class RulesHarness implements AutoCloseable {
         OperatorSubtaskState e = evaluator.snapshot(1L, watermark);
         OperatorSubtaskState l = lifecycle.snapshot(1L, watermark);
         close();
-        RulesHarness r = new RulesHarness(config, rocksDb, e, l);
+        RulesHarness r = new RulesHarness(config, rocksDb, e, l, InternalErrors.NONE);
         r.watermark = watermark;
         r.events.addAll(events);
         return r;

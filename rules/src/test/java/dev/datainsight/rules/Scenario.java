@@ -78,12 +78,38 @@ abstract class Scenario {
     // ------------------------------------------------------------------ the scenarios
 
     static List<Supplier<Scenario>> all() {
-        return List.of(
+        return List.of(Scenario::pipelineRestarting,
                 Scenario::connectionSaturation, Scenario::idleInTransaction, Scenario::longTransaction,
                 Scenario::xidWraparound, Scenario::lockContention, Scenario::deadlocks, Scenario::cacheHitRatio,
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly);
+    }
+
+    /**
+     * The job's self-health row: restarts counted over a 5 min window (here), more than 3 fire. Just
+     * below = one restart every 110 s (at most 3 in any 5 min + one step), warning = one per 30 s.
+     */
+    static Scenario pipelineRestarting() {
+        Scenario s = new Scenario("pipeline_restarting") {
+            final Counter restarts = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 1.0 / 11;
+                    case WARNING, CRITICAL -> 1.0 / 3;
+                };
+                return List.of(dev.datainsight.rules.engine.PipelineHealthFunction.row(t, (int) restarts.add(per)));
+            }
+        };
+        s.extraYaml = "window: 5m";
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        s.onsetLagMs = 130_000;
+        s.clearLagMs = 5 * 60_000 + 20_000;
+        return s;
     }
 
     static Scenario connectionSaturation() {

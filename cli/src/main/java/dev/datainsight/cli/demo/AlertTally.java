@@ -3,6 +3,7 @@ package dev.datainsight.cli.demo;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
 import dev.datainsight.notify.Notifier;
+import dev.datainsight.notify.SeenEvents;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,12 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The demo's notifier: prints one line per alert transition as it arrives on the alerts topic
- * and counts fired and resolved alerts per rule for the summary.
+ * and counts fired and resolved alerts per rule for the summary. A transition already printed
+ * (same dedup key: the job replays the events since its last checkpoint after every restart) is
+ * neither printed nor counted again.
  */
 public final class AlertTally implements Notifier {
     private final Console console;
     private final Map<String, AtomicInteger> fired = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> resolved = new ConcurrentHashMap<>();
+    private final SeenEvents seen = new SeenEvents(SeenEvents.DEFAULT_CAPACITY);
 
     public AlertTally(Console console) {
         this.console = console;
@@ -28,6 +32,9 @@ public final class AlertTally implements Notifier {
 
     @Override
     public void deliver(AlertEvent e) {
+        if (!seen.firstTime(e)) {
+            return;
+        }
         boolean isResolved = e.getStatus() == AlertStatus.RESOLVED;
         (isResolved ? resolved : fired).computeIfAbsent(e.getRule(), k -> new AtomicInteger()).incrementAndGet();
         String labels = e.getLabels() == null || e.getLabels().isEmpty() ? "" : " " + e.getLabels().toString().replace(", ", ",");
@@ -44,6 +51,11 @@ public final class AlertTally implements Notifier {
     /** Resolved per rule. */
     public Map<String, Integer> resolved() {
         return snapshot(resolved);
+    }
+
+    /** Replayed or redelivered events that were dropped. */
+    public long duplicatesDropped() {
+        return seen.dropped();
     }
 
     public int totalFired() {

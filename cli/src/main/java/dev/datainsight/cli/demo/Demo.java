@@ -5,7 +5,9 @@ import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.collector.KafkaSnapshotSink;
 import dev.datainsight.embedded.EmbeddedKafka;
 import dev.datainsight.embedded.EmbeddedPostgresServer;
+import dev.datainsight.embedded.FreePorts;
 import dev.datainsight.jobs.DataInsightJob;
+import dev.datainsight.jobs.JobHealth;
 import dev.datainsight.jobs.JobConfig;
 import dev.datainsight.jobs.KafkaIO;
 import dev.datainsight.model.WireFormat;
@@ -72,6 +74,8 @@ public final class Demo implements AutoCloseable {
     private Collector collector;
     private CountingSink sink;
     private JobClient job;
+    private JobHealth jobHealth;
+    private volatile JobHealth.Status lastHealth;
     private AlertConsumer alerts;
     private Thread alertThread;
     private AlertTally tally;
@@ -181,14 +185,21 @@ public final class Demo implements AutoCloseable {
         // Partitions ahead of time and retention, as in production: once now, then hourly.
         maintenance = MaintenanceScheduler.start(new PartitionMaintenance(storeJdbc, "postgres", null),
                 MaintenanceScheduler.DEFAULT_INTERVAL);
-        StreamExecutionEnvironment env = localEnv(c);
+        int restPort = FreePorts.next();
+        StreamExecutionEnvironment env = localEnv(c, restPort);
         DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);
         job = env.executeAsync("DataInsight (demo)");
+        jobHealth = new JobHealth("http://127.0.0.1:" + restPort);
         console.line("  job       %s running; store migrated (%s)", job.getJobID(), storeJdbc);
     }
 
-    private static StreamExecutionEnvironment localEnv(JobConfig c) {
+    private static StreamExecutionEnvironment localEnv(JobConfig c, int restPort) {
         org.apache.flink.configuration.Configuration f = DataInsightJob.flinkConfiguration(c);
+        // The local runtime's REST API on a known port: the demo reads restarts and the last failure from it.
+        f.set(org.apache.flink.configuration.RestOptions.BIND_ADDRESS, "127.0.0.1");
+        f.set(org.apache.flink.configuration.RestOptions.ADDRESS, "127.0.0.1");
+        f.set(org.apache.flink.configuration.RestOptions.BIND_PORT, String.valueOf(restPort));
+        f.set(org.apache.flink.configuration.RestOptions.PORT, restPort);
         f.setString("taskmanager.memory.network.min", "64mb");
         f.setString("taskmanager.memory.network.max", "64mb");
         f.setString("taskmanager.memory.managed.size", "64mb");
@@ -252,16 +263,49 @@ public final class Demo implements AutoCloseable {
         } catch (SQLException e) {
             rollups = "store not readable yet";
         }
-        String jobState;
-        try {
-            org.apache.flink.api.common.JobStatus st = job.getJobStatus().get(5, TimeUnit.SECONDS);
-            jobState = st == org.apache.flink.api.common.JobStatus.RUNNING ? ""
-                    : "; JOB " + st + " (it is failing and restarting: see " + dataDir.resolve("demo.log") + ")";
-        } catch (Exception e) {
-            jobState = "; job status unknown: " + e.getMessage();
-        }
+        String jobState = jobState();
         console.line("progress: %,d snapshots (%,d samples) collected; %s; alerts fired %d%s%s", sink.snapshots(), sink.samples(),
                 rollups, tally.totalFired(), workload == null ? "" : "; workload: " + workload.phase(), jobState);
+    }
+
+    /**
+     * "" while the job runs and never restarted since the last line; otherwise what is wrong:
+     * {@code job restarting (N times): <cause>} from the local runtime's REST API.
+     */
+    private String jobState() {
+        org.apache.flink.api.common.JobStatus st;
+        try {
+            st = job.getJobStatus().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return "; job status unknown: " + e.getMessage();
+        }
+        JobHealth.Status h = pollHealth();
+        long before = lastReported;
+        if (h != null) {
+            lastReported = h.restarts();
+        }
+        if (h != null && (h.restarts() > before || st != org.apache.flink.api.common.JobStatus.RUNNING)) {
+            return String.format(java.util.Locale.ROOT, "; job restarting (%d times): %s (see %s)", h.restarts(),
+                    h.lastFailure() == null ? "cause not reported yet" : h.lastFailure(), dataDir.resolve("demo.log"));
+        }
+        return st == org.apache.flink.api.common.JobStatus.RUNNING ? ""
+                : "; JOB " + st + " (see " + dataDir.resolve("demo.log") + ")";
+    }
+
+    private long lastReported;
+
+    private JobHealth.Status pollHealth() {
+        if (jobHealth == null || job == null) {
+            return lastHealth;
+        }
+        try {
+            lastHealth = jobHealth.query(job.getJobID().toHexString());
+        } catch (java.io.IOException e) {
+            // REST not answering (starting, stopping): keep the last answer
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return lastHealth;
     }
 
     /** Keeps the data folder (and demo.log) even when it is a temporary one, e.g. after a failed start. */
@@ -355,6 +399,16 @@ public final class Demo implements AutoCloseable {
         console.plain("rollup rows:");
         for (String t : List.of("metric_rollup_1m", "metric_rollup_1h", "metric_rollup_1d", "statement_rollup_1h", "alert_event", "insight")) {
             console.plain("  %-22s %,d", t, count("SELECT count(*) FROM " + t));
+        }
+        JobHealth.Status h = pollHealth();
+        if (h == null) {
+            console.plain("job restarts             unknown (the job's REST API did not answer)");
+        } else {
+            console.plain("job restarts             %d%s", h.restarts(),
+                    h.lastFailure() == null ? "" : " (last failure: " + h.lastFailure() + ")");
+        }
+        if (tally.duplicatesDropped() > 0) {
+            console.plain("replayed alert events    %d dropped (already printed)", tally.duplicatesDropped());
         }
         console.plain("alerts by rule (fired / resolved):");
         TreeSet<String> names = new TreeSet<>(tally.fired().keySet());

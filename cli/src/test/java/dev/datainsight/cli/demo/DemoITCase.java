@@ -47,6 +47,9 @@ class DemoITCase {
         assertTrue(number(out, "snapshots collected\\s+([\\d,]+)") > 10, out);
         assertTrue(number(out, "metric_rollup_1m\\s+([\\d,]+)") > 100, "closed minutes reached the store:\n" + out);
         assertTrue(number(out, "samples rolled up \\(job\\)\\s+([\\d,]+)") > 100, out);
+        // The summary reads the restart count from the job's REST API: this run never restarted.
+        assertTrue(number(out, "job restarts\\s+(\\d+)") == 0, out);
+        assertFalse(out.contains("job restarting"), out);
         assertTrue(Pattern.compile("\\[\\d\\d:\\d\\d] ALERT FIRING   warning  [a-z_]+ +demo-pg").matcher(out).find(),
                 "an incident paged through rules → alerts topic → consumer:\n" + out);
         assertTrue(Files.exists(dir.resolve("demo.log")), "--data-dir keeps the log");

@@ -7,6 +7,7 @@ import dev.datainsight.jobs.records.InstanceSeen;
 import dev.datainsight.jobs.records.PendingSnapshots;
 import dev.datainsight.jobs.records.RollupBatch;
 import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.RejectReason;
@@ -34,6 +35,8 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The heart of the job, keyed by instance: all series of one server live in one keyed operator, so
@@ -56,6 +59,17 @@ import org.apache.flink.util.OutputTag;
  *       topic, reason {@code late}).</li>
  * </ol>
  *
+ * <p><b>Per-key quarantine.</b> An unexpected exception while one instance's snapshot or timer is
+ * processed (a bug in the rollup state, not bad input: that was refused upstream) is caught here
+ * instead of failing the task, because a failing state is checkpointed and would fail again after
+ * every restore, stopping the whole fleet. The {@code internalErrors} counter goes up, the
+ * snapshot(s) being applied go to the {@link #LATE} side output as {@code internal_error} dead
+ * letters with the first stack frames and the gap it leaves, and the instance's rollup state
+ * (views and bookkeeping) is cleared so it rebuilds from the next snapshots; its pending
+ * snapshots stay and are applied on their timers. Timers left behind find no state and do
+ * nothing. Errors, interrupts, I/O and Flink's own exceptions still fail the task
+ * ({@link InternalErrors#isQuarantinable}). See docs/job.md.
+ *
  * <p>State lifetime: pending entries are removed by their timer; buckets by their finalize timers;
  * rows not seen for longer than the gap bound are dropped at the day boundary or when the view is
  * idle (a cleanup timer at last-seen + gap), and an empty view is removed; an instance with
@@ -65,13 +79,17 @@ import org.apache.flink.util.OutputTag;
 public class InstanceRollupFunction extends KeyedProcessFunction<String, CompactSnapshot, RollupBatch> {
     private static final long serialVersionUID = 1L;
 
-    /** Snapshots later than the allowed lateness. */
+    /**
+     * This operator's dead letters: snapshots later than the allowed lateness ({@code late}) and
+     * those quarantined by an internal error ({@code internal_error}).
+     */
     public static final OutputTag<DeadLetterRecord> LATE =
             new OutputTag<>("late-snapshots", TypeInformation.of(DeadLetterRecord.class));
     /** Inventory updates. */
     public static final OutputTag<InstanceSeen> INSTANCES =
             new OutputTag<>("instances-seen", TypeInformation.of(InstanceSeen.class));
 
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceRollupFunction.class);
     private static final int SERVER_START_COLUMN = columnIndex("pg_settings", "server_start_epoch");
 
     private final long latenessMs;
@@ -79,6 +97,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
     private final long inventoryIntervalMs;
     private final Duration stateTtl;
     private final String lateTopic;
+    private InternalErrors.FaultInjection faults = InternalErrors.NONE;
 
     private transient MapState<String, ViewState> views;
     private transient MapState<Long, PendingSnapshots> pending;
@@ -86,6 +105,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
     private transient Counter lateCounter;
     private transient Counter duplicateCounter;
     private transient Counter resetCounter;
+    private transient Counter internalErrorCounter;
 
     /**
      * @param allowedLateness how long a bucket accepts late snapshots after the watermark passed it
@@ -101,6 +121,15 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         this.inventoryIntervalMs = inventoryInterval.toMillis();
         this.stateTtl = stateTtl;
         this.lateTopic = sourceTopic;
+    }
+
+    /**
+     * Test-only: fails applying a snapshot whose (instance, collected_at) the hook selects, to
+     * exercise the quarantine. Production wiring never calls this.
+     */
+    public InstanceRollupFunction withFaultInjection(InternalErrors.FaultInjection f) {
+        this.faults = f == null ? InternalErrors.NONE : f;
+        return this;
     }
 
     private static int columnIndex(String view, String column) {
@@ -134,10 +163,22 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         lateCounter = g.counter(JobNames.METRIC_LATE);
         duplicateCounter = g.counter(JobNames.METRIC_DUPLICATES);
         resetCounter = g.counter(JobNames.METRIC_RESETS);
+        internalErrorCounter = g.counter(JobNames.METRIC_INTERNAL_ERRORS);
     }
 
     @Override
     public void processElement(CompactSnapshot s, Context ctx, Collector<RollupBatch> out) throws Exception {
+        try {
+            process(s, ctx, out);
+        } catch (RuntimeException e) {
+            if (!InternalErrors.isQuarantinable(e)) {
+                throw e;
+            }
+            quarantine(s.instance, new CompactSnapshot[] {s}, e, ctx, "snapshot " + s.view + " at " + s.collectedAt);
+        }
+    }
+
+    private void process(CompactSnapshot s, Context ctx, Collector<RollupBatch> out) throws Exception {
         inventory(s, ctx);
         long wm = ctx.timerService().currentWatermark();
         if (s.collectedAt > wm) {
@@ -163,6 +204,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             ctx.output(LATE, lateLetter(s, wm));
             return;
         }
+        InternalErrors.check(faults, s.instance, s.collectedAt);
         ViewState state = vs;
         ViewState.ApplyStats stats = new ViewState.ApplyStats();
         Bucket b = vs.apply(s, serverStart(), maxGapMs, start -> bucketTimers(ctx, state, start), stats);
@@ -176,8 +218,22 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<RollupBatch> out) throws Exception {
+        PendingSnapshots p = null;
+        try {
+            p = pending.get(timestamp);
+            fire(timestamp, p, ctx, out);
+        } catch (RuntimeException e) {
+            if (!InternalErrors.isQuarantinable(e)) {
+                throw e;
+            }
+            quarantine(ctx.getCurrentKey(), p == null || p.items == null ? new CompactSnapshot[0] : p.items, e, ctx,
+                    "timer at " + timestamp);
+        }
+    }
+
+    private void fire(long timestamp, PendingSnapshots p, OnTimerContext ctx, Collector<RollupBatch> out)
+            throws Exception {
         String instance = ctx.getCurrentKey();
-        PendingSnapshots p = pending.get(timestamp);
         if (p != null) {
             pending.remove(timestamp);
             CompactSnapshot[] items = p.items;
@@ -191,6 +247,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
                 if (vs == null) {
                     vs = ViewState.create(s.view);
                 }
+                InternalErrors.check(faults, instance, s.collectedAt);
                 ViewState state = vs;
                 ViewState.ApplyStats stats = new ViewState.ApplyStats();
                 vs.apply(s, serverStart(), maxGapMs, start -> bucketTimers(ctx, state, start), stats);
@@ -226,6 +283,69 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         if (views.isEmpty() && pending.isEmpty()) {
             info.clear();
         }
+    }
+
+    /**
+     * The quarantine: counts, dead-letters the snapshot(s) being applied with the stack head and
+     * the gap, and clears the instance's rollup state so the next snapshots rebuild it.
+     */
+    private void quarantine(String instance, CompactSnapshot[] offending, RuntimeException e, Context ctx,
+            String where) throws Exception {
+        internalErrorCounter.inc();
+        String gap = gap(instance);
+        views.clear();
+        info.clear();
+        String detail = "internal error on " + where + " (a bug in the job, not in the record): "
+                + InternalErrors.stackHead(e, InternalErrors.STACK_LINES) + "\n" + gap;
+        LOG.error("quarantined instance {} after an internal error on {}; {}", instance, where, gap, e);
+        long now = System.currentTimeMillis();
+        if (offending.length == 0) {
+            ctx.output(LATE, WireCodec.deadLetter(null, RejectReason.INTERNAL_ERROR, detail, instance, lateTopic,
+                    null, null, null, now));
+        }
+        for (CompactSnapshot s : offending) {
+            byte[] payload;
+            try {
+                payload = new WireCodec().encode(toSnapshot(s));
+            } catch (RuntimeException encode) {
+                payload = null; // the snapshot itself may be what is broken: the letter still says what happened
+            }
+            ctx.output(LATE, WireCodec.deadLetter(payload, RejectReason.INTERNAL_ERROR, detail, s.instance, lateTopic,
+                    null, null, null, now));
+        }
+    }
+
+    /** The statement of what the reset loses, from the state about to be cleared (best effort: it may be what broke). */
+    private String gap(String instance) {
+        long minute = Long.MAX_VALUE;
+        long hour = Long.MAX_VALUE;
+        long day = Long.MAX_VALUE;
+        try {
+            for (ViewState vs : views.values()) {
+                if (vs.buckets != null) {
+                    for (Bucket b : vs.buckets) {
+                        minute = Math.min(minute, b.start);
+                    }
+                }
+                if (vs.hour != null) {
+                    hour = Math.min(hour, vs.hour.start);
+                }
+                if (vs.day != null) {
+                    day = Math.min(day, vs.day.start);
+                }
+            }
+        } catch (Exception unreadable) {
+            return "state of instance " + instance + " reset (unreadable); its rollups are rebuilt from the next snapshots";
+        }
+        long from = Math.min(minute, Math.min(hour, day));
+        StringBuilder sb = new StringBuilder("state of instance ").append(instance).append(" reset; its rollups from ")
+                .append(from == Long.MAX_VALUE ? "now" : java.time.Instant.ofEpochMilli(from).toString())
+                .append(" are rebuilt from the next snapshots");
+        if (from != Long.MAX_VALUE) {
+            sb.append(" (every bucket still open at the reset - minutes within the allowed lateness, the current hour "
+                    + "and day, statement hours - keeps only the samples after it)");
+        }
+        return sb.toString();
     }
 
     private void bucketTimers(Context ctx, ViewState vs, long start) {

@@ -25,6 +25,7 @@ public final class RuleCatalog {
             new XidWraparoundRule(),
             new InstanceDownRule(),
             new InstanceSilentRule(),
+            new PipelineRestartingRule(),
             new AnomalyRule(),
             new UnusedIndexInsight(),
             new SequenceExhaustionInsight(),

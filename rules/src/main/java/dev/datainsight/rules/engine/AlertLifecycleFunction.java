@@ -2,13 +2,22 @@ package dev.datainsight.rules.engine;
 
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.InternalErrors;
+import dev.datainsight.model.RejectReason;
 import dev.datainsight.model.Severity;
+import dev.datainsight.model.WireCodec;
 import java.util.LinkedHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The alert lifecycle, keyed by fingerprint, shared by every rule (Prometheus / Alertmanager
@@ -33,6 +42,13 @@ import org.apache.flink.util.Collector;
  * idle fingerprint holds nothing. The state is checkpointed; the worst a restore can do is delay a
  * transition to the next evaluation, never repeat an event. Evaluations older than the last one
  * seen are ignored (replays after failover).
+ *
+ * <p><b>Per-key quarantine.</b> An unexpected exception on one fingerprint (a bug, e.g. a state
+ * value that breaks an invariant) is counted ({@code internalErrors}), dead-lettered with reason
+ * {@code internal_error} (payload: the evaluation as JSON) on {@link #DEAD_LETTERS}, and that
+ * fingerprint's state is cleared: if the condition still holds the alert goes through pending
+ * and fires again (one repeated FIRING with a new {@code started_at}), which is better than a job
+ * that restarts forever. Timers left behind find no state and do nothing.
  */
 public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluation, AlertEvent> {
     private static final long serialVersionUID = 1L;
@@ -40,15 +56,56 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
     /** State descriptor name: part of the savepoint contract. */
     public static final String STATE = "alert-lifecycle-state";
 
+    /** Side output of internal-error dead letters (reason {@code internal_error}). */
+    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+            new OutputTag<>("lifecycle-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+    private static final Logger LOG = LoggerFactory.getLogger(AlertLifecycleFunction.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private transient ValueState<AlertState> state;
+    private transient Counter internalErrors;
 
     @Override
     public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, AlertState.class));
+        internalErrors = getRuntimeContext().getMetricGroup().addGroup(RuleEvaluatorFunction.METRIC_GROUP)
+                .counter(RuleEvaluatorFunction.METRIC_INTERNAL_ERRORS);
     }
 
     @Override
     public void processElement(Evaluation e, Context ctx, Collector<AlertEvent> out) throws Exception {
+        try {
+            evaluation(e, ctx, out);
+        } catch (RuntimeException x) {
+            if (!InternalErrors.isQuarantinable(x)) {
+                throw x;
+            }
+            quarantine(ctx.getCurrentKey(), e, x, ctx, "evaluation at " + e.at);
+        }
+    }
+
+    private void quarantine(String fingerprint, Evaluation e, RuntimeException x, Context ctx, String where)
+            throws Exception {
+        internalErrors.inc();
+        state.clear();
+        byte[] payload = null;
+        if (e != null) {
+            try {
+                payload = JSON.writeValueAsBytes(e);
+            } catch (Exception encode) {
+                payload = null;
+            }
+        }
+        String detail = "internal error in the alert lifecycle of fingerprint " + fingerprint + " on " + where
+                + " (a bug in the job, not in the record): " + InternalErrors.stackHead(x, InternalErrors.STACK_LINES)
+                + "\nlifecycle state of " + fingerprint + " reset; the alert restarts from pending on its next "
+                + "evaluation";
+        LOG.error("alert lifecycle quarantined fingerprint {} after an internal error on {}", fingerprint, where, x);
+        ctx.output(DEAD_LETTERS, WireCodec.deadLetter(payload, RejectReason.INTERNAL_ERROR, detail,
+                e == null ? null : e.instance, null, null, null, null, System.currentTimeMillis()));
+    }
+
+    private void evaluation(Evaluation e, Context ctx, Collector<AlertEvent> out) throws Exception {
         AlertState st = state.value();
         if (e.level == null) {
             if (st == null || e.at < st.lastEvalAt) {
@@ -119,6 +176,17 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
+        try {
+            fire(timestamp, ctx, out);
+        } catch (RuntimeException x) {
+            if (!InternalErrors.isQuarantinable(x)) {
+                throw x;
+            }
+            quarantine(ctx.getCurrentKey(), null, x, ctx, "timer at " + timestamp);
+        }
+    }
+
+    private void fire(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
         AlertState st = state.value();
         if (st == null) {
             return;

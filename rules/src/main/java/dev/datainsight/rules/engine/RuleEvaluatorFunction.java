@@ -1,8 +1,12 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.MetricCatalog;
+import dev.datainsight.model.RejectReason;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.WireCodec;
 import dev.datainsight.rules.RulesConfig;
 import dev.datainsight.rules.defs.InstanceSilentRule;
 import dev.datainsight.rules.defs.RuleCatalog;
@@ -19,6 +23,8 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -42,7 +48,16 @@ import org.slf4j.LoggerFactory;
  * are swept hourly. Rule memories are bounded by the collector's top-N per view; the
  * active-series map holds only series whose condition holds; a series whose view stops arriving
  * altogether keeps its entry until the view returns (its alert resolves as stale downstream).
- * A rule that throws on odd input is logged and skipped for that snapshot: input never fails the job.
+ *
+ * <p><b>Per-key quarantine.</b> A rule that throws is a bug in the rule or in its memory, never a
+ * reason to fail the job: the {@code internalErrors} counter goes up, the snapshot goes to the
+ * {@link #DEAD_LETTERS} side output ({@code internal_error}, with the stack head) and that rule's
+ * memories of the instance are dropped, so it starts again from the next snapshots; the other
+ * rules ran as usual. An exception outside one rule (presence tracking, a timer) resets the whole
+ * instance (memories, active series, presence). Timers left behind find no state and do nothing;
+ * open alerts are not touched here (the lifecycle keeps them; a condition that still holds keeps
+ * them firing, one that no longer reports resolves them as stale). Errors, interrupts, I/O and
+ * Flink's own exceptions still fail the task ({@link InternalErrors#isQuarantinable}).
  */
 public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot, Evaluation> {
     private static final long serialVersionUID = 1L;
@@ -50,6 +65,12 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
 
     /** Side output of insight rows. */
     public static final OutputTag<InsightRow> INSIGHTS = new OutputTag<>("insights") {};
+    /** Side output of internal-error dead letters (reason {@code internal_error}). */
+    public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
+            new OutputTag<>("rules-dead-letters", TypeInformation.of(DeadLetterRecord.class));
+    /** Metric group and counter of quarantined keys (as the rollup operator's). */
+    public static final String METRIC_GROUP = "datainsight";
+    public static final String METRIC_INTERNAL_ERRORS = "internalErrors";
 
     /** State descriptor names: part of the savepoint contract. */
     public static final String MEMORY_STATE = "rule-memory";
@@ -63,7 +84,9 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     static final long MEMORY_TTL_MS = 6 * 3_600_000L;
 
     private final RulesConfig config;
+    private InternalErrors.FaultInjection faults = InternalErrors.NONE;
     private transient List<Rule> rules;
+    private transient Counter internalErrors;
     private transient MapState<String, Memory> memory;
     private transient MapState<String, ActiveSeries> active;
     private transient ValueState<InstanceInfo> info;
@@ -71,6 +94,15 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
 
     public RuleEvaluatorFunction(RulesConfig config) {
         this.config = config;
+    }
+
+    /**
+     * Test-only: makes every rule's pass over the snapshots the hook selects (instance,
+     * collected_at) throw, to exercise the quarantine. Production wiring never calls this.
+     */
+    public RuleEvaluatorFunction withFaultInjection(InternalErrors.FaultInjection f) {
+        this.faults = f == null ? InternalErrors.NONE : f;
+        return this;
     }
 
     @Override
@@ -86,12 +118,27 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 new MapStateDescriptor<>(ACTIVE_STATE, String.class, ActiveSeries.class));
         info = getRuntimeContext().getState(new ValueStateDescriptor<>(INSTANCE_STATE, InstanceInfo.class));
         openedAtProc = -1;
+        internalErrors = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter(METRIC_INTERNAL_ERRORS);
     }
 
     @Override
     public void processElement(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
+        try {
+            evaluate(s, ctx, out);
+        } catch (RuntimeException e) {
+            if (!InternalErrors.isQuarantinable(e)) {
+                throw e;
+            }
+            resetInstance(ctx.getCurrentKey(), s, e, ctx, "snapshot " + s.getView() + " at " + s.getCollectedAt());
+        }
+    }
+
+    private void evaluate(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
         String instance = ctx.getCurrentKey();
-        trackPresence(s, ctx, out);
+        InternalErrors.check(faults, instance, s.getCollectedAt());
+        if (!PipelineHealthFunction.VIEW.equals(s.getView())) {
+            trackPresence(s, ctx, out);
+        }
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
                 continue;
@@ -99,11 +146,64 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             Pass pass = new Pass(rule, s, instance, ctx, out);
             try {
                 rule.evaluate(s, pass);
+                pass.end();
             } catch (RuntimeException e) {
-                LOG.warn("rule {} failed on {} (skipped for this snapshot): {}", rule.name(), s, e.toString());
+                if (!InternalErrors.isQuarantinable(e)) {
+                    throw e;
+                }
+                resetRule(rule, instance, s, e, ctx);
             }
-            pass.end();
         }
+    }
+
+    /** One rule failed on one snapshot: dead-letter it and drop that rule's memories of the instance. */
+    private void resetRule(Rule rule, String instance, Snapshot s, RuntimeException e, Context ctx) throws Exception {
+        internalErrors.inc();
+        String prefix = rule.name() + '|';
+        List<String> mine = new ArrayList<>();
+        for (Iterator<String> it = memory.keys().iterator(); it.hasNext(); ) {
+            String k = it.next();
+            if (k.startsWith(prefix)) {
+                mine.add(k);
+            }
+        }
+        for (String k : mine) {
+            memory.remove(k);
+        }
+        String detail = "internal error in rule " + rule.name() + " on " + s.getView() + " at " + s.getCollectedAt()
+                + " (a bug in the job, not in the record): " + InternalErrors.stackHead(e, InternalErrors.STACK_LINES)
+                + "\nmemories of rule " + rule.name() + " for instance " + instance + " reset (" + mine.size()
+                + "); its windows and baselines are rebuilt from the next snapshots";
+        LOG.error("rule {} failed on {} of {}; its memories of the instance were reset", rule.name(), s.getView(),
+                instance, e);
+        ctx.output(DEAD_LETTERS, letter(s, instance, detail));
+    }
+
+    /** Something outside one rule failed: dead-letter and drop everything kept for the instance. */
+    private void resetInstance(String instance, Snapshot s, RuntimeException e, Context ctx, String where)
+            throws Exception {
+        internalErrors.inc();
+        memory.clear();
+        active.clear();
+        info.clear();
+        String detail = "internal error in the rule evaluator on " + where + " (a bug in the job, not in the record): "
+                + InternalErrors.stackHead(e, InternalErrors.STACK_LINES) + "\nrule state of instance " + instance
+                + " reset (memories, active series, presence); it is rebuilt from the next snapshots";
+        LOG.error("rule evaluator quarantined instance {} after an internal error on {}", instance, where, e);
+        ctx.output(DEAD_LETTERS, letter(s, instance, detail));
+    }
+
+    private static DeadLetterRecord letter(Snapshot s, String instance, String detail) {
+        byte[] payload = null;
+        if (s != null) {
+            try {
+                payload = new WireCodec().encode(s);
+            } catch (RuntimeException encode) {
+                payload = null; // the letter still says what happened
+            }
+        }
+        return WireCodec.deadLetter(payload, RejectReason.INTERNAL_ERROR, detail, instance, null, null, null, null,
+                System.currentTimeMillis());
     }
 
     // ------------------------------------------------------------------ instance_silent
@@ -200,6 +300,17 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
+        try {
+            fire(timestamp, ctx, out);
+        } catch (RuntimeException e) {
+            if (!InternalErrors.isQuarantinable(e)) {
+                throw e;
+            }
+            resetInstance(ctx.getCurrentKey(), null, e, ctx, "timer at " + timestamp);
+        }
+    }
+
+    private void fire(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
         InstanceInfo in = info.value();
         if (in == null) {
             return;
