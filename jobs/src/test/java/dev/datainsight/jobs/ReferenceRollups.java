@@ -20,6 +20,12 @@ import java.util.TreeMap;
  * series, no Flink), independently of the job's code: deduplicate, order by time, counters to
  * per-second rates with the documented reset rules, then minute/hour/day aggregates, and hourly
  * pg_stat_statements delta sums.
+ *
+ * <p>{@link #inApplicationOrder} takes the snapshots in the order the job applies them instead
+ * (snapshots ahead of the watermark in time order, late ones when they arrive) and applies the
+ * documented rule for late snapshots: a row whose previous sample is newer contributes only its
+ * gauges (its counters' interval is already covered), and the view's stats_reset and server
+ * version follow the newest snapshot only.
  */
 final class ReferenceRollups {
     static final long MINUTE = 60_000L;
@@ -36,8 +42,14 @@ final class ReferenceRollups {
         double max;
         double sum;
         double last;
+        /** Collection time of {@link #last}: the newest sample is last, whatever the arrival order. */
+        long lastTs = Long.MIN_VALUE;
 
         void add(double v) {
+            add(v, Long.MAX_VALUE);
+        }
+
+        void add(double v, long ts) {
             if (count == 0) {
                 min = v;
                 max = v;
@@ -47,7 +59,10 @@ final class ReferenceRollups {
                 max = Math.max(max, v);
                 sum += v;
             }
-            last = v;
+            if (count == 0 || ts >= lastTs) {
+                last = v;
+                lastTs = ts;
+            }
             count++;
         }
 
@@ -81,15 +96,30 @@ final class ReferenceRollups {
         "wal_bytes"};
 
     ReferenceRollups(List<Snapshot> input, long maxGapMs) {
+        this(input, maxGapMs, true);
+    }
+
+    /**
+     * The expected rollups when the snapshots are applied in exactly this order (duplicates of an
+     * (instance, view, collection time) already applied are ignored).
+     */
+    static ReferenceRollups inApplicationOrder(List<Snapshot> applied, long maxGapMs) {
+        return new ReferenceRollups(applied, maxGapMs, false);
+    }
+
+    private ReferenceRollups(List<Snapshot> input, long maxGapMs, boolean sort) {
         Map<List<Object>, Snapshot> unique = new LinkedHashMap<>();
         for (Snapshot s : input) {
             unique.putIfAbsent(List.of(s.getInstance(), s.getView(), s.getCollectedAt()), s);
         }
         List<Snapshot> ordered = new ArrayList<>(unique.values());
-        ordered.sort(Comparator.comparing(Snapshot::getInstance).thenComparingLong(Snapshot::getCollectedAt)
-                .thenComparing(s -> !s.getView().equals("pg_settings")));
+        if (sort) {
+            ordered.sort(Comparator.comparing(Snapshot::getInstance).thenComparingLong(Snapshot::getCollectedAt)
+                    .thenComparing(s -> !s.getView().equals("pg_settings")));
+        }
+        java.util.Set<List<Object>> withCalls = new java.util.HashSet<>();
         Map<String, Long> serverStart = new HashMap<>();
-        Map<List<Object>, Object[]> viewPrev = new HashMap<>(); // (instance, view) → {statsReset, version}
+        Map<List<Object>, Object[]> viewPrev = new HashMap<>(); // (instance, view) → {statsReset, version, ts}
         Map<List<Object>, long[]> rowPrevTs = new HashMap<>(); // (instance, view, labels) → {ts}
         Map<List<Object>, Long> rowPrevReset = new HashMap<>();
         Map<List<Object>, Double> prevValue = new HashMap<>(); // (instance, view, labels, column)
@@ -107,8 +137,10 @@ final class ReferenceRollups {
             Object[] vp = viewPrev.get(vk);
             boolean viewReset = vp != null && (!Objects.equals(vp[0], s.getStatsReset())
                     || !Objects.equals(vp[1], s.getServerVersionNum()));
-            viewPrev.put(vk, new Object[] {s.getStatsReset(), s.getServerVersionNum()});
             long t = s.getCollectedAt();
+            if (vp == null || t > (Long) vp[2]) {
+                viewPrev.put(vk, new Object[] {s.getStatsReset(), s.getServerVersionNum(), t});
+            }
             for (SnapshotRow row : s.getRows()) {
                 Map<String, String> labels = new TreeMap<>();
                 for (String k : def.labelKeys()) {
@@ -116,6 +148,10 @@ final class ReferenceRollups {
                 }
                 List<Object> rk = List.of(s.getInstance(), s.getView(), labels);
                 long[] prevTs = rowPrevTs.get(rk);
+                if (prevTs != null && t == prevTs[0]) {
+                    continue; // this row was applied at this time already
+                }
+                boolean late = prevTs != null && t < prevTs[0];
                 boolean baseline = prevTs == null || viewReset || t - prevTs[0] > maxGapMs
                         || !Objects.equals(rowPrevReset.get(rk), row.getStatsReset())
                         || serverStart.getOrDefault(s.getInstance(), Long.MIN_VALUE) > prevTs[0];
@@ -124,8 +160,11 @@ final class ReferenceRollups {
                     String metric = s.getView() + "." + c.name();
                     if (!c.isCounter()) {
                         if (v != null) {
-                            minuteAgg(s.getInstance(), metric, labels, t).add(v);
+                            minuteAgg(s.getInstance(), metric, labels, t).add(v, t);
                         }
+                        continue;
+                    }
+                    if (late) {
                         continue;
                     }
                     List<Object> ck = List.of(s.getInstance(), s.getView(), labels, c.name());
@@ -147,12 +186,17 @@ final class ReferenceRollups {
                                 acc[i] += v - prev;
                             }
                         }
+                        if (c.name().equals("calls")) {
+                            withCalls.add(sk);
+                        }
                     } else {
-                        minuteAgg(s.getInstance(), metric, labels, t).add((v - prev) / ((t - prevTs[0]) / 1000.0));
+                        minuteAgg(s.getInstance(), metric, labels, t).add((v - prev) / ((t - prevTs[0]) / 1000.0), t);
                     }
                 }
-                rowPrevTs.put(rk, new long[] {t});
-                rowPrevReset.put(rk, row.getStatsReset());
+                if (!late) {
+                    rowPrevTs.put(rk, new long[] {t});
+                    rowPrevReset.put(rk, row.getStatsReset());
+                }
             }
         }
         // The cascade: hours from minutes, days from hours, in time order.
@@ -171,7 +215,7 @@ final class ReferenceRollups {
                     x -> new Agg()).fold(e.getValue());
         }
         // statements with a "calls" delta only (a row whose only samples were baselines is not written)
-        statements.entrySet().removeIf(e -> false);
+        statements.keySet().removeIf(k -> !withCalls.contains(k));
     }
 
     private static String nz(String s) {

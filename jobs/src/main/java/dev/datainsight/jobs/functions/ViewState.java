@@ -50,6 +50,8 @@ public class ViewState {
 
     private transient Map<String, Integer> index;
     private transient boolean[] counter;
+    /** Lateness plus bucket width, as of the last {@link #advance} (see {@link #lastSeen}). */
+    private transient long horizonMs;
 
     public ViewState() {}
 
@@ -142,16 +144,41 @@ public class ViewState {
         return false;
     }
 
+    /**
+     * Keeps {@code ts} for {@link #seen}. Every time that can still be accepted (its bucket within
+     * the allowed lateness) must stay here, or a late duplicate would add its gauges twice: the
+     * array grows when no slot is free, and {@link #advance} frees the times that can no longer
+     * be accepted.
+     */
     private void remember(long ts) {
-        int oldest = 0;
-        for (int i = 1; i < recent.length; i++) {
-            if (recent[i] < recent[oldest]) {
-                oldest = i;
+        for (int i = 0; i < recent.length; i++) {
+            if (recent[i] == Long.MIN_VALUE) {
+                recent[i] = ts;
+                return;
             }
         }
-        if (recent[oldest] < ts) {
-            recent[oldest] = ts;
+        int old = recent.length;
+        recent = Arrays.copyOf(recent, Math.max(RECENT, old * 2));
+        Arrays.fill(recent, old + 1, recent.length, Long.MIN_VALUE);
+        recent[old] = ts;
+    }
+
+    /** Frees the remembered times whose bucket the watermark {@code wm} closed for good. */
+    private void forgetFinal(long wm, long latenessMs) {
+        for (int i = 0; i < recent.length; i++) {
+            long t = recent[i];
+            if (t != Long.MIN_VALUE && bucketStart(t) + width() - 1 + latenessMs <= wm) {
+                recent[i] = Long.MIN_VALUE;
+            }
         }
+    }
+
+    private long newestApplied() {
+        long m = Long.MIN_VALUE;
+        for (long t : recent) {
+            m = Math.max(m, t);
+        }
+        return m;
     }
 
     /** Start of the first-level bucket holding {@code ts}. */
@@ -173,7 +200,7 @@ public class ViewState {
         long start = bucketStart(ts);
         Bucket b = bucket(start);
         if (b == null) {
-            b = new Bucket(start, Math.max(series(), 1), Math.max(rowCount, 1));
+            b = new Bucket(start, Math.max(series(), 1), true);
             buckets = Arrays.copyOf(buckets, buckets.length + 1);
             buckets[buckets.length - 1] = b;
             onNewBucket.accept(start);
@@ -205,18 +232,23 @@ public class ViewState {
             stats.duplicate = true;
             return null;
         }
+        boolean newest = t > newestApplied();
         remember(t);
         int[] inv = holdColumns(s.columns);
         boolean[] isCounter = counterColumns();
         boolean viewReset = s.statsReset != statsReset || (serverVersionNum != 0 && s.serverVersionNum != serverVersionNum);
-        statsReset = s.statsReset;
-        serverVersionNum = s.serverVersionNum;
+        if (newest) {
+            // a late snapshot must not wind the view's stats_reset or version back: the next
+            // snapshot would take the newer ones for a reset and lose its rates
+            statsReset = s.statsReset;
+            serverVersionNum = s.serverVersionNum;
+        }
         Bucket b = bucketFor(t, onNewBucket);
         int nc = columns;
         int sc = s.columns.length;
         for (int r = 0; r < s.rowKeys.length; r++) {
             int row = rowIndex(s.rowKeys[r], r);
-            b.ensure(rowCount * nc, rowCount);
+            b.ensure(rowCount * nc);
             long prevTs = rowLastTs[row];
             if (prevTs == t) {
                 continue; // this row was already applied at this time
@@ -232,7 +264,7 @@ public class ViewState {
                 double v = k < 0 ? Double.NaN : s.values[in + k];
                 if (!isCounter[j]) {
                     if (!Double.isNaN(v)) {
-                        b.add(base + j, row, v, t);
+                        b.add(base + j, v, t);
                     }
                     continue;
                 }
@@ -248,14 +280,11 @@ public class ViewState {
                     stats.resets++; // counter went down: a reset, no negative rate
                     continue;
                 }
-                b.add(base + j, row, statements ? v - prev : (v - prev) / seconds, t);
+                b.add(base + j, statements ? v - prev : (v - prev) / seconds, t);
             }
             if (inOrder) {
                 rowLastTs[row] = t;
                 rowStatsReset[row] = s.rowStatsReset[r];
-            }
-            if (t > b.lastTs[row]) {
-                b.lastTs[row] = t;
             }
         }
         return b;
@@ -320,7 +349,7 @@ public class ViewState {
         int n = series();
         out.rowKeys = Arrays.copyOf(rowKeys, rowCount);
         out.columns = Arrays.copyOf(catalogColumns, columns);
-        b.ensure(n, rowCount);
+        b.ensure(n);
         out.count = Arrays.copyOf(b.count, n);
         out.min = Arrays.copyOf(b.min, n);
         out.max = Arrays.copyOf(b.max, n);
@@ -339,6 +368,8 @@ public class ViewState {
      */
     public void advance(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out,
             Consumer<Long> onNewDeadline) {
+        forgetFinal(wm, latenessMs);
+        horizonMs = latenessMs + width();
         if (buckets.length == 0) {
             flushCoarse(instance, wm, latenessMs, maxGapMs, out, onNewDeadline);
             return;
@@ -376,32 +407,32 @@ public class ViewState {
             emitHour(instance, latenessMs, out, onNewDeadline);
         }
         if (hour == null) {
-            hour = new Bucket(hs, n, 1);
+            hour = new Bucket(hs, n, false);
             onNewDeadline.accept(hs + HOUR - 1 + latenessMs);
         }
-        hour.ensure(n, 1);
+        hour.ensure(n);
         hour.fold(minute, n);
     }
 
     private void emitHour(String instance, long latenessMs, Consumer<RollupBatch> out, Consumer<Long> onNewDeadline) {
         int n = series();
-        hour.ensure(n, 1);
+        hour.ensure(n);
         out.accept(toBatch(instance, RollupBatch.HOUR, hour));
         long ds = hour.start - Math.floorMod(hour.start, DAY);
         if (day != null && day.start != ds) {
             emitDay(instance, out);
         }
         if (day == null) {
-            day = new Bucket(ds, n, 1);
+            day = new Bucket(ds, n, false);
             onNewDeadline.accept(ds + DAY - 1 + latenessMs);
         }
-        day.ensure(n, 1);
+        day.ensure(n);
         day.fold(hour, n);
         hour = null;
     }
 
     private void emitDay(String instance, Consumer<RollupBatch> out) {
-        day.ensure(series(), 1);
+        day.ensure(series());
         out.accept(toBatch(instance, RollupBatch.DAY, day));
         day = null;
     }
@@ -417,7 +448,9 @@ public class ViewState {
             dayBoundary = true;
         }
         if (dayBoundary || (buckets.length == 0 && hour == null && day == null)) {
-            dropStaleRows(wm - maxGapMs);
+            // a row is dropped only when no snapshot the job can still accept (a late one within
+            // the allowed lateness of its bucket) could be within the gap bound of its last one
+            dropStaleRows(wm - maxGapMs - latenessMs - width());
         }
     }
 
@@ -426,13 +459,19 @@ public class ViewState {
         return rowCount == 0 && buckets.length == 0 && hour == null && day == null;
     }
 
-    /** Latest collection time of any row, or Long.MIN_VALUE. */
+    /**
+     * Latest collection time of any row (Long.MIN_VALUE when none), moved on by the lateness
+     * horizon of the last {@link #advance}: the allowed lateness plus a bucket width. The owner's
+     * idle-cleanup timer fires at this time plus the gap bound, which is when {@link #advance} can
+     * drop the rows (a late snapshot within the allowed lateness can still continue a row until
+     * then); a timer any earlier would find nothing to drop and re-register itself in the past.
+     */
     public long lastSeen() {
         long m = Long.MIN_VALUE;
         for (int r = 0; r < rowCount; r++) {
             m = Math.max(m, rowLastTs[r]);
         }
-        return m;
+        return m == Long.MIN_VALUE ? m : m + horizonMs;
     }
 
     /** Drops rows last seen before {@code cutoff} that hold nothing in any open bucket. */
