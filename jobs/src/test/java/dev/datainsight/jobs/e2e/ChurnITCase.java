@@ -77,9 +77,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * PostgreSQL on which, during the run, tables are created and dropped, statement shapes come and
  * go in pg_stat_statements (new shapes every round, single entries reset, more entries than the
  * collector's top N), and databases are added. The collector's clock runs 60 times faster than
- * real time from the next 23:50 UTC (event time must not precede the server's start), so about 92 s cover the midnight (day) boundary and the 01:00 boundary
- * of event time; the job runs unbounded on a MiniCluster with its lateness, gap and watermark
- * bound set in event time.
+ * real time from the next 23:50 UTC (event time must not precede the server's start), so about
+ * 92 s cover the midnight (day) boundary and the 01:00 boundary of event time; the job runs
+ * unbounded on a MiniCluster with its lateness, gap and watermark bound set in event time.
  *
  * <p>Asserted: no task restart (the job's {@code numRestarts} over REST and every task's attempt
  * number) and the job RUNNING at the end; nothing dead-lettered; and every rollup in the store
