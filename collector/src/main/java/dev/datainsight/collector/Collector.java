@@ -4,6 +4,7 @@ import dev.datainsight.collector.probe.Probe;
 import dev.datainsight.collector.probe.ProbeGroup;
 import dev.datainsight.collector.probe.Probes;
 import dev.datainsight.model.Snapshot;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,7 @@ public final class Collector implements AutoCloseable {
     private final FleetConfig config;
     private final SnapshotSink sink;
     private final List<Probe> probes;
+    private final Clock clock;
     private final Map<String, InstanceSession> sessions = new LinkedHashMap<>();
     private final Map<String, AtomicBoolean> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong skippedRuns = new AtomicLong();
@@ -56,11 +58,21 @@ public final class Collector implements AutoCloseable {
 
     /** A collector running the given probes (tests and embedders may add their own). */
     public Collector(FleetConfig config, SnapshotSink sink, List<Probe> probes) {
+        this(config, sink, probes, Clock.systemUTC());
+    }
+
+    /**
+     * A collector whose snapshots are stamped ({@code collected_at}) from {@code clock}; schedules,
+     * timeouts and reconnect backoff stay on real time. Tests pass an accelerated clock to cover
+     * hours of event time in seconds.
+     */
+    public Collector(FleetConfig config, SnapshotSink sink, List<Probe> probes, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.probes = List.copyOf(probes);
+        this.clock = Objects.requireNonNull(clock, "clock");
         for (FleetConfig.Instance i : config.instances()) {
-            sessions.put(i.id(), new InstanceSession(i, config, this.probes));
+            sessions.put(i.id(), new InstanceSession(i, config, this.probes, clock));
         }
     }
 
@@ -137,7 +149,7 @@ public final class Collector implements AutoCloseable {
         if (s != null && s.instance() == instance) {
             return s.collect(EnumSet.allOf(ProbeGroup.class));
         }
-        try (InstanceSession tmp = new InstanceSession(instance, config, probes)) {
+        try (InstanceSession tmp = new InstanceSession(instance, config, probes, clock)) {
             return tmp.collect(EnumSet.allOf(ProbeGroup.class));
         }
     }

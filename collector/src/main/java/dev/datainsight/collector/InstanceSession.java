@@ -19,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -61,6 +62,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private final FleetConfig.Instance instance;
     private final FleetConfig config;
     private final List<Probe> probes;
+    /** Stamps collected_at; backoff and probe durations use real time. */
+    private final Clock clock;
     private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>() {
         private static final long serialVersionUID = 1L;
 
@@ -83,10 +86,11 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private volatile long cycles;
     private boolean outageLogged;
 
-    InstanceSession(FleetConfig.Instance instance, FleetConfig config, List<Probe> probes) {
+    InstanceSession(FleetConfig.Instance instance, FleetConfig config, List<Probe> probes, Clock clock) {
         this.instance = instance;
         this.config = config;
         this.probes = probes;
+        this.clock = clock;
     }
 
     FleetConfig.Instance instance() {
@@ -264,13 +268,13 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
 
     /** Runs the probes of the given groups once; never throws for database problems. */
     synchronized List<Snapshot> collect(Set<ProbeGroup> groups) {
-        long start = System.currentTimeMillis();
+        long start = clock.millis();
         long t0 = System.nanoTime();
         cycles++;
         List<Snapshot> out = new ArrayList<>();
         List<SnapshotRow> health = new ArrayList<>();
         if (conn == null) {
-            if (start < nextAttemptAt) {
+            if (System.currentTimeMillis() < nextAttemptAt) {
                 up = false;
                 if (groups.contains(ProbeGroup.FAST)) {
                     out.add(healthSnapshot(start, false, t0, 0, true, health));

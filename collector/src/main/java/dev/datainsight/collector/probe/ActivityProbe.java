@@ -11,6 +11,10 @@ import java.util.Map;
  * <p>Versions: 13 has no {@code pg_locks.waitstart}, so the lock wait is measured from
  * {@code query_start}; 14+ uses {@code waitstart} (read only when some session waits on a lock).
  * 16+ adds {@code reserved_connections} to the reserved slots.
+ *
+ * <p>Ages are measured to {@code clock_timestamp()}, not {@code now()}: {@code now()} is when the
+ * collector's own statement started, before the activity snapshot is read, so a session whose
+ * transaction began in between got a negative age and the job dead-lettered the whole snapshot.
  */
 public final class ActivityProbe extends QueryProbe {
 
@@ -27,12 +31,12 @@ public final class ActivityProbe extends QueryProbe {
               pg_catalog.count(*) FILTER (WHERE a.backend_type = 'autovacuum worker') AS autovacuum_workers,
               pg_catalog.current_setting('max_connections')::int AS max_connections,
               %s AS reserved_connections,
-              EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(a.xact_start) FILTER (WHERE a.backend_type = 'client backend')) AS oldest_xact_age_seconds,
-              EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(a.xact_start) FILTER (WHERE a.backend_type = 'autovacuum worker')) AS oldest_autovacuum_xact_age_seconds,
-              EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(a.state_change) FILTER (WHERE a.backend_type = 'client backend'
+              EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.xact_start) FILTER (WHERE a.backend_type = 'client backend')) AS oldest_xact_age_seconds,
+              EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.xact_start) FILTER (WHERE a.backend_type = 'autovacuum worker')) AS oldest_autovacuum_xact_age_seconds,
+              EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.state_change) FILTER (WHERE a.backend_type = 'client backend'
                   AND a.state IN ('idle in transaction', 'idle in transaction (aborted)'))) AS oldest_idle_in_transaction_seconds,
               %s AS longest_lock_wait_seconds,
-              EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(a.query_start) FILTER (WHERE a.backend_type = 'client backend'
+              EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.query_start) FILTER (WHERE a.backend_type = 'client backend'
                   AND a.state = 'active')) AS longest_running_query_seconds
             FROM pg_catalog.pg_stat_activity a
             WHERE a.pid <> pg_catalog.pg_backend_pid()
@@ -40,12 +44,12 @@ public final class ActivityProbe extends QueryProbe {
 
     private static final String RESERVED_13 = "pg_catalog.current_setting('superuser_reserved_connections')::int";
     private static final String RESERVED_16 = RESERVED_13 + " + pg_catalog.current_setting('reserved_connections')::int";
-    private static final String LOCKWAIT_13 = "EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(a.query_start) "
+    private static final String LOCKWAIT_13 = "EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.query_start) "
             + "FILTER (WHERE a.backend_type = 'client backend' AND a.wait_event_type = 'Lock'))";
     // The scalar subquery is an init plan, evaluated only when the CASE reaches it: pg_locks is
     // read only while some session waits on a lock.
     private static final String LOCKWAIT_14 = "CASE WHEN pg_catalog.count(*) FILTER (WHERE a.wait_event_type = 'Lock') > 0 "
-            + "THEN (SELECT EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(l.waitstart)) FROM pg_catalog.pg_locks l "
+            + "THEN (SELECT EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(l.waitstart)) FROM pg_catalog.pg_locks l "
             + "WHERE NOT l.granted AND l.pid <> pg_catalog.pg_backend_pid()) END";
 
     public ActivityProbe() {

@@ -28,17 +28,18 @@ import java.util.TreeMap;
  * <p>Cost: the first query touches only sessions waiting on a lock (usually none, then it is the
  * only query); {@code pg_blocking_pids} and {@code pg_locks} are read only when there are waiters.
  * Wait start: {@code pg_locks.waitstart} on 14+, {@code query_start} on 13.
+ * Ages are measured to {@code clock_timestamp()} (see {@link ActivityProbe}: never negative).
  */
 public final class LocksProbe implements Probe {
 
     private static final String WAITERS = SqlVariants.tag("pg_locks", """
             SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid) AS blockers,
-              EXTRACT(EPOCH FROM pg_catalog.now() - a.query_start) AS wait_seconds
+              EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - a.query_start) AS wait_seconds
             FROM pg_catalog.pg_stat_activity a
             WHERE a.wait_event_type = 'Lock' AND a.pid <> pg_catalog.pg_backend_pid()""");
 
     private static final String WAITSTART = SqlVariants.tag("pg_locks", """
-            SELECT l.pid, EXTRACT(EPOCH FROM pg_catalog.now() - pg_catalog.min(l.waitstart)) AS wait_seconds
+            SELECT l.pid, EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(l.waitstart)) AS wait_seconds
             FROM pg_catalog.pg_locks l
             WHERE NOT l.granted AND l.pid = ANY (?)
             GROUP BY l.pid""");
@@ -46,11 +47,11 @@ public final class LocksProbe implements Probe {
     private static final SqlVariants BLOCKERS = SqlVariants.of("pg_locks", Map.of(
             130000, """
                     SELECT a.pid, a.datname, a.state, NULL::text AS query_id,
-                      EXTRACT(EPOCH FROM pg_catalog.now() - a.xact_start) AS xact_age
+                      EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - a.xact_start) AS xact_age
                     FROM pg_catalog.pg_stat_activity a WHERE a.pid = ANY (?)""",
             140000, """
                     SELECT a.pid, a.datname, a.state, a.query_id::text AS query_id,
-                      EXTRACT(EPOCH FROM pg_catalog.now() - a.xact_start) AS xact_age
+                      EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - a.xact_start) AS xact_age
                     FROM pg_catalog.pg_stat_activity a WHERE a.pid = ANY (?)"""));
 
     @Override
