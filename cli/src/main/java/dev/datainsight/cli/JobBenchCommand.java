@@ -2,7 +2,7 @@ package dev.datainsight.cli;
 
 import dev.datainsight.embedded.EmbeddedKafka;
 import dev.datainsight.embedded.EmbeddedPostgresServer;
-import dev.datainsight.jobs.bench.JobBenchmark;
+import dev.datainsight.bench.job.JobBenchmark;
 import dev.datainsight.store.Migrations;
 import java.io.PrintWriter;
 import java.nio.file.Files;

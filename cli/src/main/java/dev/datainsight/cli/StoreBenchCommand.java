@@ -1,7 +1,7 @@
 package dev.datainsight.cli;
 
 import dev.datainsight.embedded.EmbeddedPostgresServer;
-import dev.datainsight.store.StoreBenchmark;
+import dev.datainsight.bench.store.StoreBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

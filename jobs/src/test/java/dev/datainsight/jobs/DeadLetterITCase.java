@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.RejectReason;

@@ -2,7 +2,7 @@ package dev.datainsight.jobs;
 
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;

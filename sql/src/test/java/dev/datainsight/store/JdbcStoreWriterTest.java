@@ -129,10 +129,10 @@ class JdbcStoreWriterTest {
         maps.add(mixed);
         try (Connection c = DriverManager.getConnection(url); java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text")) {
             for (Map<String, String> m : maps) {
-                ps.setString(1, JdbcStoreWriter.Json.jsonbText(m));
+                ps.setString(1, JsonbText.of(m));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    assertEquals(JdbcStoreWriter.Json.jsonbText(m), rs.getString(1), "labels " + m);
+                    assertEquals(JsonbText.of(m), rs.getString(1), "labels " + m);
                 }
             }
         }
@@ -218,8 +218,8 @@ class JdbcStoreWriterTest {
                 small.add(id, bucket, i + 1, 0, 0, 0, 0);
                 huge.add(Long.MAX_VALUE - 100 + id, bucket, i + 1, 0, 0, 0, 0); // too large to pack: comparator path
             }
-            int[] a = JdbcStoreWriter.keyOrder(small);
-            int[] b = JdbcStoreWriter.keyOrder(huge);
+            int[] a = RollupCopyWriter.keyOrder(small);
+            int[] b = RollupCopyWriter.keyOrder(huge);
             assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a));
             for (int k = 0; k < a.length; k++) {
                 int i = a[k];

@@ -523,25 +523,4 @@ public class ViewState {
     private static boolean[] keepAllRowsAsOne(boolean[] keep) {
         return keep; // hour/day buckets are indexed by series like minutes; lastTs is unused there
     }
-
-    /** Approximate heap bytes of this state (arrays and strings), for the benchmark. */
-    public long approximateBytes() {
-        long b = 64 + 16L * 4;
-        b += catalogColumns.length * 4L + rowKeys.length * 8L + rowLastTs.length * 8L + rowStatsReset.length * 8L + lastRaw.length * 8L
-                + recent.length * 8L;
-        for (int r = 0; r < rowCount; r++) {
-            b += 40 + rowKeys[r].length();
-        }
-        for (Bucket k : buckets) {
-            b += bucketBytes(k);
-        }
-        b += hour == null ? 0 : bucketBytes(hour);
-        b += day == null ? 0 : bucketBytes(day);
-        return b;
-    }
-
-    private static long bucketBytes(Bucket k) {
-        return 48 + 6 * 16 + k.count.length * 4L + (k.min.length + k.max.length + k.sum.length + k.last.length) * 8L
-                + k.lastTs.length * 8L;
-    }
 }

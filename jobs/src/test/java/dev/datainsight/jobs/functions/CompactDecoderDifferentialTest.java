@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.model.Snapshot;
 import java.io.IOException;

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.model.DecodeResult;

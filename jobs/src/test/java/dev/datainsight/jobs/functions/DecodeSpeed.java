@@ -1,6 +1,6 @@
 package dev.datainsight.jobs.functions;
 
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.model.WireCodec;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.bench;
+package dev.datainsight.bench.job;
 
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.QueryText;

@@ -1,5 +1,6 @@
-package dev.datainsight.jobs.bench;
+package dev.datainsight.bench.job;
 
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.DataInsightJob;
 import dev.datainsight.jobs.JobConfig;
 import dev.datainsight.jobs.JobSinks;

@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.bench;
+package dev.datainsight.bench.fleet;
 
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.QueryText;

@@ -1,0 +1,190 @@
+package dev.datainsight.store;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.QueryText;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.List;
+import java.util.Locale;
+
+/** The upserts of the low-volume tables: each table's statement, key, reduction and binding. */
+final class TableUpserts {
+    private TableUpserts() {}
+
+    static final TableUpsert<StatementRollupRow, StatementRollupRow> STATEMENT_ROLLUPS = TableUpsert.lastWins(
+            "INSERT INTO statement_rollup_1h (instance, queryid, datname, rolname, bucket, calls, total_exec_time_ms,"
+                    + " mean_exec_time_ms, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written,"
+                    + " temp_blks_read, temp_blks_written, wal_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (instance, queryid, datname, rolname, bucket) DO UPDATE SET calls = EXCLUDED.calls,"
+                    + " total_exec_time_ms = EXCLUDED.total_exec_time_ms, mean_exec_time_ms = EXCLUDED.mean_exec_time_ms,"
+                    + " rows = EXCLUDED.rows, shared_blks_hit = EXCLUDED.shared_blks_hit, shared_blks_read = EXCLUDED.shared_blks_read,"
+                    + " shared_blks_dirtied = EXCLUDED.shared_blks_dirtied, shared_blks_written = EXCLUDED.shared_blks_written,"
+                    + " temp_blks_read = EXCLUDED.temp_blks_read, temp_blks_written = EXCLUDED.temp_blks_written,"
+                    + " wal_bytes = EXCLUDED.wal_bytes",
+            r -> List.of(r.instance(), r.queryid(), r.datname(), r.rolname(), r.bucketStart()),
+            (ps, r) -> {
+                ps.setString(1, r.instance());
+                ps.setString(2, r.queryid());
+                ps.setString(3, r.datname());
+                ps.setString(4, r.rolname());
+                ps.setTimestamp(5, new Timestamp(r.bucketStart()));
+                ps.setDouble(6, r.calls());
+                ps.setDouble(7, r.totalExecTimeMs());
+                setNullableDouble(ps, 8, r.meanExecTimeMs());
+                ps.setDouble(9, r.rows());
+                ps.setDouble(10, r.sharedBlksHit());
+                ps.setDouble(11, r.sharedBlksRead());
+                ps.setDouble(12, r.sharedBlksDirtied());
+                ps.setDouble(13, r.sharedBlksWritten());
+                ps.setDouble(14, r.tempBlksRead());
+                ps.setDouble(15, r.tempBlksWritten());
+                ps.setDouble(16, r.walBytes());
+            });
+
+    /** Statement texts of one instance, all seen at one time. */
+    static TableUpsert<QueryText, QueryText> statementTexts(String instance, long seenAt) {
+        Timestamp seen = new Timestamp(seenAt);
+        return TableUpsert.lastWins(
+                "INSERT INTO statement_text (instance, queryid, query, truncated, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (instance, queryid) DO UPDATE SET"
+                        + " query = CASE WHEN EXCLUDED.last_seen >= statement_text.last_seen THEN EXCLUDED.query ELSE statement_text.query END,"
+                        + " truncated = CASE WHEN EXCLUDED.last_seen >= statement_text.last_seen THEN EXCLUDED.truncated ELSE statement_text.truncated END,"
+                        + " first_seen = least(statement_text.first_seen, EXCLUDED.first_seen),"
+                        + " last_seen = greatest(statement_text.last_seen, EXCLUDED.last_seen)",
+                QueryText::queryid,
+                (ps, t) -> {
+                    ps.setString(1, instance);
+                    ps.setString(2, t.queryid());
+                    ps.setString(3, t.text() == null ? "" : t.text());
+                    ps.setBoolean(4, t.truncated());
+                    ps.setTimestamp(5, seen);
+                    ps.setTimestamp(6, seen);
+                });
+    }
+
+    /**
+     * Of an instance's rows: the newest, the newest with a known server version (0 means unknown:
+     * a server never reached; it never replaces a known one) and the oldest sighting.
+     */
+    record InstanceSeen(InstanceRow newest, InstanceRow newestKnown, long firstSeen) {
+        static InstanceSeen fold(InstanceSeen kept, InstanceRow r) {
+            if (kept == null) {
+                return new InstanceSeen(r, r.serverVersionNum() != 0 ? r : null, r.seenAt());
+            }
+            InstanceRow known = kept.newestKnown;
+            if (r.serverVersionNum() != 0 && (known == null || r.seenAt() >= known.seenAt())) {
+                known = r;
+            }
+            return new InstanceSeen(r.seenAt() >= kept.newest.seenAt() ? r : kept.newest, known,
+                    Math.min(kept.firstSeen, r.seenAt()));
+        }
+
+        int serverVersionNum() {
+            return newest.serverVersionNum() != 0 || newestKnown == null ? newest.serverVersionNum()
+                    : newestKnown.serverVersionNum();
+        }
+    }
+
+    static final TableUpsert<InstanceRow, InstanceSeen> INSTANCES = TableUpsert.folding(
+            "INSERT INTO instance (instance, labels, server_version_num, first_seen, last_seen) VALUES (?, ?::jsonb, ?, ?, ?)"
+                    + " ON CONFLICT (instance) DO UPDATE SET"
+                    + " labels = CASE WHEN EXCLUDED.last_seen >= instance.last_seen THEN EXCLUDED.labels ELSE instance.labels END,"
+                    + " server_version_num = CASE WHEN EXCLUDED.server_version_num <> 0"
+                    + " AND (EXCLUDED.last_seen >= instance.last_seen OR instance.server_version_num = 0)"
+                    + " THEN EXCLUDED.server_version_num ELSE instance.server_version_num END,"
+                    + " first_seen = least(instance.first_seen, EXCLUDED.first_seen),"
+                    + " last_seen = greatest(instance.last_seen, EXCLUDED.last_seen)",
+            InstanceRow::instance,
+            (kept, r) -> r.seenAt() >= kept.newest.seenAt(),
+            InstanceSeen::fold,
+            (ps, s) -> {
+                ps.setString(1, s.newest.instance());
+                ps.setString(2, JsonbText.of(s.newest.labels()));
+                ps.setInt(3, s.serverVersionNum());
+                ps.setTimestamp(4, new Timestamp(s.firstSeen));
+                ps.setTimestamp(5, new Timestamp(s.newest.seenAt()));
+            });
+
+    static final TableUpsert<AlertEvent, AlertEvent> ALERT_EVENTS = TableUpsert.lastWins(
+            "INSERT INTO alert_event (fingerprint, rule, severity, status, instance, labels, value, threshold, started_at,"
+                    + " resolved_at, event_at, summary, description, runbook) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (fingerprint, status, severity, event_at) DO UPDATE SET rule = EXCLUDED.rule,"
+                    + " instance = EXCLUDED.instance, labels = EXCLUDED.labels, value = EXCLUDED.value, threshold = EXCLUDED.threshold,"
+                    + " started_at = EXCLUDED.started_at, resolved_at = EXCLUDED.resolved_at, summary = EXCLUDED.summary,"
+                    + " description = EXCLUDED.description, runbook = EXCLUDED.runbook",
+            e -> {
+                if (e.getFingerprint() == null || e.getStatus() == null || e.getSeverity() == null) {
+                    throw new IllegalArgumentException("alert event without fingerprint, status or severity: " + e);
+                }
+                return List.of(e.getFingerprint(), e.getStatus(), e.getSeverity(), e.getEventAt());
+            },
+            (ps, e) -> {
+                boolean resolved = e.getStatus() == AlertStatus.RESOLVED;
+                ps.setString(1, e.getFingerprint());
+                ps.setString(2, e.getRule());
+                ps.setString(3, e.getSeverity().wire());
+                ps.setString(4, e.getStatus().wire());
+                ps.setString(5, e.getInstance());
+                ps.setString(6, JsonbText.of(e.getLabels()));
+                setNullableDouble(ps, 7, e.getValue());
+                setNullableDouble(ps, 8, e.getThreshold());
+                ps.setTimestamp(9, new Timestamp(e.getStartedAt()));
+                // The table ties resolved_at to the resolved status: a resolved event without
+                // its time resolved at the event; a firing one carries none.
+                Long resolvedAt = resolved ? (e.getResolvedAt() != null ? e.getResolvedAt() : e.getEventAt()) : null;
+                if (resolvedAt == null) {
+                    ps.setNull(10, Types.TIMESTAMP_WITH_TIMEZONE);
+                } else {
+                    ps.setTimestamp(10, new Timestamp(resolvedAt));
+                }
+                ps.setTimestamp(11, new Timestamp(e.getEventAt()));
+                ps.setString(12, e.getSummary() != null ? e.getSummary() : e.getRule());
+                ps.setString(13, e.getDescription());
+                ps.setString(14, e.getRunbook());
+            });
+
+    /** Of an insight's rows: the newest and the oldest sighting. */
+    record InsightSeen(InsightRow newest, long firstSeen) {
+        static InsightSeen fold(InsightSeen kept, InsightRow r) {
+            if (kept == null) {
+                return new InsightSeen(r, r.observedAt());
+            }
+            return new InsightSeen(r.observedAt() >= kept.newest.observedAt() ? r : kept.newest,
+                    Math.min(kept.firstSeen, r.observedAt()));
+        }
+    }
+
+    static final TableUpsert<InsightRow, InsightSeen> INSIGHTS = TableUpsert.folding(
+            "INSERT INTO insight (instance, kind, subject, severity, summary, evidence, first_seen, observed_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?) ON CONFLICT (instance, kind, subject) DO UPDATE SET"
+                    + " severity = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.severity ELSE insight.severity END,"
+                    + " summary = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.summary ELSE insight.summary END,"
+                    + " evidence = CASE WHEN EXCLUDED.observed_at >= insight.observed_at THEN EXCLUDED.evidence ELSE insight.evidence END,"
+                    + " first_seen = least(insight.first_seen, EXCLUDED.first_seen),"
+                    + " observed_at = greatest(insight.observed_at, EXCLUDED.observed_at)",
+            r -> List.of(r.instance(), r.kind(), r.subject()),
+            (kept, r) -> r.observedAt() >= kept.newest.observedAt(),
+            InsightSeen::fold,
+            (ps, s) -> {
+                InsightRow r = s.newest;
+                ps.setString(1, r.instance());
+                ps.setString(2, r.kind());
+                ps.setString(3, r.subject());
+                ps.setString(4, r.severity() == null ? null : r.severity().toLowerCase(Locale.ROOT));
+                ps.setString(5, r.summary());
+                ps.setString(6, r.evidenceJson() == null || r.evidenceJson().isBlank() ? "{}" : r.evidenceJson());
+                ps.setTimestamp(7, new Timestamp(s.firstSeen));
+                ps.setTimestamp(8, new Timestamp(r.observedAt()));
+            });
+
+    static void setNullableDouble(PreparedStatement ps, int i, Double v) throws SQLException {
+        if (v == null) {
+            ps.setNull(i, Types.DOUBLE);
+        } else {
+            ps.setDouble(i, v);
+        }
+    }
+}
