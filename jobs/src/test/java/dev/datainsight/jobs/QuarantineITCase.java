@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.RejectReason;
 import dev.datainsight.model.Snapshot;

@@ -3,7 +3,7 @@ package dev.datainsight.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.datainsight.jobs.bench.SyntheticFleet;
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.functions.InstanceRollupFunction;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.RollupBatch;
