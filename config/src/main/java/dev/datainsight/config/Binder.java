@@ -173,7 +173,10 @@ public final class Binder {
                 JsonParser p, String failureMsg) throws IOException {
             String got = t == JsonToken.START_OBJECT ? "a mapping" : t == JsonToken.START_ARRAY ? "a list"
                     : t == JsonToken.VALUE_NULL ? "null" : "'" + p.getText() + "'";
-            scope(ctxt).error(p, "expected " + expected(targetType.getRawClass()) + ", got " + got, "");
+            Scope s = scope(ctxt);
+            String path = YamlDocument.path(t.isStructStart() && p.getParsingContext().getParent() != null
+                    ? p.getParsingContext().getParent() : p.getParsingContext());
+            s.problems.error(join(s.prefix, path), "expected " + expected(targetType.getRawClass()) + ", got " + got, "");
             p.skipChildren();
             return placeholder(targetType.getRawClass());
         }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public record DataSize(long bytes) {
     /** What a size looks like, for error hints and help texts. */
-    public static final String HINT = "a size such as 512B, 64KB, 100MB or 1GB (binary units; a bare number is bytes)";
+    public static final String HINT = "a size such as 512B, 64KB, 100MB or 1GB, binary units; a bare number is bytes";
 
     private static final Pattern TEXT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?");
 

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class DurationSyntax {
     /** What a duration looks like, for error hints and help texts. */
-    public static final String HINT = "a duration such as 250ms, 30s, 1.5m, 4h, 7d or PT30S (a bare number is seconds)";
+    public static final String HINT = "a duration such as 250ms, 30s, 1.5m, 4h, 7d or PT30S; a bare number is seconds";
 
     private static final Pattern TEXT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
