@@ -39,11 +39,23 @@ public final class FleetConfigLoader {
     private final Map<String, String> env;
     private final Problems problems;
     private final YamlDocument doc;
+    /** Checking only: the machine that runs the collector may have the variables and files this one lacks. */
+    private final boolean checkOnly;
 
-    private FleetConfigLoader(YamlDocument doc, Map<String, String> env) {
+    private FleetConfigLoader(YamlDocument doc, Map<String, String> env, boolean checkOnly) {
         this.doc = doc;
         this.env = env;
         this.problems = doc.problems();
+        this.checkOnly = checkOnly;
+    }
+
+    /** An unset variable or unreadable file: an error at load, a warning when only checking. */
+    private void environment(String path, String message, String hint) {
+        if (checkOnly) {
+            problems.warn(path, message + (hint.isEmpty() ? "" : " (" + hint + ")"));
+        } else {
+            problems.error(path, message, hint);
+        }
     }
 
     /** Loads a file; relative {@code password_file}s resolve against its directory. */
@@ -64,7 +76,7 @@ public final class FleetConfigLoader {
 
     /** Loads a parsed document; throws {@link ConfigException} listing every problem. */
     public static FleetConfig load(YamlDocument doc, Map<String, String> env) {
-        FleetConfigLoader l = new FleetConfigLoader(doc, env);
+        FleetConfigLoader l = new FleetConfigLoader(doc, env, false);
         FleetConfig c = l.build();
         if (l.problems.hasErrors()) {
             throw new ConfigException(TITLE, l.problems.errors());
@@ -72,9 +84,12 @@ public final class FleetConfigLoader {
         return c;
     }
 
-    /** Checks a document and returns its problems (errors then warnings), for {@code check}. */
+    /**
+     * Checks a document without connecting anywhere, for {@code check}: its problems. Unset
+     * environment variables and unreadable password files are warnings here.
+     */
     public static Problems check(YamlDocument doc, Map<String, String> env) {
-        FleetConfigLoader l = new FleetConfigLoader(doc, env);
+        FleetConfigLoader l = new FleetConfigLoader(doc, env, true);
         l.build();
         return l.problems;
     }
@@ -183,7 +198,7 @@ public final class FleetConfigLoader {
         if (n.passwordEnv() != null) {
             password = env.get(n.passwordEnv());
             if (password == null) {
-                problems.error(path + ".password_env", "environment variable " + n.passwordEnv() + " is not set");
+                environment(path + ".password_env", "environment variable " + n.passwordEnv() + " is not set", "");
             }
         }
         if (n.passwordFile() != null) {
@@ -191,7 +206,7 @@ public final class FleetConfigLoader {
             try {
                 password = Files.readString(p, StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
-                problems.error(path + ".password_file", "cannot read " + p + ": " + e.getMessage());
+                environment(path + ".password_file", "cannot read " + p + ": " + e.getMessage(), "");
             }
         }
         FleetConfig.Intervals iv = intervals(n.intervals(), path + ".intervals", defIntervals);
@@ -278,7 +293,7 @@ public final class FleetConfigLoader {
                 val = m.group(2);
             }
             if (val == null) {
-                problems.error(path, "environment variable " + m.group(1) + " is not set", "use ${" + m.group(1) + ":-default}");
+                environment(path, "environment variable " + m.group(1) + " is not set", "use ${" + m.group(1) + ":-default}");
                 val = "";
             }
             m.appendReplacement(sb, Matcher.quoteReplacement(val));

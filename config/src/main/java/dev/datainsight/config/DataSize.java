@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  *
  * @param bytes the size
  */
-public record DataSize(long bytes) {
+public record DataSize(long bytes) implements java.io.Serializable {
     /** What a size looks like, for error hints and help texts. */
     public static final String HINT = "a size such as 512B, 64KB, 100MB or 1GB, binary units; a bare number is bytes";
 

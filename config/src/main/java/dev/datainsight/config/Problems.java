@@ -32,6 +32,11 @@ public final class Problems {
         errors.add(p);
     }
 
+    /** Records a warning already placed. */
+    public void warn(Problem p) {
+        warnings.add(p);
+    }
+
     /** Records a warning (printed, never fatal). */
     public void warn(String path, String message) {
         warnings.add(locations.problem(path, message, ""));

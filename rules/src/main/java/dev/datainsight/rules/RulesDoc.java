@@ -1,7 +1,6 @@
 package dev.datainsight.rules;
 
 import dev.datainsight.rules.defs.RuleCatalog;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleDefinition;
@@ -41,7 +40,7 @@ public final class RulesDoc {
                 .append("- **re-notify**: a still-firing alert is sent again after `renotify` (default 4h);\n")
                 .append("- **resolved** once the condition has been false for `resolve_for` (hysteresis), or when ")
                 .append("the series has not been evaluated for `defaults.stale_after` (default ")
-                .append(Durations.format(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
+                .append(dev.datainsight.rules.engine.Fmt.duration(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
                 .append("- the fingerprint is 16 hex digits of SHA-256 over (rule, instance, labels); state and ")
                 .append("timers are cleared after resolve; open alerts live in checkpointed state, so a restart ")
                 .append("neither re-pages nor forgets to resolve.\n\n")

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.datainsight.rules.defs.ConnectionSaturationRule;
+import dev.datainsight.rules.defs.IdleInTransactionRule;
+import dev.datainsight.rules.defs.LongTransactionRule;
+import dev.datainsight.rules.defs.TempSpillRule;
+import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Params;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,23 +27,23 @@ class RulesConfigTest {
     void defaults_areTheDocumentedOnes() {
         RulesConfig c = RulesConfig.defaults();
         Params p = c.base("connection_saturation");
-        assertEquals(0.80, p.number("warning"));
-        assertEquals(0.95, p.number("critical"));
-        assertEquals(120_000L, p.millis("for"));
-        assertEquals(4 * 3_600_000L, p.millis("renotify"));
+        assertEquals(0.80, p.number(ConnectionSaturationRule.WARNING));
+        assertEquals(0.95, p.number(ConnectionSaturationRule.CRITICAL));
+        assertEquals(120_000L, p.millis(RuleDefinition.FOR));
+        assertEquals(4 * 3_600_000L, p.millis(RuleDefinition.RENOTIFY));
         assertEquals(15 * 60_000L, c.staleAfterMs());
-        assertEquals(100.0 * 1024 * 1024, c.base("temp_spill").number("warning"));
-        assertNull(c.base("temp_spill").number("critical"));
+        assertEquals(100.0 * 1024 * 1024, c.base("temp_spill").number(TempSpillRule.WARNING));
+        assertNull(c.base("temp_spill").number(TempSpillRule.CRITICAL));
     }
 
     @Test
     void exampleFile_loads() {
         RulesConfig c = RulesConfig.load(Path.of("rules.example.yaml"));
-        assertEquals(0.90, c.params("connection_saturation", "pg-reporting-2", Map.of(), Map.of()).number("warning"));
-        assertEquals(0.80, c.params("connection_saturation", "pg-prod-1", Map.of(), Map.of()).number("warning"));
+        assertEquals(0.90, c.params("connection_saturation", "pg-reporting-2", Map.of(), Map.of()).number(ConnectionSaturationRule.WARNING));
+        assertEquals(0.80, c.params("connection_saturation", "pg-prod-1", Map.of(), Map.of()).number(ConnectionSaturationRule.WARNING));
         assertFalse(c.params("autovacuum_lag", "pg-prod-1", Map.of(), Map.of("relname", "audit_log")).enabled());
         assertTrue(c.params("autovacuum_lag", "pg-prod-1", Map.of(), Map.of("relname", "orders")).enabled());
-        assertEquals(3600.0, c.params("long_transaction", "x", Map.of("env", "warehouse"), Map.of()).number("warning"));
+        assertEquals(3600.0, c.params("long_transaction", "x", Map.of("env", "warehouse"), Map.of()).number(LongTransactionRule.WARNING));
     }
 
     @Test
@@ -55,12 +60,12 @@ class RulesConfigTest {
                         warning: 50
                         for: 30s
                 """, "t");
-        assertEquals(100.0, c.params("idle_in_transaction", "other", Map.of(), Map.of()).number("warning"));
-        assertEquals(200.0, c.params("idle_in_transaction", "db-1", Map.of("env", "dev"), Map.of()).number("warning"));
+        assertEquals(100.0, c.params("idle_in_transaction", "other", Map.of(), Map.of()).number(IdleInTransactionRule.WARNING));
+        assertEquals(200.0, c.params("idle_in_transaction", "db-1", Map.of("env", "dev"), Map.of()).number(IdleInTransactionRule.WARNING));
         Params prod = c.params("idle_in_transaction", "db-1", Map.of("env", "prod"), Map.of());
-        assertEquals(50.0, prod.number("warning"));
-        assertEquals(30_000L, prod.millis("for"));
-        assertEquals(3_600_000L, prod.millis("renotify"));
+        assertEquals(50.0, prod.number(IdleInTransactionRule.WARNING));
+        assertEquals(30_000L, prod.millis(RuleDefinition.FOR));
+        assertEquals(3_600_000L, prod.millis(RuleDefinition.RENOTIFY));
     }
 
     @Test
