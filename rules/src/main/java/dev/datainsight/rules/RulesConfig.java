@@ -130,7 +130,7 @@ public final class RulesConfig implements Serializable {
                     Map.Entry<String, JsonNode> e = it.next();
                     String path = "defaults." + e.getKey();
                     if (!DEFAULT_KEYS.contains(e.getKey())) {
-                        p.error(path, "unknown key", "valid keys: " + new TreeSet<>(DEFAULT_KEYS));
+                        p.error(path, "unknown key", "valid keys: " + String.join(", ", new TreeSet<>(DEFAULT_KEYS)));
                     } else if (e.getKey().equals("instance_labels")) {
                         instanceLabels = labelList(p, path, e.getValue());
                     } else {

@@ -153,4 +153,55 @@ class RulesConfigTest {
         assertTrue(c.params("deadlocks", "canary", Map.of(), Map.of()).enabled());
         assertFalse(c.params("deadlocks", "other", Map.of(), Map.of()).enabled());
     }
+
+    @Test
+    void aFileWithSevenDifferentMistakes_reportsThemAllInOneRun_withLineAndColumn() {
+        dev.datainsight.config.ConfigException e = assertThrows(dev.datainsight.config.ConfigException.class,
+                () -> RulesConfig.parse("""
+                        defaults:
+                          renotify: often
+                          stale_afer: 15m
+                        rules:
+                          connection_saturation:
+                            warning: 0.99
+                            for: -1m
+                          temp_spill: {warning: lots}
+                          deadlocks:
+                            overrides:
+                              - match: {instnce: "db-*"}
+                                enabled: false
+                          slow_query: {treshold: 5}
+                          no_such_rule: {}
+                        """, "rules.yaml"));
+        String all = e.getMessage();
+        for (String expected : new String[] {
+            "rules.yaml:2:3: defaults.renotify: 'often' is not a duration",
+            "rules.yaml:3:3: defaults.stale_afer: unknown key (valid keys: instance_labels, renotify, stale_after)",
+            "rules.yaml:14:3: rules.no_such_rule: unknown rule",
+            "rules.yaml:7:5: rules.connection_saturation.for: a duration must not be negative",
+            "rules.yaml:5:3: rules.connection_saturation: warning (0.99) is above critical (0.95)",
+            "rules.yaml:8:16: rules.temp_spill.warning: 'lots' is not a size",
+            "rules.yaml:11:17: rules.deadlocks.overrides[0].match.instnce: unknown match key for rule deadlocks"
+                    + " (valid keys: cluster, datname, env, instance, role;",
+            "rules.yaml:13:16: rules.slow_query.treshold: unknown setting for rule slow_query",
+        }) {
+            assertTrue(all.contains(expected), expected + "\n in: " + all);
+        }
+        assertEquals(8, e.problems().size(), all);
+    }
+
+    @Test
+    void matchKeys_areTheRowLabelsOfTheRuleViews_instance_andTheDeclaredInstanceLabels() {
+        RulesConfig c = RulesConfig.parse("""
+                defaults: {instance_labels: [team]}
+                rules:
+                  autovacuum_lag:
+                    overrides:
+                      - {match: {relname: audit_log, team: dba}, enabled: false}
+                """, "t");
+        assertFalse(c.params("autovacuum_lag", "x", Map.of("team", "dba"), Map.of("relname", "audit_log")).enabled());
+        String m = bad("defaults: {instance_labels: [team]}\nrules:\n  deadlocks:\n    overrides: [{match: {env: prod}, enabled: false}]\n")
+                .getMessage();
+        assertTrue(m.contains("match.env: unknown match key for rule deadlocks (valid keys: datname, instance, team;"), m);
+    }
 }
