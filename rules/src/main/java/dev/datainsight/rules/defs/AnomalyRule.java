@@ -27,10 +27,13 @@ import java.util.Map;
  * consecutive points ignore a single odd sample. INFO: it explains pages, it does not page.
  */
 public final class AnomalyRule extends Rule {
-    public static final ParamDef<Double> Z = ParamDef.number("z", 4.0, "robust z-score above which a point is anomalous");
+    public static final ParamDef<Double> Z = ParamDef.number("z", 4.0,
+            "robust z-score above which a point is anomalous");
     public static final ParamDef<Double> POINTS = ParamDef.number("points", 3.0, "consecutive anomalous points needed");
-    public static final ParamDef<Double> WARMUP_POINTS = ParamDef.number("warmup_points", 30.0, "points before the baseline is trusted");
-    public static final ParamDef<Duration> HALF_LIFE = ParamDef.duration("half_life", "1h", "half-life of the EWMA mean and MAD");
+    public static final ParamDef<Double> WARMUP_POINTS = ParamDef.number("warmup_points", 30.0,
+            "points before the baseline is trusted");
+    public static final ParamDef<Duration> HALF_LIFE = ParamDef.duration("half_life", "1h",
+            "half-life of the EWMA mean and MAD");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "anomaly";

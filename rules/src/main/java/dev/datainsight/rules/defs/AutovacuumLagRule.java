@@ -33,10 +33,14 @@ import java.util.Map;
  * bloat). The ratio and the floor keep small or briefly busy tables quiet.
  */
 public final class AutovacuumLagRule extends Rule {
-    public static final ParamDef<Duration> NO_AUTOVACUUM_FOR = ParamDef.duration("no_autovacuum_for", "1h", "how long without autovacuum before the table " + "counts as lagging");
-    public static final ParamDef<Double> MIN_DEAD_TUPLES = ParamDef.number("min_dead_tuples", 10000.0, "dead tuples below which the rule stays silent");
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.10, "dead / (dead + live) ratio (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.50, "dead / (dead + live) ratio (critical)");
+    public static final ParamDef<Duration> NO_AUTOVACUUM_FOR = ParamDef.duration("no_autovacuum_for", "1h",
+            "how long without autovacuum before the table counts as lagging");
+    public static final ParamDef<Double> MIN_DEAD_TUPLES = ParamDef.number("min_dead_tuples", 10000.0,
+            "dead tuples below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.10,
+            "dead / (dead + live) ratio (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.50,
+            "dead / (dead + live) ratio (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "autovacuum_lag";

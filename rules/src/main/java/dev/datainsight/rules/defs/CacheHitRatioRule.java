@@ -28,9 +28,11 @@ import java.time.Duration;
  */
 public final class CacheHitRatioRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window of the ratio");
-    public static final ParamDef<Double> MIN_BLOCKS_READ = ParamDef.number("min_blocks_read", 10000.0, "blocks read in the window below which the rule " + "stays silent");
+    public static final ParamDef<Double> MIN_BLOCKS_READ = ParamDef.number("min_blocks_read", 10000.0,
+            "blocks read in the window below which the rule stays silent");
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.90, "hit ratio below which to warn");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.80, "hit ratio below which it is critical");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.80,
+            "hit ratio below which it is critical");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "cache_hit_ratio";

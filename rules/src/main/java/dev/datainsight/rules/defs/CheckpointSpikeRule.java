@@ -32,13 +32,20 @@ import java.time.Duration;
  * full-page-write storms and I/O spikes (pgmonitor, the postgres_exporter mixin).
  */
 public final class CheckpointSpikeRule extends Rule {
-    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m", "window of the requested share and of the rate");
-    public static final ParamDef<Double> MIN_CHECKPOINTS = ParamDef.number("min_checkpoints", 3.0, "checkpoints in the window below which the rule " + "stays silent");
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50, "requested share of checkpoints in the window (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null, "requested share of checkpoints in the window (critical)");
-    public static final ParamDef<Double> RATE_FACTOR = optionalNumber("rate_factor", 3.0, "checkpoint rate above this many times its baseline " + "warns (null = off)");
-    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "6h", "half-life of the rate baseline (EWMA)");
-    public static final ParamDef<Duration> BASELINE_WARMUP = ParamDef.duration("baseline_warmup", "1h", "history needed before the rate test applies");
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m",
+            "window of the requested share and of the rate");
+    public static final ParamDef<Double> MIN_CHECKPOINTS = ParamDef.number("min_checkpoints", 3.0,
+            "checkpoints in the window below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50,
+            "requested share of checkpoints in the window (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "requested share of checkpoints in the window (critical)");
+    public static final ParamDef<Double> RATE_FACTOR = optionalNumber("rate_factor", 3.0,
+            "checkpoint rate above this many times its baseline warns (null = off)");
+    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "6h",
+            "half-life of the rate baseline (EWMA)");
+    public static final ParamDef<Duration> BASELINE_WARMUP = ParamDef.duration("baseline_warmup", "1h",
+            "history needed before the rate test applies");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "checkpoint_spike";

@@ -19,8 +19,10 @@ import java.util.Map;
  * connection-pool bursts at deploys.
  */
 public final class ConnectionSaturationRule extends GaugeRule {
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.80, "share of usable connections (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.95, "share of usable connections (critical)");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.80,
+            "share of usable connections (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.95,
+            "share of usable connections (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "connection_saturation";

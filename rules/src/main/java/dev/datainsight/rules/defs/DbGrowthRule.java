@@ -31,13 +31,19 @@ import java.util.Map;
  */
 public final class DbGrowthRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "24h", "growth window");
-    public static final ParamDef<Duration> SAMPLE_EVERY = ParamDef.duration("sample_every", "15m", "keep one size sample per this interval");
-    public static final ParamDef<Duration> MIN_HISTORY = ParamDef.duration("min_history", "1h", "history needed before the rule applies");
-    public static final ParamDef<Double> MIN_GROWTH = ParamDef.bytes("min_growth", "100MB", "absolute growth below which the rule stays silent");
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.15, "growth over the window as a share of the starting size");
+    public static final ParamDef<Duration> SAMPLE_EVERY = ParamDef.duration("sample_every", "15m",
+            "keep one size sample per this interval");
+    public static final ParamDef<Duration> MIN_HISTORY = ParamDef.duration("min_history", "1h",
+            "history needed before the rule applies");
+    public static final ParamDef<Double> MIN_GROWTH = ParamDef.bytes("min_growth", "100MB",
+            "absolute growth below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.15,
+            "growth over the window as a share of the starting size");
     public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null, "growth share that is critical");
-    public static final ParamDef<Double> SIZE_LIMIT = optionalBytes("size_limit", null, "size the forecast checks against (null = forecast off)");
-    public static final ParamDef<Duration> FORECAST_HORIZON = ParamDef.duration("forecast_horizon", "7d", "warn when the forecast reaches size_limit " + "within this time");
+    public static final ParamDef<Double> SIZE_LIMIT = optionalBytes("size_limit", null,
+            "size the forecast checks against (null = forecast off)");
+    public static final ParamDef<Duration> FORECAST_HORIZON = ParamDef.duration("forecast_horizon", "7d",
+            "warn when the forecast reaches size_limit within this time");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "db_growth";

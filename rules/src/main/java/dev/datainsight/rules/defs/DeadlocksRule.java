@@ -28,8 +28,10 @@ import java.util.Map;
  */
 public final class DeadlocksRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window for the warning count");
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.0, "deadlocks in the window above which to warn");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 5.0, "deadlocks per minute above which it is critical");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.0,
+            "deadlocks in the window above which to warn");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 5.0,
+            "deadlocks per minute above which it is critical");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "deadlocks";

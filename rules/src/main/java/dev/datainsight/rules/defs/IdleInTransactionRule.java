@@ -18,8 +18,10 @@ import java.util.Map;
  * collection interval instead of adding a second wait.
  */
 public final class IdleInTransactionRule extends GaugeRule {
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0, "seconds idle in transaction (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 900.0, "seconds idle in transaction (critical)");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
+            "seconds idle in transaction (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 900.0,
+            "seconds idle in transaction (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "idle_in_transaction";

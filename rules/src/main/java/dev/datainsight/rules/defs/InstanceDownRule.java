@@ -20,7 +20,8 @@ import java.util.Map;
  * during a restart or failover.
  */
 public final class InstanceDownRule extends Rule {
-    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.CRITICAL, "severity of the alert");
+    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.CRITICAL,
+            "severity of the alert");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "instance_down";

@@ -20,10 +20,14 @@ import java.time.Duration;
  * slow cycle and normal Kafka batching.
  */
 public final class InstanceSilentRule extends Rule {
-    public static final ParamDef<Duration> INTERVAL = ParamDef.duration("interval", "10s", "collection interval used until it is learnt from the collector's cycles");
-    public static final ParamDef<Double> INTERVALS = ParamDef.number("intervals", 3.0, "how many intervals without a snapshot count as silent");
-    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.WARNING, "severity of the alert");
-    public static final ParamDef<Duration> FORGET_AFTER = ParamDef.duration("forget_after", "7d", "after this much silence the instance is " + "considered decommissioned: its rule state is dropped and its alerts resolve as stale");
+    public static final ParamDef<Duration> INTERVAL = ParamDef.duration("interval", "10s",
+            "collection interval used until it is learnt from the collector's cycles");
+    public static final ParamDef<Double> INTERVALS = ParamDef.number("intervals", 3.0,
+            "how many intervals without a snapshot count as silent");
+    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.WARNING,
+            "severity of the alert");
+    public static final ParamDef<Duration> FORGET_AFTER = ParamDef.duration("forget_after", "7d",
+            "after this much silence the instance is considered decommissioned: its rule state is dropped and its alerts resolve as stale");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "instance_silent";

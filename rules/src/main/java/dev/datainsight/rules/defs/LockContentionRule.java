@@ -26,10 +26,14 @@ import java.util.Map;
  * when the blocker goes away its row disappears and the alert resolves.
  */
 public final class LockContentionRule extends Rule {
-    public static final ParamDef<Double> WARNING_WAITERS = optionalNumber("warning_waiters", 3.0, "waiters behind one root blocker (warning)");
-    public static final ParamDef<Double> CRITICAL_WAITERS = optionalNumber("critical_waiters", 10.0, "waiters behind one root blocker (critical)");
-    public static final ParamDef<Double> WARNING_WAIT_SECONDS = optionalNumber("warning_wait_seconds", 60.0, "longest lock wait in seconds (warning)");
-    public static final ParamDef<Double> CRITICAL_WAIT_SECONDS = optionalNumber("critical_wait_seconds", 300.0, "longest lock wait in seconds (critical)");
+    public static final ParamDef<Double> WARNING_WAITERS = optionalNumber("warning_waiters", 3.0,
+            "waiters behind one root blocker (warning)");
+    public static final ParamDef<Double> CRITICAL_WAITERS = optionalNumber("critical_waiters", 10.0,
+            "waiters behind one root blocker (critical)");
+    public static final ParamDef<Double> WARNING_WAIT_SECONDS = optionalNumber("warning_wait_seconds", 60.0,
+            "longest lock wait in seconds (warning)");
+    public static final ParamDef<Double> CRITICAL_WAIT_SECONDS = optionalNumber("critical_wait_seconds", 300.0,
+            "longest lock wait in seconds (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "lock_contention";

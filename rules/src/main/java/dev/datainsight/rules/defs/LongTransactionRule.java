@@ -19,8 +19,10 @@ import java.util.Map;
  * value is already a duration.
  */
 public final class LongTransactionRule extends GaugeRule {
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0, "seconds since xact_start (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 1800.0, "seconds since xact_start (critical)");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
+            "seconds since xact_start (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 1800.0,
+            "seconds since xact_start (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "long_transaction";

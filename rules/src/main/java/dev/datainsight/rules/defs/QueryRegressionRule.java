@@ -29,12 +29,17 @@ import java.util.Map;
  */
 public final class QueryRegressionRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m", "window of the current mean");
-    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "2h", "half-life of the baseline EWMA");
-    public static final ParamDef<Duration> MIN_BASELINE = ParamDef.duration("min_baseline", "1h", "baseline history needed before the rule applies");
-    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent");
-    public static final ParamDef<Double> MIN_MEAN_MS = ParamDef.number("min_mean_ms", 100.0, "mean in ms below which the rule stays silent");
+    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "2h",
+            "half-life of the baseline EWMA");
+    public static final ParamDef<Duration> MIN_BASELINE = ParamDef.duration("min_baseline", "1h",
+            "baseline history needed before the rule applies");
+    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0,
+            "calls in the window below which the rule stays silent");
+    public static final ParamDef<Double> MIN_MEAN_MS = ParamDef.number("min_mean_ms", 100.0,
+            "mean in ms below which the rule stays silent");
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 2.0, "mean / baseline ratio (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null, "mean / baseline ratio (critical)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "mean / baseline ratio (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "query_regression";

@@ -25,11 +25,16 @@ import java.util.Map;
  * reads NULL). NULL replay lag (caught up, nothing to replay) counts as 0.
  */
 public final class ReplicationLagRule extends Rule {
-    public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0, "replay lag in seconds (warning)");
-    public static final ParamDef<Double> CRITICAL_SECONDS = optionalNumber("critical_seconds", 300.0, "replay lag in seconds (critical)");
-    public static final ParamDef<Double> WARNING_BYTES = optionalBytes("warning_bytes", "100MB", "replay lag in bytes (warning)");
-    public static final ParamDef<Double> CRITICAL_BYTES = optionalBytes("critical_bytes", "1GB", "replay lag in bytes (critical)");
-    public static final ParamDef<Double> INACTIVE_SLOT_RETAINED = optionalBytes("inactive_slot_retained", "100MB", "WAL retained by an inactive slot (warning)");
+    public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0,
+            "replay lag in seconds (warning)");
+    public static final ParamDef<Double> CRITICAL_SECONDS = optionalNumber("critical_seconds", 300.0,
+            "replay lag in seconds (critical)");
+    public static final ParamDef<Double> WARNING_BYTES = optionalBytes("warning_bytes", "100MB",
+            "replay lag in bytes (warning)");
+    public static final ParamDef<Double> CRITICAL_BYTES = optionalBytes("critical_bytes", "1GB",
+            "replay lag in bytes (critical)");
+    public static final ParamDef<Double> INACTIVE_SLOT_RETAINED = optionalBytes("inactive_slot_retained", "100MB",
+            "WAL retained by an inactive slot (warning)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "replication_lag";

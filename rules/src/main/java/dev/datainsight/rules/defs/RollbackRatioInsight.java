@@ -25,7 +25,8 @@ import java.util.Map;
 public final class RollbackRatioInsight extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "1h", "window of the ratio");
     public static final ParamDef<Double> THRESHOLD = ParamDef.number("threshold", 0.10, "rollback share");
-    public static final ParamDef<Double> MIN_TRANSACTIONS = ParamDef.number("min_transactions", 1000.0, "transactions in the window below which it is " + "not reported");
+    public static final ParamDef<Double> MIN_TRANSACTIONS = ParamDef.number("min_transactions", 1000.0,
+            "transactions in the window below which it is not reported");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "rollback_ratio";

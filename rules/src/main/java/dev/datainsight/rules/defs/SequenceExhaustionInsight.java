@@ -20,7 +20,8 @@ import java.util.Map;
  * inserts, and moving to bigint takes planning, so it is a finding long before it is a page.
  */
 public final class SequenceExhaustionInsight extends Rule {
-    public static final ParamDef<Double> THRESHOLD = ParamDef.number("threshold", 0.75, "used share of the sequence's range");
+    public static final ParamDef<Double> THRESHOLD = ParamDef.number("threshold", 0.75,
+            "used share of the sequence's range");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "sequence_exhaustion";

@@ -26,9 +26,12 @@ import java.util.Map;
  */
 public final class SlowQueryRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window of the mean");
-    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent");
-    public static final ParamDef<Double> WARNING = optionalNumber("warning", 3000.0, "mean execution time in ms (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null, "mean execution time in ms (critical)");
+    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0,
+            "calls in the window below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 3000.0,
+            "mean execution time in ms (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "mean execution time in ms (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "slow_query";

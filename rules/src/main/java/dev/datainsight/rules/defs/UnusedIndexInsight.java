@@ -22,8 +22,10 @@ import java.util.Map;
  * Seven days cover weekly jobs; 10 MB keeps the list to what is worth a migration.
  */
 public final class UnusedIndexInsight extends Rule {
-    public static final ParamDef<Duration> UNUSED_FOR = ParamDef.duration("unused_for", "7d", "observation time with no index scan");
-    public static final ParamDef<Double> MIN_SIZE = ParamDef.bytes("min_size", "10MB", "index size below which it is not reported");
+    public static final ParamDef<Duration> UNUSED_FOR = ParamDef.duration("unused_for", "7d",
+            "observation time with no index scan");
+    public static final ParamDef<Double> MIN_SIZE = ParamDef.bytes("min_size", "10MB",
+            "index size below which it is not reported");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "unused_index";

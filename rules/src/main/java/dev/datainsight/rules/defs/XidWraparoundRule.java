@@ -19,7 +19,8 @@ import java.util.Map;
  */
 public final class XidWraparoundRule extends GaugeRule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50, "share of 2^31 consumed (warning)");
-    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.75, "share of 2^31 consumed (critical)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.75,
+            "share of 2^31 consumed (critical)");
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "xid_wraparound";
