@@ -206,7 +206,8 @@ public final class FleetConfigLoader {
             try {
                 password = Files.readString(p, StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
-                environment(path + ".password_file", "cannot read " + p + ": " + e.getMessage(), "");
+                environment(path + ".password_file", "cannot read " + p + ": "
+                        + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), "");
             }
         }
         FleetConfig.Intervals iv = intervals(n.intervals(), path + ".intervals", defIntervals);

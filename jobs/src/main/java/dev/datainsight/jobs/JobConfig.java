@@ -182,6 +182,12 @@ public class JobConfig implements Serializable {
         if (c == null) {
             return new JobConfig();
         }
+        // An empty section ("time:") means its defaults, as a missing one does.
+        c.kafka = c.kafka == null ? new Kafka() : c.kafka;
+        c.store = c.store == null ? new Store() : c.store;
+        c.runtime = c.runtime == null ? new Runtime() : c.runtime;
+        c.time = c.time == null ? new Time() : c.time;
+        c.rules = c.rules == null ? new Rules() : c.rules;
         c.validate(doc.problems());
         if (c.rules.file != null && !c.rules.file.isBlank()) {
             c.rules.file = doc.locations().resolve(c.rules.file, doc.locations().isOverride("rules.file")).toString();
@@ -213,6 +219,7 @@ public class JobConfig implements Serializable {
     /** Checks value ranges; every problem names its key. */
     private void validate(Problems p) {
         if (kafka == null || store == null || runtime == null || time == null || rules == null) {
+            p.error("", "every section (kafka, store, runtime, time, rules) must be set");
             return;
         }
         if (runtime.parallelism < 1) {

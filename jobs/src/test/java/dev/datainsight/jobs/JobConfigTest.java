@@ -131,4 +131,11 @@ class JobConfigTest {
         assertEquals("secret", c.store.password());
         assertEquals("x.yaml", JobConfig.load(job, List.of("rules.file=x.yaml")).rules.file, "a --set path is the caller's");
     }
+
+    @Test
+    void anEmptySectionMeansItsDefaults(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        JobConfig c = JobConfig.load(Files.writeString(dir.resolve("job.yaml"), "kafka:\ntime:\n"), List.of());
+        assertEquals(Duration.ofMinutes(5), c.time.maxGap);
+        assertEquals("localhost:9092", c.kafka.bootstrapServers);
+    }
 }
