@@ -22,7 +22,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", defaultValue = "3m",
             description = "How long the workload runs after start-up (e.g. 90s, 3m, 10m). Default: ${DEFAULT-VALUE}")
-    String duration;
+    Duration duration;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Keep PostgreSQL, Kafka and Flink data and demo.log here (kept afterwards). Default: a temporary folder, removed at the end.")
@@ -46,12 +46,12 @@ public final class DemoCommand implements Callable<Integer> {
     int kafkaPort;
 
     @Option(names = "--interval", defaultValue = "5s", description = "Collector interval of the fast probes (slow probes: twice that). Default: ${DEFAULT-VALUE}")
-    String interval;
+    Duration interval;
 
     @Override
     public Integer call() throws Exception {
-        Duration d = parse("--duration", duration);
-        Duration every = parse("--interval", interval);
+        Duration d = duration;
+        Duration every = interval;
         Console console = new Console(System.out);
         Demo demo = new Demo(new Demo.Settings(d, dataDir, keep, target, rules, pgPort, kafkaPort, every), console);
         // Ctrl-C (and kill -TERM) end the run the same way --duration does, on the main thread,
@@ -104,28 +104,5 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Parses 90s, 3m, 1h, 500ms or ISO-8601 (PT3M). */
-    static Duration parse(String option, String s) {
-        String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-        try {
-            if (t.startsWith("p")) {
-                return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
-            }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            return switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> throw new IllegalArgumentException();
-            };
-        } catch (RuntimeException e) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()),
-                    option + " '" + s + "' is not a duration (use e.g. 90s, 3m, 1h)");
-        }
     }
 }

@@ -41,7 +41,7 @@ public final class JobBenchCommand implements Callable<Integer> {
             description = "Event time covered by the stream, at a 10 s collection interval. Shorter streams weigh"
                     + " the run's one-time work more (every series created, every open hour and day flushed at the"
                     + " end, the job deployed, the JIT's first compilations): 7-10 s, a third of a 10-minute run. Default: ${DEFAULT-VALUE}")
-    String duration;
+    java.time.Duration duration;
 
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
     int partitions;
@@ -66,7 +66,7 @@ public final class JobBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long seconds = dev.datainsight.jobs.JobConfig.duration(duration).toSeconds();
+        long seconds = duration.toSeconds();
         int cycles = (int) Math.max(2, seconds / 10);
         if (instances < 1 || databases < 0 || tables < 0 || statements < 0 || partitions < 1 || parallelism < 1) {
             throw new IllegalArgumentException("--instances, --partitions and --parallelism must be positive, the others >= 0");

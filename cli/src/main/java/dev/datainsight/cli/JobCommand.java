@@ -23,7 +23,7 @@ public final class JobCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Job configuration (YAML); see jobs/job.example.yaml.")
     Path config;
 
-    @Option(names = "--set", description = "Override one setting, e.g. --set kafka.bootstrapServers=host:9092 (repeatable).")
+    @Option(names = "--set", description = "Override one setting, e.g. --set kafka.bootstrap_servers=host:9092 (repeatable; docs/configuration.md).")
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--web-ui-port", description = "Also serve the Flink web UI on this port (needs flink-runtime-web on the class path).")

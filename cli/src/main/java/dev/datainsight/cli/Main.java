@@ -1,5 +1,8 @@
 package dev.datainsight.cli;
 
+import dev.datainsight.config.DataSize;
+import dev.datainsight.config.DurationSyntax;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +20,7 @@ public final class Main implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
         JobCommand.class,
+        CheckCommand.class,
         CollectCommand.class,
         BenchCommand.class,
         NotifyCommand.class,
@@ -56,6 +60,9 @@ public final class Main implements Runnable {
             cl.addSubcommand(sub);
         }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Every Duration and size option, in every subcommand, reads the files' syntax.
+        cl.registerConverter(Duration.class, DurationSyntax::parse);
+        cl.registerConverter(DataSize.class, DataSize::parse);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getErr().println(cmd.getColorScheme().errorText("error: " + Errors.describe(ex)));
             if (Boolean.getBoolean("datainsight.debug")) {

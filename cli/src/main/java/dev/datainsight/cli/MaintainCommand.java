@@ -31,7 +31,7 @@ public final class MaintainCommand implements Callable<Integer> {
     StoreOptions store;
 
     @Option(names = "--retention", paramLabel = "TABLE=DURATION",
-            description = "Override a table's retention (ISO-8601), e.g. --retention metric_rollup_1m=P30D (repeatable).")
+            description = "Override a table's retention (a duration), e.g. --retention metric_rollup_1m=30d (repeatable).")
     Map<String, Duration> retention = new LinkedHashMap<>();
 
     @Option(names = "--ahead", paramLabel = "TABLE=N",
@@ -39,7 +39,7 @@ public final class MaintainCommand implements Callable<Integer> {
     Map<String, Integer> ahead = new LinkedHashMap<>();
 
     @Option(names = "--every", paramLabel = "DURATION",
-            description = "Keep running, once per DURATION (ISO-8601, e.g. PT1H), until interrupted.")
+            description = "Keep running, once per DURATION (a duration, e.g. 1h), until interrupted.")
     Duration every;
 
     @Spec

@@ -63,7 +63,7 @@ public final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per target before dead-lettering. Default: ${DEFAULT-VALUE}")
     int maxAttempts;
 
-    @Option(names = "--backoff", defaultValue = "PT0.5S", description = "First retry backoff (ISO-8601, doubles up to --max-backoff). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--backoff", defaultValue = "PT0.5S", description = "First retry backoff (a duration, e.g. 500ms; doubles up to --max-backoff). Default: ${DEFAULT-VALUE}")
     Duration backoff;
 
     @Option(names = "--max-backoff", defaultValue = "PT30S", description = "Longest backoff. Default: ${DEFAULT-VALUE}")

@@ -151,4 +151,40 @@ class FleetConfigTest {
         assertEquals(Duration.ofSeconds(1), c.lockTimeout());
         assertNull(c.kafka().bootstrapServers());
     }
+
+    @Test
+    void aFileWithNineDifferentMistakes_reportsThemAllInOneRun_withLineAndColumn() {
+        String m = error("""
+                workers: 0
+                defaults:
+                  intervals: {fast: 0s, slow: often}
+                  top_tables: lots
+                kafka:
+                  bootstrap_server: k:9092
+                instances:
+                  - id: "bad id"
+                    url: postgresql://h/db
+                    user: mon
+                  - id: b
+                    url: postgresql://h:70000/db
+                    user: mon
+                    password: x
+                    password_env: X
+                    labels: {env: [prod]}
+                """);
+        for (String expected : new String[] {
+            "fleet.yaml:1:1: workers: must be at least 1, got 0",
+            "fleet.yaml:3:15: defaults.intervals.fast: must be positive",
+            "fleet.yaml:3:25: defaults.intervals.slow: 'often' is not a duration",
+            "fleet.yaml:4:3: defaults.top_tables: expected a whole number, got 'lots'",
+            "fleet.yaml:6:3: kafka.bootstrap_server: unknown key (valid keys: bootstrap_servers, buffer_records, metrics_topic, statements_topic)",
+            "fleet.yaml:8:5: instances[0].id: 'bad id' must be letters",
+            "fleet.yaml:16:14: instances[1].labels.env: expected a string, got a list",
+            "fleet.yaml:14:5: instances[1].password: give only one of password, password_env, password_file",
+            "fleet.yaml:15:5: instances[1].password_env: environment variable X is not set",
+        }) {
+            assertTrue(m.contains(expected), expected + "\n in: " + m);
+        }
+        assertTrue(m.startsWith("invalid fleet file (9 problems)"), m);
+    }
 }

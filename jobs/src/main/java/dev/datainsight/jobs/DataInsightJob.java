@@ -22,7 +22,6 @@ import dev.datainsight.model.WireCodec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -86,7 +85,7 @@ public final class DataInsightJob {
         Configuration f = new Configuration();
         f.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         f.set(PipelineOptions.OBJECT_REUSE, true);
-        f.set(StateBackendOptions.STATE_BACKEND, c.runtime.stateBackend.toLowerCase(Locale.ROOT));
+        f.set(StateBackendOptions.STATE_BACKEND, c.runtime.stateBackend.flinkName());
         // Checkpoints go to files: the JobManager's memory storage caps state at 5 MB, which a
         // fleet of a few hundred servers exceeds. On a cluster, point checkpointDir at shared storage.
         String dir = c.runtime.checkpointDir;
@@ -102,7 +101,7 @@ public final class DataInsightJob {
     public static void configure(StreamExecutionEnvironment env, JobConfig c) {
         env.getConfig().enableObjectReuse();
         env.setParallelism(c.runtime.parallelism);
-        long interval = JobConfig.duration(c.runtime.checkpointInterval).toMillis();
+        long interval = c.runtime.checkpointInterval.toMillis();
         if (interval > 0) {
             env.enableCheckpointing(interval);
         }
@@ -123,15 +122,15 @@ public final class DataInsightJob {
     public static void defineWorkflow(StreamExecutionEnvironment env, JobSources sources, JobSinks sinks, JobConfig c,
             InternalErrors.FaultInjection rollupFaults, InternalErrors.FaultInjection ruleFaults) {
         configure(env, c);
-        WireCodec codec = new WireCodec(c.kafka.maxRecordBytes);
-        SnapshotValidator validator = new SnapshotValidator(JobConfig.duration(c.time.maxFuture),
-                JobConfig.duration(c.time.maxAge));
+        WireCodec codec = new WireCodec(c.maxRecordBytes());
+        SnapshotValidator validator = new SnapshotValidator(c.time.maxFuture,
+                c.time.maxAge);
         SnapshotDeserializer deserializer = new SnapshotDeserializer(codec, validator, c.rules.enabled);
 
         WatermarkStrategy<SourceRecord> watermarks = WatermarkStrategy
-                .<SourceRecord>forBoundedOutOfOrderness(JobConfig.duration(c.time.watermarkBound))
+                .<SourceRecord>forBoundedOutOfOrderness(c.time.watermarkBound)
                 .withTimestampAssigner((r, kafkaTs) -> r.eventTime())
-                .withIdleness(JobConfig.duration(c.time.idleness));
+                .withIdleness(c.time.idleness);
 
         DataStream<SourceRecord> decoded = env
                 .fromSource(sources.snapshots(c, deserializer), watermarks, NAME_SOURCE)
@@ -144,10 +143,10 @@ public final class DataInsightJob {
         SingleOutputStreamOperator<RollupBatch> rollups = snapshots
                 .keyBy(s -> s.instance)
                 .process(new InstanceRollupFunction(
-                        JobConfig.duration(c.time.allowedLateness),
-                        JobConfig.duration(c.time.maxGap),
-                        JobConfig.duration(c.time.inventoryInterval),
-                        JobConfig.duration(c.time.stateTtl),
+                        c.time.allowedLateness,
+                        c.time.maxGap,
+                        c.time.inventoryInterval,
+                        c.time.stateTtl,
                         c.kafka.metricsTopic + "," + c.kafka.statementsTopic).withFaultInjection(rollupFaults))
                 .uid(UID_ROLLUP).name(NAME_ROLLUP);
 

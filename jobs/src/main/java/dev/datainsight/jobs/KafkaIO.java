@@ -9,7 +9,6 @@ import dev.datainsight.model.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -50,11 +49,11 @@ public final class KafkaIO implements JobSources, JobSinks {
     }
 
     @SuppressWarnings("deprecation")
-    static OffsetsInitializer startingOffsets(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "earliest" -> OffsetsInitializer.earliest();
-            case "latest" -> OffsetsInitializer.latest();
-            default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    static OffsetsInitializer startingOffsets(JobConfig.StartingOffsets s) {
+        return switch (s) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
         };
     }
 

@@ -106,8 +106,8 @@ class DeadLetterITCase {
         String url = PG.server().jdbcUrl(PG.freshDatabase("dlq"));
         Migrations.migrate(url, null, null);
         JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
-        c.kafka.maxRecordBytes = MAX_BYTES;
-        c.time.idleness = "5s";
+        c.kafka.maxRecordBytes = new dev.datainsight.config.DataSize(MAX_BYTES);
+        c.time.idleness = java.time.Duration.ofSeconds(5);
         long now = System.currentTimeMillis();
         long start = now - 3_600_000L - Math.floorMod(now, 60_000L);
         SyntheticFleet fleet = new SyntheticFleet(2, 1, 2, 2, start, 10_000, 3);

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.datainsight.config.ConfigException;
+import dev.datainsight.config.DurationSyntax;
+import dev.datainsight.config.Problems;
+import dev.datainsight.config.YamlDocument;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,9 +24,9 @@ class JobConfigTest {
         JobConfig c = JobConfig.load(EXAMPLE, List.of());
         assertEquals("localhost:9092", c.kafka.bootstrapServers);
         assertEquals("datainsight.metrics", c.kafka.metricsTopic);
-        assertEquals(Duration.ofSeconds(30), JobConfig.duration(c.time.watermarkBound));
-        assertEquals(Duration.ofMinutes(2), JobConfig.duration(c.time.allowedLateness));
-        assertEquals("hashmap", c.runtime.stateBackend);
+        assertEquals(Duration.ofSeconds(30), c.time.watermarkBound);
+        assertEquals(Duration.ofMinutes(2), c.time.allowedLateness);
+        assertEquals(JobConfig.StateBackend.HASHMAP, c.runtime.stateBackend);
         assertFalse(c.rules.enabled);
     }
 
@@ -31,36 +36,106 @@ class JobConfigTest {
                 "runtime.stateBackend=rocksdb", "rules.enabled=true", "time.allowedLateness=5m"));
         assertEquals("broker:9093", c.kafka.bootstrapServers);
         assertEquals(4, c.runtime.parallelism);
-        assertEquals("rocksdb", c.runtime.stateBackend);
+        assertEquals(JobConfig.StateBackend.ROCKSDB, c.runtime.stateBackend);
         assertTrue(c.rules.enabled);
-        assertEquals(Duration.ofMinutes(5), JobConfig.duration(c.time.allowedLateness));
+        assertEquals(Duration.ofMinutes(5), c.time.allowedLateness);
     }
 
     @Test
     void noFileMeansDefaults() {
         JobConfig c = JobConfig.load(null, List.of());
         assertEquals(2, c.runtime.parallelism);
-        assertEquals("committed", c.kafka.startingOffsets);
+        assertEquals(JobConfig.StartingOffsets.COMMITTED, c.kafka.startingOffsets);
     }
 
     @Test
     void durationsInEveryAcceptedSpelling() {
-        assertEquals(Duration.ofMillis(500), JobConfig.duration("500ms"));
-        assertEquals(Duration.ofSeconds(30), JobConfig.duration("30s"));
-        assertEquals(Duration.ofHours(1), JobConfig.duration("1h"));
-        assertEquals(Duration.ofDays(2), JobConfig.duration("2d"));
-        assertEquals(Duration.ofSeconds(30), JobConfig.duration("PT30S"));
+        assertEquals(Duration.ofMillis(500), DurationSyntax.parse("500ms"));
+        assertEquals(Duration.ofSeconds(30), DurationSyntax.parse("30s"));
+        assertEquals(Duration.ofHours(1), DurationSyntax.parse("1h"));
+        assertEquals(Duration.ofDays(2), DurationSyntax.parse("2d"));
+        assertEquals(Duration.ofSeconds(30), DurationSyntax.parse("PT30S"));
     }
 
     @Test
     void badValuesFailWithTheKeyInTheMessage() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> JobConfig.load(EXAMPLE, List.of("time.watermarkBound=soon")));
-        assertTrue(e.getMessage().contains("time.watermarkBound"), e.getMessage());
+                () -> JobConfig.load(EXAMPLE, List.of("time.watermark_bound=soon")));
+        assertTrue(e.getMessage().contains("time.watermark_bound"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> JobConfig.load(EXAMPLE, List.of("runtime.stateBackend=memory")));
-        assertTrue(e.getMessage().contains("runtime.stateBackend"), e.getMessage());
+                () -> JobConfig.load(EXAMPLE, List.of("runtime.state_backend=memory")));
+        assertTrue(e.getMessage().contains("runtime.state_backend"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> JobConfig.load(EXAMPLE, List.of("kafka.nope=1")));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
+    }
+
+    @Test
+    void camelCaseKeysStillWork_withOneDeprecationWarningPerKey() {
+        YamlDocument doc = YamlDocument.parse("""
+                kafka:
+                  bootstrapServers: k:9092
+                  properties: {max.poll.records: "500"}
+                time: {maxGap: 10m}
+                """, "job.yaml", null);
+        Problems p = JobConfig.check(doc, List.of("store.batchRows=7"));
+        assertTrue(p.errors().isEmpty(), p.errors().toString());
+        assertEquals(List.of(
+                "job.yaml:2:3: kafka.bootstrapServers: deprecated camelCase key, write kafka.bootstrap_servers"
+                        + " (camelCase keys are accepted for one release)",
+                "job.yaml:4:8: time.maxGap: deprecated camelCase key, write time.max_gap"
+                        + " (camelCase keys are accepted for one release)",
+                "--set store.batchRows=7: store.batchRows: deprecated camelCase key, write store.batch_rows"
+                        + " (camelCase keys are accepted for one release)"),
+                p.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void aFileWithSixDifferentMistakes_reportsThemAllInOneRun_withLineAndColumn() {
+        YamlDocument doc = YamlDocument.parse("""
+                kafka:
+                  bootstrap_servers: k:9092
+                  starting_offset: earliest
+                  max_record_bytes: huge
+                store:
+                  batch_rows: 0
+                runtime:
+                  state_backend: memory
+                  checkpoint_interval: every now and then
+                time:
+                  idleness: -5s
+                """, "job.yaml", null);
+        String all = JobConfig.check(doc, List.of("runtime.parallelism=zero")).errors().toString();
+        for (String expected : new String[] {
+            "job.yaml:3:3: kafka.starting_offset: unknown key (valid keys: alerts_topic, bootstrap_servers, bounded,",
+            "job.yaml:4:3: kafka.max_record_bytes: 'huge' is not a size",
+            "job.yaml:6:3: store.batch_rows: must be at least 1, got 0",
+            "job.yaml:8:3: runtime.state_backend: expected one of hashmap, rocksdb, got 'memory'",
+            "job.yaml:9:3: runtime.checkpoint_interval: 'every now and then' is not a duration",
+            "job.yaml:11:3: time.idleness: a duration must not be negative",
+            "--set runtime.parallelism=zero: runtime.parallelism: expected a whole number, got 'zero'",
+        }) {
+            assertTrue(all.contains(expected), expected + "\n in: " + all);
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> JobConfig.load(null, List.of("time.max_gap=soon",
+                "store.batch_rows=-1")));
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheJobFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(sub.resolve("pw"), "secret\n");
+        Path job = Files.writeString(sub.resolve("job.yaml"), "store: {password_file: pw}\nrules: {file: rules.yaml}\n");
+        JobConfig c = JobConfig.load(job, List.of());
+        assertEquals(sub.resolve("rules.yaml").toString(), c.rules.file);
+        assertEquals("secret", c.store.password());
+        assertEquals("x.yaml", JobConfig.load(job, List.of("rules.file=x.yaml")).rules.file, "a --set path is the caller's");
+    }
+
+    @Test
+    void anEmptySectionMeansItsDefaults(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        JobConfig c = JobConfig.load(Files.writeString(dir.resolve("job.yaml"), "kafka:\ntime:\n"), List.of());
+        assertEquals(Duration.ofMinutes(5), c.time.maxGap);
+        assertEquals("localhost:9092", c.kafka.bootstrapServers);
     }
 }

@@ -46,15 +46,15 @@ final class JobTestSupport {
         c.kafka.deadLetterTopic = dlq;
         c.kafka.alertsTopic = dlq + "-alerts";
         c.kafka.groupId = "test-" + metrics;
-        c.kafka.startingOffsets = "earliest";
+        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
         c.kafka.createTopicsPartitions = 0;
         c.store.jdbcUrl = jdbcUrl;
         c.store.user = null;
         c.store.passwordEnv = null;
         c.store.batchRows = 2000;
         c.runtime.parallelism = 2;
-        c.runtime.checkpointInterval = "1s";
-        c.time.idleness = "30s";
+        c.runtime.checkpointInterval = java.time.Duration.ofSeconds(1);
+        c.time.idleness = java.time.Duration.ofSeconds(30);
         c.validate();
         return c;
     }

@@ -53,7 +53,7 @@ class RestartITCase {
         String url = PG.server().jdbcUrl(PG.freshDatabase("restart"));
         Migrations.migrate(url, null, null);
         JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
-        c.runtime.checkpointInterval = "500ms";
+        c.runtime.checkpointInterval = java.time.Duration.ofMillis(500);
 
         long start = RollupsITCase.start() + 5 * 60_000L; // 23:50, crosses midnight
         SyntheticFleet fleet = new SyntheticFleet(4, 2, 3, 3, start, 10_000, 7).resetAt(60, 1);

@@ -101,8 +101,8 @@ class DockerComposeTest {
         assertEquals(parallelism, services.get("kafka-topics").get("environment").get("DATAINSIGHT_PARTITIONS").asText());
         assertTrue(services.get("taskmanager").get("environment").get("FLINK_PROPERTIES").asText()
                 .contains("taskmanager.numberOfTaskSlots: " + parallelism));
-        assertTrue(sets.contains("kafka.bootstrapServers=kafka:9092"));
-        assertTrue(sets.stream().anyMatch(s -> s.startsWith("store.jdbcUrl=jdbc:postgresql://store:5432/")));
+        assertTrue(sets.contains("kafka.bootstrap_servers=kafka:9092"));
+        assertTrue(sets.stream().anyMatch(s -> s.startsWith("store.jdbc_url=jdbc:postgresql://store:5432/")));
     }
 
     @Test

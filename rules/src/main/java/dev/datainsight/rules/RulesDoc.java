@@ -1,7 +1,6 @@
 package dev.datainsight.rules;
 
 import dev.datainsight.rules.defs.RuleCatalog;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleDefinition;
@@ -41,7 +40,7 @@ public final class RulesDoc {
                 .append("- **re-notify**: a still-firing alert is sent again after `renotify` (default 4h);\n")
                 .append("- **resolved** once the condition has been false for `resolve_for` (hysteresis), or when ")
                 .append("the series has not been evaluated for `defaults.stale_after` (default ")
-                .append(Durations.format(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
+                .append(dev.datainsight.rules.engine.Fmt.duration(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
                 .append("- the fingerprint is 16 hex digits of SHA-256 over (rule, instance, labels); state and ")
                 .append("timers are cleared after resolve; open alerts live in checkpointed state, so a restart ")
                 .append("neither re-pages nor forgets to resolve.\n\n")
@@ -75,14 +74,16 @@ public final class RulesDoc {
                 .append("- The final watermark of a bounded input (tests, replays) neither resolves open alerts nor ")
                 .append("reports silence.\n\n")
                 .append("## Rules file\n\n")
-                .append("YAML, loaded at start (example: `rules/rules.example.yaml`). Top level `defaults` ")
-                .append("(`renotify`, `stale_after`) and `rules`, one entry per rule name below, with any of the ")
-                .append("rule's settings plus `overrides`: a list of `{match: {instance|<label>: <glob>}, ")
-                .append("<setting>: <value>}`, later ones winning. Labels are the instance's labels from the fleet ")
-                .append("file and the row's labels. Unknown rules or settings, wrong types, negative durations and ")
-                .append("a warning threshold beyond the critical one stop the job at start with the file, the path ")
-                .append("and the reason. Durations: `250ms`, `30s`, `5m`, `4h`, `7d`; sizes: bytes or `100MB`, ")
-                .append("`1GB` (binary units); a threshold set to `null` switches that severity off.\n\n")
+                .append("YAML, loaded at start (example: `rules/rules.example.yaml`; syntax, errors and ")
+                .append("`./datainsight check`: [configuration](configuration.md)). Top level `defaults` ")
+                .append("(`renotify`, `stale_after`, `instance_labels`) and `rules`, one entry per rule name below, ")
+                .append("with any of the rule's settings plus `overrides`: a list of `{match: {instance|<label>: ")
+                .append("<glob>}, <setting>: <value>}`, later ones winning. Match keys are `instance`, the row ")
+                .append("labels of the rule's views, and the fleet-file labels listed in `defaults.instance_labels` ")
+                .append("(default `[env, cluster, role]`); any other key is an error. Unknown rules or settings, ")
+                .append("wrong types, negative durations and a warning threshold beyond the critical one stop the ")
+                .append("job at start, all of them reported at once with file, line, column and key; a threshold ")
+                .append("set to `null` switches that severity off.\n\n")
                 .append("## Index\n\n| rule | kind | views | for | resolve_for |\n| --- | --- | --- | --- | --- |\n");
         for (Rule r : RuleCatalog.all()) {
             RuleDefinition d = r.definition();

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.datainsight.rules.defs.ConnectionSaturationRule;
+import dev.datainsight.rules.defs.IdleInTransactionRule;
+import dev.datainsight.rules.defs.LongTransactionRule;
+import dev.datainsight.rules.defs.TempSpillRule;
+import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Params;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,23 +27,23 @@ class RulesConfigTest {
     void defaults_areTheDocumentedOnes() {
         RulesConfig c = RulesConfig.defaults();
         Params p = c.base("connection_saturation");
-        assertEquals(0.80, p.number("warning"));
-        assertEquals(0.95, p.number("critical"));
-        assertEquals(120_000L, p.millis("for"));
-        assertEquals(4 * 3_600_000L, p.millis("renotify"));
+        assertEquals(0.80, p.number(ConnectionSaturationRule.WARNING));
+        assertEquals(0.95, p.number(ConnectionSaturationRule.CRITICAL));
+        assertEquals(120_000L, p.millis(RuleDefinition.FOR));
+        assertEquals(4 * 3_600_000L, p.millis(RuleDefinition.RENOTIFY));
         assertEquals(15 * 60_000L, c.staleAfterMs());
-        assertEquals(100.0 * 1024 * 1024, c.base("temp_spill").number("warning"));
-        assertNull(c.base("temp_spill").number("critical"));
+        assertEquals(100.0 * 1024 * 1024, c.base("temp_spill").number(TempSpillRule.WARNING));
+        assertNull(c.base("temp_spill").number(TempSpillRule.CRITICAL));
     }
 
     @Test
     void exampleFile_loads() {
         RulesConfig c = RulesConfig.load(Path.of("rules.example.yaml"));
-        assertEquals(0.90, c.params("connection_saturation", "pg-reporting-2", Map.of(), Map.of()).number("warning"));
-        assertEquals(0.80, c.params("connection_saturation", "pg-prod-1", Map.of(), Map.of()).number("warning"));
+        assertEquals(0.90, c.params("connection_saturation", "pg-reporting-2", Map.of(), Map.of()).number(ConnectionSaturationRule.WARNING));
+        assertEquals(0.80, c.params("connection_saturation", "pg-prod-1", Map.of(), Map.of()).number(ConnectionSaturationRule.WARNING));
         assertFalse(c.params("autovacuum_lag", "pg-prod-1", Map.of(), Map.of("relname", "audit_log")).enabled());
         assertTrue(c.params("autovacuum_lag", "pg-prod-1", Map.of(), Map.of("relname", "orders")).enabled());
-        assertEquals(3600.0, c.params("long_transaction", "x", Map.of("env", "warehouse"), Map.of()).number("warning"));
+        assertEquals(3600.0, c.params("long_transaction", "x", Map.of("env", "warehouse"), Map.of()).number(LongTransactionRule.WARNING));
     }
 
     @Test
@@ -55,12 +60,12 @@ class RulesConfigTest {
                         warning: 50
                         for: 30s
                 """, "t");
-        assertEquals(100.0, c.params("idle_in_transaction", "other", Map.of(), Map.of()).number("warning"));
-        assertEquals(200.0, c.params("idle_in_transaction", "db-1", Map.of("env", "dev"), Map.of()).number("warning"));
+        assertEquals(100.0, c.params("idle_in_transaction", "other", Map.of(), Map.of()).number(IdleInTransactionRule.WARNING));
+        assertEquals(200.0, c.params("idle_in_transaction", "db-1", Map.of("env", "dev"), Map.of()).number(IdleInTransactionRule.WARNING));
         Params prod = c.params("idle_in_transaction", "db-1", Map.of("env", "prod"), Map.of());
-        assertEquals(50.0, prod.number("warning"));
-        assertEquals(30_000L, prod.millis("for"));
-        assertEquals(3_600_000L, prod.millis("renotify"));
+        assertEquals(50.0, prod.number(IdleInTransactionRule.WARNING));
+        assertEquals(30_000L, prod.millis(RuleDefinition.FOR));
+        assertEquals(3_600_000L, prod.millis(RuleDefinition.RENOTIFY));
     }
 
     @Test
@@ -147,5 +152,56 @@ class RulesConfigTest {
         assertTrue(c.mayRun("deadlocks"));
         assertTrue(c.params("deadlocks", "canary", Map.of(), Map.of()).enabled());
         assertFalse(c.params("deadlocks", "other", Map.of(), Map.of()).enabled());
+    }
+
+    @Test
+    void aFileWithSevenDifferentMistakes_reportsThemAllInOneRun_withLineAndColumn() {
+        dev.datainsight.config.ConfigException e = assertThrows(dev.datainsight.config.ConfigException.class,
+                () -> RulesConfig.parse("""
+                        defaults:
+                          renotify: often
+                          stale_afer: 15m
+                        rules:
+                          connection_saturation:
+                            warning: 0.99
+                            for: -1m
+                          temp_spill: {warning: lots}
+                          deadlocks:
+                            overrides:
+                              - match: {instnce: "db-*"}
+                                enabled: false
+                          slow_query: {treshold: 5}
+                          no_such_rule: {}
+                        """, "rules.yaml"));
+        String all = e.getMessage();
+        for (String expected : new String[] {
+            "rules.yaml:2:3: defaults.renotify: 'often' is not a duration",
+            "rules.yaml:3:3: defaults.stale_afer: unknown key (valid keys: instance_labels, renotify, stale_after)",
+            "rules.yaml:14:3: rules.no_such_rule: unknown rule",
+            "rules.yaml:7:5: rules.connection_saturation.for: a duration must not be negative",
+            "rules.yaml:5:3: rules.connection_saturation: warning (0.99) is above critical (0.95)",
+            "rules.yaml:8:16: rules.temp_spill.warning: 'lots' is not a size",
+            "rules.yaml:11:17: rules.deadlocks.overrides[0].match.instnce: unknown match key for rule deadlocks"
+                    + " (valid keys: cluster, datname, env, instance, role;",
+            "rules.yaml:13:16: rules.slow_query.treshold: unknown setting for rule slow_query",
+        }) {
+            assertTrue(all.contains(expected), expected + "\n in: " + all);
+        }
+        assertEquals(8, e.problems().size(), all);
+    }
+
+    @Test
+    void matchKeys_areTheRowLabelsOfTheRuleViews_instance_andTheDeclaredInstanceLabels() {
+        RulesConfig c = RulesConfig.parse("""
+                defaults: {instance_labels: [team]}
+                rules:
+                  autovacuum_lag:
+                    overrides:
+                      - {match: {relname: audit_log, team: dba}, enabled: false}
+                """, "t");
+        assertFalse(c.params("autovacuum_lag", "x", Map.of("team", "dba"), Map.of("relname", "audit_log")).enabled());
+        String m = bad("defaults: {instance_labels: [team]}\nrules:\n  deadlocks:\n    overrides: [{match: {env: prod}, enabled: false}]\n")
+                .getMessage();
+        assertTrue(m.contains("match.env: unknown match key for rule deadlocks (valid keys: datname, instance, team;"), m);
     }
 }

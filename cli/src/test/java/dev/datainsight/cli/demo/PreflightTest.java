@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.datainsight.rules.defs.IdleInTransactionRule;
+import dev.datainsight.rules.defs.SlowQueryRule;
+import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.embedded.FreePorts;
 import dev.datainsight.embedded.PostgresExtension;
@@ -73,12 +76,12 @@ class PreflightTest {
     void demoRulesFile_isValid_andShortensTheForWindows() {
         RulesConfig rules = RulesConfig.parse(Demo.demoRulesText(), "demo-rules.yaml");
         for (String rule : new String[] {"lock_contention", "checkpoint_spike", "connection_saturation"}) {
-            assertEquals(5_000L, rules.base(rule).millis("for"), rule);
+            assertEquals(5_000L, rules.base(rule).millis(RuleDefinition.FOR), rule);
         }
-        assertEquals(0L, rules.base("autovacuum_lag").millis("for"));
-        assertEquals(20_000L, rules.base("slow_query").millis("window"));
+        assertEquals(0L, rules.base("autovacuum_lag").millis(RuleDefinition.FOR));
+        assertEquals(20_000L, rules.base("slow_query").millis(SlowQueryRule.WINDOW));
         assertTrue(!rules.mayRun("instance_silent"), "silence is not part of the demo");
-        assertEquals(5.0, rules.base("idle_in_transaction").number("warning"));
-        assertEquals(1000.0, rules.base("slow_query").number("warning"));
+        assertEquals(5.0, rules.base("idle_in_transaction").number(IdleInTransactionRule.WARNING));
+        assertEquals(1000.0, rules.base("slow_query").number(SlowQueryRule.WARNING));
     }
 }

@@ -9,6 +9,7 @@ import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,6 +27,14 @@ import java.util.Map;
  * consecutive points ignore a single odd sample. INFO: it explains pages, it does not page.
  */
 public final class AnomalyRule extends Rule {
+    public static final ParamDef<Double> Z = ParamDef.number("z", 4.0,
+            "robust z-score above which a point is anomalous");
+    public static final ParamDef<Double> POINTS = ParamDef.number("points", 3.0, "consecutive anomalous points needed");
+    public static final ParamDef<Double> WARMUP_POINTS = ParamDef.number("warmup_points", 30.0,
+            "points before the baseline is trusted");
+    public static final ParamDef<Duration> HALF_LIFE = ParamDef.duration("half_life", "1h",
+            "half-life of the EWMA mean and MAD");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "anomaly";
 
@@ -37,10 +46,10 @@ public final class AnomalyRule extends Rule {
                 .why("Robust z-score (EWMA mean and MAD, clipped updates) adapts to each server; |z| > 4 for 3 points "
                         + "is rare by chance. INFO only: context for pages, never a page.")
                 .runbook("Correlate with deploys, batch jobs and the other alerts of the instance.")
-                .param(ParamDef.number("z", 4.0, "robust z-score above which a point is anomalous"))
-                .param(ParamDef.number("points", 3.0, "consecutive anomalous points needed"))
-                .param(ParamDef.number("warmup_points", 30.0, "points before the baseline is trusted"))
-                .param(ParamDef.duration("half_life", "1h", "half-life of the EWMA mean and MAD"))
+                .param(Z)
+                .param(POINTS)
+                .param(WARMUP_POINTS)
+                .param(HALF_LIFE)
                 .build();
     }
 
@@ -115,18 +124,18 @@ public final class AnomalyRule extends Rule {
         double mean = m.v[0];
         double scale = 1.4826 * Math.max(m.v[1], Math.max(0.1 * Math.abs(mean), 1.0));
         double z = (x - mean) / scale;
-        boolean warm = m.v[2] >= p.number("warmup_points");
-        boolean anomalous = warm && Math.abs(z) > p.number("z");
+        boolean warm = m.v[2] >= p.number(WARMUP_POINTS);
+        boolean anomalous = warm && Math.abs(z) > p.number(Z);
         m.v[3] = anomalous ? m.v[3] + 1 : 0;
         m.v[4] = anomalous ? 0 : m.v[4] + 1;
-        double points = p.number("points");
+        double points = p.number(POINTS);
         if (m.v[5] == 0 && m.v[3] >= points) {
             m.v[5] = 1;
         } else if (m.v[5] == 1 && m.v[4] >= points) {
             m.v[5] = 0;
         }
         double clipped = Math.max(mean - 4 * scale, Math.min(mean + 4 * scale, x));
-        double a = 1 - Math.exp(-Math.log(2) * (ctx.now() - m.t[0]) / p.millis("half_life"));
+        double a = 1 - Math.exp(-Math.log(2) * (ctx.now() - m.t[0]) / p.millis(HALF_LIFE));
         a = Math.max(a, 1.0 / (m.v[2] + 1)); // fast start: plain average during warm-up
         m.v[0] = mean + a * (clipped - mean);
         m.v[1] = m.v[1] + a * (Math.abs(clipped - mean) - m.v[1]);
@@ -135,7 +144,7 @@ public final class AnomalyRule extends Rule {
         m.touched = ctx.now();
         ctx.remember(metric, m);
         boolean holds = m.v[5] == 1;
-        ctx.info(p, labels, holds, z, p.number("z"),
+        ctx.info(p, labels, holds, z, p.number(Z),
                 String.format(Locale.ROOT, "%s is %s, %.1f robust standard deviations from its baseline %s",
                         metric, Fmt.num(Math.round(x * 100) / 100.0), z, Fmt.num(Math.round(mean * 100) / 100.0)),
                 "Robust z-score against an EWMA baseline (mean and MAD); informational.");

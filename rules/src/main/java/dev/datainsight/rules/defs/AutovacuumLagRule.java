@@ -5,7 +5,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -13,6 +12,7 @@ import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -33,6 +33,15 @@ import java.util.Map;
  * bloat). The ratio and the floor keep small or briefly busy tables quiet.
  */
 public final class AutovacuumLagRule extends Rule {
+    public static final ParamDef<Duration> NO_AUTOVACUUM_FOR = ParamDef.duration("no_autovacuum_for", "1h",
+            "how long without autovacuum before the table counts as lagging");
+    public static final ParamDef<Double> MIN_DEAD_TUPLES = ParamDef.number("min_dead_tuples", 10000.0,
+            "dead tuples below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.10,
+            "dead / (dead + live) ratio (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.50,
+            "dead / (dead + live) ratio (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "autovacuum_lag";
 
@@ -46,12 +55,11 @@ public final class AutovacuumLagRule extends Rule {
                         + "server's own threshold + scale_factor (with reloptions) decides, 10%/50% dead ratio grades it.")
                 .runbook("Check the table's reloptions (autovacuum_enabled), autovacuum workers busy elsewhere "
                         + "(pg_stat_progress_vacuum), and long transactions or slots holding xmin; VACUUM the table.")
-                .param(ParamDef.duration("no_autovacuum_for", "1h", "how long without autovacuum before the table "
-                        + "counts as lagging"))
-                .param(ParamDef.number("min_dead_tuples", 10000.0, "dead tuples below which the rule stays silent"))
-                .param(optionalNumber("warning", 0.10, "dead / (dead + live) ratio (warning)"))
-                .param(optionalNumber("critical", 0.50, "dead / (dead + live) ratio (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(NO_AUTOVACUUM_FOR)
+                .param(MIN_DEAD_TUPLES)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -77,19 +85,19 @@ public final class AutovacuumLagRule extends Rule {
             ctx.remember(key, m);
             Double lastAvSec = Rows.val(row, "last_autovacuum");
             long lastAv = Math.max(lastAvSec == null ? Long.MIN_VALUE : (long) (lastAvSec * 1000), m.t[0]);
-            boolean stale = lastAv == Long.MIN_VALUE || ctx.now() - lastAv >= p.millis("no_autovacuum_for");
+            boolean stale = lastAv == Long.MIN_VALUE || ctx.now() - lastAv >= p.millis(NO_AUTOVACUUM_FOR);
             double trigger = Rows.valOr(row, "autovacuum_vacuum_threshold", 50)
                     + Rows.valOr(row, "autovacuum_vacuum_scale_factor", 0.2) * live;
             double ratio = dead + live > 0 ? dead / (dead + live) : 0;
-            boolean over = dead > trigger && dead >= p.number("min_dead_tuples") && stale;
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            boolean over = dead > trigger && dead >= p.number(MIN_DEAD_TUPLES) && stale;
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             Severity level = !over ? null : c != null && ratio >= c ? Severity.CRITICAL
                     : w != null && ratio >= w ? Severity.WARNING : null;
             String table = labels.get("datname") + "." + labels.get("schemaname") + "." + labels.get("relname");
             boolean disabled = Rows.valOr(row, "autovacuum_enabled", 1) < 0.5;
             String since = lastAv == Long.MIN_VALUE ? "never autovacuumed"
-                    : "last autovacuum " + Durations.format((ctx.now() - lastAv) / 60_000 * 60_000) + " ago";
+                    : "last autovacuum " + Fmt.duration((ctx.now() - lastAv) / 60_000 * 60_000) + " ago";
             ctx.alert(p, labels, level, ratio, w, c,
                     "Table " + table + " has " + Fmt.num(dead) + " dead tuples (" + Fmt.pct(ratio)
                             + " dead, autovacuum trigger " + Fmt.num(Math.round(trigger)) + "); " + since

@@ -13,6 +13,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 
 /**
  * <b>cache_hit_ratio</b> (per database): buffer cache hit ratio over the last 5 min,
@@ -26,6 +27,13 @@ import dev.datainsight.rules.engine.Window;
  * paging anyone.
  */
 public final class CacheHitRatioRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window of the ratio");
+    public static final ParamDef<Double> MIN_BLOCKS_READ = ParamDef.number("min_blocks_read", 10000.0,
+            "blocks read in the window below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.90, "hit ratio below which to warn");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.80,
+            "hit ratio below which it is critical");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "cache_hit_ratio";
 
@@ -38,12 +46,11 @@ public final class CacheHitRatioRule extends Rule {
                         + "10k-block minimum keeps idle databases quiet.")
                 .runbook("Look for new sequential scans (pg_stat_user_tables.seq_scan deltas, slow_query alerts), "
                         + "missing indexes, or a working set that outgrew shared_buffers / RAM.")
-                .param(ParamDef.duration("window", "5m", "window of the ratio"))
-                .param(ParamDef.number("min_blocks_read", 10000.0, "blocks read in the window below which the rule "
-                        + "stays silent"))
-                .param(optionalNumber("warning", 0.90, "hit ratio below which to warn"))
-                .param(optionalNumber("critical", 0.80, "hit ratio below which it is critical"))
-                .pair("warning", "critical", RuleDefinition.Direction.BELOW)
+                .param(WINDOW)
+                .param(MIN_BLOCKS_READ)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.BELOW)
                 .build();
     }
 
@@ -57,7 +64,7 @@ public final class CacheHitRatioRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             Memory m = Window.add(ctx.memory(db), 2, ctx.now(), new Double[] {hit, read}, true,
                     Rows.reset(row.getStatsReset()), window, 400, null);
             ctx.remember(db, m);
@@ -66,15 +73,15 @@ public final class CacheHitRatioRule extends Rule {
             }
             double dh = Window.delta(m, 2, 0);
             double dr = Window.delta(m, 2, 1);
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             double ratio = dh + dr > 0 ? dh / (dh + dr) : 1.0;
-            boolean enough = dr >= p.number("min_blocks_read");
+            boolean enough = dr >= p.number(MIN_BLOCKS_READ);
             Severity level = !enough ? null : c != null && ratio < c ? Severity.CRITICAL
                     : w != null && ratio < w ? Severity.WARNING : null;
             ctx.alert(p, Rows.pick(row, "datname"), level, ratio, w, c,
                     "Cache hit ratio of database " + db + " is " + Fmt.pct(ratio) + " over the last "
-                            + dev.datainsight.rules.engine.Durations.format(window) + " (" + Fmt.num(dr)
+                            + Fmt.duration(window) + " (" + Fmt.num(dr)
                             + " blocks read, " + Fmt.num(dh) + " hits)",
                     "Reads are missing shared buffers; queries go to the OS cache or disk.");
         }

@@ -5,7 +5,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -14,6 +13,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 
 /**
  * <b>checkpoint_spike</b>: from the normalised {@code pg_stat_checkpointer} view, counters
@@ -32,6 +32,21 @@ import dev.datainsight.rules.engine.Window;
  * full-page-write storms and I/O spikes (pgmonitor, the postgres_exporter mixin).
  */
 public final class CheckpointSpikeRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m",
+            "window of the requested share and of the rate");
+    public static final ParamDef<Double> MIN_CHECKPOINTS = ParamDef.number("min_checkpoints", 3.0,
+            "checkpoints in the window below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50,
+            "requested share of checkpoints in the window (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "requested share of checkpoints in the window (critical)");
+    public static final ParamDef<Double> RATE_FACTOR = optionalNumber("rate_factor", 3.0,
+            "checkpoint rate above this many times its baseline warns (null = off)");
+    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "6h",
+            "half-life of the rate baseline (EWMA)");
+    public static final ParamDef<Duration> BASELINE_WARMUP = ParamDef.duration("baseline_warmup", "1h",
+            "history needed before the rate test applies");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "checkpoint_spike";
 
@@ -45,16 +60,14 @@ public final class CheckpointSpikeRule extends Rule {
                         + "anchors read pg_stat_bgwriter columns that are gone on 17+, this rule reads the normalised view.")
                 .runbook("Compare WAL volume (pg_stat_wal) with max_wal_size; raise max_wal_size or spread the bulk "
                         + "write; look for manual CHECKPOINT calls.")
-                .param(ParamDef.duration("window", "15m", "window of the requested share and of the rate"))
-                .param(ParamDef.number("min_checkpoints", 3.0, "checkpoints in the window below which the rule "
-                        + "stays silent"))
-                .param(optionalNumber("warning", 0.50, "requested share of checkpoints in the window (warning)"))
-                .param(optionalNumber("critical", null, "requested share of checkpoints in the window (critical)"))
-                .param(optionalNumber("rate_factor", 3.0, "checkpoint rate above this many times its baseline "
-                        + "warns (null = off)"))
-                .param(ParamDef.duration("baseline_half_life", "6h", "half-life of the rate baseline (EWMA)"))
-                .param(ParamDef.duration("baseline_warmup", "1h", "history needed before the rate test applies"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WINDOW)
+                .param(MIN_CHECKPOINTS)
+                .param(WARNING)
+                .param(CRITICAL)
+                .param(RATE_FACTOR)
+                .param(BASELINE_HALF_LIFE)
+                .param(BASELINE_WARMUP)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -70,7 +83,7 @@ public final class CheckpointSpikeRule extends Rule {
             return;
         }
         Params p = ctx.params(row.getLabels());
-        long window = p.millis("window");
+        long window = p.millis(WINDOW);
         long reset = Rows.reset(s.getStatsReset());
         Memory w = Window.add(ctx.memory("w"), 2, ctx.now(), new Double[] {timed, req}, true, reset, window, 400,
                 null);
@@ -92,24 +105,24 @@ public final class CheckpointSpikeRule extends Rule {
             if (b == null) {
                 b = Memory.of(new long[] {ctx.now(), ctx.now()}, new double[] {perHour});
             } else {
-                warm = ctx.now() - b.t[0] >= p.millis("baseline_warmup");
+                warm = ctx.now() - b.t[0] >= p.millis(BASELINE_WARMUP);
                 baseline = b.v[0];
-                double alpha = 1 - Math.exp(-Math.log(2) * (ctx.now() - b.t[1]) / p.millis("baseline_half_life"));
+                double alpha = 1 - Math.exp(-Math.log(2) * (ctx.now() - b.t[1]) / p.millis(BASELINE_HALF_LIFE));
                 b.v[0] += alpha * (perHour - b.v[0]);
                 b.t[1] = ctx.now();
             }
             ctx.remember("b", b);
         }
         double share = total > 0 ? dr / total : 0;
-        boolean enough = total >= p.number("min_checkpoints");
-        Double warn = p.number("warning");
-        Double crit = p.number("critical");
-        Double factor = p.number("rate_factor");
+        boolean enough = total >= p.number(MIN_CHECKPOINTS);
+        Double warn = p.number(WARNING);
+        Double crit = p.number(CRITICAL);
+        Double factor = p.number(RATE_FACTOR);
         boolean rateSpike = factor != null && warm && enough && baseline > 0 && perHour > factor * baseline;
         Severity level = enough && crit != null && share > crit ? Severity.CRITICAL
                 : (enough && warn != null && share > warn) || rateSpike ? Severity.WARNING : null;
         ctx.alert(p, java.util.Map.of(), level, share, warn, crit,
-                Fmt.num(dr) + " of " + Fmt.num(total) + " checkpoints in the last " + Durations.format(window)
+                Fmt.num(dr) + " of " + Fmt.num(total) + " checkpoints in the last " + Fmt.duration(window)
                         + " were requested (" + Fmt.pct(share) + "); " + Fmt.num(perHour) + " checkpoints/h"
                         + (warm ? " vs a baseline of " + Fmt.num(baseline) + "/h" : ""),
                 "Checkpoints are being forced by WAL volume (max_wal_size) or CHECKPOINT commands rather than "

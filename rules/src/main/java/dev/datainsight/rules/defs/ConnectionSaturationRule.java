@@ -3,6 +3,7 @@ package dev.datainsight.rules.defs;
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
@@ -18,6 +19,11 @@ import java.util.Map;
  * connection-pool bursts at deploys.
  */
 public final class ConnectionSaturationRule extends GaugeRule {
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.80,
+            "share of usable connections (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.95,
+            "share of usable connections (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "connection_saturation";
 
@@ -31,9 +37,9 @@ public final class ConnectionSaturationRule extends GaugeRule {
                         + "pool bursts.")
                 .runbook("Find who holds connections (pg_stat_activity by usename, application_name, state); "
                         + "kill idle leaks, put a pooler (PgBouncer) in front, or raise max_connections with a restart.")
-                .param(optionalNumber("warning", 0.80, "share of usable connections (warning)"))
-                .param(optionalNumber("critical", 0.95, "share of usable connections (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 

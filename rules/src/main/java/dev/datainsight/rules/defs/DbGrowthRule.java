@@ -13,6 +13,7 @@ import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +30,21 @@ import java.util.Map;
  * forecast is off until a size limit (disk, quota) is configured per instance.
  */
 public final class DbGrowthRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "24h", "growth window");
+    public static final ParamDef<Duration> SAMPLE_EVERY = ParamDef.duration("sample_every", "15m",
+            "keep one size sample per this interval");
+    public static final ParamDef<Duration> MIN_HISTORY = ParamDef.duration("min_history", "1h",
+            "history needed before the rule applies");
+    public static final ParamDef<Double> MIN_GROWTH = ParamDef.bytes("min_growth", "100MB",
+            "absolute growth below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.15,
+            "growth over the window as a share of the starting size");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null, "growth share that is critical");
+    public static final ParamDef<Double> SIZE_LIMIT = optionalBytes("size_limit", null,
+            "size the forecast checks against (null = forecast off)");
+    public static final ParamDef<Duration> FORECAST_HORIZON = ParamDef.duration("forecast_horizon", "7d",
+            "warn when the forecast reaches size_limit within this time");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "db_growth";
     private static final int MAX_SAMPLES = 200;
@@ -42,16 +58,15 @@ public final class DbGrowthRule extends Rule {
                         + "The forecast needs a configured size_limit.")
                 .runbook("Find the growing relations (pg_total_relation_size over time in the store), check for "
                         + "bloat (autovacuum_lag), runaway logging tables, or forgotten partitions.")
-                .param(ParamDef.duration("window", "24h", "growth window"))
-                .param(ParamDef.duration("sample_every", "15m", "keep one size sample per this interval"))
-                .param(ParamDef.duration("min_history", "1h", "history needed before the rule applies"))
-                .param(ParamDef.bytes("min_growth", "100MB", "absolute growth below which the rule stays silent"))
-                .param(optionalNumber("warning", 0.15, "growth over the window as a share of the starting size"))
-                .param(optionalNumber("critical", null, "growth share that is critical"))
-                .param(optionalBytes("size_limit", null, "size the forecast checks against (null = forecast off)"))
-                .param(ParamDef.duration("forecast_horizon", "7d", "warn when the forecast reaches size_limit "
-                        + "within this time"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WINDOW)
+                .param(SAMPLE_EVERY)
+                .param(MIN_HISTORY)
+                .param(MIN_GROWTH)
+                .param(WARNING)
+                .param(CRITICAL)
+                .param(SIZE_LIMIT)
+                .param(FORECAST_HORIZON)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -73,13 +88,13 @@ public final class DbGrowthRule extends Rule {
             if (n > 0 && now <= m.t[n - 1]) {
                 continue;
             }
-            if (n == 0 || now - m.t[n - 1] >= p.millis("sample_every")) {
+            if (n == 0 || now - m.t[n - 1] >= p.millis(SAMPLE_EVERY)) {
                 m.t = Arrays.copyOf(m.t, n + 1);
                 m.v = Arrays.copyOf(m.v, n + 1);
                 m.t[n] = now;
                 m.v[n] = size;
                 int drop = 0;
-                while (m.t.length - drop > 2 && (m.t[drop + 1] <= now - p.millis("window")
+                while (m.t.length - drop > 2 && (m.t[drop + 1] <= now - p.millis(WINDOW)
                         || m.t.length - drop > MAX_SAMPLES)) {
                     drop++;
                 }
@@ -92,14 +107,14 @@ public final class DbGrowthRule extends Rule {
             double start = m.v[0];
             double grew = size - start;
             double share = start > 0 ? grew / start : 0;
-            boolean history = span >= p.millis("min_history");
-            Double w = p.number("warning");
-            Double c = p.number("critical");
-            boolean big = grew >= p.number("min_growth");
+            boolean history = span >= p.millis(MIN_HISTORY);
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
+            boolean big = grew >= p.number(MIN_GROWTH);
             Severity level = history && big && c != null && share > c ? Severity.CRITICAL
                     : history && big && w != null && share > w ? Severity.WARNING : null;
             String forecast = "";
-            Double limit = p.number("size_limit");
+            Double limit = p.number(SIZE_LIMIT);
             if (limit != null && history && m.t.length >= 2) {
                 double slope = slope(m, now, size); // bytes per ms
                 if (size >= limit) {
@@ -107,7 +122,7 @@ public final class DbGrowthRule extends Rule {
                     forecast = "; already at the size limit " + Fmt.bytes(limit);
                 } else if (slope > 0) {
                     double eta = (limit - size) / slope;
-                    if (eta <= p.millis("forecast_horizon")) {
+                    if (eta <= p.millis(FORECAST_HORIZON)) {
                         level = level == null ? Severity.WARNING : level;
                         forecast = String.format(Locale.ROOT, "; reaches the size limit %s in about %.1f days",
                                 Fmt.bytes(limit), eta / 86_400_000.0);

@@ -13,6 +13,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -26,6 +27,12 @@ import java.util.Map;
  * stats_reset changes) restart the window.
  */
 public final class DeadlocksRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window for the warning count");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.0,
+            "deadlocks in the window above which to warn");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 5.0,
+            "deadlocks per minute above which it is critical");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "deadlocks";
 
@@ -38,9 +45,9 @@ public final class DeadlocksRule extends Rule {
                         + "5 min window turns a burst into one alert.")
                 .runbook("The server log has both statements of each deadlock (log_lock_waits helps); make the "
                         + "application take row locks in a consistent order.")
-                .param(ParamDef.duration("window", "5m", "window for the warning count"))
-                .param(optionalNumber("warning", 0.0, "deadlocks in the window above which to warn"))
-                .param(optionalNumber("critical", 5.0, "deadlocks per minute above which it is critical"))
+                .param(WINDOW)
+                .param(WARNING)
+                .param(CRITICAL)
                 .build();
     }
 
@@ -54,7 +61,7 @@ public final class DeadlocksRule extends Rule {
             }
             Map<String, String> labels = Rows.pick(row, "datname");
             Params p = ctx.params(row.getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             Memory m = Window.add(ctx.memory(db), 1, ctx.now(), new Double[] {d}, true,
                     Rows.reset(row.getStatsReset()), window, 400, null);
             ctx.remember(db, m);
@@ -65,13 +72,13 @@ public final class DeadlocksRule extends Rule {
             double lastMinute = Window.deltaSince(m, 1, 0, ctx.now() - 60_000);
             long span = Window.spanSince(m, ctx.now() - 60_000);
             double perMinute = span >= 60_000 ? lastMinute * 60_000.0 / span : lastMinute;
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             Severity level = c != null && perMinute > c ? Severity.CRITICAL
                     : w != null && inWindow > w ? Severity.WARNING : null;
             ctx.alert(p, labels, level, level == Severity.CRITICAL ? perMinute : inWindow, w, c,
                     Fmt.num(inWindow) + " deadlock(s) in database " + db + " in the last "
-                            + dev.datainsight.rules.engine.Durations.format(window) + " (" + Fmt.num(perMinute)
+                            + Fmt.duration(window) + " (" + Fmt.num(perMinute)
                             + " in the last minute)",
                     "Deadlocks abort one of the transactions involved; the server log names both statements.");
         }

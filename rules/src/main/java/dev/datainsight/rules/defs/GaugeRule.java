@@ -3,6 +3,7 @@ package dev.datainsight.rules.defs;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
@@ -13,6 +14,11 @@ import java.util.Map;
  * (higher is worse). Subclasses say which value and which labels, and how to say it.
  */
 abstract class GaugeRule extends Rule {
+    /** Lookup key of the warning level every gauge rule declares (with its own default). */
+    public static final ParamDef<Double> WARNING = ParamDef.optionalNumber("warning", null, "warning level");
+    /** Lookup key of the critical level every gauge rule declares (with its own default). */
+    public static final ParamDef<Double> CRITICAL = ParamDef.optionalNumber("critical", null, "critical level");
+
     private static final long serialVersionUID = 1L;
 
     /** The value to compare for a row, or null to skip the row. */
@@ -36,8 +42,8 @@ abstract class GaugeRule extends Rule {
             }
             Map<String, String> labels = labels(row);
             Params p = ctx.params(row.getLabels());
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             Severity level = c != null && v > c ? Severity.CRITICAL : w != null && v > w ? Severity.WARNING : null;
             ctx.alert(p, labels, level, v, w, c, summary(row, v), description(row, v));
         }

@@ -3,6 +3,7 @@ package dev.datainsight.rules.defs;
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
@@ -17,6 +18,11 @@ import java.util.Map;
  * collection interval instead of adding a second wait.
  */
 public final class IdleInTransactionRule extends GaugeRule {
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
+            "seconds idle in transaction (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 900.0,
+            "seconds idle in transaction (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "idle_in_transaction";
 
@@ -28,9 +34,9 @@ public final class IdleInTransactionRule extends GaugeRule {
                 .why("pgmonitor / check_postgres warn after minutes; the value is already a duration, so `for` is 0.")
                 .runbook("SELECT pid, usename, application_name, now()-state_change FROM pg_stat_activity WHERE state "
                         + "LIKE 'idle in transaction%'; fix the application or set idle_in_transaction_session_timeout.")
-                .param(optionalNumber("warning", 300.0, "seconds idle in transaction (warning)"))
-                .param(optionalNumber("critical", 900.0, "seconds idle in transaction (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 

@@ -20,6 +20,9 @@ import java.util.Map;
  * during a restart or failover.
  */
 public final class InstanceDownRule extends Rule {
+    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.CRITICAL,
+            "severity of the alert");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "instance_down";
 
@@ -32,7 +35,7 @@ public final class InstanceDownRule extends Rule {
                         + "failed poll during a restart.")
                 .runbook("Check the server is running and accepting connections (pg_isready), the collector's log "
                         + "for the connection error, network and pg_hba.conf.")
-                .param(ParamDef.severity("severity", Severity.CRITICAL, "severity of the alert"))
+                .param(SEVERITY)
                 .build();
     }
 
@@ -47,7 +50,7 @@ public final class InstanceDownRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            Severity sev = p.severity("severity");
+            Severity sev = p.severity(SEVERITY);
             boolean down = up < 0.5;
             ctx.alert(p, Map.of(), down ? sev : null, up, sev == Severity.WARNING ? 0.0 : null,
                     sev == Severity.CRITICAL ? 0.0 : null,

@@ -6,6 +6,7 @@ import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
+import java.time.Duration;
 
 /**
  * <b>instance_silent</b>: no snapshot at all from an instance for 3 collection intervals (the
@@ -19,6 +20,15 @@ import dev.datainsight.rules.engine.RuleDefinition;
  * slow cycle and normal Kafka batching.
  */
 public final class InstanceSilentRule extends Rule {
+    public static final ParamDef<Duration> INTERVAL = ParamDef.duration("interval", "10s",
+            "collection interval used until it is learnt from the collector's cycles");
+    public static final ParamDef<Double> INTERVALS = ParamDef.number("intervals", 3.0,
+            "how many intervals without a snapshot count as silent");
+    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.WARNING,
+            "severity of the alert");
+    public static final ParamDef<Duration> FORGET_AFTER = ParamDef.duration("forget_after", "7d",
+            "after this much silence the instance is considered decommissioned: its rule state is dropped and its alerts resolve as stale");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "instance_silent";
 
@@ -32,12 +42,10 @@ public final class InstanceSilentRule extends Rule {
                         + "the whole input is idle.")
                 .runbook("Check the collector process and its log, the Kafka producer metrics (buffer drops), and "
                         + "the job's consumer lag for the instance's partition.")
-                .param(ParamDef.duration("interval", "10s",
-                        "collection interval used until it is learnt from the collector's cycles"))
-                .param(ParamDef.number("intervals", 3.0, "how many intervals without a snapshot count as silent"))
-                .param(ParamDef.severity("severity", Severity.WARNING, "severity of the alert"))
-                .param(ParamDef.duration("forget_after", "7d", "after this much silence the instance is "
-                        + "considered decommissioned: its rule state is dropped and its alerts resolve as stale"))
+                .param(INTERVAL)
+                .param(INTERVALS)
+                .param(SEVERITY)
+                .param(FORGET_AFTER)
                 .build();
     }
 

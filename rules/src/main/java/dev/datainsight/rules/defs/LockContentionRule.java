@@ -5,6 +5,7 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
@@ -25,6 +26,15 @@ import java.util.Map;
  * when the blocker goes away its row disappears and the alert resolves.
  */
 public final class LockContentionRule extends Rule {
+    public static final ParamDef<Double> WARNING_WAITERS = optionalNumber("warning_waiters", 3.0,
+            "waiters behind one root blocker (warning)");
+    public static final ParamDef<Double> CRITICAL_WAITERS = optionalNumber("critical_waiters", 10.0,
+            "waiters behind one root blocker (critical)");
+    public static final ParamDef<Double> WARNING_WAIT_SECONDS = optionalNumber("warning_wait_seconds", 60.0,
+            "longest lock wait in seconds (warning)");
+    public static final ParamDef<Double> CRITICAL_WAIT_SECONDS = optionalNumber("critical_wait_seconds", 300.0,
+            "longest lock wait in seconds (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "lock_contention";
 
@@ -38,12 +48,12 @@ public final class LockContentionRule extends Rule {
                         + "blocker is a pile-up forming. 30 s `for` skips short row-lock queues.")
                 .runbook("`SELECT * FROM pg_stat_activity WHERE pid = blocker_pid`; if it is idle in transaction or "
                         + "stuck, `SELECT pg_terminate_backend(blocker_pid)`; then fix the application's transaction scope.")
-                .param(optionalNumber("warning_waiters", 3.0, "waiters behind one root blocker (warning)"))
-                .param(optionalNumber("critical_waiters", 10.0, "waiters behind one root blocker (critical)"))
-                .param(optionalNumber("warning_wait_seconds", 60.0, "longest lock wait in seconds (warning)"))
-                .param(optionalNumber("critical_wait_seconds", 300.0, "longest lock wait in seconds (critical)"))
-                .pair("warning_waiters", "critical_waiters", RuleDefinition.Direction.ABOVE)
-                .pair("warning_wait_seconds", "critical_wait_seconds", RuleDefinition.Direction.ABOVE)
+                .param(WARNING_WAITERS)
+                .param(CRITICAL_WAITERS)
+                .param(WARNING_WAIT_SECONDS)
+                .param(CRITICAL_WAIT_SECONDS)
+                .pair(WARNING_WAITERS, CRITICAL_WAITERS, RuleDefinition.Direction.ABOVE)
+                .pair(WARNING_WAIT_SECONDS, CRITICAL_WAIT_SECONDS, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -56,10 +66,10 @@ public final class LockContentionRule extends Rule {
             }
             double wait = Rows.valOr(row, "longest_wait_seconds", 0);
             Params p = ctx.params(row.getLabels());
-            Double ww = p.number("warning_waiters");
-            Double cw = p.number("critical_waiters");
-            Double wt = p.number("warning_wait_seconds");
-            Double ct = p.number("critical_wait_seconds");
+            Double ww = p.number(WARNING_WAITERS);
+            Double cw = p.number(CRITICAL_WAITERS);
+            Double wt = p.number(WARNING_WAIT_SECONDS);
+            Double ct = p.number(CRITICAL_WAIT_SECONDS);
             boolean crit = (cw != null && waiters >= cw) || (ct != null && wait >= ct);
             boolean warn = (ww != null && waiters >= ww) || (wt != null && wait >= wt);
             Severity level = crit ? Severity.CRITICAL : warn ? Severity.WARNING : null;

@@ -3,6 +3,7 @@ package dev.datainsight.rules.defs;
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
@@ -18,6 +19,11 @@ import java.util.Map;
  * value is already a duration.
  */
 public final class LongTransactionRule extends GaugeRule {
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
+            "seconds since xact_start (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 1800.0,
+            "seconds since xact_start (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "long_transaction";
 
@@ -30,9 +36,9 @@ public final class LongTransactionRule extends GaugeRule {
                         + "`for` is 0.")
                 .runbook("SELECT pid, usename, now()-xact_start, state, query FROM pg_stat_activity ORDER BY xact_start "
                         + "LIMIT 5; end it with pg_cancel_backend / pg_terminate_backend if it is stuck.")
-                .param(optionalNumber("warning", 300.0, "seconds since xact_start (warning)"))
-                .param(optionalNumber("critical", 1800.0, "seconds since xact_start (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 

@@ -3,7 +3,6 @@ package dev.datainsight.rules.defs;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -13,6 +12,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -27,6 +27,13 @@ import java.util.Map;
  * one alert.
  */
 public final class PipelineRestartingRule extends Rule {
+    public static final ParamDef<Severity> SEVERITY = ParamDef.severity("severity", Severity.CRITICAL,
+            "severity of the alert");
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m",
+            "window over which restarts are counted");
+    public static final ParamDef<Double> MAX_RESTARTS = ParamDef.number("max_restarts", 3.0,
+            "restarts in the window above which it fires");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "pipeline_restarting";
 
@@ -41,9 +48,9 @@ public final class PipelineRestartingRule extends Rule {
                 .runbook("Read the failure cause: Flink's GET /jobs/<id>/exceptions (web UI: Exceptions tab) or the "
                         + "TaskManager log; docs/troubleshooting.md lists the usual ones (store or Kafka unreachable, "
                         + "a bug: see the internal_error dead letters).")
-                .param(ParamDef.severity("severity", Severity.CRITICAL, "severity of the alert"))
-                .param(ParamDef.duration("window", "15m", "window over which restarts are counted"))
-                .param(ParamDef.number("max_restarts", 3.0, "restarts in the window above which it fires"))
+                .param(SEVERITY)
+                .param(WINDOW)
+                .param(MAX_RESTARTS)
                 .build();
     }
 
@@ -55,19 +62,19 @@ public final class PipelineRestartingRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             // A counter: a fresh submission starts again at 0, which the window takes as a reset.
             Memory m = Window.add(ctx.memory("restarts"), 1, ctx.now(), new Double[] {restarts}, true, 0L, window,
                     400, null);
             ctx.remember("restarts", m);
             double inWindow = Window.size(m) < 2 ? 0 : Window.delta(m, 1, 0);
-            double max = p.number("max_restarts");
-            Severity sev = p.severity("severity");
+            double max = p.number(MAX_RESTARTS);
+            Severity sev = p.get(SEVERITY);
             Severity level = inWindow > max ? sev : null;
             ctx.alert(p, Map.of(), level, inWindow, sev == Severity.WARNING ? max : null,
                     sev == Severity.CRITICAL ? max : null,
                     "The DataInsight job restarted " + Fmt.num(inWindow) + " time(s) in the last "
-                            + Durations.format(window) + " (" + Fmt.num(restarts) + " since it was submitted)",
+                            + Fmt.duration(window) + " (" + Fmt.num(restarts) + " since it was submitted)",
                     "The job fails and Flink restarts it from the last checkpoint; while it loops, no rollup is "
                             + "written and alerts since that checkpoint are replayed.");
         }

@@ -4,7 +4,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -13,6 +12,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
@@ -28,6 +28,19 @@ import java.util.Map;
  * thresholds; 2× filters normal jitter and 100 ms keeps fast queries' noise (0.1 → 0.3 ms) quiet.
  */
 public final class QueryRegressionRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m", "window of the current mean");
+    public static final ParamDef<Duration> BASELINE_HALF_LIFE = ParamDef.duration("baseline_half_life", "2h",
+            "half-life of the baseline EWMA");
+    public static final ParamDef<Duration> MIN_BASELINE = ParamDef.duration("min_baseline", "1h",
+            "baseline history needed before the rule applies");
+    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0,
+            "calls in the window below which the rule stays silent");
+    public static final ParamDef<Double> MIN_MEAN_MS = ParamDef.number("min_mean_ms", 100.0,
+            "mean in ms below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 2.0, "mean / baseline ratio (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "mean / baseline ratio (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "query_regression";
 
@@ -40,14 +53,14 @@ public final class QueryRegressionRule extends Rule {
                         + "queries; the 15 min window is the `for`.")
                 .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "
                         + "a dropped index, parameter changes or data skew.")
-                .param(ParamDef.duration("window", "15m", "window of the current mean"))
-                .param(ParamDef.duration("baseline_half_life", "2h", "half-life of the baseline EWMA"))
-                .param(ParamDef.duration("min_baseline", "1h", "baseline history needed before the rule applies"))
-                .param(ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent"))
-                .param(ParamDef.number("min_mean_ms", 100.0, "mean in ms below which the rule stays silent"))
-                .param(optionalNumber("warning", 2.0, "mean / baseline ratio (warning)"))
-                .param(optionalNumber("critical", null, "mean / baseline ratio (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WINDOW)
+                .param(BASELINE_HALF_LIFE)
+                .param(MIN_BASELINE)
+                .param(MIN_CALLS)
+                .param(MIN_MEAN_MS)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -59,12 +72,12 @@ public final class QueryRegressionRule extends Rule {
             Map<String, String> labels = q.labels();
             String key = q.key();
             Params p = ctx.params(q.row().getLabels());
-            long halfLife = p.millis("baseline_half_life");
+            long halfLife = p.millis(BASELINE_HALF_LIFE);
             // Baseline memory: t[0] first baseline update, t[1] last update; v[0] EWMA of the mean (ms).
             Memory b = ctx.memory("b" + key);
             final Memory[] base = {b};
             Memory m = Window.add(ctx.memory("w" + key), 2, ctx.now(), new Double[] {calls, time}, true, 0,
-                    p.millis("window"), 400, (from, to, d) -> {
+                    p.millis(WINDOW), 400, (from, to, d) -> {
                         if (d[0] <= 0) {
                             return;
                         }
@@ -86,22 +99,22 @@ public final class QueryRegressionRule extends Rule {
             }
             double dc = Window.delta(m, 2, 0);
             double dt = Window.delta(m, 2, 1);
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             if (dc <= 0 || b == null || b.v[0] <= 0) {
                 ctx.alert(p, labels, null, null, w, c, "Query " + labels.get("queryid") + " has no current mean", "");
                 continue;
             }
             double mean = dt / dc;
             double ratio = mean / b.v[0];
-            boolean applies = dc >= p.number("min_calls") && mean > p.number("min_mean_ms")
-                    && b.t[1] - b.t[0] >= p.millis("min_baseline");
+            boolean applies = dc >= p.number(MIN_CALLS) && mean > p.number(MIN_MEAN_MS)
+                    && b.t[1] - b.t[0] >= p.millis(MIN_BASELINE);
             Severity level = !applies ? null : c != null && ratio > c ? Severity.CRITICAL
                     : w != null && ratio > w ? Severity.WARNING : null;
             ctx.alert(p, labels, level, ratio, w, c,
                     String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
                                     + "last %s vs a baseline of %s", labels.get("queryid"), labels.get("datname"), ratio,
-                            Fmt.ms(mean), Fmt.num(dc), Durations.format(p.millis("window")),
+                            Fmt.ms(mean), Fmt.num(dc), Fmt.duration(p.millis(WINDOW)),
                             Fmt.ms(b.v[0])),
                     "Mean execution time against the query's own EWMA baseline of previous hours.");
         }

@@ -6,6 +6,7 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
@@ -24,6 +25,17 @@ import java.util.Map;
  * reads NULL). NULL replay lag (caught up, nothing to replay) counts as 0.
  */
 public final class ReplicationLagRule extends Rule {
+    public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0,
+            "replay lag in seconds (warning)");
+    public static final ParamDef<Double> CRITICAL_SECONDS = optionalNumber("critical_seconds", 300.0,
+            "replay lag in seconds (critical)");
+    public static final ParamDef<Double> WARNING_BYTES = optionalBytes("warning_bytes", "100MB",
+            "replay lag in bytes (warning)");
+    public static final ParamDef<Double> CRITICAL_BYTES = optionalBytes("critical_bytes", "1GB",
+            "replay lag in bytes (critical)");
+    public static final ParamDef<Double> INACTIVE_SLOT_RETAINED = optionalBytes("inactive_slot_retained", "100MB",
+            "WAL retained by an inactive slot (warning)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "replication_lag";
 
@@ -36,13 +48,13 @@ public final class ReplicationLagRule extends Rule {
                         + "standby on an idle primary.")
                 .runbook("Check the standby (network, I/O, hot_standby_feedback conflicts); for an inactive slot, "
                         + "reconnect its consumer or drop it with pg_drop_replication_slot before WAL fills the disk.")
-                .param(optionalNumber("warning_seconds", 30.0, "replay lag in seconds (warning)"))
-                .param(optionalNumber("critical_seconds", 300.0, "replay lag in seconds (critical)"))
-                .param(optionalBytes("warning_bytes", "100MB", "replay lag in bytes (warning)"))
-                .param(optionalBytes("critical_bytes", "1GB", "replay lag in bytes (critical)"))
-                .param(optionalBytes("inactive_slot_retained", "100MB", "WAL retained by an inactive slot (warning)"))
-                .pair("warning_seconds", "critical_seconds", RuleDefinition.Direction.ABOVE)
-                .pair("warning_bytes", "critical_bytes", RuleDefinition.Direction.ABOVE)
+                .param(WARNING_SECONDS)
+                .param(CRITICAL_SECONDS)
+                .param(WARNING_BYTES)
+                .param(CRITICAL_BYTES)
+                .param(INACTIVE_SLOT_RETAINED)
+                .pair(WARNING_SECONDS, CRITICAL_SECONDS, RuleDefinition.Direction.ABOVE)
+                .pair(WARNING_BYTES, CRITICAL_BYTES, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -56,10 +68,10 @@ public final class ReplicationLagRule extends Rule {
             double secs = Rows.valOr(row, "replay_lag_seconds", 0);
             double bytes = Rows.valOr(row, "replay_lag_bytes", 0);
             Params p = ctx.params(row.getLabels());
-            Double ws = p.number("warning_seconds");
-            Double cs = p.number("critical_seconds");
-            Double wb = p.number("warning_bytes");
-            Double cb = p.number("critical_bytes");
+            Double ws = p.number(WARNING_SECONDS);
+            Double cs = p.number(CRITICAL_SECONDS);
+            Double wb = p.number(WARNING_BYTES);
+            Double cb = p.number(CRITICAL_BYTES);
             boolean crit = (cs != null && secs > cs) || (cb != null && bytes > cb);
             boolean warn = (ws != null && secs > ws) || (wb != null && bytes > wb);
             Map<String, String> labels = Rows.pick(row, "application_name", "client_addr");
@@ -78,7 +90,7 @@ public final class ReplicationLagRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            Double limit = p.number("inactive_slot_retained");
+            Double limit = p.number(INACTIVE_SLOT_RETAINED);
             boolean bad = active < 0.5 && limit != null && retained >= limit;
             ctx.alert(p, Rows.pick(row, "slot_name"), bad ? Severity.WARNING : null, retained, limit, null,
                     "Replication slot " + Rows.label(row, "slot_name") + " is " + (active < 0.5 ? "inactive" : "active")

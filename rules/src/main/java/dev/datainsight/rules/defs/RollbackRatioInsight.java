@@ -2,7 +2,6 @@ package dev.datainsight.rules.defs;
 
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -11,6 +10,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,6 +23,11 @@ import java.util.Map;
  * on errors or using exceptions for control flow. A finding, not a page.
  */
 public final class RollbackRatioInsight extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "1h", "window of the ratio");
+    public static final ParamDef<Double> THRESHOLD = ParamDef.number("threshold", 0.10, "rollback share");
+    public static final ParamDef<Double> MIN_TRANSACTIONS = ParamDef.number("min_transactions", 1000.0,
+            "transactions in the window below which it is not reported");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "rollback_ratio";
 
@@ -33,10 +38,9 @@ public final class RollbackRatioInsight extends Rule {
                 .detects("Databases where a large share of transactions roll back.")
                 .why("pgmonitor / pgHero flag > 10% rollbacks: error retries or exceptions as control flow.")
                 .runbook("Look at the server log for the errors behind the rollbacks and at the application's retry logic.")
-                .param(ParamDef.duration("window", "1h", "window of the ratio"))
-                .param(ParamDef.number("threshold", 0.10, "rollback share"))
-                .param(ParamDef.number("min_transactions", 1000.0, "transactions in the window below which it is "
-                        + "not reported"))
+                .param(WINDOW)
+                .param(THRESHOLD)
+                .param(MIN_TRANSACTIONS)
                 .build();
     }
 
@@ -50,7 +54,7 @@ public final class RollbackRatioInsight extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             Memory m = Window.add(ctx.memory(db), 2, ctx.now(), new Double[] {c, r}, true,
                     Rows.reset(row.getStatsReset()), window, 400, null);
             Memory last = ctx.memory("last" + db);
@@ -58,8 +62,8 @@ public final class RollbackRatioInsight extends Rule {
             double dc = Window.delta(m, 2, 0);
             double dr = Window.delta(m, 2, 1);
             double ratio = dc + dr > 0 ? dr / (dc + dr) : 0;
-            if (!p.enabled() || dc + dr < p.number("min_transactions") || ratio <= p.number("threshold")
-                    || (last != null && ctx.now() - last.mark < p.millis("refresh"))) {
+            if (!p.enabled() || dc + dr < p.number(MIN_TRANSACTIONS) || ratio <= p.number(THRESHOLD)
+                    || (last != null && ctx.now() - last.mark < p.millis(RuleDefinition.REFRESH))) {
                 continue;
             }
             Memory mark = new Memory();
@@ -72,7 +76,7 @@ public final class RollbackRatioInsight extends Rule {
             ev.put("commits", dc);
             ev.put("rollbacks", dr);
             ctx.insight(NAME, db, "info", Fmt.pct(ratio) + " of " + Fmt.num(dc + dr) + " transactions in database " + db
-                    + " rolled back in the last " + Durations.format(window), Fmt.json(ev));
+                    + " rolled back in the last " + Fmt.duration(window), Fmt.json(ev));
         }
     }
 }

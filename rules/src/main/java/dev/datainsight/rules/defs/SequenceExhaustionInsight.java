@@ -20,6 +20,9 @@ import java.util.Map;
  * inserts, and moving to bigint takes planning, so it is a finding long before it is a page.
  */
 public final class SequenceExhaustionInsight extends Rule {
+    public static final ParamDef<Double> THRESHOLD = ParamDef.number("threshold", 0.75,
+            "used share of the sequence's range");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "sequence_exhaustion";
 
@@ -30,7 +33,7 @@ public final class SequenceExhaustionInsight extends Rule {
                 .detects("Sequences that have used most of their range (int4 serials running out).")
                 .why("check_postgres warns at 75%; moving a column to bigint needs planning.")
                 .runbook("ALTER SEQUENCE ... AS bigint and the column to bigint, or cycle/reset if safe.")
-                .param(ParamDef.number("threshold", 0.75, "used share of the sequence's range"))
+                .param(THRESHOLD)
                 .build();
     }
 
@@ -43,12 +46,12 @@ public final class SequenceExhaustionInsight extends Rule {
             }
             Map<String, String> labels = Rows.pick(row, "datname", "schemaname", "sequencename");
             Params p = ctx.params(row.getLabels());
-            if (!p.enabled() || used <= p.number("threshold")) {
+            if (!p.enabled() || used <= p.number(THRESHOLD)) {
                 continue;
             }
             String key = Rows.key(labels);
             Memory m = ctx.memory(key);
-            if (m != null && ctx.now() - m.mark < p.millis("refresh")) {
+            if (m != null && ctx.now() - m.mark < p.millis(RuleDefinition.REFRESH)) {
                 continue;
             }
             m = new Memory();

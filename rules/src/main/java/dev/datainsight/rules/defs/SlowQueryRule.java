@@ -4,7 +4,6 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -13,6 +12,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -25,6 +25,14 @@ import java.util.Map;
  * averaging seconds; the call floor keeps one-off reports and maintenance from paging.
  */
 public final class SlowQueryRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "window of the mean");
+    public static final ParamDef<Double> MIN_CALLS = ParamDef.number("min_calls", 10.0,
+            "calls in the window below which the rule stays silent");
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 3000.0,
+            "mean execution time in ms (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
+            "mean execution time in ms (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "slow_query";
 
@@ -37,11 +45,11 @@ public final class SlowQueryRule extends Rule {
                         + "one-off reports quiet.")
                 .runbook("EXPLAIN (ANALYZE, BUFFERS) the statement (text in the store's query_text), check plans, "
                         + "indexes and lock waits.")
-                .param(ParamDef.duration("window", "5m", "window of the mean"))
-                .param(ParamDef.number("min_calls", 10.0, "calls in the window below which the rule stays silent"))
-                .param(optionalNumber("warning", 3000.0, "mean execution time in ms (warning)"))
-                .param(optionalNumber("critical", null, "mean execution time in ms (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WINDOW)
+                .param(MIN_CALLS)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -53,7 +61,7 @@ public final class SlowQueryRule extends Rule {
             Map<String, String> labels = q.labels();
             String key = q.key();
             Params p = ctx.params(q.row().getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             Memory m = Window.add(ctx.memory(key), 2, ctx.now(), new Double[] {calls, time}, true, 0, window, 400,
                     null);
             m.touched = ctx.now();
@@ -61,20 +69,20 @@ public final class SlowQueryRule extends Rule {
             double dc = Window.delta(m, 2, 0);
             double dt = Window.delta(m, 2, 1);
             if (dc <= 0) {
-                ctx.alert(p, labels, null, 0.0, p.number("warning"), p.number("critical"),
+                ctx.alert(p, labels, null, 0.0, p.number(WARNING), p.number(CRITICAL),
                         "Query " + labels.get("queryid") + " had no calls in the window", "");
                 continue;
             }
             double mean = dt / dc;
-            boolean enough = dc >= p.number("min_calls");
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            boolean enough = dc >= p.number(MIN_CALLS);
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             Severity level = !enough ? null : c != null && mean > c ? Severity.CRITICAL
                     : w != null && mean > w ? Severity.WARNING : null;
             ctx.alert(p, labels, level, mean, w, c,
                     "Query " + labels.get("queryid") + " in database " + labels.get("datname") + " (role "
                             + labels.get("rolname") + ") averages " + Fmt.ms(mean) + " over " + Fmt.num(dc)
-                            + " calls in the last " + Durations.format(window),
+                            + " calls in the last " + Fmt.duration(window),
                     "Mean execution time from pg_stat_statements deltas (total_exec_time / calls).");
         }
     }

@@ -13,6 +13,7 @@ import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import dev.datainsight.rules.engine.Window;
+import java.time.Duration;
 
 /**
  * <b>temp_spill</b> (per database): temporary-file bytes written per minute, the rate of the
@@ -23,6 +24,10 @@ import dev.datainsight.rules.engine.Window;
  * pganalyze flag sustained temp-file traffic. 5 min ignores a single nightly report.
  */
 public final class TempSpillRule extends Rule {
+    public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "1m", "window of the rate");
+    public static final ParamDef<Double> WARNING = optionalBytes("warning", "100MB", "temp bytes per minute (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalBytes("critical", null, "temp bytes per minute (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "temp_spill";
 
@@ -34,10 +39,10 @@ public final class TempSpillRule extends Rule {
                 .why("pgmonitor / pganalyze flag sustained temp bytes; 100 MB/min for 5 min ignores one-off reports.")
                 .runbook("Find the spilling statements (pg_stat_statements temp_blks_written, log_temp_files); add "
                         + "indexes or raise work_mem for that role or query.")
-                .param(ParamDef.duration("window", "1m", "window of the rate"))
-                .param(optionalBytes("warning", "100MB", "temp bytes per minute (warning)"))
-                .param(optionalBytes("critical", null, "temp bytes per minute (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WINDOW)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
@@ -50,7 +55,7 @@ public final class TempSpillRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
-            long window = p.millis("window");
+            long window = p.millis(WINDOW);
             Memory m = Window.add(ctx.memory(db), 1, ctx.now(), new Double[] {b}, true,
                     Rows.reset(row.getStatsReset()), window, 400, null);
             ctx.remember(db, m);
@@ -59,8 +64,8 @@ public final class TempSpillRule extends Rule {
                 continue;
             }
             double perMin = Window.delta(m, 1, 0) * 60_000.0 / span;
-            Double w = p.number("warning");
-            Double c = p.number("critical");
+            Double w = p.number(WARNING);
+            Double c = p.number(CRITICAL);
             Severity level = c != null && perMin > c ? Severity.CRITICAL : w != null && perMin > w ? Severity.WARNING
                     : null;
             ctx.alert(p, Rows.pick(row, "datname"), level, perMin, w, c,

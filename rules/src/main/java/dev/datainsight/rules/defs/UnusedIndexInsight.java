@@ -2,7 +2,6 @@ package dev.datainsight.rules.defs;
 
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
-import dev.datainsight.rules.engine.Durations;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
@@ -10,6 +9,7 @@ import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +22,11 @@ import java.util.Map;
  * Seven days cover weekly jobs; 10 MB keeps the list to what is worth a migration.
  */
 public final class UnusedIndexInsight extends Rule {
+    public static final ParamDef<Duration> UNUSED_FOR = ParamDef.duration("unused_for", "7d",
+            "observation time with no index scan");
+    public static final ParamDef<Double> MIN_SIZE = ParamDef.bytes("min_size", "10MB",
+            "index size below which it is not reported");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "unused_index";
 
@@ -32,8 +37,8 @@ public final class UnusedIndexInsight extends Rule {
                 .detects("Indexes never scanned for a week (not unique, not primary, > 10 MB): candidates to drop.")
                 .why("pgHero / pganalyze list unused indexes; 7 days covers weekly jobs, 10 MB keeps it to what matters.")
                 .runbook("Check replicas too (idx_scan is per server) before DROP INDEX CONCURRENTLY.")
-                .param(ParamDef.duration("unused_for", "7d", "observation time with no index scan"))
-                .param(ParamDef.bytes("min_size", "10MB", "index size below which it is not reported"))
+                .param(UNUSED_FOR)
+                .param(MIN_SIZE)
                 .build();
     }
 
@@ -56,8 +61,8 @@ public final class UnusedIndexInsight extends Rule {
             }
             double size = Rows.valOr(row, "index_size_bytes", 0);
             long idle = ctx.now() - m.t[0];
-            if (idle >= p.millis("unused_for") && size >= p.number("min_size") && p.enabled()
-                    && (m.mark == Long.MIN_VALUE || ctx.now() - m.mark >= p.millis("refresh"))) {
+            if (idle >= p.millis(UNUSED_FOR) && size >= p.number(MIN_SIZE) && p.enabled()
+                    && (m.mark == Long.MIN_VALUE || ctx.now() - m.mark >= p.millis(RuleDefinition.REFRESH))) {
                 m.mark = ctx.now();
                 String subject = labels.get("datname") + "." + labels.get("schemaname") + "." + labels.get("indexrelname");
                 Map<String, Object> ev = new LinkedHashMap<>(labels);
@@ -65,7 +70,7 @@ public final class UnusedIndexInsight extends Rule {
                 ev.put("idx_scan", scans);
                 ev.put("unused_for_seconds", idle / 1000);
                 ctx.insight(NAME, subject, "info", "Index " + subject + " on " + labels.get("relname") + " ("
-                        + Fmt.bytes(size) + ") has not been scanned for " + Durations.format(idle / 3_600_000 * 3_600_000),
+                        + Fmt.bytes(size) + ") has not been scanned for " + Fmt.duration(idle / 3_600_000 * 3_600_000),
                         Fmt.json(ev));
             }
             m.touched = ctx.now();

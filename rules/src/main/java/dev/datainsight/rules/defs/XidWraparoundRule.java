@@ -3,6 +3,7 @@ package dev.datainsight.rules.defs;
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
 import dev.datainsight.model.SnapshotRow;
+import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
@@ -17,6 +18,10 @@ import java.util.Map;
  * transaction ids and multixact ids wrap, so the worse of the two counts.
  */
 public final class XidWraparoundRule extends GaugeRule {
+    public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50, "share of 2^31 consumed (warning)");
+    public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.75,
+            "share of 2^31 consumed (critical)");
+
     private static final long serialVersionUID = 1L;
     public static final String NAME = "xid_wraparound";
     private static final double WRAP = 2147483648.0;
@@ -30,9 +35,9 @@ public final class XidWraparoundRule extends GaugeRule {
                         + "on a large database takes hours.")
                 .runbook("Find the oldest tables (age(relfrozenxid)), look for long transactions, prepared transactions "
                         + "and stale replication slots holding xmin; then VACUUM (FREEZE) them.")
-                .param(optionalNumber("warning", 0.50, "share of 2^31 consumed (warning)"))
-                .param(optionalNumber("critical", 0.75, "share of 2^31 consumed (critical)"))
-                .pair("warning", "critical", RuleDefinition.Direction.ABOVE)
+                .param(WARNING)
+                .param(CRITICAL)
+                .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 

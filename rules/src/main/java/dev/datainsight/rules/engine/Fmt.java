@@ -1,5 +1,7 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.config.DataSize;
+import dev.datainsight.config.DurationSyntax;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -31,8 +33,13 @@ public final class Fmt {
         return ms < 1000 ? String.format(Locale.ROOT, "%.0f ms", ms) : secs(ms / 1000);
     }
 
+    /** A duration in milliseconds, in the configuration syntax: {@code 4h}, {@code 90s}. */
+    public static String duration(long ms) {
+        return DurationSyntax.format(java.time.Duration.ofMillis(ms));
+    }
+
     public static String bytes(double b) {
-        return Durations.formatBytes(b);
+        return DataSize.format(b);
     }
 
     /** Minimal JSON object of string/number pairs for insight evidence. */

@@ -2,11 +2,15 @@ package dev.datainsight.rules.engine;
 
 import dev.datainsight.model.Severity;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The effective parameters of one rule for one instance and label set (defaults, file, overrides merged). */
+/**
+ * The effective parameters of one rule for one instance and label set (defaults, file, overrides
+ * merged), read with typed keys: {@code p.get(FOR)}, {@code p.number(WARNING)}.
+ */
 public final class Params implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -22,38 +26,46 @@ public final class Params implements Serializable {
         return rule;
     }
 
+    /** Values by key name, in their stored types. */
     public Map<String, Object> asMap() {
         return values;
     }
 
-    private Object get(String name) {
-        if (!values.containsKey(name)) {
-            throw new IllegalArgumentException("rule " + rule + " has no parameter " + name);
+    /**
+     * The value of a parameter (null when a nullable level is switched off).
+     *
+     * @throws IllegalArgumentException when the rule has no such parameter
+     */
+    public <T> T get(ParamDef<T> key) {
+        if (!values.containsKey(key.name())) {
+            throw new IllegalArgumentException("rule " + rule + " has no parameter " + key.name());
         }
-        return values.get(name);
+        Object v = values.get(key.name());
+        @SuppressWarnings("unchecked")
+        T t = (T) v;
+        return t;
     }
 
     public boolean enabled() {
-        return bool("enabled");
+        return get(RuleDefinition.ENABLED);
     }
 
     /** A number or size; null when that level is switched off. */
-    public Double number(String name) {
-        Object v = get(name);
-        return v == null ? null : ((Number) v).doubleValue();
+    public Double number(ParamDef<Double> key) {
+        return get(key);
     }
 
     /** A duration in milliseconds. */
-    public long millis(String name) {
-        return (Long) get(name);
+    public long millis(ParamDef<Duration> key) {
+        return get(key).toMillis();
     }
 
-    public boolean bool(String name) {
-        return (Boolean) get(name);
+    public boolean bool(ParamDef<Boolean> key) {
+        return get(key);
     }
 
-    public Severity severity(String name) {
-        return (Severity) get(name);
+    public Severity severity(ParamDef<Severity> key) {
+        return get(key);
     }
 
     @Override

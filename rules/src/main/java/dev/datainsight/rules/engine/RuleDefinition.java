@@ -1,6 +1,8 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.config.DurationSyntax;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,13 +25,28 @@ public final class RuleDefinition implements Serializable {
     /** A warning/critical pair that must be ordered by the rule's direction. */
     public record ThresholdPair(String warning, String critical, Direction direction) implements Serializable {}
 
+    /** Every rule: on or off. */
+    public static final ParamDef<Boolean> ENABLED = ParamDef.bool("enabled", true, "turn the rule on or off");
+    /** Alert rules: how long the condition must hold before the alert fires. */
+    public static final ParamDef<Duration> FOR = ParamDef.duration("for", "0s",
+            "how long the condition must hold before the alert fires");
+    /** Alert rules: how long the condition must be false before the alert resolves. */
+    public static final ParamDef<Duration> RESOLVE_FOR = ParamDef.duration("resolve_for", "0s",
+            "how long the condition must be false before the alert resolves (hysteresis)");
+    /** Alert rules: re-send a still-firing alert after this long. */
+    public static final ParamDef<Duration> RENOTIFY = ParamDef.duration("renotify", "4h",
+            "re-send a still-firing alert after this long");
+    /** Insights: re-write a standing finding at most this often. */
+    public static final ParamDef<Duration> REFRESH = ParamDef.duration("refresh", "1h",
+            "re-write a standing finding at most this often");
+
     private final String name;
     private final Kind kind;
     private final List<String> views;
     private final String detects;
     private final String why;
     private final String runbook;
-    private final Map<String, ParamDef> params;
+    private final Map<String, ParamDef<?>> params;
     private final List<ThresholdPair> pairs;
 
     private RuleDefinition(Builder b) {
@@ -46,19 +63,19 @@ public final class RuleDefinition implements Serializable {
     /** Starts an alert rule with its lifecycle defaults ({@code for}, {@code resolve_for}). */
     public static Builder alert(String name, String forDefault, String resolveForDefault) {
         Builder b = new Builder(name, Kind.ALERT);
-        b.param(ParamDef.bool("enabled", true, "turn the rule on or off"));
-        b.param(ParamDef.duration("for", forDefault, "how long the condition must hold before the alert fires"));
-        b.param(ParamDef.duration("resolve_for", resolveForDefault,
-                "how long the condition must be false before the alert resolves (hysteresis)"));
-        b.param(ParamDef.duration("renotify", "4h", "re-send a still-firing alert after this long"));
+        b.param(ENABLED);
+        b.param(new ParamDef<>(FOR.name(), FOR.type(), DurationSyntax.parse(forDefault), false, FOR.doc()));
+        b.param(new ParamDef<>(RESOLVE_FOR.name(), RESOLVE_FOR.type(), DurationSyntax.parse(resolveForDefault), false,
+                RESOLVE_FOR.doc()));
+        b.param(RENOTIFY);
         return b;
     }
 
     /** Starts an insight (INFO finding written to the insight table, never a page). */
     public static Builder insight(String name) {
         Builder b = new Builder(name, Kind.INSIGHT);
-        b.param(ParamDef.bool("enabled", true, "turn the insight on or off"));
-        b.param(ParamDef.duration("refresh", "1h", "re-write a standing finding at most this often"));
+        b.param(new ParamDef<>(ENABLED.name(), ENABLED.type(), true, false, "turn the insight on or off"));
+        b.param(REFRESH);
         return b;
     }
 
@@ -86,7 +103,7 @@ public final class RuleDefinition implements Serializable {
         return runbook;
     }
 
-    public Map<String, ParamDef> params() {
+    public Map<String, ParamDef<?>> params() {
         return params;
     }
 
@@ -102,7 +119,7 @@ public final class RuleDefinition implements Serializable {
         private String detects = "";
         private String why = "";
         private String runbook = "";
-        private final Map<String, ParamDef> params = new LinkedHashMap<>();
+        private final Map<String, ParamDef<?>> params = new LinkedHashMap<>();
         private final List<ThresholdPair> pairs = new ArrayList<>();
 
         private Builder(String name, Kind kind) {
@@ -130,15 +147,15 @@ public final class RuleDefinition implements Serializable {
             return this;
         }
 
-        public Builder param(ParamDef p) {
+        public Builder param(ParamDef<?> p) {
             if (params.put(p.name(), p) != null) {
                 throw new IllegalArgumentException("duplicate parameter " + p.name() + " in rule " + name);
             }
             return this;
         }
 
-        public Builder pair(String warning, String critical, Direction direction) {
-            pairs.add(new ThresholdPair(warning, critical, direction));
+        public Builder pair(ParamDef<Double> warning, ParamDef<Double> critical, Direction direction) {
+            pairs.add(new ThresholdPair(warning.name(), critical.name(), direction));
             return this;
         }
 

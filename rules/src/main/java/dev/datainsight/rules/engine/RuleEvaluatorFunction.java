@@ -267,7 +267,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     }
 
     private static long interval(InstanceInfo in, Params p) {
-        long configured = p.millis("interval");
+        long configured = p.millis(InstanceSilentRule.INTERVAL);
         if (in.observedIntervalMs <= 0) {
             return configured;
         }
@@ -278,7 +278,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     }
 
     private static long silentAfter(InstanceInfo in, Params p) {
-        return Math.round(p.number("intervals") * interval(in, p));
+        return Math.round(p.number(InstanceSilentRule.INTERVALS) * interval(in, p));
     }
 
     private static void rearm(Context ctx, InstanceInfo in, long eventDue, long procDue) {
@@ -355,7 +355,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             in.procTimer = timestamp + step;
             ctx.timerService().registerProcessingTimeTimer(in.procTimer);
         }
-        if (at - in.lastCollectedAt >= p.millis("forget_after")) {
+        if (at - in.lastCollectedAt >= p.millis(InstanceSilentRule.FORGET_AFTER)) {
             // Decommissioned: drop everything kept for this instance; its open alerts go stale downstream.
             if (in.eventTimer >= 0) {
                 ctx.timerService().deleteEventTimeTimer(in.eventTimer);
@@ -369,7 +369,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             return;
         }
         in.silent = true;
-        out.collect(silentEvaluation(instance, in, p, p.severity("severity"), at));
+        out.collect(silentEvaluation(instance, in, p, p.severity(InstanceSilentRule.SEVERITY), at));
         info.update(in);
     }
 
@@ -380,7 +380,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         e.level = level;
         e.value = gap / 1000.0;
         Double thr = silentAfter(in, p) / 1000.0;
-        if (p.severity("severity") == Severity.CRITICAL) {
+        if (p.severity(InstanceSilentRule.SEVERITY) == Severity.CRITICAL) {
             e.criticalThreshold = thr;
         } else {
             e.warningThreshold = thr;
@@ -401,9 +401,9 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         e.labels = new LinkedHashMap<>(labels);
         e.fingerprint = Fingerprint.of(rule, instance, labels);
         e.at = at;
-        e.forMs = p.millis("for");
-        e.resolveForMs = p.millis("resolve_for");
-        e.renotifyMs = p.millis("renotify");
+        e.forMs = p.millis(RuleDefinition.FOR);
+        e.resolveForMs = p.millis(RuleDefinition.RESOLVE_FOR);
+        e.renotifyMs = p.millis(RuleDefinition.RENOTIFY);
         e.staleAfterMs = Math.max(config.staleAfterMs(), e.resolveForMs + 1);
         e.runbook = RuleCatalog.byName().get(rule).definition().runbook();
         return e;

@@ -155,7 +155,7 @@ public final class JobBenchmark {
     private static JobConfig runtime(JobConfig c, Params p) {
         c.runtime.parallelism = p.parallelism();
         // checkpointInterval: the job's default (30 s)
-        c.runtime.stateBackend = p.stateBackend();
+        c.runtime.stateBackend = JobConfig.StateBackend.valueOf(p.stateBackend().toUpperCase(java.util.Locale.ROOT));
         return c;
     }
 
@@ -240,7 +240,7 @@ public final class JobBenchmark {
         c.kafka.deadLetterTopic = dlq;
         c.kafka.alertsTopic = dlq + ".alerts";
         c.kafka.groupId = "bench-" + suffix;
-        c.kafka.startingOffsets = "earliest";
+        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
         c.kafka.bounded = true;
         c.kafka.createTopicsPartitions = 0;
         c.store.jdbcUrl = jdbcUrl;
@@ -433,7 +433,7 @@ public final class JobBenchmark {
     static long jobDecoderConsumer(String bootstrap, List<String> topics, long expected) {
         JobConfig.Time t = new JobConfig().time; // the job's default validation bounds
         SnapshotDeserializer d = new SnapshotDeserializer(new WireCodec(),
-                new SnapshotValidator(JobConfig.duration(t.maxFuture), JobConfig.duration(t.maxAge)), false);
+                new SnapshotValidator(t.maxFuture, t.maxAge), false);
         return consume(bootstrap, topics, expected, bytes -> {
             SourceRecord r = d.decode(bytes, "", 0, 0, 0, System.currentTimeMillis());
             return r.snapshot == null ? 0 : r.snapshot.sampleCount();

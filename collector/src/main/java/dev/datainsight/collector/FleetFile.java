@@ -1,0 +1,33 @@
+package dev.datainsight.collector;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fleet file exactly as written (snake_case keys, every field optional), bound by the shared
+ * {@link dev.datainsight.config.Binder}. {@link FleetConfigLoader} checks it and turns it into a
+ * {@link FleetConfig}; nothing else reads it.
+ *
+ * @param defaults settings of every instance and session
+ * @param kafka where to publish
+ * @param workers worker threads (null: derived from the fleet size)
+ * @param instances the servers
+ */
+public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<Instance> instances) {
+
+    /** The {@code defaults} section. */
+    public record Defaults(Intervals intervals, Duration sizesInterval, Duration statementTimeout, Duration lockTimeout,
+            Duration connectTimeout, Duration maxBackoff, Integer maxDatabases, Integer topTables, Integer topIndexes,
+            Integer topSequences, Integer topStatements, Integer queryTextMaxChars, Integer maxDatabaseRows) {}
+
+    /** {@code fast} / {@code slow} collection intervals. */
+    public record Intervals(Duration fast, Duration slow) {}
+
+    /** The {@code kafka} section. */
+    public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, Integer bufferRecords) {}
+
+    /** One entry of {@code instances}: either {@code url} or {@code host}/{@code port}/{@code dbname}. */
+    public record Instance(String id, String url, String host, Integer port, String dbname, String user, String password,
+            String passwordEnv, String passwordFile, Map<String, String> labels, Intervals intervals) {}
+}

@@ -1,0 +1,118 @@
+package dev.datainsight.collector;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A PostgreSQL server address split into its parts: a JDBC URL
+ * ({@code jdbc:postgresql://host[:port][,host2...]/db?k=v}) or a libpq URL
+ * ({@code postgresql://[user[:password]@]host[:port]/db?k=v}). Credentials and the database name
+ * given as query parameters are taken out; {@code application_name} and {@code options} are
+ * dropped because the collector sets its own.
+ *
+ * @param hosts {@code host[:port]} list, comma-separated
+ * @param database the database (default {@code postgres})
+ * @param params the remaining query parameters, URL-encoded ({@code k=v&...}), may be empty
+ * @param user user from the URL, or null
+ * @param password password from the URL, or null; never print it
+ */
+public record PostgresUrl(String hosts, String database, String params, String user, String password) {
+    private static final Pattern JDBC = Pattern.compile("^jdbc:postgresql://([^/?]+)(?:/([^?]*))?(?:\\?(.*))?$");
+    private static final Pattern LIBPQ = Pattern.compile("^postgres(?:ql)?://(?:([^@/]*)@)?([^/?]*)(?:/([^?]*))?(?:\\?(.*))?$");
+
+    /**
+     * Parses a URL.
+     *
+     * @throws IllegalArgumentException for anything that is not a PostgreSQL URL, no host, or a bad port
+     */
+    public static PostgresUrl parse(String url) {
+        String hosts;
+        String database;
+        String user = null;
+        String password = null;
+        String query;
+        Matcher m = JDBC.matcher(url.trim());
+        if (m.matches()) {
+            hosts = m.group(1);
+            database = decode(m.group(2));
+            query = m.group(3);
+        } else {
+            m = LIBPQ.matcher(url.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("not a PostgreSQL URL (expected jdbc:postgresql://host[:port]/db"
+                        + " or postgresql://[user[:password]@]host[:port]/db)");
+            }
+            if (m.group(1) != null) {
+                String[] up = m.group(1).split(":", 2);
+                user = decode(up[0]);
+                password = up.length > 1 ? decode(up[1]) : null;
+            }
+            hosts = m.group(2).isEmpty() ? "localhost" : m.group(2);
+            database = decode(m.group(3));
+            query = m.group(4);
+        }
+        if (hosts.isBlank()) {
+            throw new IllegalArgumentException("URL has no host");
+        }
+        for (String h : hosts.split(",")) {
+            int colon = h.lastIndexOf(':');
+            if (colon > 0 && !h.endsWith("]")) {
+                String port = h.substring(colon + 1);
+                if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535 || Integer.parseInt(port) == 0) {
+                    throw new IllegalArgumentException("bad port '" + port + "' in URL");
+                }
+            }
+        }
+        if (database == null || database.isEmpty()) {
+            database = "postgres";
+        }
+        Map<String, String> q = new LinkedHashMap<>();
+        if (query != null && !query.isEmpty()) {
+            for (String kv : query.split("&")) {
+                if (kv.isEmpty()) {
+                    continue;
+                }
+                String[] a = kv.split("=", 2);
+                String k = decode(a[0]);
+                String v = a.length > 1 ? decode(a[1]) : "";
+                switch (k) {
+                    case "user" -> user = v;
+                    case "password" -> password = v;
+                    case "dbname" -> database = v;
+                    case "application_name", "ApplicationName", "options" -> {
+                        // the collector sets its own (marker name and safety timeouts)
+                    }
+                    default -> q.put(k, v);
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        q.forEach((k, v) -> {
+            if (sb.length() > 0) {
+                sb.append('&');
+            }
+            sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+        });
+        return new PostgresUrl(hosts, database, sb.toString(), user, password);
+    }
+
+    /** JDBC URL of a database on this server, without credentials. */
+    public String jdbcUrl(String db) {
+        return "jdbc:postgresql://" + hosts + "/" + URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20")
+                + (params.isEmpty() ? "" : "?" + params);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresUrl{" + jdbcUrl(database) + ", user=" + user + ", password=" + (password == null ? "none" : "***") + "}";
+    }
+
+    private static String decode(String s) {
+        return s == null ? null : URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}
