@@ -55,7 +55,7 @@ class QuarantineITCase {
         JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
         c.kafka.alertsTopic = KAFKA.newTopic("alerts", 1);
         c.rules.enabled = true;
-        c.time.idleness = "5s";
+        c.time.idleness = dev.datainsight.config.DurationSyntax.parse("5s");
         long now = System.currentTimeMillis();
         long start = now - 3_600_000L - Math.floorMod(now, 60_000L);
         SyntheticFleet fleet = new SyntheticFleet(3, 1, 2, 2, start, 10_000, 5);

@@ -80,8 +80,8 @@ final class SavepointStream {
     static JobConfig config(String bootstrap, String jdbcUrl) {
         JobConfig c = JobTestSupport.config(bootstrap, METRICS_TOPIC, STATEMENTS_TOPIC, DLQ_TOPIC, jdbcUrl);
         c.rules.enabled = true;
-        c.time.maxAge = "36500d";
-        c.runtime.checkpointInterval = "500ms";
+        c.time.maxAge = dev.datainsight.config.DurationSyntax.parse("36500d");
+        c.runtime.checkpointInterval = dev.datainsight.config.DurationSyntax.parse("500ms");
         c.validate();
         return c;
     }

@@ -165,17 +165,17 @@ public final class Demo implements AutoCloseable {
 
     private void startJob(String storeJdbc, Path rulesPath) throws Exception {
         List<String> overrides = new ArrayList<>(List.of(
-                "kafka.bootstrapServers=" + kafka.bootstrapServers(),
-                "kafka.startingOffsets=earliest",
-                "kafka.createTopicsPartitions=1",
-                "store.jdbcUrl=" + storeJdbc,
+                "kafka.bootstrap_servers=" + kafka.bootstrapServers(),
+                "kafka.starting_offsets=earliest",
+                "kafka.create_topics_partitions=1",
+                "store.jdbc_url=" + storeJdbc,
                 "store.user=postgres",
-                "store.migrateOnStart=true",
-                "store.batchRows=2000",
+                "store.migrate_on_start=true",
+                "store.batch_rows=2000",
                 "runtime.parallelism=1",
-                "runtime.checkpointInterval=5s",
-                "runtime.checkpointDir=" + dataDir.resolve("flink-checkpoints").toUri(),
-                "time.watermarkBound=2s",
+                "runtime.checkpoint_interval=5s",
+                "runtime.checkpoint_dir=" + dataDir.resolve("flink-checkpoints").toUri(),
+                "time.watermark_bound=2s",
                 "time.idleness=5s",
                 "rules.enabled=true",
                 "rules.file=" + rulesPath));

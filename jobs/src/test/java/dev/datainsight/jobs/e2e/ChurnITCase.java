@@ -152,7 +152,7 @@ class ChurnITCase {
         c.kafka.deadLetterTopic = dlq;
         c.kafka.alertsTopic = dlq + "-alerts";
         c.kafka.groupId = "churn-" + metrics;
-        c.kafka.startingOffsets = "earliest";
+        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
         c.kafka.createTopicsPartitions = 0;
         c.store.jdbcUrl = storeUrl;
         c.store.user = null;
@@ -160,12 +160,12 @@ class ChurnITCase {
         c.store.migrateOnStart = true;
         c.store.batchRows = 2000;
         c.runtime.parallelism = 1;
-        c.runtime.checkpointInterval = "2s";
-        c.time.watermarkBound = WATERMARK_BOUND.toMinutes() + "m";
-        c.time.allowedLateness = LATENESS.toMinutes() + "m";
-        c.time.maxGap = MAX_GAP.toMinutes() + "m";
-        c.time.idleness = "30s"; // processing time: longer than any pause of a running collector
-        c.time.maxFuture = "2d";
+        c.runtime.checkpointInterval = dev.datainsight.config.DurationSyntax.parse("2s");
+        c.time.watermarkBound = WATERMARK_BOUND;
+        c.time.allowedLateness = LATENESS;
+        c.time.maxGap = MAX_GAP;
+        c.time.idleness = dev.datainsight.config.DurationSyntax.parse("30s"); // processing time: longer than any pause of a running collector
+        c.time.maxFuture = dev.datainsight.config.DurationSyntax.parse("2d");
         c.validate();
         DataInsightJob.prepare(c);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
