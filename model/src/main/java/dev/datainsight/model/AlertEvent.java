@@ -1,6 +1,8 @@
 package dev.datainsight.model;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,9 +11,14 @@ import java.util.Objects;
  * emitted on transitions only (firing, escalation, resolved) and on re-notify of a long-firing
  * alert. A replay after a job crash re-sends events with the same {@code eventAt}, so a receiver
  * de-duplicates on (fingerprint, status, severity, eventAt); re-notifies carry a new eventAt.
+ *
+ * <p>Schema {@value WireFormat#ALERT_SCHEMA_VERSION} added {@link #getContext() context} (who, what,
+ * why: bounded by {@link AlertContext}) and {@link #getInstanceLabels() instance_labels} (the
+ * instance's fleet labels: env, team, cluster, ...). Both are outside the fingerprint; events of
+ * schema 1 decode with both empty.
  */
 public final class AlertEvent {
-    private int schema = WireFormat.SCHEMA_VERSION;
+    private int schema = WireFormat.ALERT_SCHEMA_VERSION;
     private String fingerprint;
     private String rule;
     private Severity severity;
@@ -26,6 +33,8 @@ public final class AlertEvent {
     private String summary;
     private String description;
     private String runbook;
+    private List<AlertContextItem> context = new ArrayList<>();
+    private Map<String, String> instanceLabels = new LinkedHashMap<>();
 
     public int getSchema() {
         return schema;
@@ -153,6 +162,27 @@ public final class AlertEvent {
         this.runbook = runbook;
     }
 
+    /** Who, what and why (sessions, statements, tables, settings), bounded; empty when the rule gives none. */
+    public List<AlertContextItem> getContext() {
+        return context;
+    }
+
+    public void setContext(List<AlertContextItem> context) {
+        this.context = context == null ? new ArrayList<>() : context;
+    }
+
+    /**
+     * The instance's labels from the fleet file (env, team, cluster, ...), for routing. Not part
+     * of the fingerprint: relabelling an instance does not open new alerts.
+     */
+    public Map<String, String> getInstanceLabels() {
+        return instanceLabels;
+    }
+
+    public void setInstanceLabels(Map<String, String> instanceLabels) {
+        this.instanceLabels = instanceLabels == null ? new LinkedHashMap<>() : instanceLabels;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof AlertEvent a)) {
@@ -164,7 +194,8 @@ public final class AlertEvent {
                 && Objects.equals(labels, a.labels) && Objects.equals(value, a.value)
                 && Objects.equals(threshold, a.threshold) && Objects.equals(resolvedAt, a.resolvedAt)
                 && Objects.equals(summary, a.summary) && Objects.equals(description, a.description)
-                && Objects.equals(runbook, a.runbook);
+                && Objects.equals(runbook, a.runbook) && Objects.equals(context, a.context)
+                && Objects.equals(instanceLabels, a.instanceLabels);
     }
 
     @Override

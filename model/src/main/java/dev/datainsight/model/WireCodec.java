@@ -316,9 +316,23 @@ public final class WireCodec implements Serializable {
         return new SnapshotRow(labels, vals, optionalLong(row, "stats_reset", instance));
     }
 
-    /** Decodes an alert event. Never throws. */
+    /**
+     * Decodes an alert event of schema 1 or {@value WireFormat#ALERT_SCHEMA_VERSION} (a schema-1
+     * event has an empty context and no instance labels). The context is bounded and cleaned again
+     * ({@link AlertContext#bound}), so a reader never trusts the producer for it. Never throws.
+     */
     public DecodeResult<AlertEvent> decodeAlert(byte[] bytes) {
-        return decodeWith(bytes, AlertEvent.class);
+        DecodeResult<AlertEvent> r = decodeWith(bytes, AlertEvent.class);
+        if (!r.isOk()) {
+            return r;
+        }
+        AlertEvent a = r.value();
+        if (a.getSchema() < 1 || a.getSchema() > WireFormat.ALERT_SCHEMA_VERSION) {
+            return DecodeResult.error(RejectReason.UNKNOWN_SCHEMA_VERSION, "alert schema " + a.getSchema()
+                    + " is not supported (this build reads 1.." + WireFormat.ALERT_SCHEMA_VERSION + ")", a.getInstance());
+        }
+        a.setContext(AlertContext.bound(a.getContext()));
+        return r;
     }
 
     /** Decodes a dead-letter record. Never throws. */

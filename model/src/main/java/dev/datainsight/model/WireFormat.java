@@ -2,8 +2,14 @@ package dev.datainsight.model;
 
 /** Constants of the wire format: schema version, default topics, bounds. */
 public final class WireFormat {
-    /** The only schema version this build reads and writes. */
+    /** The only schema version of snapshots and dead letters this build reads and writes. */
     public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * Schema version of alert events this build writes: 2 added {@code context} and
+     * {@code instance_labels}. Readers accept 1 and 2 (a schema-1 event has neither).
+     */
+    public static final int ALERT_SCHEMA_VERSION = 2;
 
     public static final String TOPIC_METRICS = "datainsight.metrics";
     public static final String TOPIC_STATEMENTS = "datainsight.statements";

@@ -2,12 +2,14 @@ package dev.datainsight.rules.defs;
 
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.QueryTexts;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
@@ -23,6 +25,10 @@ import java.util.Map;
  * interval enters the baseline only when it leaves the 15-min window, so the current regression
  * never dilutes its own baseline. Warning when the mean is above 2× the baseline and above 100 ms,
  * with at least 10 calls in the window and 1 h of baseline history.
+ *
+ * <p>The summary quotes the statement's normalised text (cut to {@code text_chars}; "text not yet
+ * seen" until it reached the job, see {@link QueryTexts}); the context has one {@code statement}
+ * item with the text, the current mean and the baseline.
  *
  * <p>Why: pganalyze and pgHero flag plan regressions as "slower than usual" rather than absolute
  * thresholds; 2× filters normal jitter and 100 ms keeps fast queries' noise (0.1 → 0.3 ms) quiet.
@@ -60,12 +66,14 @@ public final class QueryRegressionRule extends Rule {
                 .param(MIN_MEAN_MS)
                 .param(WARNING)
                 .param(CRITICAL)
+                .param(QueryTexts.SUMMARY_CHARS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        QueryTexts.learn(s, ctx);
         for (Rows.QueryRow q : Rows.queries(s)) {
             double calls = q.calls();
             double time = q.totalExecTime();
@@ -111,12 +119,25 @@ public final class QueryRegressionRule extends Rule {
                     && b.t[1] - b.t[0] >= p.millis(MIN_BASELINE);
             Severity level = !applies ? null : c != null && ratio > c ? Severity.CRITICAL
                     : w != null && ratio > w ? Severity.WARNING : null;
+            String text = level == null ? null : QueryTexts.lookup(ctx, labels.get("queryid"));
+            AlertContext context = null;
+            String who = labels.get("queryid");
+            if (level != null) {
+                context = AlertContext.create();
+                context.item(AlertContext.KIND_STATEMENT).put("queryid", labels.get("queryid"))
+                        .put("datname", labels.get("datname")).put("rolname", labels.get("rolname"))
+                        .put("mean", Fmt.ms(mean)).put("baseline", Fmt.ms(b.v[0]))
+                        .put("ratio", String.format(Locale.ROOT, "%.1fx", ratio)).put("calls", Fmt.num(dc))
+                        .put("window", Fmt.duration(p.millis(WINDOW))).put("text", QueryTexts.orNotSeen(text));
+                who = QueryTexts.quote(text, p.number(QueryTexts.SUMMARY_CHARS).intValue()) + " (id "
+                        + labels.get("queryid") + ")";
+            }
             ctx.alert(p, labels, level, ratio, w, c,
                     String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
-                                    + "last %s vs a baseline of %s", labels.get("queryid"), labels.get("datname"), ratio,
+                                    + "last %s vs a baseline of %s", who, labels.get("datname"), ratio,
                             Fmt.ms(mean), Fmt.num(dc), Fmt.duration(p.millis(WINDOW)),
                             Fmt.ms(b.v[0])),
-                    "Mean execution time against the query's own EWMA baseline of previous hours.");
+                    "Mean execution time against the query's own EWMA baseline of previous hours.", context);
         }
     }
 }

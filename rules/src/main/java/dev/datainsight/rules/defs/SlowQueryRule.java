@@ -2,12 +2,14 @@ package dev.datainsight.rules.defs;
 
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.QueryTexts;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
@@ -20,6 +22,10 @@ import java.util.Map;
  * counters calls and total_exec_time, the mean execution time over the last 5 min
  * ({@code Δtotal_exec_time / Δcalls}). Warning when above 3 s with at least 10 calls in the window;
  * for 2 min. The remainder row {@code queryid = "other"} is skipped.
+ *
+ * <p>The summary quotes the statement's normalised text (cut to {@code text_chars}; "text not yet
+ * seen" until the statements stream delivered it, see {@link QueryTexts}); the context has one
+ * {@code statement} item with the text and the window's numbers.
  *
  * <p>Why: awesome-prometheus-alerts' slow-queries rule and pganalyze's default flag statements
  * averaging seconds; the call floor keeps one-off reports and maintenance from paging.
@@ -49,12 +55,14 @@ public final class SlowQueryRule extends Rule {
                 .param(MIN_CALLS)
                 .param(WARNING)
                 .param(CRITICAL)
+                .param(QueryTexts.SUMMARY_CHARS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        QueryTexts.learn(s, ctx);
         for (Rows.QueryRow q : Rows.queries(s)) {
             double calls = q.calls();
             double time = q.totalExecTime();
@@ -79,11 +87,23 @@ public final class SlowQueryRule extends Rule {
             Double c = p.number(CRITICAL);
             Severity level = !enough ? null : c != null && mean > c ? Severity.CRITICAL
                     : w != null && mean > w ? Severity.WARNING : null;
+            String text = level == null ? null : QueryTexts.lookup(ctx, labels.get("queryid"));
+            AlertContext context = null;
+            if (level != null) {
+                context = AlertContext.create();
+                context.item(AlertContext.KIND_STATEMENT).put("queryid", labels.get("queryid"))
+                        .put("datname", labels.get("datname")).put("rolname", labels.get("rolname"))
+                        .put("mean", Fmt.ms(mean)).put("calls", Fmt.num(dc)).put("total_time", Fmt.ms(dt))
+                        .put("window", Fmt.duration(window)).put("text", QueryTexts.orNotSeen(text));
+            }
+            String who = level == null ? labels.get("queryid")
+                    : QueryTexts.quote(text, p.number(QueryTexts.SUMMARY_CHARS).intValue()) + " (id "
+                            + labels.get("queryid") + ")";
             ctx.alert(p, labels, level, mean, w, c,
-                    "Query " + labels.get("queryid") + " in database " + labels.get("datname") + " (role "
+                    "Query " + who + " in database " + labels.get("datname") + " (role "
                             + labels.get("rolname") + ") averages " + Fmt.ms(mean) + " over " + Fmt.num(dc)
                             + " calls in the last " + Fmt.duration(window),
-                    "Mean execution time from pg_stat_statements deltas (total_exec_time / calls).");
+                    "Mean execution time from pg_stat_statements deltas (total_exec_time / calls).", context);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.RejectReason;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.WireCodec;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -111,6 +112,7 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
             if (st == null || e.at < st.lastEvalAt) {
                 return;
             }
+            keepContext(st.last, e);
             st.last = e;
             st.lastEvalAt = e.at;
             st.infoSince = -1;
@@ -246,6 +248,22 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
         state.clear();
     }
 
+    /**
+     * A false evaluation carries no context of its own: the resolved event keeps the context and
+     * instance labels of the last evaluation that held, so history says what it was about.
+     */
+    private static void keepContext(Evaluation previous, Evaluation e) {
+        if (previous == null) {
+            return;
+        }
+        if ((e.context == null || e.context.isEmpty()) && previous.context != null) {
+            e.context = previous.context;
+        }
+        if ((e.instanceLabels == null || e.instanceLabels.isEmpty()) && previous.instanceLabels != null) {
+            e.instanceLabels = previous.instanceLabels;
+        }
+    }
+
     private static AlertEvent event(AlertState st, AlertStatus status, Severity severity, long at) {
         Evaluation e = st.last;
         AlertEvent a = new AlertEvent();
@@ -262,6 +280,8 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
         a.setSummary(e.summary);
         a.setDescription(e.description);
         a.setRunbook(e.runbook);
+        a.setContext(e.context == null ? new ArrayList<>() : new ArrayList<>(e.context));
+        a.setInstanceLabels(e.instanceLabels == null ? new LinkedHashMap<>() : new LinkedHashMap<>(e.instanceLabels));
         return a;
     }
 

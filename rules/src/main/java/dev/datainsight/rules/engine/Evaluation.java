@@ -1,7 +1,10 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.model.AlertContextItem;
 import dev.datainsight.model.Severity;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,6 +32,13 @@ public class Evaluation {
     public String summary;
     public String description;
     public String runbook;
+    /**
+     * Who, what and why, already bounded ({@link dev.datainsight.model.AlertContext#bound}); empty when
+     * the rule gave none. Added with alert schema 2 (a restored older state has it empty).
+     */
+    public List<AlertContextItem> context = new ArrayList<>();
+    /** The instance's fleet labels (from the snapshot), outside the fingerprint. Added with alert schema 2. */
+    public Map<String, String> instanceLabels = new LinkedHashMap<>();
 
     public Evaluation() {}
 

@@ -14,6 +14,8 @@ public class Memory {
     public long mark;
     /** Event time of the last write; the evaluator drops memories untouched for long. */
     public long touched;
+    /** A rule-defined text, e.g. a statement's normalised text ({@link QueryTexts}); null for most memories. */
+    public String text;
 
     public Memory() {}
 

@@ -1,5 +1,6 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import java.util.Map;
 
@@ -29,6 +30,17 @@ public interface RuleContext {
      */
     void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning, Double critical,
             String summary, String description) throws Exception;
+
+    /**
+     * The same, with the alert's structured context (who, what, why: sessions, statements, tables,
+     * settings). The engine bounds and cleans it ({@link AlertContext#bound}) and carries it to the
+     * event beside the summary; the context is not part of the fingerprint. {@code context} may be
+     * null. The default drops the context, so a context that cannot carry one still works.
+     */
+    default void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning,
+            Double critical, String summary, String description, AlertContext context) throws Exception {
+        alert(p, labels, level, value, warning, critical, summary, description);
+    }
 
     /** Reports an INFO-only condition (anomalies): {@code holds} false = condition false. */
     void info(Params p, Map<String, String> labels, boolean holds, Double value, Double threshold, String summary,

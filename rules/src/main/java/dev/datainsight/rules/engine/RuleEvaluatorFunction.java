@@ -1,5 +1,6 @@
 package dev.datainsight.rules.engine;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.MetricCatalog;
@@ -389,6 +390,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 ? "Instance " + instance + " reports again"
                 : String.format(java.util.Locale.ROOT, "No snapshot from %s for %.0f s (%.1f collection intervals)",
                         instance, gap / 1000.0, intervals);
+        e.instanceLabels = new LinkedHashMap<>(in.labels);
         e.description = "Last snapshot collected at " + java.time.Instant.ofEpochMilli(in.lastCollectedAt)
                 + ". Either the collector stopped, cannot reach Kafka, or the instance's partition stalled.";
         return e;
@@ -417,6 +419,8 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         private final Context ctx;
         private final Collector<Evaluation> out;
         private final Set<String> touched = new HashSet<>();
+        /** The context of the alert being reported by {@link #alert(Params, Map, Severity, Double, Double, Double, String, String, AlertContext)}. */
+        private AlertContext context;
 
         Pass(Rule rule, Snapshot snapshot, String instance, Context ctx, Collector<Evaluation> out) {
             this.rule = rule;
@@ -464,6 +468,17 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         }
 
         @Override
+        public void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning,
+                Double critical, String summary, String description, AlertContext context) throws Exception {
+            this.context = context;
+            try {
+                alert(p, labels, level, value, warning, critical, summary, description);
+            } finally {
+                this.context = null;
+            }
+        }
+
+        @Override
         public void info(Params p, Map<String, String> labels, boolean holds, Double value, Double threshold,
                 String summary, String description) throws Exception {
             emit(p, labels, holds ? Severity.INFO : null, value, threshold, null, null, summary, description);
@@ -488,6 +503,10 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             e.criticalThreshold = critical;
             e.summary = summary;
             e.description = description;
+            e.instanceLabels = new LinkedHashMap<>(snapshot.getLabels());
+            if (context != null && level != null) {
+                e.context = context.bounded();
+            }
             out.collect(e);
             if (level != null) {
                 if (a == null || a.clearSince >= 0) {
@@ -540,6 +559,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 e.summary = "no longer present in " + snapshot.getView();
                 e.description = "The row that triggered this alert is gone from the latest " + snapshot.getView()
                         + " snapshot.";
+                e.instanceLabels = new LinkedHashMap<>(snapshot.getLabels());
                 out.collect(e);
                 clearing(fp, a, e);
             }
