@@ -114,9 +114,18 @@ public final class AlertContext {
             boolean more = seen < real;
             // The last slot is the marker's when more items follow.
             int slots = more ? MAX_ITEMS - 1 : MAX_ITEMS;
-            if (out.size() >= slots || bytes + size + MARKER_BYTES > MAX_BYTES) {
+            if (out.size() >= slots) {
                 omitted++;
                 continue;
+            }
+            if (bytes + size + MARKER_BYTES > MAX_BYTES) {
+                // Keep the fields that still fit (in order), then stop: later items are omitted.
+                c = prefix(c, MAX_BYTES - MARKER_BYTES - bytes);
+                if (c == null) {
+                    omitted++;
+                    continue;
+                }
+                size = size(c);
             }
             out.add(c);
             bytes += size;
@@ -150,6 +159,27 @@ public final class AlertContext {
             c.put(n, text(values.get(i), MAX_VALUE_CHARS));
         }
         return c;
+    }
+
+    /** The item with as many leading fields as fit in {@code budget} bytes, plus an {@code omitted_fields} count; null if none fits. */
+    private static AlertContextItem prefix(AlertContextItem c, int budget) {
+        String note = "omitted_fields";
+        int room = budget - utf8(c.getKind()) - note.length() - 4;
+        AlertContextItem p = new AlertContextItem(c.getKind());
+        int used = 0;
+        for (int i = 0; i < c.getNames().size(); i++) {
+            int f = utf8(c.getNames().get(i)) + utf8(c.getValues().get(i));
+            if (used + f > room) {
+                break;
+            }
+            p.put(c.getNames().get(i), c.getValues().get(i));
+            used += f;
+        }
+        if (p.getNames().isEmpty()) {
+            return null;
+        }
+        p.put(note, Integer.toString(c.getNames().size() - p.getNames().size()));
+        return p;
     }
 
     private static int size(AlertContextItem c) {

@@ -61,6 +61,13 @@ class WireFormatDocTest {
         assertEquals(7.0, a.getValue());
         assertNull(a.getResolvedAt());
         assertEquals("48213", a.getLabels().get("blocker_pid"));
+        assertEquals(2, a.getSchema());
+        assertEquals(2, a.getContext().size());
+        assertEquals("session", a.getContext().get(0).getKind());
+        assertEquals(java.util.List.of("pid", "usename", "application_name", "client_addr", "state", "state_age",
+                "lock_mode", "relation", "query"), a.getContext().get(0).getNames(), "fields keep their order");
+        assertEquals("billing-api", a.getContext().get(0).get("application_name"));
+        assertEquals("billing", a.getInstanceLabels().get("team"));
     }
 
     @Test

@@ -59,8 +59,8 @@ class WireFormatFieldsTest {
     @Test
     void alertEventFields() throws Exception {
         assertEquals(List.of("schema", "fingerprint", "rule", "severity", "status", "instance", "labels", "value",
-                "threshold", "started_at", "resolved_at", "event_at", "summary", "description", "runbook"),
-                fields(codec.encode(new AlertEvent())));
+                "threshold", "started_at", "resolved_at", "event_at", "summary", "description", "runbook", "context",
+                "instance_labels"), fields(codec.encode(new AlertEvent())));
     }
 
     @Test

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.datainsight.model.AlertContext;
+import dev.datainsight.model.AlertContextItem;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
 import java.net.URI;
@@ -26,10 +28,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>labels: {@code alertname} = rule, {@code instance}, {@code severity}, every event label
  *       (names sanitised to {@code [a-zA-Z_][a-zA-Z0-9_]*}), and {@code datainsight_fingerprint}
- *       = the event's fingerprint. Alertmanager identifies an alert by its label set, so the
- *       same DataInsight alert always maps to the same Alertmanager alert.</li>
+ *       = the event's fingerprint, then the instance's fleet labels ({@code instance_labels}:
+ *       env, team, cluster, ...) where no label of that name is set, so routes can match
+ *       {@code team}. Alertmanager identifies an alert by its label set, so the same DataInsight
+ *       alert maps to the same Alertmanager alert as long as the fleet file keeps its labels.</li>
  *   <li>annotations: {@code summary}, {@code description}, {@code runbook_url}, {@code value},
- *       {@code threshold}.</li>
+ *       {@code threshold}, and the context: {@code context} as readable text (one line per item,
+ *       {@code kind: name=value, ...}) and {@code context_json} (the items as JSON) for templates.</li>
  *   <li>{@code startsAt} = startedAt. Firing: {@code endsAt} = now + {@code firingTtl}, refreshed
  *       by a re-post of every active alert each {@code resendInterval} (as Prometheus does), so an
  *       alert whose resolution was lost still ends by itself. Resolved: {@code endsAt} =
@@ -150,7 +155,7 @@ public final class AlertmanagerNotifier implements Notifier {
         ObjectNode labels = a.putObject("labels");
         labels(e).forEach(labels::put);
         ObjectNode ann = a.putObject("annotations");
-        putIfPresent(ann, "summary", e.getSummary());
+        putIfPresent(ann, "summary", e.getSummary() == null ? null : AlertContext.text(e.getSummary(), StdoutNotifier.SUMMARY_CHARS));
         putIfPresent(ann, "description", e.getDescription());
         putIfPresent(ann, "runbook_url", e.getRunbook());
         if (e.getValue() != null) {
@@ -158,6 +163,18 @@ public final class AlertmanagerNotifier implements Notifier {
         }
         if (e.getThreshold() != null) {
             ann.put("threshold", StdoutNotifier.number(e.getThreshold()));
+        }
+        List<AlertContextItem> context = AlertContext.bound(e.getContext());
+        if (!context.isEmpty()) {
+            ann.put("context", contextText(context));
+            ArrayNode items = json.createArrayNode();
+            for (AlertContextItem item : context) {
+                ObjectNode o = items.addObject();
+                o.put("kind", item.getKind());
+                ObjectNode f = o.putObject("fields");
+                item.fields().forEach(f::put);
+            }
+            ann.put("context_json", items.toString());
         }
         a.put("startsAt", Instant.ofEpochMilli(e.getStartedAt()).toString());
         a.put("endsAt", Instant.ofEpochMilli(Math.max(endsAtMillis, e.getStartedAt())).toString());
@@ -174,7 +191,14 @@ public final class AlertmanagerNotifier implements Notifier {
                 }
             });
         }
-        // The fixed labels win over event labels of the same name.
+        if (e.getInstanceLabels() != null) {
+            e.getInstanceLabels().forEach((k, v) -> {
+                if (v != null && !v.isEmpty()) {
+                    m.putIfAbsent(labelName(k), AlertContext.text(v, AlertContext.MAX_VALUE_CHARS));
+                }
+            });
+        }
+        // The fixed labels win over event and instance labels of the same name.
         m.put("alertname", e.getRule());
         m.put("instance", e.getInstance());
         if (e.getSeverity() != null) {
@@ -182,6 +206,21 @@ public final class AlertmanagerNotifier implements Notifier {
         }
         m.put("datainsight_fingerprint", e.getFingerprint());
         return m;
+    }
+
+    /** The context as readable text: one line per item, {@code kind: name=value, name=value}. */
+    static String contextText(List<AlertContextItem> context) {
+        StringBuilder sb = new StringBuilder();
+        for (AlertContextItem item : context) {
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            sb.append(item.getKind()).append(':');
+            for (int i = 0; i < item.getNames().size(); i++) {
+                sb.append(i == 0 ? " " : ", ").append(item.getNames().get(i)).append('=').append(item.getValues().get(i));
+            }
+        }
+        return sb.toString();
     }
 
     static String labelName(String k) {

@@ -1,11 +1,14 @@
 package dev.datainsight.notify;
 
+import dev.datainsight.model.AlertContext;
+import dev.datainsight.model.AlertContextItem;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -13,10 +16,22 @@ import java.util.Map;
  * Prints each event as one human-readable line, e.g. for a terminal or a log collector. An event
  * already printed (same {@link Notifier#dedupKey}: a replay after a job restart, a redelivery after
  * a consumer restart) is dropped; the last {@link SeenEvents#DEFAULT_CAPACITY} keys are remembered.
+ *
+ * <p>A firing event's context follows its line, one indented line per item (at most
+ * {@link AlertContext#MAX_ITEMS}, each cut to {@link #CONTEXT_LINE_CHARS} characters):
+ * <pre>    statement queryid=42 datname=app mean=3.2 s text="SELECT * FROM logs WHERE id = $1"</pre>
+ * Every text printed (summary, labels, context) is cleaned of control characters first
+ * ({@link AlertContext#text}), so a query text cannot forge lines or terminal escapes.
  */
 public final class StdoutNotifier implements Notifier {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
+    /** Bound of one context line. */
+    public static final int CONTEXT_LINE_CHARS = 300;
+    /** Bound of the summary on the line. */
+    public static final int SUMMARY_CHARS = 500;
+    private static final String INDENT = "    ";
+
     private final PrintStream out;
     private final SeenEvents seen;
 
@@ -45,6 +60,11 @@ public final class StdoutNotifier implements Notifier {
             return;
         }
         out.println(format(e));
+        if (e.getStatus() != AlertStatus.RESOLVED) {
+            for (String line : contextLines(e)) {
+                out.println(line);
+            }
+        }
         out.flush();
     }
 
@@ -61,7 +81,7 @@ public final class StdoutNotifier implements Notifier {
         sb.append(e.getInstance());
         Map<String, String> labels = e.getLabels();
         if (labels != null && !labels.isEmpty()) {
-            sb.append(' ').append(labels.toString().replace(", ", ","));
+            sb.append(' ').append(AlertContext.text(labels.toString().replace(", ", ","), SUMMARY_CHARS));
         }
         if (e.getValue() != null) {
             sb.append(" value=").append(number(e.getValue()));
@@ -74,9 +94,36 @@ public final class StdoutNotifier implements Notifier {
             sb.append(" after ").append(duration(secs));
         }
         if (e.getSummary() != null && !e.getSummary().isBlank()) {
-            sb.append(" — ").append(e.getSummary());
+            sb.append(" — ").append(AlertContext.text(e.getSummary(), SUMMARY_CHARS));
         }
         return sb.toString();
+    }
+
+    /**
+     * The context of an event as indented lines, one per item: kind, then {@code name=value}
+     * fields (values with spaces or quotes in double quotes). Empty without context.
+     */
+    public static List<String> contextLines(AlertEvent e) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (AlertContextItem item : AlertContext.bound(e.getContext())) {
+            StringBuilder sb = new StringBuilder(INDENT).append(item.getKind());
+            for (int i = 0; i < item.getNames().size(); i++) {
+                sb.append(' ').append(item.getNames().get(i)).append('=').append(quoted(item.getValues().get(i)));
+            }
+            lines.add(sb.length() <= CONTEXT_LINE_CHARS ? sb.toString()
+                    : sb.substring(0, CONTEXT_LINE_CHARS - 1) + AlertContext.ELLIPSIS);
+        }
+        return lines;
+    }
+
+    private static String quoted(String v) {
+        if (v == null) {
+            return "";
+        }
+        if (!v.isEmpty() && v.indexOf(' ') < 0 && v.indexOf('"') < 0 && v.indexOf('=') < 0) {
+            return v;
+        }
+        return '"' + v.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /** 4, 0.8, 9.67, 1319: integers as such, large values rounded, small ones to 3 significant digits, never 1.3e+03. */

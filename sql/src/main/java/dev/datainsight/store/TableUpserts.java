@@ -110,11 +110,13 @@ final class TableUpserts {
 
     static final TableUpsert<AlertEvent, AlertEvent> ALERT_EVENTS = TableUpsert.lastWins(
             "INSERT INTO alert_event (fingerprint, rule, severity, status, instance, labels, value, threshold, started_at,"
-                    + " resolved_at, event_at, summary, description, runbook) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " resolved_at, event_at, summary, description, runbook, context, instance_labels)"
+                    + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)"
                     + " ON CONFLICT (fingerprint, status, severity, event_at) DO UPDATE SET rule = EXCLUDED.rule,"
                     + " instance = EXCLUDED.instance, labels = EXCLUDED.labels, value = EXCLUDED.value, threshold = EXCLUDED.threshold,"
                     + " started_at = EXCLUDED.started_at, resolved_at = EXCLUDED.resolved_at, summary = EXCLUDED.summary,"
-                    + " description = EXCLUDED.description, runbook = EXCLUDED.runbook",
+                    + " description = EXCLUDED.description, runbook = EXCLUDED.runbook, context = EXCLUDED.context,"
+                    + " instance_labels = EXCLUDED.instance_labels",
             e -> {
                 if (e.getFingerprint() == null || e.getStatus() == null || e.getSeverity() == null) {
                     throw new IllegalArgumentException("alert event without fingerprint, status or severity: " + e);
@@ -144,7 +146,22 @@ final class TableUpserts {
                 ps.setString(12, e.getSummary() != null ? e.getSummary() : e.getRule());
                 ps.setString(13, e.getDescription());
                 ps.setString(14, e.getRunbook());
+                ps.setString(15, contextJson(e));
+                ps.setString(16, JsonbText.of(e.getInstanceLabels()));
             });
+
+    /** The event's context as a JSON array (bounded again: the store never holds more than the wire allows). */
+    static String contextJson(AlertEvent e) {
+        java.util.List<dev.datainsight.model.AlertContextItem> c = dev.datainsight.model.AlertContext.bound(e.getContext());
+        if (c.isEmpty()) {
+            return "[]";
+        }
+        try {
+            return dev.datainsight.model.WireCodec.mapper().writeValueAsString(c);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            throw new IllegalArgumentException("alert context of " + e.getFingerprint() + " is not encodable", x);
+        }
+    }
 
     /** Of an insight's rows: the newest and the oldest sighting. */
     record InsightSeen(InsightRow newest, long firstSeen) {

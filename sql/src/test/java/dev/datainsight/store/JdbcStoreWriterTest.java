@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.datainsight.embedded.PostgresExtension;
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
 import dev.datainsight.model.QueryText;
@@ -358,6 +359,35 @@ class JdbcStoreWriterTest {
                 dump(url, "SELECT instance, server_version_num FROM instance ORDER BY 1"));
         assertEquals(List.of(List.of(true)), dump(url, "SELECT last_seen = to_timestamp(" + (T + 10 * MIN) / 1000
                 + ") FROM instance WHERE instance = 'db-1'"));
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
+    void alertEvent_storesItsContextAndInstanceLabels_andOpenAlertShowsThem(PostgresExtension pg) throws Exception {
+        String url = store(pg, "context");
+        AlertEvent firing = alert(AlertStatus.FIRING, Severity.WARNING, T, null);
+        AlertContext ctx = AlertContext.create();
+        ctx.item(AlertContext.KIND_STATEMENT).put("queryid", "-123").put("text", "SELECT * FROM logs\nWHERE id = $1")
+                .put("mean", "3.2 s");
+        ctx.item(AlertContext.KIND_TABLE).put("relname", "public.logs").put("growth", "1.2 GB/h");
+        firing.setContext(ctx.bounded());
+        firing.setInstanceLabels(new LinkedHashMap<>(Map.of("team", "billing", "env", "prod")));
+        AlertEvent old = alert(AlertStatus.FIRING, Severity.CRITICAL, T + MIN, null); // a schema-1 event: no context
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.insertAlertEvents(List.of(firing, old));
+            w.insertAlertEvents(List.of(firing)); // a replay changes nothing
+        }
+        assertEquals(List.of(
+                        List.of("warning", "statement", "SELECT * FROM logs WHERE id = $1", "public.logs", "billing", 2),
+                        List.of("critical", "[]", "{}")),
+                List.of(dump(url, "SELECT severity, context -> 0 ->> 'kind', context -> 0 -> 'fields' ->> 'text',"
+                                + " context -> 1 -> 'fields' ->> 'relname', instance_labels ->> 'team', jsonb_array_length(context)"
+                                + " FROM alert_event WHERE severity = 'warning'").get(0),
+                        dump(url, "SELECT severity, context::text, instance_labels::text FROM alert_event"
+                                + " WHERE severity = 'critical'").get(0)));
+        assertEquals(List.of(List.of("billing", "statement")), dump(url,
+                "SELECT instance_labels ->> 'team', context -> 0 ->> 'kind' FROM alert_history WHERE severity = 'warning'"));
+        assertEquals(List.of(List.of(2L)), dump(url, "SELECT count(*) FROM alert_event"));
     }
 
     private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
