@@ -72,6 +72,47 @@ class AlertmanagerRealServerCheck {
         }
     }
 
+    @Test
+    void realAlertmanagerKeepsTheContextAnnotations_andRoutesOnTheTeamLabel() throws Exception {
+        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
+        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
+        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
+        Path cfg = dir.resolve("alertmanager.yml");
+        // The billing team's route matches the fleet label the event carries.
+        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\n  routes:\n    - receiver: billing\n"
+                + "      matchers: ['team=\"billing\"']\nreceivers:\n  - name: 'null'\n  - name: billing\n");
+        int port = FreePorts.next();
+        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + port);
+            awaitReady(base);
+            AlertmanagerNotifier n = new AlertmanagerNotifier(base);
+            AlertEvent f = Alerts.withContext("c0ffee", System.currentTimeMillis() - 120_000);
+            f.setEventAt(System.currentTimeMillis());
+            n.deliver(f);
+
+            JsonNode alerts = get(base.resolve("/api/v2/alerts?filter=team%3D%22billing%22"));
+            assertEquals(1, alerts.size(), alerts.toString());
+            JsonNode a = alerts.get(0);
+            assertEquals("billing", a.get("receivers").get(0).get("name").asText(), "routed by the fleet label: " + a);
+            String context = a.get("annotations").get("context").asText();
+            assertTrue(context.startsWith("session: pid=4242, usename=svc_billing, application_name=billing-api"), context);
+            assertTrue(context.contains("statement: queryid=-27498, text=UPDATE accounts SET balance = balance - $1 WHERE id = $2"),
+                    context);
+            assertTrue(!context.contains("hunter2") && !context.contains("\u001b"), context);
+            assertTrue(a.get("annotations").get("summary").asText().contains("`UPDATE accounts SET balance = …`"));
+            JsonNode items = json.readTree(a.get("annotations").get("context_json").asText());
+            assertEquals("billing-api", items.get(0).get("fields").get("application_name").asText());
+        } finally {
+            am.destroy();
+            if (!am.waitFor(10, TimeUnit.SECONDS)) {
+                am.destroyForcibly();
+            }
+        }
+    }
+
     private void awaitReady(URI base) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

@@ -30,6 +30,28 @@ final class Alerts {
         return e;
     }
 
+    /**
+     * A firing lock_contention event with a context as the rules build it (a blocker session with
+     * untrusted text: a newline, an escape, a password literal; its statement) and fleet labels.
+     */
+    static AlertEvent withContext(String fingerprint, long startedAt) {
+        AlertEvent e = firing(fingerprint, "lock_contention", Severity.CRITICAL, startedAt);
+        e.setSummary("pid 4242 (svc_billing@10.0.0.5, app billing-api, idle in transaction 75 s) holds RowExclusiveLock"
+                + " on public.accounts — last statement `UPDATE accounts SET balance = …`; 4 sessions wait");
+        dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
+        c.item("session").put("pid", "4242").put("usename", "svc_billing").put("application_name", "billing-api")
+                .put("client_addr", "10.0.0.5").put("state", "idle in transaction")
+                .put("query", "UPDATE accounts\n SET balance = 0, note = '\u001b[2J' WHERE password = 'hunter2'");
+        c.item("statement").put("queryid", "-27498").put("text", "UPDATE accounts SET balance = balance - $1 WHERE id = $2");
+        e.setContext(c.bounded());
+        Map<String, String> fleet = new LinkedHashMap<>();
+        fleet.put("env", "prod");
+        fleet.put("team", "billing");
+        fleet.put("datname", "not-this-one"); // an event label of the same name wins
+        e.setInstanceLabels(fleet);
+        return e;
+    }
+
     static AlertEvent resolved(AlertEvent firing, long resolvedAt) {
         AlertEvent e = firing(firing.getFingerprint(), firing.getRule(), firing.getSeverity(), firing.getStartedAt());
         e.setStatus(AlertStatus.RESOLVED);
