@@ -2,6 +2,7 @@ package dev.datainsight.rules.defs;
 
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
@@ -20,6 +21,10 @@ import java.time.Duration;
  * {@code Δblks_hit / (Δblks_hit + Δblks_read)} of the {@code pg_stat_database} counters, only when
  * at least 10,000 blocks were read from outside shared buffers in that window. Warning below 0.90,
  * critical below 0.80, for 5 min.
+ *
+ * <p>The context names the top statements by {@code shared_blks_read} in the last
+ * {@code statements_window} of pg_stat_statements ({@link TopStatements}); the summary quotes the
+ * first.
  *
  * <p>Why: pgmonitor and awesome-prometheus-alerts use 0.90 (OLTP working sets should fit in
  * memory); computing it on deltas (not since stats reset) reacts to today's traffic, and the
@@ -40,22 +45,30 @@ public final class CacheHitRatioRule extends Rule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "5m", "5m")
-                .views("pg_stat_database")
+                .views("pg_stat_database", "pg_stat_statements")
                 .detects("Low buffer cache hit ratio with enough reads to matter (working set no longer fits).")
                 .why("pgmonitor / awesome-prometheus-alerts use 0.90; deltas over 5 min reflect current traffic and the "
                         + "10k-block minimum keeps idle databases quiet.")
+                .context("up to 3 `statement` items: the top statements of the database by shared_blks_read over "
+                        + "`statements_window`, with their texts; the summary quotes the first.")
                 .runbook("Look for new sequential scans (pg_stat_user_tables.seq_scan deltas, slow_query alerts), "
                         + "missing indexes, or a working set that outgrew shared_buffers / RAM.")
                 .param(WINDOW)
                 .param(MIN_BLOCKS_READ)
                 .param(WARNING)
                 .param(CRITICAL)
+                .param(TopStatements.WINDOW)
+                .param(dev.datainsight.rules.engine.QueryTexts.SUMMARY_CHARS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.BELOW)
                 .build();
     }
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if (TopStatements.isStatements(s)) {
+            TopStatements.observe(s, ctx, "shared_blks_read");
+            return;
+        }
         for (SnapshotRow row : s.getRows()) {
             String db = Rows.label(row, "datname");
             Double hit = Rows.val(row, "blks_hit");
@@ -79,11 +92,20 @@ public final class CacheHitRatioRule extends Rule {
             boolean enough = dr >= p.number(MIN_BLOCKS_READ);
             Severity level = !enough ? null : c != null && ratio < c ? Severity.CRITICAL
                     : w != null && ratio < w ? Severity.WARNING : null;
+            java.util.List<TopStatements.Entry> top = level == null ? java.util.List.of() : TopStatements.top(ctx, db);
+            AlertContext context = null;
+            if (level != null) {
+                context = AlertContext.create();
+                TopStatements.addTo(context, top, "blocks_read", v -> Fmt.num(v) + " blocks",
+                        Fmt.duration(p.millis(TopStatements.WINDOW)));
+            }
             ctx.alert(p, Rows.pick(row, "datname"), level, ratio, w, c,
                     "Cache hit ratio of database " + db + " is " + Fmt.pct(ratio) + " over the last "
                             + Fmt.duration(window) + " (" + Fmt.num(dr)
-                            + " blocks read, " + Fmt.num(dh) + " hits)",
-                    "Reads are missing shared buffers; queries go to the OS cache or disk.");
+                            + " blocks read, " + Fmt.num(dh) + " hits)"
+                            + TopStatements.mostBy(top, v -> Fmt.num(v) + " blocks read",
+                                    p.number(dev.datainsight.rules.engine.QueryTexts.SUMMARY_CHARS).intValue()),
+                    "Reads are missing shared buffers; queries go to the OS cache or disk.", context);
         }
     }
 }

@@ -57,6 +57,7 @@ public final class QueryRegressionRule extends Rule {
                 .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression).")
                 .why("pganalyze / pgHero compare with the query's own history; 2x and > 100 ms filter jitter and fast "
                         + "queries; the 15 min window is the `for`.")
+                .context("one `statement` item: queryid, datname, rolname, the current mean, the baseline and their ratio, calls, window and the normalised text; the summary quotes the text cut to `text_chars`.")
                 .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "
                         + "a dropped index, parameter changes or data skew.")
                 .param(WINDOW)

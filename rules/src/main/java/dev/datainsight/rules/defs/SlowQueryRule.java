@@ -49,6 +49,7 @@ public final class SlowQueryRule extends Rule {
                 .detects("A statement whose mean execution time over the window is in seconds, with enough calls.")
                 .why("awesome-prometheus-alerts / pganalyze flag statements averaging > 3 s; 10 calls in 5 min keeps "
                         + "one-off reports quiet.")
+                .context("one `statement` item: queryid, datname, rolname, the window's mean, calls and total time, and the normalised text (\"text not yet seen\" until it arrived); the summary quotes the text cut to `text_chars`.")
                 .runbook("EXPLAIN (ANALYZE, BUFFERS) the statement (text in the store's query_text), check plans, "
                         + "indexes and lock waits.")
                 .param(WINDOW)

@@ -46,6 +46,7 @@ public final class RuleDefinition implements Serializable {
     private final String detects;
     private final String why;
     private final String runbook;
+    private final String context;
     private final Map<String, ParamDef<?>> params;
     private final List<ThresholdPair> pairs;
 
@@ -56,6 +57,7 @@ public final class RuleDefinition implements Serializable {
         this.detects = b.detects;
         this.why = b.why;
         this.runbook = b.runbook;
+        this.context = b.context;
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
         this.pairs = List.copyOf(b.pairs);
     }
@@ -99,6 +101,11 @@ public final class RuleDefinition implements Serializable {
         return why;
     }
 
+    /** What the alert's structured context names (docs), or "" when the rule gives none. */
+    public String context() {
+        return context;
+    }
+
     public String runbook() {
         return runbook;
     }
@@ -119,6 +126,7 @@ public final class RuleDefinition implements Serializable {
         private String detects = "";
         private String why = "";
         private String runbook = "";
+        private String context = "";
         private final Map<String, ParamDef<?>> params = new LinkedHashMap<>();
         private final List<ThresholdPair> pairs = new ArrayList<>();
 
@@ -139,6 +147,12 @@ public final class RuleDefinition implements Serializable {
 
         public Builder why(String text) {
             this.why = text;
+            return this;
+        }
+
+        /** Documents what the rule puts in the alert's context. */
+        public Builder context(String text) {
+            this.context = text;
             return this;
         }
 
