@@ -129,4 +129,92 @@ class AlertContextRulesTest {
             assertEquals(SLOW_TEXT, fired.get(0).getContext().get(0).get("text"));
         }
     }
+
+    /** A statements snapshot of three statements of database app, cumulative {@code column} values, with texts. */
+    private static Snapshot statementsWith(long t, String column, double a, double b, double c, QueryText... texts) {
+        StatementsSnapshot s = (StatementsSnapshot) of("pg_stat_statements", t,
+                row(q("1"), "calls", t / 1000.0, "total_exec_time", t / 100.0, column, a),
+                row(q("2"), "calls", t / 1000.0, "total_exec_time", t / 100.0, column, b),
+                row(Map.of("queryid", "3", "datname", "other_db", "rolname", "etl", "toplevel", "true"),
+                        "calls", t / 1000.0, "total_exec_time", t / 100.0, column, c));
+        s.setTexts(new ArrayList<>(List.of(texts)));
+        return s;
+    }
+
+    @Test
+    void tempSpill_namesTheStatementsWritingTheMostTempBlocks() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("temp_spill", "")))) {
+            long t = T0;
+            List<AlertEvent> fired = new ArrayList<>();
+            for (int i = 0; i <= 7 * 6; i++, t += 10 * S) {
+                // app spills 300 MB/min; statement 2 writes most of it, 1 a little; 3 is in another database.
+                h.push(statementsWith(t, "temp_blks_written", 100.0 * i, 5000.0 * i, 9000.0 * i,
+                        i == 0 ? new QueryText[] {new QueryText("2", "SELECT * FROM events ORDER BY payload", false)}
+                                : new QueryText[0]));
+                fired.addAll(h.push(of("pg_stat_database", t, row(Map.of("datname", "app"),
+                        "temp_bytes", 50e6 * i))));
+            }
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertEquals("temp_spill", a.getRule());
+            assertTrue(a.getSummary().contains("; most by `SELECT * FROM events ORDER BY payload` (id 2, 150000 blocks"),
+                    a.getSummary());
+            assertEquals(List.of("2", "1"), a.getContext().stream().map(i -> i.get("queryid")).toList(),
+                    "the database's statements, largest first; other_db's statement is not named");
+            assertEquals("SELECT * FROM events ORDER BY payload", a.getContext().get(0).get("text"));
+            assertEquals(QueryTexts.NOT_SEEN, a.getContext().get(1).get("text"));
+            assertTrue(a.getContext().get(0).get("temp_written").startsWith("150000 blocks ("), a.getContext().toString());
+            assertEquals("5m", a.getContext().get(0).get("window"));
+        }
+    }
+
+    @Test
+    void cacheHitRatio_namesTheStatementsReadingTheMostBlocks() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("cache_hit_ratio", "for: 0s")))) {
+            long t = T0;
+            List<AlertEvent> fired = new ArrayList<>();
+            for (int i = 0; i <= 4 * 6 && fired.isEmpty(); i++, t += 10 * S) {
+                h.push(statementsWith(t, "shared_blks_read", 4000.0 * i, 100.0 * i, 0,
+                        i == 0 ? new QueryText[] {new QueryText("1", "SELECT sum(amount) FROM ledger", false)}
+                                : new QueryText[0]));
+                fired.addAll(h.push(of("pg_stat_database", t, row(Map.of("datname", "app"),
+                        "blks_hit", 10000.0 * i, "blks_read", 5000.0 * i))));
+            }
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertTrue(a.getSummary().contains("; most by `SELECT sum(amount) FROM ledger` (id 1, "), a.getSummary());
+            assertEquals(List.of("1", "2"), a.getContext().stream().map(i -> i.get("queryid")).toList());
+            assertTrue(a.getContext().get(0).get("blocks_read").endsWith(" blocks"), a.getContext().toString());
+        }
+    }
+
+    @Test
+    void checkpointSpike_saysTheWalRateAgainstMaxWalSize_andTheTopWalWriters() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("checkpoint_spike", "for: 0s")))) {
+            long t = T0;
+            List<AlertEvent> fired = new ArrayList<>();
+            h.push(of("pg_settings", t, row(Map.of(), "max_wal_size_bytes", 1024.0 * 1024 * 1024,
+                    "checkpoint_timeout_seconds", 300)));
+            for (int i = 0; i <= 16 * 6 && fired.isEmpty(); i++, t += 10 * S) {
+                // 1 GB of WAL per minute; statement 3 (other_db) writes most of it.
+                h.push(of("pg_stat_wal", t, row(Map.of(), "wal_bytes", 1024.0 * 1024 * 1024 / 6 * i)));
+                h.push(statementsWith(t, "wal_bytes", 1e6 * i, 2e6 * i, 1.5e8 * i,
+                        i == 0 ? new QueryText[] {new QueryText("3", "INSERT INTO audit SELECT * FROM staging", false)}
+                                : new QueryText[0]));
+                fired.addAll(h.push(of("pg_stat_checkpointer", t, row(Map.of(), "num_timed", 1.0,
+                        "num_requested", (double) (i / 6)))));
+            }
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertTrue(a.getSummary().contains("; WAL 1GB/min, 5.0x max_wal_size (1GB) per checkpoint_timeout"),
+                    a.getSummary());
+            assertTrue(a.getSummary().contains("most by `INSERT INTO audit SELECT * FROM staging` (id 3, "), a.getSummary());
+            AlertContextItem setting = a.getContext().get(0);
+            assertEquals("setting", setting.getKind());
+            assertEquals("1GB", setting.get("max_wal_size"));
+            assertEquals("5.0x", setting.get("vs_max_wal_size"));
+            assertEquals(List.of("3", "2", "1"), a.getContext().subList(1, 4).stream().map(i -> i.get("queryid")).toList());
+            assertEquals("etl@other_db", a.getContext().get(1).get("rolname"), "instance-wide: the database is named");
+        }
+    }
 }

@@ -45,13 +45,24 @@ final class TopStatements {
 
     private TopStatements() {}
 
+    /** The group of {@link #top} for instance-wide rules (all databases together). */
+    static final String ALL = "*";
+
     /** Updates the per-statement windows of {@code column} and the per-database top from a statements snapshot. */
     static void observe(Snapshot s, RuleContext ctx, String column) throws Exception {
+        observe(s, ctx, column, true);
+    }
+
+    /**
+     * The same; with {@code perDatabase} false one top over all databases, read with
+     * {@code top(ctx, ALL)}.
+     */
+    static void observe(Snapshot s, RuleContext ctx, String column, boolean perDatabase) throws Exception {
         QueryTexts.learn(s, ctx);
         Map<String, List<Entry>> byDb = new LinkedHashMap<>();
         Set<String> dbs = new HashSet<>();
         for (Rows.QueryRow q : Rows.queries(s)) {
-            String db = Rows.label(q.row(), "datname");
+            String db = perDatabase ? Rows.label(q.row(), "datname") : ALL;
             dbs.add(db);
             Double v = Rows.val(q.row(), column);
             if (v == null) {
@@ -65,7 +76,8 @@ final class TopStatements {
             double d = Window.delta(m, 1, 0);
             if (d > 0) {
                 byDb.computeIfAbsent(db, k -> new ArrayList<>()).add(new Entry(Rows.label(q.row(), "queryid"),
-                        Rows.label(q.row(), "rolname"), d, null));
+                        perDatabase ? Rows.label(q.row(), "rolname")
+                                : Rows.label(q.row(), "rolname") + "@" + Rows.label(q.row(), "datname"), d, null));
             }
         }
         for (String db : dbs) {
