@@ -217,4 +217,32 @@ class AlertContextRulesTest {
             assertEquals("etl@other_db", a.getContext().get(1).get("rolname"), "instance-wide: the database is named");
         }
     }
+
+    @Test
+    void dbGrowth_namesTheFastestGrowingTables() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("db_growth", "")))) {
+            long t = T0;
+            List<AlertEvent> fired = new ArrayList<>();
+            double gb = 1024.0 * 1024 * 1024;
+            for (int i = 0; i <= 3 * 12 && fired.isEmpty(); i++, t += 5 * MIN) {
+                // app: 2 GB growing by 0.5 GB per hour, almost all of it in public.events.
+                h.push(of("pg_stat_user_tables", t,
+                        row(Map.of("datname", "app", "schemaname", "public", "relname", "events"),
+                                "total_size_bytes", gb + 0.4 * gb * i / 12),
+                        row(Map.of("datname", "app", "schemaname", "public", "relname", "users"),
+                                "total_size_bytes", 0.1 * gb + 0.05 * gb * i / 12),
+                        row(Map.of("datname", "app", "schemaname", "public", "relname", "static"),
+                                "total_size_bytes", 0.2 * gb)));
+                fired.addAll(h.push(of("pg_database", t, row(Map.of("datname", "app"),
+                        "size_bytes", 2 * gb + 0.5 * gb * i / 12))));
+            }
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertTrue(a.getSummary().contains("; fastest: public.events +"), a.getSummary());
+            assertEquals(List.of("public.events", "public.users"),
+                    a.getContext().stream().map(i -> i.get("relation")).toList(), "a table that did not grow is not named");
+            assertEquals("table", a.getContext().get(0).getKind());
+            assertTrue(a.getContext().get(0).get("grew").endsWith("MB"), a.getContext().toString());
+        }
+    }
 }
