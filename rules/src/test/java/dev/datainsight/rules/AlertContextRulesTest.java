@@ -245,4 +245,45 @@ class AlertContextRulesTest {
             assertTrue(a.getContext().get(0).get("grew").endsWith("MB"), a.getContext().toString());
         }
     }
+
+    @Test
+    void autovacuumLag_saysWhatMayHoldTheXminHorizon() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "for: 0s")))) {
+            long t = T0;
+            h.push(of("pg_stat_activity", t, row(Map.of(), "connections_total", 10, "oldest_xact_age_seconds", 3 * 3600,
+                    "oldest_idle_in_transaction_seconds", 2 * 3600)));
+            h.push(of("pg_replication_slots", t,
+                    row(Map.of("slot_name", "standby_gone", "slot_type", "physical"), "active", 0,
+                            "retained_wal_bytes", 5e9),
+                    row(Map.of("slot_name", "live", "slot_type", "physical"), "active", 1, "retained_wal_bytes", 1e6)));
+            List<AlertEvent> fired = h.push(of("pg_stat_user_tables", t + 10 * S, row(
+                    Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "n_dead_tup", 30000,
+                    "n_live_tup", 100000, "last_autovacuum", null, "autovacuum_count", 0,
+                    "autovacuum_vacuum_threshold", 50, "autovacuum_vacuum_scale_factor", 0.05)));
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertTrue(a.getSummary().endsWith("; the oldest transaction is 3.0 h old and may hold the xmin horizon"),
+                    a.getSummary());
+            assertEquals(List.of("session", "session", "slot"), a.getContext().stream().map(AlertContextItem::getKind).toList());
+            assertEquals("3.0 h", a.getContext().get(0).get("xact_age"));
+            assertEquals("2.0 h", a.getContext().get(1).get("state_age"));
+            assertEquals("standby_gone", a.getContext().get(2).get("slot_name"), "only the inactive slot is named");
+        }
+    }
+
+    @Test
+    void autovacuumLag_youngTransactionsAreNotBlamed() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "for: 0s")))) {
+            long t = T0;
+            h.push(of("pg_stat_activity", t, row(Map.of(), "connections_total", 10, "oldest_xact_age_seconds", 30,
+                    "oldest_idle_in_transaction_seconds", 5)));
+            List<AlertEvent> fired = h.push(of("pg_stat_user_tables", t + 10 * S, row(
+                    Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "n_dead_tup", 30000,
+                    "n_live_tup", 100000, "last_autovacuum", null, "autovacuum_count", 0,
+                    "autovacuum_vacuum_threshold", 50, "autovacuum_vacuum_scale_factor", 0.05)));
+            assertEquals(1, fired.size(), fired.toString());
+            assertEquals(List.of(), fired.get(0).getContext());
+            assertTrue(!fired.get(0).getSummary().contains("xmin"), fired.get(0).getSummary());
+        }
+    }
 }

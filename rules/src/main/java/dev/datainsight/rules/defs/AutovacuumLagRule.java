@@ -2,6 +2,7 @@ package dev.datainsight.rules.defs;
 
 import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 
+import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
@@ -28,6 +29,12 @@ import java.util.Map;
  * then the dead ratio dead / (dead + live) ≥ 10 % with ≥ 10,000 dead tuples warns, ≥ 50 % is
  * critical. For 5 min.
  *
+ * <p>The context says what may hold the xmin horizon, from what the collector reports today: the
+ * oldest transaction and the oldest idle-in-transaction session of the instance when older than
+ * {@code xmin_floor} ({@code pg_stat_activity} aggregates), and the inactive replication slots with
+ * the WAL they retain ({@code pg_replication_slots}). Which backend holds it (pid, user, backend_xmin)
+ * needs the per-session detail of the activity probe.
+ *
  * <p>Why: being past its own trigger for an hour means autovacuum is disabled, starved of workers,
  * or blocked by an old xmin (pgmonitor, pganalyze's "VACUUM falling behind", check_postgres
  * bloat). The ratio and the floor keep small or briefly busy tables quiet.
@@ -42,29 +49,53 @@ public final class AutovacuumLagRule extends Rule {
     public static final ParamDef<Double> CRITICAL = optionalNumber("critical", 0.50,
             "dead / (dead + live) ratio (critical)");
 
+    public static final ParamDef<Duration> XMIN_FLOOR = ParamDef.duration("xmin_floor", "10m",
+            "transactions younger than this are not named as holding the xmin horizon");
+
     private static final long serialVersionUID = 1L;
+    /** Memory keys of the instance's oldest transactions and inactive slots (table keys contain \u0001). */
+    private static final String XMIN = "xmin";
+    private static final String SLOTS = "slots";
+    private static final int MAX_SLOTS = 3;
     public static final String NAME = "autovacuum_lag";
 
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "5m", "5m")
-                .views("pg_stat_user_tables")
+                .views("pg_stat_user_tables", "pg_stat_activity", "pg_replication_slots")
                 .detects("A table past its own autovacuum trigger with no autovacuum for an hour, and a high dead-tuple "
                         + "ratio.")
                 .why("pgmonitor / pganalyze flag tables whose dead tuples pile up past the autovacuum trigger; the "
                         + "server's own threshold + scale_factor (with reloptions) decides, 10%/50% dead ratio grades it.")
+                .context("what may hold the xmin horizon: a `session` item for the oldest transaction and the oldest "
+                        + "idle-in-transaction session when older than `xmin_floor`, and up to 3 `slot` items for inactive "
+                        + "replication slots (retained WAL); the summary names the oldest transaction.")
                 .runbook("Check the table's reloptions (autovacuum_enabled), autovacuum workers busy elsewhere "
                         + "(pg_stat_progress_vacuum), and long transactions or slots holding xmin; VACUUM the table.")
                 .param(NO_AUTOVACUUM_FOR)
                 .param(MIN_DEAD_TUPLES)
                 .param(WARNING)
                 .param(CRITICAL)
+                .param(XMIN_FLOOR)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if ("pg_stat_activity".equals(s.getView())) {
+            // The instance-wide aggregate row (the one without labels).
+            SnapshotRow r = s.getRows().stream().filter(x -> x.getLabels().isEmpty()).findFirst().orElse(null);
+            if (r != null) {
+                ctx.remember(XMIN, Memory.of(new long[] {ctx.now()}, new double[] {
+                    Rows.valOr(r, "oldest_xact_age_seconds", -1), Rows.valOr(r, "oldest_idle_in_transaction_seconds", -1)}));
+            }
+            return;
+        }
+        if ("pg_replication_slots".equals(s.getView())) {
+            observeSlots(s, ctx);
+            return;
+        }
         for (SnapshotRow row : s.getRows()) {
             Double dead = Rows.val(row, "n_dead_tup");
             Double live = Rows.val(row, "n_live_tup");
@@ -98,12 +129,78 @@ public final class AutovacuumLagRule extends Rule {
             boolean disabled = Rows.valOr(row, "autovacuum_enabled", 1) < 0.5;
             String since = lastAv == Long.MIN_VALUE ? "never autovacuumed"
                     : "last autovacuum " + Fmt.duration((ctx.now() - lastAv) / 60_000 * 60_000) + " ago";
+            AlertContext context = null;
+            String holder = "";
+            if (level != null) {
+                context = AlertContext.create();
+                holder = xminContext(ctx, p, context);
+            }
             ctx.alert(p, labels, level, ratio, w, c,
                     "Table " + table + " has " + Fmt.num(dead) + " dead tuples (" + Fmt.pct(ratio)
                             + " dead, autovacuum trigger " + Fmt.num(Math.round(trigger)) + "); " + since
-                            + (disabled ? "; autovacuum is disabled on this table" : ""),
+                            + (disabled ? "; autovacuum is disabled on this table" : "") + holder,
                     "Dead tuples exceed the table's autovacuum trigger and autovacuum has not run: bloat and slower "
-                            + "scans follow.");
+                            + "scans follow.", context);
         }
+    }
+
+    /** Keeps the inactive slots with the most retained WAL (v: retained bytes, text: names). */
+    private static void observeSlots(Snapshot s, RuleContext ctx) throws Exception {
+        java.util.List<SnapshotRow> inactive = new java.util.ArrayList<>();
+        for (SnapshotRow r : s.getRows()) {
+            if (Rows.valOr(r, "active", 1) < 0.5) {
+                inactive.add(r);
+            }
+        }
+        if (inactive.isEmpty()) {
+            ctx.forget(SLOTS);
+            return;
+        }
+        inactive.sort((a, b) -> Double.compare(Rows.valOr(b, "retained_wal_bytes", 0), Rows.valOr(a, "retained_wal_bytes", 0)));
+        int k = Math.min(MAX_SLOTS, inactive.size());
+        Memory m = Memory.of(new long[] {ctx.now()}, new double[k]);
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < k; i++) {
+            m.v[i] = Rows.valOr(inactive.get(i), "retained_wal_bytes", -1);
+            names.append(i == 0 ? "" : "\n").append(Rows.label(inactive.get(i), "slot_name")).append('\t')
+                    .append(Rows.label(inactive.get(i), "slot_type"));
+        }
+        m.text = names.toString();
+        ctx.remember(SLOTS, m);
+    }
+
+    /** Adds what may hold the xmin horizon to the context; returns the summary's tail. */
+    private static String xminContext(RuleContext ctx, Params p, AlertContext context) throws Exception {
+        String tail = "";
+        double floor = p.millis(XMIN_FLOOR) / 1000.0;
+        Memory x = ctx.memory(XMIN);
+        if (x != null && x.v.length >= 2) {
+            if (x.v[0] >= floor) {
+                context.item(AlertContext.KIND_SESSION).put("what", "oldest transaction")
+                        .put("xact_age", Fmt.secs(x.v[0]));
+                tail = "; the oldest transaction is " + Fmt.secs(x.v[0]) + " old and may hold the xmin horizon";
+            }
+            if (x.v[1] >= floor) {
+                context.item(AlertContext.KIND_SESSION).put("what", "oldest idle in transaction")
+                        .put("state", "idle in transaction").put("state_age", Fmt.secs(x.v[1]));
+            }
+        }
+        Memory slots = ctx.memory(SLOTS);
+        if (slots != null && slots.text != null && !slots.text.isEmpty()) {
+            String[] lines = slots.text.split("\n");
+            for (int i = 0; i < lines.length && i < slots.v.length; i++) {
+                String[] f = lines[i].split("\t", -1);
+                dev.datainsight.model.AlertContextItem it = context.item("slot").put("slot_name", f[0])
+                        .put("slot_type", f.length > 1 ? f[1] : "").put("active", "false");
+                if (slots.v[i] >= 0) {
+                    it.put("retained_wal", Fmt.bytes(slots.v[i]));
+                }
+            }
+            if (tail.isEmpty()) {
+                tail = "; inactive replication slot " + AlertContext.text(lines[0].split("\t", -1)[0], 64)
+                        + " may hold the xmin horizon";
+            }
+        }
+        return tail;
     }
 }
