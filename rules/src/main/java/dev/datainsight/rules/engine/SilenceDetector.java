@@ -31,8 +31,9 @@ import org.apache.flink.util.Collector;
  * excluded from the watermark by {@code withIdleness}), and a processing-time timer, which fires
  * even when the whole input is idle and the watermark stands still. After a (re)start the
  * processing-time check grants {@code intervals} intervals of grace from the first call, so a
- * backlog being replayed is not reported as silence. Once silent, both timers repeat every
- * interval without sending again; the next snapshot sends the false evaluation that resolves it.
+ * backlog being replayed is not reported as silence. While silent, both timers repeat every
+ * interval and each sends the holding evaluation again (the lifecycle keeps one alert and keeps it
+ * from going stale); the next snapshot sends the one false evaluation that resolves it.
  *
  * <p><b>State lifetime.</b> An instance silent for {@code forget_after} is decommissioned: its
  * timers are deleted, its presence cleared and the evaluator is asked to drop the rest
