@@ -33,6 +33,15 @@ class RecordTypesTest {
     }
 
     @Test
+    void stateClassesKeepTheNamesTheSavepointsHold() {
+        // Flink writes these names into every savepoint: moving or renaming a class breaks the restore.
+        assertEquals("dev.datainsight.jobs.functions.ViewState", ViewState.class.getName());
+        assertEquals("dev.datainsight.jobs.functions.Bucket", Bucket.class.getName());
+        assertEquals("dev.datainsight.jobs.records.InstanceInfo", InstanceInfo.class.getName());
+        assertEquals("dev.datainsight.jobs.records.PendingSnapshots", PendingSnapshots.class.getName());
+    }
+
+    @Test
     void rowKeysRoundTripToLabels_includingNullLabels() {
         var def = dev.datainsight.model.MetricCatalog.view("pg_stat_user_tables");
         var row = new dev.datainsight.model.SnapshotRow().label("datname", "app").label("schemaname", null)

@@ -1,6 +1,8 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.rollup;
 
 import dev.datainsight.jobs.JobNames;
+import dev.datainsight.jobs.functions.Bucket;
+import dev.datainsight.jobs.functions.ViewState;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.InstanceInfo;
 import dev.datainsight.jobs.records.InstanceSeen;
