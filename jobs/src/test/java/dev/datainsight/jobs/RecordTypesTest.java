@@ -39,6 +39,7 @@ class RecordTypesTest {
         assertEquals("dev.datainsight.jobs.functions.Bucket", Bucket.class.getName());
         assertEquals("dev.datainsight.jobs.records.InstanceInfo", InstanceInfo.class.getName());
         assertEquals("dev.datainsight.jobs.records.PendingSnapshots", PendingSnapshots.class.getName());
+        assertEquals("dev.datainsight.jobs.records.CompactSnapshot", CompactSnapshot.class.getName()); // inside pending
     }
 
     @Test
