@@ -2,10 +2,10 @@ package dev.datainsight.jobs;
 
 import static dev.datainsight.jobs.JobNames.*;
 
-import dev.datainsight.jobs.functions.InstanceRollupFunction;
-import dev.datainsight.jobs.functions.RouteRecords;
-import dev.datainsight.jobs.functions.SnapshotDeserializer;
-import dev.datainsight.jobs.functions.SnapshotValidator;
+import dev.datainsight.jobs.rollup.InstanceRollupFunction;
+import dev.datainsight.jobs.decode.RouteRecords;
+import dev.datainsight.jobs.decode.SnapshotDeserializer;
+import dev.datainsight.jobs.decode.SnapshotValidator;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.InstanceSeen;
 import dev.datainsight.jobs.records.RollupBatch;

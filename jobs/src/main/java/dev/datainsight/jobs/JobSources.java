@@ -1,6 +1,6 @@
 package dev.datainsight.jobs;
 
-import dev.datainsight.jobs.functions.SnapshotDeserializer;
+import dev.datainsight.jobs.decode.SnapshotDeserializer;
 import dev.datainsight.jobs.records.SourceRecord;
 import org.apache.flink.api.connector.source.Source;
 

@@ -1,6 +1,6 @@
 package dev.datainsight.jobs;
 
-import dev.datainsight.jobs.functions.SnapshotDeserializer;
+import dev.datainsight.jobs.decode.SnapshotDeserializer;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.AlertEvent;

@@ -5,9 +5,10 @@ import static dev.datainsight.jobs.TestSnapshots.dbReset;
 import static dev.datainsight.jobs.TestSnapshots.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.datainsight.jobs.functions.InstanceRollupFunction;
+import dev.datainsight.jobs.rollup.InstanceRollupFunction;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.RollupBatch;
 import dev.datainsight.model.DeadLetterRecord;
@@ -163,6 +164,91 @@ class InstanceRollupFunctionTest {
         assertEquals(2, m.count[XACT_COMMIT]); // at 10 s and 30 s; none across the restart
         assertEquals(10.0, m.max[XACT_COMMIT], 1e-9);
         assertAllStateGone();
+    }
+
+    @Test
+    void latePgSettingsShowingARestart_restartsTheBaselineOfLaterSnapshots() throws Exception {
+        long start1 = T0 / 1000 - 3600;
+        send(settings("a", T0, start1));
+        send(db("a", T0, 1000, 1));
+        send(db("a", T0 + 10_000, 1100, 1));
+        h.processWatermark(T0 + 30_000);
+        // restarted at 15 s; the pg_settings saying so comes behind the watermark (within lateness)
+        send(settings("a", T0 + 20_000, (T0 + 15_000) / 1000));
+        send(db("a", T0 + 40_000, 1300, 1)); // first sample after the restart: a baseline
+        send(db("a", T0 + 50_000, 1400, 1));
+        h.processWatermark(T0 + 59_999);
+        RollupBatch m = dbMinute(T0);
+        assertEquals(2, m.count[XACT_COMMIT]); // at 10 s and 50 s; none across the restart (30 s)
+        assertEquals(10.0, m.min[XACT_COMMIT], 1e-9);
+        assertEquals(10.0, m.max[XACT_COMMIT], 1e-9);
+        assertNull(h.getSideOutput(InstanceRollupFunction.LATE), "the late pg_settings was accepted, not dead-lettered");
+        assertAllStateGone();
+    }
+
+    @Test
+    void latePgSettingsFromBeforeARestart_doesNotWindTheServerStartBack() throws Exception {
+        long start1 = T0 / 1000 - 3600;
+        send(settings("a", T0, start1));
+        send(db("a", T0, 1000, 1));
+        send(db("a", T0 + 10_000, 1100, 1));
+        send(settings("a", T0 + 20_000, (T0 + 15_000) / 1000)); // restarted at 15 s, in order
+        h.processWatermark(T0 + 30_000);
+        send(settings("a", T0 + 5_000, start1)); // a late one from before the restart
+        send(db("a", T0 + 40_000, 1300, 1)); // still the first sample after the restart
+        send(db("a", T0 + 50_000, 1400, 1));
+        h.processWatermark(T0 + 59_999);
+        RollupBatch m = dbMinute(T0);
+        assertEquals(2, m.count[XACT_COMMIT]);
+        assertEquals(10.0, m.max[XACT_COMMIT], 1e-9);
+        assertAllStateGone();
+    }
+
+    /** The latest emission of the pg_stat_database minute starting at {@code start}. */
+    RollupBatch dbMinute(long start) {
+        RollupBatch m = null;
+        for (RollupBatch b : out(RollupBatch.MINUTE)) {
+            if (b.view.equals("pg_stat_database") && b.bucketStart == start) {
+                m = b;
+            }
+        }
+        assertNotNull(m, "no pg_stat_database minute at " + start);
+        return m;
+    }
+
+    @Test
+    void idleView_keepsARowWhileALateSnapshotCanStillContinueIt() throws Exception {
+        long day = 86_400_000L;
+        long last = T0 + day - 10_000; // the row's last snapshot, 10 s before midnight
+        send(db("a", last - 10_000, 900, 1));
+        send(db("a", last, 1000, 1));
+        // The day is flushed at 00:01:59.999 and the view is idle from then on. The snapshot at
+        // last + 5 min (the gap bound; minute 00:04) is accepted until its minute end + lateness,
+        // 00:06:59.999: the row must still be there for it to give a rate.
+        long lastAcceptable = T0 + day + 7 * 60_000 - 2;
+        h.processWatermark(lastAcceptable);
+        assertEquals(1, out(RollupBatch.DAY).size());
+        send(db("a", last + 5 * 60_000, 1300, 1));
+        RollupBatch m = dbMinute(T0 + day + 4 * 60_000);
+        assertEquals(1, m.count[XACT_COMMIT], "a rate against the row's last sample, not a new baseline");
+        assertEquals(1.0, m.sum[XACT_COMMIT], 1e-9); // 300 commits in 300 s
+        assertAllStateGone();
+    }
+
+    @Test
+    void idleView_isDroppedAtLastSeenPlusGapPlusLatenessPlusBucketWidth() throws Exception {
+        long day = 86_400_000L;
+        long last = T0 + day - 10_000;
+        send(db("a", last, 1000, 1));
+        h.processWatermark(T0 + day + 2 * 60_000); // minute, hour and day flushed: the view is idle
+        assertEquals(1, out(RollupBatch.DAY).size());
+        long cleanup = last + 5 * 60_000 + 2 * 60_000 + 60_000; // gap 5 min, lateness 2 min, 1-min buckets
+        assertEquals(1, h.numEventTimeTimers(), "only the idle-view cleanup timer");
+        h.processWatermark(cleanup - 1);
+        assertTrue(h.numKeyedStateEntries() > 0, "the idle view is kept until its cleanup time");
+        h.processWatermark(cleanup);
+        assertEquals(0, h.numKeyedStateEntries(), "keyed state left at the cleanup time");
+        assertEquals(0, h.numEventTimeTimers(), "timers left");
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.datainsight.bench.fleet.SyntheticFleet;
-import dev.datainsight.jobs.functions.InstanceRollupFunction;
+import dev.datainsight.jobs.rollup.InstanceRollupFunction;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.RollupBatch;
 import dev.datainsight.jobs.sinks.RollupBuffer;

@@ -33,6 +33,16 @@ class RecordTypesTest {
     }
 
     @Test
+    void stateClassesKeepTheNamesTheSavepointsHold() {
+        // Flink writes these names into every savepoint: moving or renaming a class breaks the restore.
+        assertEquals("dev.datainsight.jobs.functions.ViewState", ViewState.class.getName());
+        assertEquals("dev.datainsight.jobs.functions.Bucket", Bucket.class.getName());
+        assertEquals("dev.datainsight.jobs.records.InstanceInfo", InstanceInfo.class.getName());
+        assertEquals("dev.datainsight.jobs.records.PendingSnapshots", PendingSnapshots.class.getName());
+        assertEquals("dev.datainsight.jobs.records.CompactSnapshot", CompactSnapshot.class.getName()); // inside pending
+    }
+
+    @Test
     void rowKeysRoundTripToLabels_includingNullLabels() {
         var def = dev.datainsight.model.MetricCatalog.view("pg_stat_user_tables");
         var row = new dev.datainsight.model.SnapshotRow().label("datname", "app").label("schemaname", null)

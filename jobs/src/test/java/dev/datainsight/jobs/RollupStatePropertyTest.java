@@ -3,9 +3,9 @@ package dev.datainsight.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import dev.datainsight.jobs.functions.InstanceRollupFunction;
-import dev.datainsight.jobs.functions.SnapshotDeserializer;
-import dev.datainsight.jobs.functions.SnapshotValidator;
+import dev.datainsight.jobs.rollup.InstanceRollupFunction;
+import dev.datainsight.jobs.decode.SnapshotDeserializer;
+import dev.datainsight.jobs.decode.SnapshotValidator;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.RollupBatch;
 import dev.datainsight.jobs.records.SourceRecord;

@@ -1,5 +1,6 @@
 package dev.datainsight.jobs;
 
+import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.QueryText;
 import dev.datainsight.model.Snapshot;
@@ -42,7 +43,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p><b>Frozen</b>: the committed savepoint holds the Kafka offsets and the state of this exact
  * stream. Changing anything here invalidates it (the test checks the pre-savepoint part against
- * the digest and offsets the generator recorded).
+ * the digest and offsets the generator recorded). The snapshot headers come from {@link
+ * SyntheticFleet#metrics} and {@link SyntheticFleet#statements} (server 17.0.11,
+ * pg_stat_statements 1.11) and the statement columns from {@link SyntheticFleet#STATEMENT_COLUMNS}:
+ * they are frozen with it.
  */
 final class SavepointStream {
     /** Fixed topic names: the savepoint's Kafka source state names them. */
@@ -66,10 +70,6 @@ final class SavepointStream {
     static final long LAG_UNTIL = Instant.parse("2026-12-01T00:25:00Z").toEpochMilli();
     static final long TX_FROM = Instant.parse("2026-12-01T00:10:00Z").toEpochMilli();
     static final long TX_UNTIL = Instant.parse("2026-12-01T00:21:00Z").toEpochMilli();
-
-    private static final String[] PGSS = {"calls", "total_exec_time", "total_plan_time", "rows", "shared_blks_hit",
-        "shared_blks_read", "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written",
-        "shared_blk_read_time", "shared_blk_write_time", "wal_records", "wal_bytes"};
 
     private SavepointStream() {}
 
@@ -162,13 +162,13 @@ final class SavepointStream {
         labels.put("role", i == 1 ? "primary-with-standby" : "primary");
         List<Snapshot> out = new ArrayList<>();
 
-        MetricsSnapshot settings = metrics(id, ts, "pg_settings", labels);
+        MetricsSnapshot settings = SyntheticFleet.metrics(id, ts, "pg_settings", labels);
         settings.getRows().add(new SnapshotRow().value("max_connections", 100.0).value("reserved_connections", 3.0)
                 .value("server_start_epoch", (double) ((START - 86_400_000L) / 1000)));
         out.add(settings);
 
         double txAge = id.equals("sp-c") && ts >= TX_FROM && ts < TX_UNTIL ? (ts - TX_FROM) / 1000.0 : 1.0 + c % 3;
-        MetricsSnapshot activity = metrics(id, ts, "pg_stat_activity", labels);
+        MetricsSnapshot activity = SyntheticFleet.metrics(id, ts, "pg_stat_activity", labels);
         activity.getRows().add(new SnapshotRow()
                 .value("connections_total", 20.0)
                 .value("connections_active", 3.0 + (c * 7 + i) % 5)
@@ -182,7 +182,7 @@ final class SavepointStream {
                 .value("longest_running_query_seconds", 0.5 + (c % 4) * 0.25));
         out.add(activity);
 
-        MetricsSnapshot db = metrics(id, ts, "pg_stat_database", labels);
+        MetricsSnapshot db = SyntheticFleet.metrics(id, ts, "pg_stat_database", labels);
         String[] dbs = {"app", "postgres"};
         for (int d = 0; d < dbs.length; d++) {
             // Cumulative counters: closed forms of the increments, so any cycle is computed alone.
@@ -202,7 +202,7 @@ final class SavepointStream {
         if (id.equals("sp-b")) {
             double lag = ts >= LAG_CRITICAL_FROM && ts < LAG_UNTIL ? 400.0 + c % 5
                     : ts >= LAG_FROM && ts < LAG_UNTIL ? 45.0 + c % 5 : 0.5 + (c % 4) * 0.1;
-            MetricsSnapshot repl = metrics(id, ts, "pg_stat_replication", labels);
+            MetricsSnapshot repl = SyntheticFleet.metrics(id, ts, "pg_stat_replication", labels);
             repl.getRows().add(new SnapshotRow().label("application_name", "standby1").label("client_addr", "10.0.0.2")
                     .label("state", "streaming")
                     .value("write_lag_seconds", 0.1 + (c % 3) * 0.05)
@@ -212,17 +212,12 @@ final class SavepointStream {
             out.add(repl);
         }
 
-        MetricsSnapshot health = metrics(id, ts, "datainsight_collector", labels);
+        MetricsSnapshot health = SyntheticFleet.metrics(id, ts, "datainsight_collector", labels);
         health.getRows().add(new SnapshotRow().label("probe", "").value("up", 1.0)
                 .value("duration_ms", 5.0 + (c * 3 + i) % 7).value("rows", 10.0).value("error", 0.0));
         out.add(health);
 
-        StatementsSnapshot st = new StatementsSnapshot();
-        st.setInstance(id);
-        st.setServerVersionNum(170011);
-        st.setCollectedAt(ts);
-        st.setLabels(labels);
-        st.setExtensionVersion("1.11");
+        StatementsSnapshot st = SyntheticFleet.statements(id, ts, labels);
         for (int q = 0; q < 2; q++) {
             String qid = Long.toString(7_000_000_001L + q);
             long n = c + 1L;
@@ -231,8 +226,8 @@ final class SavepointStream {
                     .label("toplevel", "true");
             double[] v = {calls, calls * 0.75, calls * 0.05, calls * 3, calls * 40, 100.0 + n, 10.0 + n, 5.0 + n, 0, 0,
                 0.5 * n, 0.25 * n, 2.0 * calls, 180.0 * calls};
-            for (int k = 0; k < PGSS.length; k++) {
-                row.value(PGSS[k], v[k]);
+            for (int k = 0; k < v.length; k++) {
+                row.value(SyntheticFleet.STATEMENT_COLUMNS.get(k), v[k]);
             }
             st.getRows().add(row);
             if (c == 0) {
@@ -249,15 +244,5 @@ final class SavepointStream {
         long full = (c + 1L) / m;
         long rest = (c + 1L) % m;
         return full * (m * (m - 1L) / 2) + rest * (rest - 1) / 2;
-    }
-
-    private static MetricsSnapshot metrics(String id, long ts, String view, Map<String, String> labels) {
-        MetricsSnapshot s = new MetricsSnapshot();
-        s.setInstance(id);
-        s.setServerVersionNum(170011);
-        s.setCollectedAt(ts);
-        s.setView(view);
-        s.setLabels(labels);
-        return s;
     }
 }

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * lateness (late snapshots update it and it is emitted again, overwriting the stored row), then
  * folded into the hour accumulator and dropped; the hour is emitted and folded into the day once
  * its last minute is final; the day likewise. Rows not seen for longer than the gap bound are
- * dropped at the day boundary, and a view with no rows left is removed by its owner.
+ * dropped at the day boundary or, once nothing is open, by the owner's idle-view cleanup timer (see
+ * {@link #lastSeen}); a view with no rows left is removed by its owner.
  */
 public class ViewState {
     public static final long MINUTE = 60_000L;
@@ -50,8 +51,6 @@ public class ViewState {
 
     private transient Map<String, Integer> index;
     private transient boolean[] counter;
-    /** Lateness plus bucket width, as of the last {@link #advance} (see {@link #lastSeen}). */
-    private transient long horizonMs;
 
     public ViewState() {}
 
@@ -369,7 +368,6 @@ public class ViewState {
     public void advance(String instance, long wm, long latenessMs, long maxGapMs, Consumer<RollupBatch> out,
             Consumer<Long> onNewDeadline) {
         forgetFinal(wm, latenessMs);
-        horizonMs = latenessMs + width();
         if (buckets.length == 0) {
             flushCoarse(instance, wm, latenessMs, maxGapMs, out, onNewDeadline);
             return;
@@ -449,7 +447,9 @@ public class ViewState {
         }
         if (dayBoundary || (buckets.length == 0 && hour == null && day == null)) {
             // a row is dropped only when no snapshot the job can still accept (a late one within
-            // the allowed lateness of its bucket) could be within the gap bound of its last one
+            // the allowed lateness of its bucket) could be within the gap bound of its last one:
+            // one at last + gap has its bucket end at most last + gap + width - 1, accepted while
+            // the watermark is below that + lateness
             dropStaleRows(wm - maxGapMs - latenessMs - width());
         }
     }
@@ -460,26 +460,24 @@ public class ViewState {
     }
 
     /**
-     * Latest collection time of any row (Long.MIN_VALUE when none), moved on by the lateness
-     * horizon of the last {@link #advance}: the allowed lateness plus a bucket width. The owner's
-     * idle-cleanup timer fires at this time plus the gap bound, which is when {@link #advance} can
-     * drop the rows (a late snapshot within the allowed lateness can still continue a row until
-     * then); a timer any earlier would find nothing to drop and re-register itself in the past.
+     * Latest collection time of any row, or Long.MIN_VALUE when there is none. The owner drops an
+     * idle view's rows with a cleanup timer at this time + the gap bound + the allowed lateness +
+     * {@link #width()}: the first watermark at which {@link #advance} can drop them.
      */
     public long lastSeen() {
         long m = Long.MIN_VALUE;
         for (int r = 0; r < rowCount; r++) {
             m = Math.max(m, rowLastTs[r]);
         }
-        return m == Long.MIN_VALUE ? m : m + horizonMs;
+        return m;
     }
 
-    /** Drops rows last seen before {@code cutoff} that hold nothing in any open bucket. */
+    /** Drops rows last seen at or before {@code cutoff} that hold nothing in any open bucket. */
     void dropStaleRows(long cutoff) {
         boolean[] keep = new boolean[rowCount];
         int kept = 0;
         for (int r = 0; r < rowCount; r++) {
-            boolean busy = rowLastTs[r] >= cutoff;
+            boolean busy = rowLastTs[r] > cutoff;
             for (int j = 0; !busy && j < columns; j++) {
                 int i = r * columns + j;
                 for (Bucket b : buckets) {

@@ -31,4 +31,22 @@ class JobJarContentsITCase {
         assertEquals(List.of(), classes.stream().filter(n -> n.toLowerCase(Locale.ROOT).contains("bench")).toList(),
                 "benchmark classes in " + jar);
     }
+
+    @Test
+    void shadedJobJar_keepsTheStateClassesAtTheirSavepointNames_andNothingElseInTheirPackage() throws IOException {
+        Path jar = Path.of(System.getProperty("datainsight.job.jar", "target/datainsight-job.jar"));
+        List<String> classes;
+        try (JarFile f = new JarFile(jar.toFile())) {
+            classes = f.stream().map(JarEntry::getName).filter(n -> n.endsWith(".class")).toList();
+        }
+        // Savepoints name the state classes by their fully qualified names (see functions/package-info).
+        assertEquals(List.of("dev/datainsight/jobs/functions/Bucket.class",
+                        "dev/datainsight/jobs/functions/ViewState$ApplyStats.class",
+                        "dev/datainsight/jobs/functions/ViewState.class"),
+                classes.stream().filter(n -> n.startsWith("dev/datainsight/jobs/functions/"))
+                        .filter(n -> !n.endsWith("package-info.class")).sorted().toList(),
+                "the state package holds only the state classes");
+        assertTrue(classes.contains("dev/datainsight/jobs/decode/SnapshotDeserializer.class"), "decode package");
+        assertTrue(classes.contains("dev/datainsight/jobs/rollup/InstanceRollupFunction.class"), "rollup package");
+    }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
 /**
  * <b>instance_silent</b>: no snapshot at all from an instance for 3 collection intervals (the
  * interval is learnt from the collector-health snapshots, one per cycle, else {@code interval}).
- * Evaluated by timers in {@link dev.datainsight.rules.engine.RuleEvaluatorFunction}, not by
+ * Evaluated by timers in {@link dev.datainsight.rules.engine.SilenceDetector}, not by
  * snapshots: an event-time timer (fires when other instances move the watermark) and a
  * processing-time timer (fires when the whole input is idle).
  *
@@ -56,6 +56,6 @@ public final class InstanceSilentRule extends Rule {
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) {
-        // Timer-driven: see RuleEvaluatorFunction.
+        // Timer-driven: see SilenceDetector.
     }
 }

@@ -4,7 +4,12 @@ import dev.datainsight.model.Severity;
 
 /**
  * Lifecycle state of one fingerprint, kept in keyed state (and so in checkpoints: a restart
- * neither re-pages nor forgets to resolve). Times are event time, epoch ms; -1 = unset. A POJO.
+ * neither re-pages nor forgets to resolve). Times are event time, epoch ms; -1 = unset. A POJO,
+ * stored in the lifecycle's value state per fingerprint ({@link AlertLifecycleFunction#STATE}).
+ *
+ * <p><b>The name is frozen by savepoints</b>, like {@link InstanceInfo}'s (see there why), and so
+ * are {@link Evaluation}'s, which it holds: only add fields with defaults; a rename or move needs a
+ * state migration (new descriptor, read the old one once).
  */
 public class AlertState {
     /** True once the firing event went out; false while pending. */

@@ -3,7 +3,22 @@ package dev.datainsight.rules.engine;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Per-instance bookkeeping of the evaluator for absence detection (instance_silent). A POJO. */
+/**
+ * The <b>presence state</b> of one instance: what {@link SilenceDetector} keeps between snapshots
+ * to detect absence (instance_silent) — last collection and arrival times, the learnt collection
+ * interval, its two timers, whether a silence was sent — plus the clock of the hourly sweep of
+ * stale rule memories. Stored in the evaluator's {@code rule-instance-info} value state
+ * ({@link RuleEvaluatorFunction#INSTANCE_STATE}). A Flink POJO.
+ *
+ * <p><b>The name is frozen by savepoints.</b> Flink writes this class's fully qualified name and
+ * its field names into the POJO serializer snapshot of every checkpoint and savepoint, and looks
+ * the class up by that name on restore; a job whose class was renamed or moved cannot restore its
+ * savepoints (jobs' {@code SavepointCompatibilityITCase} proves a restore). So it keeps the name
+ * {@code InstanceInfo} although {@code PresenceState} would say better what it holds. Fields may
+ * only be added, with defaults (Flink's POJO schema evolution accepts new fields); never rename,
+ * move or delete one. A rename needs a state migration: a new class under a new descriptor name, read
+ * from the old descriptor once per key (and cleared there), for at least one release.
+ */
 public class InstanceInfo {
     /** Latest collection time seen from the instance (event time). */
     public long lastCollectedAt = -1;

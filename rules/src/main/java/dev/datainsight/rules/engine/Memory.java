@@ -3,7 +3,12 @@ package dev.datainsight.rules.engine;
 /**
  * What a rule remembers about one series between snapshots (previous counters, a window of
  * samples, a baseline). Deliberately shapeless — times and numbers — so every rule shares one
- * keyed MapState and one serializer. A Flink POJO.
+ * keyed MapState and one serializer. A Flink POJO, stored in the evaluator's {@code rule-memory}
+ * map state ({@link RuleEvaluatorFunction#MEMORY_STATE}).
+ *
+ * <p><b>The name is frozen by savepoints</b>, like {@link InstanceInfo}'s (see there why): only
+ * add fields with defaults; a rename or move needs a state migration (new descriptor, read the old
+ * one once).
  */
 public class Memory {
     /** Sample times or rule-defined marks (epoch ms). */

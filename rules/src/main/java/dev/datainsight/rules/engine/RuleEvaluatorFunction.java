@@ -1,11 +1,8 @@
 package dev.datainsight.rules.engine;
 
-import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.InternalErrors;
-import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.RejectReason;
-import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.WireCodec;
 import dev.datainsight.rules.RulesConfig;
@@ -13,12 +10,9 @@ import dev.datainsight.rules.defs.InstanceSilentRule;
 import dev.datainsight.rules.defs.RuleCatalog;
 import dev.datainsight.store.InsightRow;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -37,12 +31,15 @@ import org.slf4j.LoggerFactory;
  * {@link Evaluation} per series whose condition holds, plus one false evaluation when a series
  * stops holding (or its row disappears). Insights go to the {@link #INSIGHTS} side output.
  *
- * <p><b>Absence (instance_silent).</b> Each snapshot re-arms two timers at "last seen + N
- * intervals": an event-time timer, which fires when the watermark moves on because other
- * instances keep reporting (an idle partition is excluded from the watermark by
- * {@code withIdleness}), and a processing-time timer, which fires even when the whole input is
- * idle and the watermark stands still. After a restore, the processing-time check grants N
- * intervals of grace from start-up so a backlog being replayed is not reported as silence.
+ * <p>This class only dispatches and wires state: each rule's pass over a snapshot runs against a
+ * {@link RulePass} (its {@link RuleContext}: memories, active series, outputs), and absence
+ * (instance_silent) is the {@link SilenceDetector}'s, which gets every snapshot and every timer
+ * of the key (an event-time and a processing-time timer, see there).
+ *
+ * <p><b>State</b> (descriptor names are the savepoint contract): {@link #MEMORY_STATE} (rule
+ * memories, {@link Memory}), {@link #ACTIVE_STATE} (series whose condition holds or is clearing,
+ * {@link ActiveSeries}) and {@link #INSTANCE_STATE} (the presence state of the silence detector,
+ * {@link InstanceInfo}).
  *
  * <p><b>State lifetime.</b> An instance silent for {@code instance_silent.forget_after} (7 d) is
  * forgotten: its memories, active series and timers are dropped. Rule memories untouched for 6 h
@@ -78,10 +75,10 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     public static final String ACTIVE_STATE = "rule-active-series";
     public static final String INSTANCE_STATE = "rule-instance-info";
 
-    /** How often the memories of one instance are swept, and how long an untouched one lives. */
-    static final long GC_EVERY_MS = 3_600_000L;
-    /** Health-snapshot gaps kept to learn the collection interval. */
-    static final int RECENT_GAPS = 6;
+    /**
+     * How long an untouched rule memory lives; the instance's memories are swept every
+     * {@link SilenceDetector#SWEEP_EVERY_MS} of event time, on the presence state's clock.
+     */
     static final long MEMORY_TTL_MS = 6 * 3_600_000L;
 
     private final RulesConfig config;
@@ -91,7 +88,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     private transient MapState<String, Memory> memory;
     private transient MapState<String, ActiveSeries> active;
     private transient ValueState<InstanceInfo> info;
-    private transient long openedAtProc;
+    private transient SilenceDetector silence;
 
     public RuleEvaluatorFunction(RulesConfig config) {
         this.config = config;
@@ -118,7 +115,18 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         active = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>(ACTIVE_STATE, String.class, ActiveSeries.class));
         info = getRuntimeContext().getState(new ValueStateDescriptor<>(INSTANCE_STATE, InstanceInfo.class));
-        openedAtProc = -1;
+        silence = new SilenceDetector(config, info, new SilenceDetector.InstanceMemory() {
+            @Override
+            public void sweep(long at) throws Exception {
+                sweepMemories(at);
+            }
+
+            @Override
+            public void forget() throws Exception {
+                memory.clear();
+                active.clear();
+            }
+        });
         internalErrors = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter(METRIC_INTERNAL_ERRORS);
     }
 
@@ -137,14 +145,13 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     private void evaluate(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
         String instance = ctx.getCurrentKey();
         InternalErrors.check(faults, instance, s.getCollectedAt());
-        if (!PipelineHealthFunction.VIEW.equals(s.getView())) {
-            trackPresence(s, ctx, out);
-        }
+        silence.seen(s, instance, ctx.timerService(), out);
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
                 continue;
             }
-            Pass pass = new Pass(rule, s, instance, ctx, out);
+            RulePass pass = new RulePass(config, rule, s, instance, memory, active, out,
+                    row -> ctx.output(INSIGHTS, row));
             try {
                 rule.evaluate(s, pass);
                 pass.end();
@@ -207,54 +214,9 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 System.currentTimeMillis());
     }
 
-    // ------------------------------------------------------------------ instance_silent
-
-    private void trackPresence(Snapshot s, Context ctx, Collector<Evaluation> out) throws Exception {
-        InstanceInfo in = info.value();
-        if (in == null) {
-            in = new InstanceInfo();
-            in.lastGcAt = s.getCollectedAt();
-        }
-        if (s.getCollectedAt() - in.lastGcAt >= GC_EVERY_MS) {
-            in.lastGcAt = s.getCollectedAt();
-            collectGarbage(s.getCollectedAt() - MEMORY_TTL_MS);
-        }
-        if (!config.mayRun(InstanceSilentRule.NAME)) {
-            info.update(in);
-            return;
-        }
-        long now = ctx.timerService().currentProcessingTime();
-        if (openedAtProc < 0) {
-            openedAtProc = now;
-        }
-        if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView())) {
-            if (in.lastCycleAt >= 0 && s.getCollectedAt() > in.lastCycleAt) {
-                long gap = s.getCollectedAt() - in.lastCycleAt;
-                long[] g = java.util.Arrays.copyOf(in.recentGaps, Math.min(in.recentGaps.length + 1, RECENT_GAPS));
-                System.arraycopy(in.recentGaps, Math.max(0, in.recentGaps.length - g.length + 1), g, 0, g.length - 1);
-                g[g.length - 1] = gap;
-                in.recentGaps = g;
-                in.observedIntervalMs = java.util.Arrays.stream(g).max().orElse(gap);
-            }
-            in.lastCycleAt = Math.max(in.lastCycleAt, s.getCollectedAt());
-        }
-        in.lastCollectedAt = Math.max(in.lastCollectedAt, s.getCollectedAt());
-        in.lastSeenProc = now;
-        in.labels = new LinkedHashMap<>(s.getLabels());
-        Params p = config.params(InstanceSilentRule.NAME, ctx.getCurrentKey(), in.labels, Map.of());
-        if (in.silent) {
-            in.silent = false;
-            out.collect(silentEvaluation(ctx.getCurrentKey(), in, p, null, in.lastCollectedAt));
-        }
-        if (p.enabled()) {
-            long after = silentAfter(in, p);
-            rearm(ctx, in, in.lastCollectedAt + after, now + after);
-        }
-        info.update(in);
-    }
-
-    /** Drops memories of series not seen for {@link #MEMORY_TTL_MS} (dropped tables, evicted query ids). */
-    private void collectGarbage(long olderThan) throws Exception {
+    /** Drops memories of series not seen for {@link #MEMORY_TTL_MS} before {@code at} (dropped tables, evicted query ids). */
+    private void sweepMemories(long at) throws Exception {
+        long olderThan = at - MEMORY_TTL_MS;
         List<String> old = new ArrayList<>();
         for (Iterator<Map.Entry<String, Memory>> it = memory.iterator(); it.hasNext(); ) {
             Map.Entry<String, Memory> e = it.next();
@@ -267,302 +229,15 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         }
     }
 
-    private static long interval(InstanceInfo in, Params p) {
-        long configured = p.millis(InstanceSilentRule.INTERVAL);
-        if (in.observedIntervalMs <= 0) {
-            return configured;
-        }
-        // Until a full window of gaps is seen, the short offset between the two probe groups'
-        // health snapshots could pass for the interval (0.3 s instead of 10 s) and page for a
-        // silence of one second: never go below the configured interval before then.
-        return in.recentGaps.length < RECENT_GAPS ? Math.max(configured, in.observedIntervalMs) : in.observedIntervalMs;
-    }
-
-    private static long silentAfter(InstanceInfo in, Params p) {
-        return Math.round(p.number(InstanceSilentRule.INTERVALS) * interval(in, p));
-    }
-
-    private static void rearm(Context ctx, InstanceInfo in, long eventDue, long procDue) {
-        if (in.eventTimer != eventDue) {
-            if (in.eventTimer >= 0) {
-                ctx.timerService().deleteEventTimeTimer(in.eventTimer);
-            }
-            ctx.timerService().registerEventTimeTimer(eventDue);
-            in.eventTimer = eventDue;
-        }
-        if (in.procTimer != procDue) {
-            if (in.procTimer >= 0) {
-                ctx.timerService().deleteProcessingTimeTimer(in.procTimer);
-            }
-            ctx.timerService().registerProcessingTimeTimer(procDue);
-            in.procTimer = procDue;
-        }
-    }
-
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
         try {
-            fire(timestamp, ctx, out);
+            silence.onTimer(timestamp, ctx.timeDomain(), ctx.getCurrentKey(), ctx.timerService(), out);
         } catch (RuntimeException e) {
             if (!InternalErrors.isQuarantinable(e)) {
                 throw e;
             }
             resetInstance(ctx.getCurrentKey(), null, e, ctx, "timer at " + timestamp);
-        }
-    }
-
-    private void fire(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
-        InstanceInfo in = info.value();
-        if (in == null) {
-            return;
-        }
-        String instance = ctx.getCurrentKey();
-        Params p = config.params(InstanceSilentRule.NAME, instance, in.labels, Map.of());
-        if (!p.enabled()) {
-            return;
-        }
-        long after = silentAfter(in, p);
-        long step = interval(in, p);
-        long at;
-        boolean eventTime = ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.EVENT_TIME;
-        if (eventTime) {
-            in.eventTimer = -1;
-            if (ctx.timerService().currentWatermark() == Long.MAX_VALUE) {
-                // End of a bounded input, not silence (and re-arming would loop at the final watermark).
-                info.update(in);
-                return;
-            }
-            if (timestamp < in.lastCollectedAt + after) {
-                info.update(in);
-                return;
-            }
-            at = timestamp;
-            in.eventTimer = timestamp + step;
-            ctx.timerService().registerEventTimeTimer(in.eventTimer);
-        } else {
-            in.procTimer = -1;
-            if (openedAtProc < 0) {
-                // First call after a (re)start: grant the grace from now, not from the timer's due time.
-                openedAtProc = ctx.timerService().currentProcessingTime();
-            }
-            long quietFor = timestamp - Math.max(in.lastSeenProc, openedAtProc);
-            if (quietFor < after) {
-                in.procTimer = Math.max(in.lastSeenProc, openedAtProc) + after;
-                ctx.timerService().registerProcessingTimeTimer(in.procTimer);
-                info.update(in);
-                return;
-            }
-            at = in.lastCollectedAt + (timestamp - in.lastSeenProc);
-            in.procTimer = timestamp + step;
-            ctx.timerService().registerProcessingTimeTimer(in.procTimer);
-        }
-        if (at - in.lastCollectedAt >= p.millis(InstanceSilentRule.FORGET_AFTER)) {
-            // Decommissioned: drop everything kept for this instance; its open alerts go stale downstream.
-            if (in.eventTimer >= 0) {
-                ctx.timerService().deleteEventTimeTimer(in.eventTimer);
-            }
-            if (in.procTimer >= 0) {
-                ctx.timerService().deleteProcessingTimeTimer(in.procTimer);
-            }
-            memory.clear();
-            active.clear();
-            info.clear();
-            return;
-        }
-        in.silent = true;
-        out.collect(silentEvaluation(instance, in, p, p.severity(InstanceSilentRule.SEVERITY), at));
-        info.update(in);
-    }
-
-    private Evaluation silentEvaluation(String instance, InstanceInfo in, Params p, Severity level, long at) {
-        long gap = Math.max(0, at - in.lastCollectedAt);
-        double intervals = interval(in, p) > 0 ? (double) gap / interval(in, p) : 0;
-        Evaluation e = base(InstanceSilentRule.NAME, instance, Map.of(), p, at);
-        e.level = level;
-        e.value = gap / 1000.0;
-        Double thr = silentAfter(in, p) / 1000.0;
-        if (p.severity(InstanceSilentRule.SEVERITY) == Severity.CRITICAL) {
-            e.criticalThreshold = thr;
-        } else {
-            e.warningThreshold = thr;
-        }
-        e.summary = level == null
-                ? "Instance " + instance + " reports again"
-                : String.format(java.util.Locale.ROOT, "No snapshot from %s for %.0f s (%.1f collection intervals)",
-                        instance, gap / 1000.0, intervals);
-        e.instanceLabels = new LinkedHashMap<>(in.labels);
-        e.description = "Last snapshot collected at " + java.time.Instant.ofEpochMilli(in.lastCollectedAt)
-                + ". Either the collector stopped, cannot reach Kafka, or the instance's partition stalled.";
-        return e;
-    }
-
-    private Evaluation base(String rule, String instance, Map<String, String> labels, Params p, long at) {
-        Evaluation e = new Evaluation();
-        e.rule = rule;
-        e.instance = instance;
-        e.labels = new LinkedHashMap<>(labels);
-        e.fingerprint = Fingerprint.of(rule, instance, labels);
-        e.at = at;
-        e.forMs = p.millis(RuleDefinition.FOR);
-        e.resolveForMs = p.millis(RuleDefinition.RESOLVE_FOR);
-        e.renotifyMs = p.millis(RuleDefinition.RENOTIFY);
-        e.staleAfterMs = Math.max(config.staleAfterMs(), e.resolveForMs + 1);
-        e.runbook = RuleCatalog.byName().get(rule).definition().runbook();
-        return e;
-    }
-
-    /** The context of one rule's pass over one snapshot. */
-    private final class Pass implements RuleContext {
-        private final Rule rule;
-        private final Snapshot snapshot;
-        private final String instance;
-        private final Context ctx;
-        private final Collector<Evaluation> out;
-        private final Set<String> touched = new HashSet<>();
-        /** The context of the alert being reported by {@link #alert(Params, Map, Severity, Double, Double, Double, String, String, AlertContext)}. */
-        private AlertContext context;
-
-        Pass(Rule rule, Snapshot snapshot, String instance, Context ctx, Collector<Evaluation> out) {
-            this.rule = rule;
-            this.snapshot = snapshot;
-            this.instance = instance;
-            this.ctx = ctx;
-            this.out = out;
-        }
-
-        @Override
-        public String instance() {
-            return instance;
-        }
-
-        @Override
-        public long now() {
-            return snapshot.getCollectedAt();
-        }
-
-        @Override
-        public Params params(Map<String, String> rowLabels) {
-            return config.params(rule.name(), instance, snapshot.getLabels(), rowLabels);
-        }
-
-        @Override
-        public Memory memory(String key) throws Exception {
-            return memory.get(rule.name() + '|' + key);
-        }
-
-        @Override
-        public void remember(String key, Memory m) throws Exception {
-            m.touched = now();
-            memory.put(rule.name() + '|' + key, m);
-        }
-
-        @Override
-        public void forget(String key) throws Exception {
-            memory.remove(rule.name() + '|' + key);
-        }
-
-        @Override
-        public void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning,
-                Double critical, String summary, String description) throws Exception {
-            emit(p, labels, level, value, null, warning, critical, summary, description);
-        }
-
-        @Override
-        public void alert(Params p, Map<String, String> labels, Severity level, Double value, Double warning,
-                Double critical, String summary, String description, AlertContext context) throws Exception {
-            this.context = context;
-            try {
-                alert(p, labels, level, value, warning, critical, summary, description);
-            } finally {
-                this.context = null;
-            }
-        }
-
-        @Override
-        public void info(Params p, Map<String, String> labels, boolean holds, Double value, Double threshold,
-                String summary, String description) throws Exception {
-            emit(p, labels, holds ? Severity.INFO : null, value, threshold, null, null, summary, description);
-        }
-
-        private void emit(Params p, Map<String, String> labels, Severity level, Double value, Double info,
-                Double warning, Double critical, String summary, String description) throws Exception {
-            if (!p.enabled()) {
-                level = null;
-            }
-            String fp = Fingerprint.of(rule.name(), instance, labels);
-            touched.add(fp);
-            ActiveSeries a = active.get(fp);
-            if (level == null && a == null) {
-                return;
-            }
-            Evaluation e = base(rule.name(), instance, labels, p, snapshot.getCollectedAt());
-            e.level = level;
-            e.value = value;
-            e.infoThreshold = info;
-            e.warningThreshold = warning;
-            e.criticalThreshold = critical;
-            e.summary = summary;
-            e.description = description;
-            e.instanceLabels = new LinkedHashMap<>(snapshot.getLabels());
-            if (context != null && level != null) {
-                e.context = context.bounded();
-            }
-            out.collect(e);
-            if (level != null) {
-                if (a == null || a.clearSince >= 0) {
-                    a = a == null ? new ActiveSeries() : a;
-                    a.rule = rule.name();
-                    a.view = snapshot.getView();
-                    a.labels = new LinkedHashMap<>(labels);
-                    a.clearSince = -1;
-                    active.put(fp, a);
-                }
-            } else {
-                clearing(fp, a, e);
-            }
-        }
-
-        /** Keeps a clearing series until resolve_for has passed, then forgets it. */
-        private void clearing(String fp, ActiveSeries a, Evaluation e) throws Exception {
-            if (a.clearSince < 0) {
-                a.clearSince = e.at;
-            }
-            if (e.at - a.clearSince >= e.resolveForMs) {
-                active.remove(fp);
-            } else {
-                active.put(fp, a);
-            }
-        }
-
-        @Override
-        public void insight(String kind, String subject, String severity, String summary, String evidenceJson) {
-            ctx.output(INSIGHTS, new InsightRow(instance, kind, subject, severity, summary, evidenceJson, now()));
-        }
-
-        /** Series that held before but whose row is gone from this snapshot turn false. */
-        void end() throws Exception {
-            if (rule.definition().kind() != RuleDefinition.Kind.ALERT) {
-                return;
-            }
-            List<String> gone = new ArrayList<>();
-            for (Iterator<Map.Entry<String, ActiveSeries>> it = active.iterator(); it.hasNext(); ) {
-                Map.Entry<String, ActiveSeries> en = it.next();
-                ActiveSeries a = en.getValue();
-                if (a.rule.equals(rule.name()) && a.view.equals(snapshot.getView()) && !touched.contains(en.getKey())) {
-                    gone.add(en.getKey());
-                }
-            }
-            for (String fp : gone) {
-                ActiveSeries a = active.get(fp);
-                Params p = params(a.labels);
-                Evaluation e = base(rule.name(), instance, a.labels, p, snapshot.getCollectedAt());
-                e.summary = "no longer present in " + snapshot.getView();
-                e.description = "The row that triggered this alert is gone from the latest " + snapshot.getView()
-                        + " snapshot.";
-                e.instanceLabels = new LinkedHashMap<>(snapshot.getLabels());
-                out.collect(e);
-                clearing(fp, a, e);
-            }
         }
     }
 }

@@ -41,6 +41,11 @@ public final class SyntheticFleet {
     private static final String[] PGSS = {"calls", "total_exec_time", "total_plan_time", "rows", "shared_blks_hit",
         "shared_blks_read", "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written",
         "shared_blk_read_time", "shared_blk_write_time", "wal_records", "wal_bytes"};
+    /**
+     * The pg_stat_statements columns the generator fills, in the order it fills them (the job's
+     * savepoint fixture fills the same ones: frozen with it).
+     */
+    public static final List<String> STATEMENT_COLUMNS = List.of(PGSS);
 
     private final int instances;
     private final int databases;
@@ -246,12 +251,7 @@ public final class SyntheticFleet {
                 .value("rows", 0.0).value("error", 0.0));
         out.add(col);
 
-        StatementsSnapshot st = new StatementsSnapshot();
-        st.setInstance(id);
-        st.setServerVersionNum(170011);
-        st.setCollectedAt(ts);
-        st.setLabels(instLabels);
-        st.setExtensionVersion("1.11");
+        StatementsSnapshot st = statements(id, ts, instLabels);
         for (int q = 0; q < statements; q++) {
             String qid = Long.toString(1_000_000_000L + q * 7919L);
             SnapshotRow row = new SnapshotRow().label("queryid", qid).label("datname", "db" + (q % Math.max(1, databases)))
@@ -268,7 +268,16 @@ public final class SyntheticFleet {
         return out;
     }
 
-    private static MetricsSnapshot metrics(String id, long ts, String view, Map<String, String> labels) {
+    /**
+     * A metrics snapshot of {@code view} without rows, as the collector of a PostgreSQL 17.0.11
+     * server writes it at {@code ts}: the fleet's snapshots start here, and other deterministic
+     * fixtures build theirs the same way. The job's committed savepoint fixture ({@code
+     * SavepointStream} in the job's tests) is built with it: changing what it sets invalidates that
+     * fixture (its digest check fails).
+     *
+     * @param labels the instance labels (kept, not copied)
+     */
+    public static MetricsSnapshot metrics(String id, long ts, String view, Map<String, String> labels) {
         MetricsSnapshot s = new MetricsSnapshot();
         s.setInstance(id);
         s.setServerVersionNum(170011);
@@ -276,6 +285,23 @@ public final class SyntheticFleet {
         s.setView(view);
         s.setLabels(labels);
         return s;
+    }
+
+    /**
+     * A pg_stat_statements snapshot without rows or texts, as the collector of a PostgreSQL 17.0.11
+     * server with pg_stat_statements 1.11 writes it at {@code ts} (frozen with the job's savepoint
+     * fixture, like {@link #metrics}).
+     *
+     * @param labels the instance labels (kept, not copied)
+     */
+    public static StatementsSnapshot statements(String id, long ts, Map<String, String> labels) {
+        StatementsSnapshot st = new StatementsSnapshot();
+        st.setInstance(id);
+        st.setServerVersionNum(170011);
+        st.setCollectedAt(ts);
+        st.setLabels(labels);
+        st.setExtensionVersion("1.11");
+        return st;
     }
 
     private static MetricsSnapshot single(String id, long ts, String view, Map<String, String> labels, String[] cols,

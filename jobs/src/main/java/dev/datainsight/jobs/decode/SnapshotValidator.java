@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
 import dev.datainsight.model.Column;
 import dev.datainsight.model.MetricCatalog;

@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
 import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.jobs.records.SourceRecord;
@@ -21,7 +21,7 @@ import java.util.List;
  * <p>Run after {@code ./mvnw -B -o -q install -DskipTests -pl model,jobs -am} and
  * {@code ./mvnw -B -o -q -pl jobs test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/jobs.cp}:
  * {@code java -cp jobs/target/test-classes:jobs/target/classes:$(cat /tmp/jobs.cp)
- * dev.datainsight.jobs.functions.DecodeSpeed [instances] [cycles] [rounds]}.
+ * dev.datainsight.jobs.decode.DecodeSpeed [instances] [cycles] [rounds]}.
  */
 public final class DecodeSpeed {
     private static final int WARM_UP_ROUNDS = 2;

@@ -1,13 +1,13 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
-import static dev.datainsight.jobs.functions.DecodeChecks.CODEC;
-import static dev.datainsight.jobs.functions.DecodeChecks.NOW;
-import static dev.datainsight.jobs.functions.DecodeChecks.TS;
-import static dev.datainsight.jobs.functions.DecodeChecks.assertFallsBackToTheSameOutcome;
-import static dev.datainsight.jobs.functions.DecodeChecks.assertFastPathGivesTheSameOutcome;
-import static dev.datainsight.jobs.functions.DecodeChecks.assertSameOutcome;
-import static dev.datainsight.jobs.functions.DecodeChecks.decode;
-import static dev.datainsight.jobs.functions.DecodeChecks.utf8;
+import static dev.datainsight.jobs.decode.DecodeChecks.CODEC;
+import static dev.datainsight.jobs.decode.DecodeChecks.NOW;
+import static dev.datainsight.jobs.decode.DecodeChecks.TS;
+import static dev.datainsight.jobs.decode.DecodeChecks.assertFallsBackToTheSameOutcome;
+import static dev.datainsight.jobs.decode.DecodeChecks.assertFastPathGivesTheSameOutcome;
+import static dev.datainsight.jobs.decode.DecodeChecks.assertSameOutcome;
+import static dev.datainsight.jobs.decode.DecodeChecks.decode;
+import static dev.datainsight.jobs.decode.DecodeChecks.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

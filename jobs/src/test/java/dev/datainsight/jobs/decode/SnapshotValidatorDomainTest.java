@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

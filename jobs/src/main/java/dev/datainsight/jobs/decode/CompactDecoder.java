@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -34,9 +34,16 @@ import java.util.Map;
  * record after all. Whenever it returns a result, that result equals what the codec, the
  * validator and {@link CompactSnapshot#of} give.
  *
- * <p>Thread-safe: a call keeps its parse state in its own locals; the row buffers it fills are
- * the calling thread's own scratch ({@code SCRATCH}, a ThreadLocal), reused from record to record
- * and handed back only when a record replaced or grew them.
+ * <p>State: an instance holds only its configuration (the record size limit and the validator),
+ * so one decoder can be shared. A call's parse state (field flags, the row being read, the
+ * per-column bookkeeping) is in its own locals and objects, but the row buffers it fills are not
+ * per call: they are per-thread scratch buffers ({@code SCRATCH}, a ThreadLocal of
+ * {@code Scratch}), reused from record to record, which only grow (to the largest snapshot the
+ * thread decoded, at most {@code Scratch.MAX_VALUES} values, 8 MB; an outsized record gets buffers
+ * of its own that are not kept) and are handed back to the thread's scratch only when a record
+ * replaced or grew them. So a call is thread-safe, but not re-entrant on one thread, and every
+ * decoding thread keeps its buffers for its lifetime. The result never aliases them: {@code
+ * Rows.toCompact} copies what it keeps.
  */
 final class CompactDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -484,7 +491,7 @@ final class CompactDecoder implements Serializable {
         }
     }
 
-    // ---------------------------------------------------------------- per-call state
+    // ---------------------------------------------------------------- per-call state and per-thread buffers
 
     /**
      * One decoding thread's row buffers, kept between records: they only grow, to the largest

@@ -1,4 +1,4 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
 import dev.datainsight.jobs.JobNames;
 import dev.datainsight.jobs.records.CompactSnapshot;

@@ -1,6 +1,8 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.rollup;
 
 import dev.datainsight.jobs.JobNames;
+import dev.datainsight.jobs.functions.Bucket;
+import dev.datainsight.jobs.functions.ViewState;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.InstanceInfo;
 import dev.datainsight.jobs.records.InstanceSeen;
@@ -72,7 +74,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State lifetime: pending entries are removed by their timer; buckets by their finalize timers;
  * rows not seen for longer than the gap bound are dropped at the day boundary or when the view is
- * idle (a cleanup timer at last-seen + gap), and an empty view is removed; an instance with
+ * idle (a cleanup timer at last-seen + gap + allowed lateness + bucket width, see
+ * {@link #idleCleanupTime}), and an empty view is removed; an instance with
  * nothing left clears its bookkeeping. A TTL ({@code stateTtl}) can be added as a backstop; it is
  * off by default because the timers already bound every entry.
  */
@@ -204,6 +207,12 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             ctx.output(LATE, lateLetter(s, wm));
             return;
         }
+        if ("pg_settings".equals(s.view)) {
+            // A late pg_settings may be the first to show a restart: the snapshots still to come
+            // must not take a rate across it. Only a later start counts here: an older snapshot
+            // must not wind back a restart already seen.
+            noteServerStart(s, true);
+        }
         InternalErrors.check(faults, s.instance, s.collectedAt);
         ViewState state = vs;
         ViewState.ApplyStats stats = new ViewState.ApplyStats();
@@ -241,7 +250,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             Arrays.sort(items, (a, b) -> Boolean.compare(!"pg_settings".equals(a.view), !"pg_settings".equals(b.view)));
             for (CompactSnapshot s : items) {
                 if ("pg_settings".equals(s.view)) {
-                    noteServerStart(s);
+                    noteServerStart(s, false);
                 }
                 ViewState vs = views.get(s.view);
                 if (vs == null) {
@@ -269,8 +278,9 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
                 empty.add(e.getKey());
             } else {
                 if (vs.buckets.length == 0 && vs.hour == null && vs.day == null) {
-                    // Idle view: come back when its rows outlive the gap bound, to drop them.
-                    ctx.timerService().registerEventTimeTimer(vs.lastSeen() + maxGapMs + 1);
+                    // Idle view: come back when its rows can be dropped (later than the watermark:
+                    // otherwise they would have been dropped just now).
+                    ctx.timerService().registerEventTimeTimer(idleCleanupTime(vs));
                 }
                 e.setValue(vs);
             }
@@ -348,6 +358,16 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         return sb.toString();
     }
 
+    /**
+     * When an idle view's rows can go: last seen + gap bound + allowed lateness + bucket width. Up
+     * to then a late snapshot can still be accepted (its bucket, ending at most at last seen + gap
+     * + width - 1, is within the allowed lateness) and continue a row with a rate, so dropping the
+     * row any earlier would turn that rate into a new baseline.
+     */
+    long idleCleanupTime(ViewState vs) {
+        return vs.lastSeen() + maxGapMs + latenessMs + vs.width();
+    }
+
     private void bucketTimers(Context ctx, ViewState vs, long start) {
         long end = start + vs.width() - 1;
         ctx.timerService().registerEventTimeTimer(end);
@@ -368,7 +388,13 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         return i == null ? Long.MIN_VALUE : i.serverStartMs;
     }
 
-    private void noteServerStart(CompactSnapshot s) throws Exception {
+    /**
+     * Keeps the server start time of a pg_settings snapshot in the instance state.
+     *
+     * @param onlyLater whether only a later start than the one kept may replace it (a snapshot
+     *     applied out of event-time order, behind the watermark); in order, the newest start wins
+     */
+    private void noteServerStart(CompactSnapshot s, boolean onlyLater) throws Exception {
         int pos = CompactSnapshot.positionOf(s.columns, SERVER_START_COLUMN);
         if (SERVER_START_COLUMN < 0 || pos < 0 || s.rowKeys.length == 0) {
             return;
@@ -382,7 +408,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             i = new InstanceInfo();
         }
         long ms = (long) (v * 1000);
-        if (ms != i.serverStartMs) {
+        if (ms != i.serverStartMs && (!onlyLater || ms > i.serverStartMs)) {
             i.serverStartMs = ms;
             info.update(i);
         }

@@ -1,7 +1,7 @@
-package dev.datainsight.jobs.functions;
+package dev.datainsight.jobs.decode;
 
-import static dev.datainsight.jobs.functions.DecodeChecks.CODEC;
-import static dev.datainsight.jobs.functions.DecodeChecks.NOW;
+import static dev.datainsight.jobs.decode.DecodeChecks.CODEC;
+import static dev.datainsight.jobs.decode.DecodeChecks.NOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
