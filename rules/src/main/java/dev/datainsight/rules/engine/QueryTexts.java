@@ -15,9 +15,10 @@ import dev.datainsight.model.StatementsSnapshot;
  * <p><b>Bounds and lifetime.</b> One memory per query id the rule saw with a text, each text cleaned
  * and cut to {@link #STORED_CHARS} characters ({@link AlertContext#text}); a lookup re-touches the
  * memory at most every {@link #REFRESH_MS}, so the texts of statements still published live on and
- * those of statements gone for {@code 6 h} are swept with the rule's other memories (see
- * {@link RuleEvaluatorFunction}). The number of texts is thus bounded by the collector's top-N
- * (plus its sticky set) over 6 h, as the rule's per-statement windows are.
+ * those of statements gone for {@code 6 h} are swept with the rule's other memories
+ * ({@link RuleEvaluatorFunction#MEMORY_TTL_MS}, by the {@link SilenceDetector}). The number of
+ * texts is thus bounded by the collector's top-N (plus its sticky set) over 6 h, as the rule's
+ * per-statement windows are.
  *
  * <p>pg_stat_statements texts are normalised by the server (constants become {@code $1}), so
  * literals, passwords included, never reach an alert; {@link AlertContext#text} still redacts
