@@ -36,9 +36,10 @@ class RealServerContextITCase {
     static final PostgresExtension PG = new PostgresExtension(EmbeddedPostgresServer.defaultMajor(),
             Map.of("max_connections", "70"));
 
+    // for: 6s lets the statements snapshots (every 2 s here) show two samples of the spill before it fires.
     private static final String RULES = """
             rules:
-              temp_spill: {warning: 1MB, window: 10s, statements_window: 30s, for: 0s, resolve_for: 3s}
+              temp_spill: {warning: 1MB, window: 10s, statements_window: 30s, for: 6s, resolve_for: 3s}
             """;
 
     private final ConcurrentLinkedQueue<Snapshot> inbox = new ConcurrentLinkedQueue<>();
