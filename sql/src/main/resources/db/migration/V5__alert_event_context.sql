@@ -1,10 +1,12 @@
 -- Alert schema 2: every alert carries its context (who, what, why: a bounded list of items
 -- {"kind": ..., "fields": {...}}, see docs/wire-format.md) and the instance's fleet labels (env,
 -- team, cluster, ...), which are not part of the fingerprint. Rows written before this migration
--- get an empty context and no instance labels.
+-- get an empty context and no instance labels. The columns are nullable on purpose: rows of an
+-- older dump loaded column by column (e.g. with jsonb_populate_record) come in as NULL, which
+-- readers treat as "no context"; the writer always sets both.
 ALTER TABLE alert_event
-    ADD COLUMN context         jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(context) = 'array'),
-    ADD COLUMN instance_labels jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(instance_labels) = 'object');
+    ADD COLUMN context         jsonb DEFAULT '[]' CHECK (jsonb_typeof(context) = 'array'),
+    ADD COLUMN instance_labels jsonb DEFAULT '{}' CHECK (jsonb_typeof(instance_labels) = 'object');
 
 -- The views keep their columns and add the new ones at the end (CREATE OR REPLACE VIEW may only
 -- append); their grants stay.
