@@ -426,6 +426,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
                 for (String k : former) {
                     doc.problems().error("kafka." + k, "both kafka." + k + " and " + SOURCE_TOPICS + " are set",
                             "keep " + SOURCE_TOPICS);
+                    kafka.remove(k);
                 }
                 return;
             }
