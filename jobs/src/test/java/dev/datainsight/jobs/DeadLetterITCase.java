@@ -118,14 +118,7 @@ class DeadLetterITCase extends JobTestSupport {
             p.flush();
             long safe = start + 8 * 60_000L;
             // The watermark has passed minute 8 once its rollups are in the store.
-            JobTestSupport.await("rollups of minute 8", Duration.ofSeconds(90), () -> {
-                try {
-                    return JobTestSupport.count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
-                            + safe / 1000 + ")") > 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitMinuteStored(url, safe, "minute 8", Duration.ofSeconds(90));
             // Minute 0 closed more than the allowed lateness ago: this one is late.
             Snapshot late = activity(SyntheticFleet.instanceId(0), start + 5_000, 1);
             JobTestSupport.produce(p, c, List.of(late));

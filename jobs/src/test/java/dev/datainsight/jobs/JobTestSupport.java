@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.embedded.EmbeddedPostgresServer;
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.model.DeadLetterRecord;
@@ -106,6 +107,26 @@ public abstract class JobTestSupport {
     /** The statements topic of a test configuration (its second source topic). */
     public static String statementsTopic(JobConfig c) {
         return c.kafka().sourceTopics().get(1);
+    }
+
+    /**
+     * A monitored server of a test's own: the default major version with these settings (the
+     * store stays on the shared {@link #PG}).
+     */
+    protected static PostgresExtension monitoredServer(Map<String, String> settings) {
+        return new PostgresExtension(EmbeddedPostgresServer.defaultMajor(), settings);
+    }
+
+    /** Waits until the store holds a 1-minute rollup of the minute starting at {@code minuteStart} (the watermark passed it). */
+    static void awaitMinuteStored(String url, long minuteStart, String what, Duration timeout) throws InterruptedException {
+        await("rollups of " + what, timeout, () -> {
+            try {
+                return count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
+                        + minuteStart / 1000 + ")") > 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {

@@ -63,14 +63,7 @@ class QuarantineITCase extends JobTestSupport {
                 JobTestSupport.produce(p, c, snaps);
             }
             long safe = start + 8 * 60_000L;
-            JobTestSupport.await("rollups of minute 8", Duration.ofSeconds(120), () -> {
-                try {
-                    return JobTestSupport.count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
-                            + safe / 1000 + ")") > 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitMinuteStored(url, safe, "minute 8", Duration.ofSeconds(120));
             long rollupSnapshots = good.stream()
                     .filter(s -> s.getInstance().equals(ROLLUP_FAULTY) && s.getCollectedAt() == rollupFaultAt).count();
             long ruleSnapshots = good.stream()

@@ -90,8 +90,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ChurnITCase extends JobTestSupport {
     /** The monitored server, its own (pg_stat_statements is server-wide: no other test's statements). */
     @RegisterExtension
-    static final PostgresExtension MONITORED = new PostgresExtension(
-            dev.datainsight.embedded.EmbeddedPostgresServer.defaultMajor(), Map.of("pg_stat_statements.max", "100"));
+    static final PostgresExtension MONITORED = monitoredServer(Map.of("pg_stat_statements.max", "100"));
 
     private static final String INSTANCE = "pg-churn";
     private static final long MINUTE = 60_000L;

@@ -66,8 +66,7 @@ class IncidentDetectionITCase extends JobTestSupport {
     /** The monitored server: few connections so saturation is cheap to induce. The store is on
      * the shared server of {@link JobTestSupport}, so the job's writers do not count as monitored connections. */
     @RegisterExtension
-    static final PostgresExtension MONITORED = new PostgresExtension(
-            dev.datainsight.embedded.EmbeddedPostgresServer.defaultMajor(), Map.of("max_connections", "70"));
+    static final PostgresExtension MONITORED = monitoredServer(Map.of("max_connections", "70"));
 
     private static final String INSTANCE = "pg-e2e";
     private static final Duration FAST = Duration.ofSeconds(2);
