@@ -62,24 +62,27 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         rules = rules == null ? new Rules.Builder().build() : rules;
     }
 
-    /** Kafka settings. */
+    /**
+     * Kafka settings.
+     *
+     * @param sourceTopics the topics the job reads snapshots from (the collector's metrics and statements topics)
+     * @param startingOffsets committed (falling back to earliest), earliest or latest
+     * @param bounded stop at the offsets that are latest when the job starts (tests, benchmarks)
+     * @param createTopicsPartitions create missing topics at start-up with this many partitions (0 = do not create)
+     * @param maxRecordBytes records larger than this are rejected as oversized
+     * @param properties extra consumer/producer properties
+     */
     @JsonDeserialize(builder = Kafka.Builder.class)
     public record Kafka(
             String bootstrapServers,
-            /** The topics the job reads snapshots from (the collector's metrics and statements topics). */
             List<String> sourceTopics,
             String deadLetterTopic,
             String alertsTopic,
             String groupId,
-            /** committed (falling back to earliest), earliest or latest. */
             StartingOffsets startingOffsets,
-            /** Stop at the offsets that are latest when the job starts (tests, benchmarks). */
             boolean bounded,
-            /** Create missing topics at start-up with this many partitions (0 = do not create). */
             int createTopicsPartitions,
-            /** Records larger than this are rejected as oversized. */
             DataSize maxRecordBytes,
-            /** Extra consumer/producer properties. */
             Map<String, String> properties) implements Serializable {
         private static final long serialVersionUID = 2L;
 
@@ -127,17 +130,20 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         }
     }
 
-    /** Store settings. */
+    /**
+     * Store settings.
+     *
+     * @param passwordFile a file holding the password; relative to the job file
+     * @param batchRows rows per store batch; a batch is also written at every checkpoint
+     * @param migrateOnStart apply the store migrations before the job starts
+     */
     @JsonDeserialize(builder = Store.Builder.class)
     public record Store(
             String jdbcUrl,
             String user,
             String passwordEnv,
-            /** A file holding the password; relative to the job file. */
             String passwordFile,
-            /** Rows per store batch; a batch is also written at every checkpoint. */
             int batchRows,
-            /** Apply the store migrations before the job starts. */
             boolean migrateOnStart) implements Serializable {
         private static final long serialVersionUID = 2L;
 
@@ -181,14 +187,17 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         }
     }
 
-    /** Flink runtime settings. */
+    /**
+     * Flink runtime settings.
+     *
+     * @param checkpointInterval 0s: no checkpoints
+     * @param checkpointDir checkpoint storage, e.g. file:///var/lib/datainsight/checkpoints; null = a temporary directory
+     */
     @JsonDeserialize(builder = Runtime.Builder.class)
     public record Runtime(
             int parallelism,
-            /** 0s: no checkpoints. */
             Duration checkpointInterval,
             StateBackend stateBackend,
-            /** Checkpoint storage, e.g. file:///var/lib/datainsight/checkpoints; null = a temporary directory. */
             String checkpointDir) implements Serializable {
         private static final long serialVersionUID = 2L;
 
@@ -216,20 +225,23 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         }
     }
 
-    /** Event-time settings. */
+    /**
+     * Event-time settings.
+     *
+     * @param maxGap no rate across a longer gap between two snapshots of a row
+     * @param maxFuture snapshots further ahead of the job's clock are rejected as in_future
+     * @param maxAge snapshots further behind the job's clock are rejected as too_old
+     * @param stateTtl optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state)
+     */
     @JsonDeserialize(builder = Time.Builder.class)
     public record Time(
             Duration watermarkBound,
             Duration idleness,
             Duration allowedLateness,
-            /** No rate across a longer gap between two snapshots of a row. */
             Duration maxGap,
-            /** Snapshots further ahead of the job's clock are rejected as in_future. */
             Duration maxFuture,
-            /** Snapshots further behind the job's clock are rejected as too_old. */
             Duration maxAge,
             Duration inventoryInterval,
-            /** Optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state). */
             Duration stateTtl) implements Serializable {
         private static final long serialVersionUID = 2L;
 
@@ -267,11 +279,14 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         }
     }
 
-    /** Rules settings. */
+    /**
+     * Rules settings.
+     *
+     * @param file rules file (relative to the job file); null = the shipped defaults
+     */
     @JsonDeserialize(builder = Rules.Builder.class)
     public record Rules(
             boolean enabled,
-            /** Rules file (relative to the job file); null = the shipped defaults. */
             String file) implements Serializable {
         private static final long serialVersionUID = 2L;
 
