@@ -24,7 +24,8 @@ import java.util.Set;
  *       waits for), the largest queues first;</li>
  *   <li>their waiters ({@code waiter}; {@code blocked_by} = root pid(s), {@code lock_mode} and
  *       {@code relation} of the lock it waits for, {@code lock_wait_seconds}), longest waits first;</li>
- *   <li>sessions idle in transaction for at least the floor ({@code idle_in_transaction}), longest first;</li>
+ *   <li>sessions idle in transaction for at least the floor ({@code idle_in_transaction}), longest
+ *       first; the longest one always, whatever the floor;</li>
  *   <li>the N oldest open transactions of client backends ({@code oldest_xact}).</li>
  * </ol>
  * Both graph and sessions come from one {@link LockGraph} (shared with {@link LocksProbe}) and one
@@ -141,7 +142,9 @@ public final class SessionsProbe implements Probe {
         List<Session> idle = new ArrayList<>();
         List<Session> oldest = new ArrayList<>();
         for (Session s : byPid.values()) {
-            if (s.idleRank() != null && s.idlePastFloor()) {
+            // The longest idle in transaction is always listed: it is the one the aggregate's
+            // oldest_idle_in_transaction_seconds (and idle_in_transaction) is about.
+            if (s.idleRank() != null && (s.idlePastFloor() || s.idleRank() == 1)) {
                 idle.add(s);
             }
             if (s.xactRank() != null && s.xactRank() <= lim.oldestTransactions()) {

@@ -49,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * active-series map holds only series whose condition holds; a series whose view stops arriving
  * altogether keeps its entry until the view returns (its alert resolves as stale downstream).
  *
+ * <p><b>Detail views</b> ({@link dev.datainsight.model.ViewDef#isDetail()}: the per-session rows
+ * of {@code pg_stat_activity_sessions} and {@code pg_stat_activity_connections}) are not rule
+ * input of their own: the latest snapshot of each is kept per instance and offered to the rules
+ * evaluating the aggregates of the same cycle ({@link RuleContext#detail}), which the collector
+ * publishes after the detail. They are kept on the heap, not in Flink state: they only word the
+ * summaries, are replaced every cycle (at most one snapshot of ≤ 20 rows per instance and view),
+ * and after a restore the next cycle brings them again (until then summaries fall back to the
+ * aggregate's wording). They are dropped with the instance (forget_after, quarantine reset).
+ *
  * <p><b>Per-key quarantine.</b> A rule that throws is a bug in the rule or in its memory, never a
  * reason to fail the job: the {@code internalErrors} counter goes up, the snapshot goes to the
  * {@link #DEAD_LETTERS} side output ({@code internal_error}, with the stack head) and that rule's
@@ -91,6 +100,8 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     private transient MapState<String, ActiveSeries> active;
     private transient ValueState<InstanceInfo> info;
     private transient long openedAtProc;
+    /** instance → detail view → its latest snapshot (see the class comment: heap only, replaced every cycle). */
+    private transient Map<String, Map<String, Snapshot>> details;
 
     public RuleEvaluatorFunction(RulesConfig config) {
         this.config = config;
@@ -118,6 +129,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 new MapStateDescriptor<>(ACTIVE_STATE, String.class, ActiveSeries.class));
         info = getRuntimeContext().getState(new ValueStateDescriptor<>(INSTANCE_STATE, InstanceInfo.class));
         openedAtProc = -1;
+        details = new java.util.HashMap<>();
         internalErrors = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter(METRIC_INTERNAL_ERRORS);
     }
 
@@ -138,6 +150,10 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         InternalErrors.check(faults, instance, s.getCollectedAt());
         if (!PipelineHealthFunction.VIEW.equals(s.getView())) {
             trackPresence(s, ctx, out);
+        }
+        dev.datainsight.model.ViewDef def = MetricCatalog.view(s.getView());
+        if (def != null && def.isDetail()) {
+            details.computeIfAbsent(instance, k -> new java.util.HashMap<>()).put(s.getView(), s);
         }
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
@@ -186,6 +202,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         memory.clear();
         active.clear();
         info.clear();
+        details.remove(instance);
         String detail = "internal error in the rule evaluator on " + where + " (a bug in the job, not in the record): "
                 + InternalErrors.stackHead(e, InternalErrors.STACK_LINES) + "\nrule state of instance " + instance
                 + " reset (memories, active series, presence); it is rebuilt from the next snapshots";
@@ -366,6 +383,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             memory.clear();
             active.clear();
             info.clear();
+            details.remove(instance);
             return;
         }
         in.silent = true;
@@ -434,6 +452,13 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         @Override
         public long now() {
             return snapshot.getCollectedAt();
+        }
+
+        @Override
+        public List<dev.datainsight.model.SnapshotRow> detail(String view) {
+            Map<String, Snapshot> mine = details.get(instance);
+            Snapshot d = mine == null ? null : mine.get(view);
+            return d == null || d.getCollectedAt() != snapshot.getCollectedAt() ? List.of() : d.getRows();
         }
 
         @Override
