@@ -100,8 +100,20 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     private transient MapState<String, ActiveSeries> active;
     private transient ValueState<InstanceInfo> info;
     private transient long openedAtProc;
-    /** instance → detail view → its latest snapshot (see the class comment: heap only, replaced every cycle). */
-    private transient Map<String, Map<String, Snapshot>> details;
+    /** instance → detail view → its latest rows (see the class comment: heap only, replaced every cycle). */
+    private transient Map<String, Map<String, Detail>> details;
+
+    /** A detail snapshot's rows, copied: object reuse is on, so no input record is kept. */
+    private record Detail(long collectedAt, List<dev.datainsight.model.SnapshotRow> rows) {
+        static Detail of(Snapshot s) {
+            List<dev.datainsight.model.SnapshotRow> rows = new ArrayList<>(s.getRows().size());
+            for (dev.datainsight.model.SnapshotRow r : s.getRows()) {
+                rows.add(new dev.datainsight.model.SnapshotRow(new LinkedHashMap<>(r.getLabels()),
+                        new LinkedHashMap<>(r.getValues()), r.getStatsReset()));
+            }
+            return new Detail(s.getCollectedAt(), java.util.Collections.unmodifiableList(rows));
+        }
+    }
 
     public RuleEvaluatorFunction(RulesConfig config) {
         this.config = config;
@@ -153,7 +165,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         }
         dev.datainsight.model.ViewDef def = MetricCatalog.view(s.getView());
         if (def != null && def.isDetail()) {
-            details.computeIfAbsent(instance, k -> new java.util.HashMap<>()).put(s.getView(), s);
+            details.computeIfAbsent(instance, k -> new java.util.HashMap<>()).put(s.getView(), Detail.of(s));
         }
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
@@ -456,9 +468,9 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
 
         @Override
         public List<dev.datainsight.model.SnapshotRow> detail(String view) {
-            Map<String, Snapshot> mine = details.get(instance);
-            Snapshot d = mine == null ? null : mine.get(view);
-            return d == null || d.getCollectedAt() != snapshot.getCollectedAt() ? List.of() : d.getRows();
+            Map<String, Detail> mine = details.get(instance);
+            Detail d = mine == null ? null : mine.get(view);
+            return d == null || d.collectedAt() != snapshot.getCollectedAt() ? List.of() : d.rows();
         }
 
         @Override
