@@ -101,7 +101,7 @@ abstract class SessionContextITCaseBase {
                     && a.getStatus() == AlertStatus.FIRING);
             System.out.println("PostgreSQL " + pg.serverVersionNum() + " connection_saturation: " + sat.getSummary());
             assertTrue(sat.getSummary().matches("billing-api holds \\d+ of " + usable + " usable slots, \\d+ idle"
-                    + "(; billing-worker holds 3, 3 idle)? \\(.*"), sat.getSummary());
+                    + "(; billing-worker holds 3, 3 idle)? — .*"), sat.getSummary());
             // once the crowd is complete, the evaluations count every slot billing-api holds
             String full = "billing-api holds " + (crowd + 1) + " of " + usable + " usable slots, " + (crowd + 1) + " idle";
             long deadline = System.currentTimeMillis() + 30_000;

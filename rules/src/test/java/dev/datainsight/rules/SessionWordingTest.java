@@ -112,7 +112,7 @@ class SessionWordingTest {
                     "max_connections", 40, "reserved_connections", 3, "collector_connections", 1)));
             assertEquals(1, ev.size());
             assertEquals("billing-api holds 31 of 37 usable slots, 29 idle; user svc_report holds 4"
-                    + " (36 of 37 usable connections in use (97.3%; max_connections 40; 1 of them the collector's))",
+                    + " — 36 of 37 usable connections in use (97.3%; max_connections 40; 1 of them the collector's)",
                     ev.get(0).getSummary());
         }
     }

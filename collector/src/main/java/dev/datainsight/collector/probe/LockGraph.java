@@ -1,6 +1,5 @@
 package dev.datainsight.collector.probe;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,7 +30,8 @@ import java.util.TreeMap;
  * only while some session waits on a lock (a one-time filter on pg_stat_activity).
  *
  * <p>Bounds: at most {@value #MAX_WAITING} waiting locks and {@value #MAX_EDGES} edges are read.
- * A prepared transaction holds its locks without a pid: it appears as pid 0. Relation names are
+ * A prepared transaction holds its locks without a pid: it appears as pid 0. The collector's own
+ * sessions (its application_name under its role) are left out, as everywhere. Relation names are
  * resolved in the database the collector is connected to; a relation of another database shows
  * as {@code oid <n>}.
  */
@@ -59,6 +59,8 @@ final class LockGraph {
                 l.virtualxid, l.transactionid, l.classid, l.objid, l.objsubid, %1$s AS waitstart
               FROM pg_catalog.pg_locks l
               WHERE (l.pid IS NULL OR l.pid <> pg_catalog.pg_backend_pid())
+                AND COALESCE(l.pid, 0) NOT IN (SELECT o.pid FROM pg_catalog.pg_stat_activity o
+                  WHERE o.application_name = ? AND o.usename = CURRENT_USER)
                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity x WHERE x.wait_event_type = 'Lock')
             ), w AS (
               SELECT * FROM l WHERE NOT l.granted LIMIT %3$d
@@ -142,26 +144,29 @@ final class LockGraph {
 
     static LockGraph read(Connection c, int serverVersionNum) throws SQLException {
         LockGraph g = new LockGraph();
-        try (PreparedStatement ps = c.prepareStatement(SQL.forVersion(serverVersionNum)); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                String kind = rs.getString(1);
-                int pid = rs.getInt(2);
-                String rel = relation(rs.getString(7), rs.getString(8));
-                if (rel != null) {
-                    g.isTable.put(rel, isTableKind(rs.getString(9)));
-                }
-                switch (kind) {
-                    case "w" -> {
-                        Double w = ResultRows.number(rs.getObject(6));
-                        if (w != null) {
-                            g.waitSeconds.merge(pid, Math.max(0, w), Math::max);
-                        }
-                        g.waitsFor.put(pid, new String[] {rs.getString(4), rel, rs.getString(5)});
+        try (PreparedStatement ps = c.prepareStatement(SQL.forVersion(serverVersionNum))) {
+            ps.setString(1, Probes.APPLICATION_NAME);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String kind = rs.getString(1);
+                    int pid = rs.getInt(2);
+                    String rel = relation(rs.getString(7), rs.getString(8));
+                    if (rel != null) {
+                        g.isTable.put(rel, isTableKind(rs.getString(9)));
                     }
-                    case "e" -> g.blockersOf.computeIfAbsent(pid, k -> new LinkedHashSet<>()).add(rs.getInt(3));
-                    case "h" -> g.heldRelations.computeIfAbsent(pid, k -> new TreeMap<>())
-                            .merge(rel, rs.getString(4), LockGraph::stronger);
-                    default -> throw new IllegalStateException("unknown row kind " + kind);
+                    switch (kind) {
+                        case "w" -> {
+                            Double w = ResultRows.number(rs.getObject(6));
+                            if (w != null) {
+                                g.waitSeconds.merge(pid, Math.max(0, w), Math::max);
+                            }
+                            g.waitsFor.put(pid, new String[] {rs.getString(4), rel, rs.getString(5)});
+                        }
+                        case "e" -> g.blockersOf.computeIfAbsent(pid, k -> new LinkedHashSet<>()).add(rs.getInt(3));
+                        case "h" -> g.heldRelations.computeIfAbsent(pid, k -> new TreeMap<>())
+                                .merge(rel, rs.getString(4), LockGraph::stronger);
+                        default -> throw new IllegalStateException("unknown row kind " + kind);
+                    }
                 }
             }
         }
@@ -278,10 +283,5 @@ final class LockGraph {
             }
         }
         return j.toString();
-    }
-
-    /** Test hook: the pids as an int4 array for ANY (?). */
-    static Array pidArray(Connection c, Set<Integer> pids) throws SQLException {
-        return c.createArrayOf("int4", pids.toArray());
     }
 }

@@ -79,6 +79,6 @@ public final class ConnectionSaturationRule extends GaugeRule {
     protected String summary(SnapshotRow row, double v, RuleContext ctx) {
         double usable = Rows.valOr(row, "max_connections", 0) - Rows.valOr(row, "reserved_connections", 0);
         String holders = Sessions.holders(ctx, usable, 3);
-        return holders.isEmpty() ? summary(row, v) : holders + " (" + summary(row, v) + ")";
+        return holders.isEmpty() ? summary(row, v) : holders + " — " + summary(row, v);
     }
 }
