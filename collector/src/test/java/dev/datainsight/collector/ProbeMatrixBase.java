@@ -566,6 +566,112 @@ abstract class ProbeMatrixBase {
         }
     }
 
+    /** Runs {@code sql} on {@code c} in the pool (it is expected to wait on a lock). */
+    private static Future<?> submitWaiting(ExecutorService pool, Connection c, String sql) {
+        return pool.submit(() -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return null;
+        });
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void lockQueue_behindAWaitingAccessExclusive_countsTheQueuedSessionToo_asPgBlockingPidsDoes() throws Exception {
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS t_queue (id int PRIMARY KEY)");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection reader = pg.connect(db); Connection ddl = pg.connect(db); Connection late = pg.connect(db)) {
+            reader.setAutoCommit(false);
+            int root = pid(reader);
+            reader.createStatement().executeQuery("SELECT count(*) FROM t_queue").close();
+            int ddlPid = pid(ddl);
+            int latePid = pid(late);
+            ddl.setAutoCommit(false);
+            Future<?> a = submitWaiting(pool, ddl, "LOCK TABLE t_queue IN ACCESS EXCLUSIVE MODE");
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 1);
+            Future<?> b = submitWaiting(pool, late, "SELECT count(*) FROM t_queue");
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 2);
+            // the server's own view of it: the late reader waits behind the queued ACCESS EXCLUSIVE
+            assertEquals("{" + ddlPid + "}", String.valueOf(query(pg, db, "SELECT pg_blocking_pids(" + latePid + ")::text AS b")
+                    .get(0).get("b")));
+            List<Snapshot> snaps = cycle();
+            Snapshot locks = view(snaps, "pg_locks");
+            assertEquals(1, locks.getRows().size(), () -> "one root: " + locks.getRows());
+            assertEquals(Integer.toString(root), locks.getRows().get(0).getLabels().get("blocker_pid"));
+            assertEquals(2.0, locks.getRows().get(0).getValues().get("waiters"), "the DDL and the reader queued behind it");
+            Snapshot sessions = view(snaps, "pg_stat_activity_sessions");
+            SnapshotRow r = row(sessions, Map.of("pid", Integer.toString(root)));
+            assertEquals("AccessShareLock", r.getLabels().get("lock_mode"), r::toString);
+            assertEquals("public.t_queue", r.getLabels().get("relation"), r::toString);
+            SnapshotRow d = row(sessions, Map.of("pid", Integer.toString(ddlPid)));
+            assertEquals("AccessExclusiveLock", d.getLabels().get("lock_mode"), d::toString);
+            assertEquals("public.t_queue", d.getLabels().get("relation"), d::toString);
+            assertEquals(Integer.toString(root), d.getLabels().get("blocked_by"));
+            SnapshotRow l = row(sessions, Map.of("pid", Integer.toString(latePid)));
+            assertEquals("AccessShareLock", l.getLabels().get("lock_mode"), l::toString);
+            assertEquals(Integer.toString(root), l.getLabels().get("blocked_by"));
+            reader.rollback();
+            a.get();
+            ddl.rollback();
+            b.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void sessionDetail_isBoundedToTwentyRows_whileTheCountsStayExact() throws Exception {
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS t_crowd (id int PRIMARY KEY, v int)",
+                "INSERT INTO t_crowd VALUES (1, 0) ON CONFLICT DO NOTHING");
+        int n = 24;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<Connection> conns = new ArrayList<>();
+        try (Connection root = pg.connect(db)) {
+            root.setAutoCommit(false);
+            int rootPid = pid(root);
+            root.createStatement().execute("UPDATE t_crowd SET v = v + 1 WHERE id = 1");
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Connection c = pg.connect(db);
+                conns.add(c);
+                fs.add(submitWaiting(pool, c, "UPDATE t_crowd SET v = v + 1 WHERE id = 1"));
+            }
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                    r -> num(r.get(0).get("n")) >= n);
+            List<Snapshot> snaps = cycle();
+            Snapshot sessions = view(snaps, "pg_stat_activity_sessions");
+            assertEquals(20, sessions.getRows().size(), "bounded");
+            SnapshotRow first = sessions.getRows().get(0);
+            assertEquals(Integer.toString(rootPid), first.getLabels().get("pid"), "the root blocker comes first");
+            assertEquals((double) n, first.getValues().get("waiters"), "the count covers the waiters not listed");
+            assertEquals((double) n, view(snaps, "pg_locks").getRows().get(0).getValues().get("waiters"));
+            double previous = Double.MAX_VALUE;
+            for (SnapshotRow r : sessions.getRows().subList(1, 20)) {
+                assertTrue(r.getLabels().get("reasons").contains("waiter"), r::toString);
+                assertTrue(r.getValues().get("lock_wait_seconds") <= previous, "longest waits first");
+                previous = r.getValues().get("lock_wait_seconds");
+            }
+            root.rollback();
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+            for (Connection c : conns) {
+                c.close();
+            }
+        }
+    }
+
     private static Void update(Connection c) {
         try (Statement st = c.createStatement()) {
             st.execute("UPDATE t_lock SET v = v + 1 WHERE id = 1");
