@@ -83,6 +83,18 @@ class SessionWordingTest {
     }
 
     @Test
+    void aPreparedTransactionAsRootBlocker_isNamedAsSuch() throws Exception {
+        try (RulesHarness h = new RulesHarness(RuleEvaluatorTest.only(Map.of("lock_contention", "for: 0s")))) {
+            h.push(of("pg_stat_activity_sessions", T0, row(Map.of("pid", "0", "reasons", "blocker", "state", "prepared",
+                    "lock_mode", "RowExclusiveLock", "relation", "public.accounts"), "waiters", 3)));
+            String s = h.push(of("pg_locks", T0, row(Map.of("blocker_pid", "0", "datname", "app", "blocker_state",
+                    "prepared", "blocker_query_id", ""), "waiters", 3, "longest_wait_seconds", 5))).get(0).getSummary();
+            assertEquals("a prepared transaction (pid 0; see pg_prepared_xacts) holds RowExclusiveLock on public.accounts;"
+                    + " blocks 3 session(s), longest wait 5 s", s);
+        }
+    }
+
+    @Test
     void untrustedText_staysOneBoundedLine() throws Exception {
         String evil = "UPDATE accounts\n\tSET x = 1\u0007\u001b[2J\r\n" + "-- ".repeat(300) + "`; rm -rf";
         try (RulesHarness h = new RulesHarness(RuleEvaluatorTest.only(Map.of("lock_contention", "for: 0s")))) {

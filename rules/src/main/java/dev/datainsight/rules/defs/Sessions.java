@@ -60,9 +60,13 @@ final class Sessions {
 
     /**
      * "pid 12340 (svc_billing@10.0.0.5, app billing-api, idle in transaction 75 s, query id 42)":
-     * who the session is and what it is doing. The query id only when the server has one.
+     * who the session is and what it is doing. The query id only when the server has one. A
+     * prepared transaction (pid 0) has no session: it is named as such.
      */
     static String who(SnapshotRow r) {
+        if ("prepared".equals(Rows.label(r, "state")) && "0".equals(Rows.label(r, "pid"))) {
+            return "a prepared transaction (pid 0; see pg_prepared_xacts)";
+        }
         StringBuilder b = new StringBuilder("pid ").append(text(Rows.label(r, "pid"), 12)).append(" (");
         String user = text(Rows.label(r, "usename"), NAME_CHARS);
         String addr = text(Rows.label(r, "client_addr"), NAME_CHARS);
