@@ -63,13 +63,13 @@ public final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per target before dead-lettering. Default: ${DEFAULT-VALUE}")
     int maxAttempts;
 
-    @Option(names = "--backoff", defaultValue = "PT0.5S", description = "First retry backoff (a duration, e.g. 500ms; doubles up to --max-backoff). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--backoff", defaultValue = "500ms", description = "First retry backoff (a duration, e.g. 500ms; doubles up to --max-backoff). Default: ${DEFAULT-VALUE}")
     Duration backoff;
 
-    @Option(names = "--max-backoff", defaultValue = "PT30S", description = "Longest backoff. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-backoff", defaultValue = "30s", description = "Longest backoff. Default: ${DEFAULT-VALUE}")
     Duration maxBackoff;
 
-    @Option(names = "--timeout", defaultValue = "PT10S", description = "HTTP timeout. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--timeout", defaultValue = "10s", description = "HTTP timeout. Default: ${DEFAULT-VALUE}")
     Duration timeout;
 
     @Option(names = "--dead-letter-file", paramLabel = "FILE", description = "Append undeliverable events here (JSON lines).")

@@ -108,8 +108,8 @@ class ConfigSyntaxTest {
         Duration expected = Duration.ofMillis(millis);
         assertEquals(expected, DurationSyntax.parse(text), "the parser");
         assertEquals(expected, fleet(text), "fleet file");
-        assertEquals(expected, jobFile("time", "max_gap", text).time.maxGap, "job file");
-        assertEquals(expected, JobConfig.load(null, List.of("time.max_gap=" + text)).time.maxGap, "job --set");
+        assertEquals(expected, jobFile("time", "max_gap", text).time().maxGap(), "job file");
+        assertEquals(expected, JobConfig.load(null, List.of("time.max_gap=" + text)).time().maxGap(), "job --set");
         assertEquals(expected, rules(text), "rules file");
         List<String[]> options = durationOptions();
         assertTrue(options.size() >= 7, "demo --duration/--interval, bench job --duration, notify x3, maintain x2");
@@ -134,8 +134,8 @@ class ConfigSyntaxTest {
     @CsvSource({"100MB, 104857600", "1GB, 1073741824", "1.5KB, 1536", "64KiB, 65536", "2048, 2048", "4096B, 4096", "4 mb, 4194304"})
     void sizes(String text, long bytes) {
         assertEquals(bytes, DataSize.parse(text).bytes(), "the parser");
-        assertEquals(bytes, jobFile("kafka", "max_record_bytes", text).kafka.maxRecordBytes.bytes(), "job file");
-        assertEquals(bytes, JobConfig.load(null, List.of("kafka.max_record_bytes=" + text)).kafka.maxRecordBytes.bytes(),
+        assertEquals(bytes, jobFile("kafka", "max_record_bytes", text).kafka().maxRecordBytes().bytes(), "job file");
+        assertEquals(bytes, JobConfig.load(null, List.of("kafka.max_record_bytes=" + text)).kafka().maxRecordBytes().bytes(),
                 "job --set");
         assertEquals((double) bytes, RulesConfig.parse("rules: {temp_spill: {warning: " + text + ", critical: 8GB}}\n", "r")
                 .base("temp_spill").number(TempSpillRule.WARNING), "rules file");

@@ -36,6 +36,7 @@ public final class FleetConfig {
 
     private final List<Instance> instances;
     private final ProbeLimits limits;
+    private final dev.datainsight.collector.probe.SessionLimits sessionLimits;
     private final Duration statementTimeout;
     private final Duration lockTimeout;
     private final Duration connectTimeout;
@@ -47,6 +48,7 @@ public final class FleetConfig {
     private FleetConfig(Builder b) {
         this.instances = List.copyOf(b.instances);
         this.limits = b.limits;
+        this.sessionLimits = b.sessionLimits;
         this.statementTimeout = b.statementTimeout;
         this.lockTimeout = b.lockTimeout;
         this.connectTimeout = b.connectTimeout;
@@ -72,6 +74,11 @@ public final class FleetConfig {
 
     public ProbeLimits limits() {
         return limits;
+    }
+
+    /** Bounds of the session detail (rows, floors, whether session query text is sent). */
+    public dev.datainsight.collector.probe.SessionLimits sessionLimits() {
+        return sessionLimits;
     }
 
     /** statement_timeout of every collector session (default 5 s). */
@@ -285,6 +292,8 @@ public final class FleetConfig {
     public static final class Builder {
         private final List<Instance> instances = new ArrayList<>();
         private ProbeLimits limits = ProbeLimits.defaults();
+        private dev.datainsight.collector.probe.SessionLimits sessionLimits =
+                dev.datainsight.collector.probe.SessionLimits.defaults();
         private Duration statementTimeout = Duration.ofSeconds(5);
         private Duration lockTimeout = Duration.ofSeconds(1);
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -305,6 +314,11 @@ public final class FleetConfig {
 
         public Builder limits(ProbeLimits l) {
             this.limits = Objects.requireNonNull(l);
+            return this;
+        }
+
+        public Builder sessionLimits(dev.datainsight.collector.probe.SessionLimits l) {
+            this.sessionLimits = Objects.requireNonNull(l);
             return this;
         }
 

@@ -125,6 +125,10 @@ public final class FleetConfigLoader {
                     atLeast(d.topStatements(), "defaults.top_statements", l.topStatements(), 1),
                     atLeast(d.queryTextMaxChars(), "defaults.query_text_max_chars", l.queryTextMaxChars(), 16),
                     atLeast(d.maxDatabaseRows(), "defaults.max_database_rows", l.maxDatabaseRows(), 1)));
+            dev.datainsight.collector.probe.SessionLimits sl = dev.datainsight.collector.probe.SessionLimits.defaults();
+            b.sessionLimits(sl.withQueryText(d.sessionQueryText() == null ? sl.queryText() : d.sessionQueryText(),
+                    atLeast(d.sessionQueryTextMaxChars(), "defaults.session_query_text_max_chars", sl.queryTextMaxChars(),
+                            16)));
         }
         b.workers(atLeast(f.workers(), "workers", 0, 1));
 

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 final class InstanceSession implements ProbeContext, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceSession.class);
-    static final String APPLICATION_NAME = "datainsight-collector";
+    static final String APPLICATION_NAME = dev.datainsight.collector.probe.Probes.APPLICATION_NAME;
     private static final int MAX_SEEN_QUERY_IDS = 100_000;
     /** server_version_num sent in health snapshots before the first successful connection (wire: 0 = unknown). */
     static final int UNKNOWN_VERSION = 0;
@@ -79,6 +79,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private Connection conn;
     private int serverVersionNum;
     private List<String> cycleDatabases;
+    /** Per-cycle scratch shared by the probes of one cycle (cleared when a cycle starts). */
+    private final Map<String, Object> cycleScratch = new java.util.HashMap<>();
     private long nextAttemptAt;
     private long backoffMs;
     private volatile String lastError;
@@ -121,6 +123,16 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     @Override
     public ProbeLimits limits() {
         return config.limits();
+    }
+
+    @Override
+    public dev.datainsight.collector.probe.SessionLimits sessionLimits() {
+        return config.sessionLimits();
+    }
+
+    @Override
+    public Map<String, Object> cycleScratch() {
+        return cycleScratch;
     }
 
     @Override
@@ -306,6 +318,7 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
             }
         }
         cycleDatabases = null;
+        cycleScratch.clear();
         int totalRows = 0;
         boolean anyError = false;
         boolean broken = false;

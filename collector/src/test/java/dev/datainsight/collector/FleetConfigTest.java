@@ -143,6 +143,29 @@ class FleetConfigTest {
     }
 
     @Test
+    void sessionQueryText_canBeTurnedOff_andItsBoundSet() {
+        FleetConfig on = parse("""
+                instances:
+                  - {id: a, url: "jdbc:postgresql://h/db", user: u}
+                """, Map.of());
+        assertTrue(on.sessionLimits().queryText());
+        assertEquals(200, on.sessionLimits().queryTextMaxChars());
+        assertEquals(20, on.sessionLimits().maxSessionRows());
+        FleetConfig off = parse("""
+                defaults: {session_query_text: false, session_query_text_max_chars: 64}
+                instances:
+                  - {id: a, url: "jdbc:postgresql://h/db", user: u}
+                """, Map.of());
+        assertFalse(off.sessionLimits().queryText());
+        assertEquals(64, off.sessionLimits().queryTextMaxChars());
+        assertTrue(error("""
+                defaults: {session_query_text_max_chars: 3}
+                instances:
+                  - {id: a, url: "jdbc:postgresql://h/db", user: u}
+                """).contains("session_query_text_max_chars"));
+    }
+
+    @Test
     void builderDefaults() {
         FleetConfig c = FleetConfig.single("one", "jdbc:postgresql://h/db?user=u&password=p", null, null);
         assertEquals("u", c.instance("one").user());

@@ -27,7 +27,11 @@ class MetricNamesTest {
         PINNED.put("pg_stat_activity", "connections_total connections_active connections_idle connections_idle_in_transaction"
                 + " connections_idle_in_transaction_aborted connections_waiting_lock connections_waiting_other autovacuum_workers"
                 + " max_connections reserved_connections oldest_xact_age_seconds oldest_autovacuum_xact_age_seconds"
-                + " oldest_idle_in_transaction_seconds longest_lock_wait_seconds longest_running_query_seconds");
+                + " oldest_idle_in_transaction_seconds longest_lock_wait_seconds longest_running_query_seconds"
+                + " collector_connections");
+        PINNED.put("pg_stat_activity_sessions", "xact_age_seconds state_age_seconds backend_xmin_age lock_wait_seconds"
+                + " waiters longest_wait_seconds");
+        PINNED.put("pg_stat_activity_connections", "connections oldest_state_age_seconds");
         PINNED.put("pg_locks", "waiters longest_wait_seconds blocker_xact_age_seconds");
         PINNED.put("pg_stat_database", "numbackends xact_commit xact_rollback blks_read blks_hit tup_returned tup_fetched"
                 + " tup_inserted tup_updated tup_deleted conflicts temp_files temp_bytes deadlocks blk_read_time blk_write_time"
@@ -86,6 +90,8 @@ class MetricNamesTest {
             }
         }
         all.addAll(dev.datainsight.collector.probe.LocksProbe.allSql());
+        all.addAll(new dev.datainsight.collector.probe.SessionsProbe().sql().all().values());
+        all.add(dev.datainsight.collector.probe.ConnectionsProbe.sql());
         for (String v : List.of("1.8", "1.9", "1.10", "1.11", "1.12")) {
             all.add(dev.datainsight.collector.probe.StatementsProbe.topSql(v, "public"));
         }

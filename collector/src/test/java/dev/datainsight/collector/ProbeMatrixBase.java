@@ -425,6 +425,253 @@ abstract class ProbeMatrixBase {
         assertEquals(0, view(cycle(), "pg_locks").getRows().size(), "no blockers once the root is gone");
     }
 
+    private Connection connectAs(String user, String app) throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", "secret");
+        p.setProperty("ApplicationName", app);
+        return java.sql.DriverManager.getConnection(pg.jdbcUrlNoUser(db), p);
+    }
+
+    @Test
+    void sessionDetail_namesTheRootBlockerItsLockAndItsQueue_withoutTheCollector() throws Exception {
+        String svc = TestSupport.createRole(pg, "svc_billing", false);
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance int)",
+                "INSERT INTO accounts VALUES (1, 100) ON CONFLICT DO NOTHING",
+                "GRANT SELECT, UPDATE ON accounts TO " + svc);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (Connection root = connectAs(svc, "billing-api"); Connection w1 = connectAs(svc, "billing-worker");
+                Connection w2 = connectAs(svc, "billing-worker"); Connection w3 = connectAs(svc, "billing-worker")) {
+            root.setAutoCommit(false);
+            int rootPid;
+            try (Statement st = root.createStatement()) {
+                var rs = st.executeQuery("SELECT pg_backend_pid()");
+                rs.next();
+                rootPid = rs.getInt(1);
+                st.execute("UPDATE accounts SET balance = balance - 1 WHERE id = 1");
+            }
+            List<Future<?>> fs = new ArrayList<>();
+            for (Connection w : List.of(w1, w2, w3)) {
+                fs.add(pool.submit(() -> {
+                    try (Statement st = w.createStatement()) {
+                        st.execute("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return null;
+                }));
+            }
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                    r -> num(r.get(0).get("n")) >= 3);
+            List<Snapshot> snaps = cycle();
+            Snapshot sessions = view(snaps, "pg_stat_activity_sessions");
+            assertNotNull(sessions, "the session detail is emitted");
+            assertTrue(snaps.indexOf(sessions) < snaps.indexOf(view(snaps, "pg_stat_activity"))
+                    && snaps.indexOf(sessions) < snaps.indexOf(view(snaps, "pg_locks")),
+                    "the detail precedes the aggregates it explains");
+            assertTrue(sessions.getRows().size() <= 20);
+            SnapshotRow b = row(sessions, Map.of("pid", Integer.toString(rootPid)));
+            assertNotNull(b, () -> "root blocker listed: " + sessions.getRows());
+            assertTrue(b.getLabels().get("reasons").contains("blocker"), b::toString);
+            assertEquals(svc, b.getLabels().get("usename"));
+            assertEquals("billing-api", b.getLabels().get("application_name"));
+            assertEquals("127.0.0.1", b.getLabels().get("client_addr"));
+            assertEquals("client backend", b.getLabels().get("backend_type"));
+            assertEquals("idle in transaction", b.getLabels().get("state"));
+            assertEquals("RowExclusiveLock", b.getLabels().get("lock_mode"));
+            assertEquals("public.accounts", b.getLabels().get("relation"));
+            assertTrue(b.getLabels().get("query").startsWith("UPDATE accounts SET balance = balance - 1"),
+                    b.getLabels().get("query"));
+            assertEquals(3.0, b.getValues().get("waiters"), "all three waiters, two of them queued on the tuple lock");
+            assertTrue(b.getValues().get("longest_wait_seconds") > 0);
+            assertTrue(b.getValues().get("xact_age_seconds") > 0);
+            assertTrue(b.getValues().get("state_age_seconds") >= 0);
+            if (version >= 140000) {
+                assertEquals(String.valueOf(query(pg, db, "SELECT query_id FROM pg_stat_activity WHERE pid = " + rootPid)
+                        .get(0).get("query_id")), b.getLabels().get("query_id"));
+            }
+            int waiters = 0;
+            for (SnapshotRow r : sessions.getRows()) {
+                assertFalse(r.getLabels().get("application_name").startsWith("datainsight"), "collector listed: " + r);
+                if (r.getLabels().get("reasons").contains("waiter")) {
+                    waiters++;
+                    assertEquals(Integer.toString(rootPid), r.getLabels().get("blocked_by"));
+                    assertEquals("billing-worker", r.getLabels().get("application_name"));
+                    assertEquals("Lock", r.getLabels().get("wait_event_type"));
+                    assertTrue(r.getValues().get("lock_wait_seconds") >= 0);
+                    assertFalse(r.getLabels().get("lock_mode").isEmpty(), r::toString);
+                }
+            }
+            assertEquals(3, waiters, () -> "every waiter listed: " + sessions.getRows());
+            Snapshot locks = view(snaps, "pg_locks");
+            assertEquals(1, locks.getRows().size(), () -> "one root blocker: " + locks.getRows());
+            assertEquals(3.0, locks.getRows().get(0).getValues().get("waiters"));
+            SnapshotRow a = view(snaps, "pg_stat_activity").getRows().get(0);
+            assertTrue(a.getValues().get("collector_connections") >= 1.0, a::toString);
+            double collectorSessions = num(query(pg, db, "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name"
+                    + " = 'datainsight-collector'").get(0).get("n"));
+            double clients = num(query(pg, db, "SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")
+                    .get(0).get("n"));
+            // the direct query's own session is a client too; the collector's are not counted
+            assertEquals(clients - collectorSessions - 1, a.getValues().get("connections_total"), 1.0);
+            Snapshot groups = view(snaps, "pg_stat_activity_connections");
+            SnapshotRow g = row(groups, Map.of("usename", svc, "application_name", "billing-worker", "state", "active"));
+            assertNotNull(g, () -> "group of the waiters: " + groups.getRows());
+            assertEquals(3.0, g.getValues().get("connections"));
+            assertEquals("127.0.0.1", g.getLabels().get("client_addr"));
+            for (SnapshotRow r : groups.getRows()) {
+                assertFalse(r.getLabels().get("application_name").startsWith("datainsight"), "collector grouped: " + r);
+            }
+            root.rollback();
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Snapshot after = view(cycle(), "pg_stat_activity_sessions");
+        for (SnapshotRow r : after.getRows()) {
+            assertFalse(r.getLabels().get("reasons").contains("blocker"), "no blockers once the root is gone: " + r);
+        }
+    }
+
+    @Test
+    void sessionDetail_listsIdleInTransactionPastTheFloor_andQueryTextCanBeTurnedOff() throws Exception {
+        String reporter = TestSupport.createRole(pg, "reporter", false);
+        FleetConfig cfg = FleetConfig.builder()
+                .instance(FleetConfig.Instance.builder("quiet").url(pg.jdbcUrlNoUser(db)).user(role).password("secret").build())
+                .sessionLimits(new dev.datainsight.collector.probe.SessionLimits(20, 5, 1, 10, false, 200))
+                .build();
+        try (Collector quiet = new Collector(cfg, snapshot -> { });
+                Connection idle = connectAs(reporter, "report-job")) {
+            idle.setAutoCommit(false);
+            int pid;
+            try (Statement st = idle.createStatement()) {
+                var rs = st.executeQuery("SELECT pg_backend_pid(), 'secret-literal-4711'");
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            TestSupport.sleep(1500);
+            Snapshot s = view(quiet.collectOnce("quiet"), "pg_stat_activity_sessions");
+            SnapshotRow r = row(s, Map.of("pid", Integer.toString(pid)));
+            assertNotNull(r, () -> "idle in transaction past the 1 s floor: " + s.getRows());
+            assertTrue(r.getLabels().get("reasons").contains("idle_in_transaction"), r::toString);
+            assertTrue(r.getLabels().get("reasons").contains("oldest_xact"), r::toString);
+            assertEquals("", r.getLabels().get("query"), "session query text is off");
+            assertTrue(r.getValues().get("state_age_seconds") >= 1.0, r::toString);
+            for (SnapshotRow x : s.getRows()) {
+                assertFalse(x.toString().contains("secret-literal"), x::toString);
+            }
+            idle.rollback();
+        }
+    }
+
+    /** Runs {@code sql} on {@code c} in the pool (it is expected to wait on a lock). */
+    private static Future<?> submitWaiting(ExecutorService pool, Connection c, String sql) {
+        return pool.submit(() -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return null;
+        });
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void lockQueue_behindAWaitingAccessExclusive_countsTheQueuedSessionToo_asPgBlockingPidsDoes() throws Exception {
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS t_queue (id int PRIMARY KEY)");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection reader = pg.connect(db); Connection ddl = pg.connect(db); Connection late = pg.connect(db)) {
+            reader.setAutoCommit(false);
+            int root = pid(reader);
+            reader.createStatement().executeQuery("SELECT count(*) FROM t_queue").close();
+            int ddlPid = pid(ddl);
+            int latePid = pid(late);
+            ddl.setAutoCommit(false);
+            Future<?> a = submitWaiting(pool, ddl, "LOCK TABLE t_queue IN ACCESS EXCLUSIVE MODE");
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 1);
+            Future<?> b = submitWaiting(pool, late, "SELECT count(*) FROM t_queue");
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'", r -> num(r.get(0).get("n")) >= 2);
+            // the server's own view of it: the late reader waits behind the queued ACCESS EXCLUSIVE
+            assertEquals("{" + ddlPid + "}", String.valueOf(query(pg, db, "SELECT pg_blocking_pids(" + latePid + ")::text AS b")
+                    .get(0).get("b")));
+            List<Snapshot> snaps = cycle();
+            Snapshot locks = view(snaps, "pg_locks");
+            assertEquals(1, locks.getRows().size(), () -> "one root: " + locks.getRows());
+            assertEquals(Integer.toString(root), locks.getRows().get(0).getLabels().get("blocker_pid"));
+            assertEquals(2.0, locks.getRows().get(0).getValues().get("waiters"), "the DDL and the reader queued behind it");
+            Snapshot sessions = view(snaps, "pg_stat_activity_sessions");
+            SnapshotRow r = row(sessions, Map.of("pid", Integer.toString(root)));
+            assertEquals("AccessShareLock", r.getLabels().get("lock_mode"), r::toString);
+            assertEquals("public.t_queue", r.getLabels().get("relation"), r::toString);
+            SnapshotRow d = row(sessions, Map.of("pid", Integer.toString(ddlPid)));
+            assertEquals("AccessExclusiveLock", d.getLabels().get("lock_mode"), d::toString);
+            assertEquals("public.t_queue", d.getLabels().get("relation"), d::toString);
+            assertEquals(Integer.toString(root), d.getLabels().get("blocked_by"));
+            SnapshotRow l = row(sessions, Map.of("pid", Integer.toString(latePid)));
+            assertEquals("AccessShareLock", l.getLabels().get("lock_mode"), l::toString);
+            assertEquals(Integer.toString(root), l.getLabels().get("blocked_by"));
+            reader.rollback();
+            a.get();
+            ddl.rollback();
+            b.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void sessionDetail_isBoundedToTwentyRows_whileTheCountsStayExact() throws Exception {
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS t_crowd (id int PRIMARY KEY, v int)",
+                "INSERT INTO t_crowd VALUES (1, 0) ON CONFLICT DO NOTHING");
+        int n = 24;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        List<Connection> conns = new ArrayList<>();
+        try (Connection root = pg.connect(db)) {
+            root.setAutoCommit(false);
+            int rootPid = pid(root);
+            root.createStatement().execute("UPDATE t_crowd SET v = v + 1 WHERE id = 1");
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Connection c = pg.connect(db);
+                conns.add(c);
+                fs.add(submitWaiting(pool, c, "UPDATE t_crowd SET v = v + 1 WHERE id = 1"));
+            }
+            awaitDirect("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                    r -> num(r.get(0).get("n")) >= n);
+            List<Snapshot> snaps = cycle();
+            Snapshot sessions = view(snaps, "pg_stat_activity_sessions");
+            assertEquals(20, sessions.getRows().size(), "bounded");
+            SnapshotRow first = sessions.getRows().get(0);
+            assertEquals(Integer.toString(rootPid), first.getLabels().get("pid"), "the root blocker comes first");
+            assertEquals((double) n, first.getValues().get("waiters"), "the count covers the waiters not listed");
+            assertEquals((double) n, view(snaps, "pg_locks").getRows().get(0).getValues().get("waiters"));
+            double previous = Double.MAX_VALUE;
+            for (SnapshotRow r : sessions.getRows().subList(1, 20)) {
+                assertTrue(r.getLabels().get("reasons").contains("waiter"), r::toString);
+                assertTrue(r.getValues().get("lock_wait_seconds") <= previous, "longest waits first");
+                previous = r.getValues().get("lock_wait_seconds");
+            }
+            root.rollback();
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+            for (Connection c : conns) {
+                c.close();
+            }
+        }
+    }
+
     private static Void update(Connection c) {
         try (Statement st = c.createStatement()) {
             st.execute("UPDATE t_lock SET v = v + 1 WHERE id = 1");

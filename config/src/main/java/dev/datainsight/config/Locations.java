@@ -50,7 +50,7 @@ public final class Locations {
     }
 
     /** Makes {@code to} (and everything below it) answer with the locations of {@code from}. */
-    void alias(String from, String to) {
+    public void alias(String from, String to) {
         Map<String, Where> add = new HashMap<>();
         byPath.forEach((k, v) -> {
             if (k.equals(from) || k.startsWith(from + ".") || k.startsWith(from + "[")) {

@@ -97,7 +97,7 @@ public final class YamlDocument {
 
     /**
      * Sets {@code a.b.c=value} from the command line (a text value, converted at binding like a
-     * YAML scalar); missing sections are created.
+     * YAML scalar, or a list when written {@code [a, b]}); missing sections are created.
      */
     public void override(String assignment) {
         int eq = assignment.indexOf('=');
@@ -112,8 +112,28 @@ public final class YamlDocument {
             JsonNode child = node.get(path[i]);
             node = child instanceof ObjectNode on ? on : node.putObject(path[i]);
         }
-        node.put(path[path.length - 1], assignment.substring(eq + 1));
+        String value = assignment.substring(eq + 1);
+        JsonNode list = flowList(value);
+        if (list != null) {
+            node.set(path[path.length - 1], list);
+        } else {
+            node.put(path[path.length - 1], value);
+        }
         locations.putOverride(key, "--set " + assignment);
+    }
+
+    /** A value written as a YAML flow list ({@code [a, b]}), or null for any other text. */
+    private JsonNode flowList(String value) {
+        String v = value.strip();
+        if (!v.startsWith("[") || !v.endsWith("]")) {
+            return null;
+        }
+        try {
+            JsonNode n = TREE.readTree(v);
+            return n != null && n.isArray() ? n : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     /**

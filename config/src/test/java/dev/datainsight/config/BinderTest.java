@@ -84,4 +84,17 @@ class BinderTest {
         assertEquals(Duration.ofSeconds(1), t.inner().every());
         assertEquals("t.yaml:2:3: inner.everyTime: deprecated key, write inner.every", d.problems().warnings().get(0).toString());
     }
+
+    record Listed(List<String> names, String text) {}
+
+    @Test
+    void anOverrideWrittenAsAFlowList_bindsAsAList_anyOtherTextStaysText() {
+        YamlDocument d = YamlDocument.parse("{}", "t.yaml", null);
+        d.override("names=[a, b]");
+        d.override("text=[not a list");
+        Listed l = Binder.bind(d, Listed.class);
+        assertTrue(d.problems().errors().isEmpty(), d.problems().errors().toString());
+        assertEquals(List.of("a", "b"), l.names());
+        assertEquals("[not a list", l.text());
+    }
 }

@@ -71,8 +71,8 @@ public final class DataInsightJob {
     /** Creates missing topics and, when configured, applies the store migrations. */
     public static void prepare(JobConfig c) throws Exception {
         KafkaIO.createTopics(c);
-        if (c.store.migrateOnStart) {
-            StoreAccess.migrate(c.store.jdbcUrl, c.store.user, c.store.password());
+        if (c.store().migrateOnStart()) {
+            StoreAccess.migrate(c.store().jdbcUrl(), c.store().user(), c.store().password());
         }
     }
 
@@ -85,10 +85,10 @@ public final class DataInsightJob {
         Configuration f = new Configuration();
         f.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         f.set(PipelineOptions.OBJECT_REUSE, true);
-        f.set(StateBackendOptions.STATE_BACKEND, c.runtime.stateBackend.flinkName());
+        f.set(StateBackendOptions.STATE_BACKEND, c.runtime().stateBackend().flinkName());
         // Checkpoints go to files: the JobManager's memory storage caps state at 5 MB, which a
         // fleet of a few hundred servers exceeds. On a cluster, point checkpointDir at shared storage.
-        String dir = c.runtime.checkpointDir;
+        String dir = c.runtime().checkpointDir();
         if (dir == null || dir.isBlank()) {
             dir = Path.of(System.getProperty("java.io.tmpdir"), "datainsight-checkpoints").toUri().toString();
         }
@@ -100,8 +100,8 @@ public final class DataInsightJob {
     /** Applies the job's settings to an environment (parallelism, checkpointing). */
     public static void configure(StreamExecutionEnvironment env, JobConfig c) {
         env.getConfig().enableObjectReuse();
-        env.setParallelism(c.runtime.parallelism);
-        long interval = c.runtime.checkpointInterval.toMillis();
+        env.setParallelism(c.runtime().parallelism());
+        long interval = c.runtime().checkpointInterval().toMillis();
         if (interval > 0) {
             env.enableCheckpointing(interval);
         }
@@ -123,14 +123,14 @@ public final class DataInsightJob {
             InternalErrors.FaultInjection rollupFaults, InternalErrors.FaultInjection ruleFaults) {
         configure(env, c);
         WireCodec codec = new WireCodec(c.maxRecordBytes());
-        SnapshotValidator validator = new SnapshotValidator(c.time.maxFuture,
-                c.time.maxAge);
-        SnapshotDeserializer deserializer = new SnapshotDeserializer(codec, validator, c.rules.enabled);
+        SnapshotValidator validator = new SnapshotValidator(c.time().maxFuture(),
+                c.time().maxAge());
+        SnapshotDeserializer deserializer = new SnapshotDeserializer(codec, validator, c.rules().enabled());
 
         WatermarkStrategy<SourceRecord> watermarks = WatermarkStrategy
-                .<SourceRecord>forBoundedOutOfOrderness(c.time.watermarkBound)
+                .<SourceRecord>forBoundedOutOfOrderness(c.time().watermarkBound())
                 .withTimestampAssigner((r, kafkaTs) -> r.eventTime())
-                .withIdleness(c.time.idleness);
+                .withIdleness(c.time().idleness());
 
         DataStream<SourceRecord> decoded = env
                 .fromSource(sources.snapshots(c, deserializer), watermarks, NAME_SOURCE)
@@ -143,15 +143,15 @@ public final class DataInsightJob {
         SingleOutputStreamOperator<RollupBatch> rollups = snapshots
                 .keyBy(s -> s.instance)
                 .process(new InstanceRollupFunction(
-                        c.time.allowedLateness,
-                        c.time.maxGap,
-                        c.time.inventoryInterval,
-                        c.time.stateTtl,
-                        c.kafka.metricsTopic + "," + c.kafka.statementsTopic).withFaultInjection(rollupFaults))
+                        c.time().allowedLateness(),
+                        c.time().maxGap(),
+                        c.time().inventoryInterval(),
+                        c.time().stateTtl(),
+                        c.kafka().sourceTopics()).withFaultInjection(rollupFaults))
                 .uid(UID_ROLLUP).name(NAME_ROLLUP);
 
         StoreWriterFactory store = sinks.store(c);
-        int batch = c.store.batchRows;
+        int batch = c.store().batchRows();
         rollups.sinkTo(new StoreSink<>(store, new RollupBuffer(), batch))
                 .uid(UID_SINK_ROLLUPS).name(NAME_SINK_ROLLUPS);
 
@@ -171,7 +171,7 @@ public final class DataInsightJob {
         // rules.enabled is set; their alerts go to the alerts topic (keyed by fingerprint) and the
         // alert_event table, their insights to the insight table, their internal_error dead
         // letters to the one dead-letter sink. See RulesWiring.
-        if (c.rules.enabled) {
+        if (c.rules().enabled()) {
             DataStream<Snapshot> full = snapshots.getSideOutput(RouteRecords.FULL);
             deadLetters = deadLetters.union(RulesWiring.attach(full, c, sinks, store, ruleFaults));
         }

@@ -1,8 +1,15 @@
 package dev.datainsight.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.datainsight.config.Binder;
 import dev.datainsight.config.ConfigException;
 import dev.datainsight.config.DataSize;
+import dev.datainsight.config.Locations;
 import dev.datainsight.config.Problem;
 import dev.datainsight.config.Problems;
 import dev.datainsight.config.YamlDocument;
@@ -13,10 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -25,49 +38,114 @@ import org.slf4j.LoggerFactory;
 /**
  * The job's configuration: a YAML file (see {@code jobs/job.example.yaml}, docs/job.md and
  * docs/configuration.md for the syntax) plus command-line overrides {@code --set section.key=value},
- * bound into typed fields at load ({@link Duration}, {@link DataSize}, enums) so nothing downstream
- * parses a string. Keys are snake_case; the camelCase keys of earlier releases are still accepted,
- * each with a one-line deprecation warning. Relative paths ({@code store.password_file},
+ * bound at load into immutable typed records ({@link Duration}, {@link DataSize}, enums, lists) so
+ * nothing downstream parses a string. Keys are snake_case; the camelCase keys of earlier releases
+ * are still accepted, each with a one-line deprecation warning, and so are the former
+ * {@code kafka.metrics_topic} / {@code statements_topic} keys and a comma-separated
+ * {@code kafka.source_topics} string. Relative paths ({@code store.password_file},
  * {@code rules.file}) resolve against the directory of the job file. The store password comes from
  * the environment variable named by {@code store.password_env} or from the file
  * {@code store.password_file}, never from the YAML itself.
+ *
+ * <p>Code (tests, benchmarks) builds one with {@link #builder()} or edits a copy with
+ * {@link #toBuilder()}: {@code c.toBuilder().kafka(k -> k.bounded(true)).build()}. A missing (or
+ * empty) section takes its defaults.
  */
-public class JobConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
+public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Rules rules) implements Serializable {
+    private static final long serialVersionUID = 2L;
 
-    /** Kafka settings. */
-    public static class Kafka implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public String bootstrapServers = "localhost:9092";
-        public String metricsTopic = WireFormat.TOPIC_METRICS;
-        public String statementsTopic = WireFormat.TOPIC_STATEMENTS;
-        public String deadLetterTopic = WireFormat.TOPIC_DEADLETTER;
-        public String alertsTopic = WireFormat.TOPIC_ALERTS;
-        public String groupId = "datainsight-job";
-        /** committed (falling back to earliest), earliest or latest. */
-        public StartingOffsets startingOffsets = StartingOffsets.COMMITTED;
-        /** Stop at the offsets that are latest when the job starts (tests, benchmarks). */
-        public boolean bounded = false;
-        /** Create missing topics at start-up with this many partitions (0 = do not create). */
-        public int createTopicsPartitions = 4;
-        /** Records larger than this are rejected as oversized. */
-        public DataSize maxRecordBytes = new DataSize(WireFormat.DEFAULT_MAX_RECORD_BYTES);
-        /** Extra consumer/producer properties. */
-        public Map<String, String> properties = Map.of();
+    public JobConfig {
+        kafka = kafka == null ? new Kafka.Builder().build() : kafka;
+        store = store == null ? new Store.Builder().build() : store;
+        runtime = runtime == null ? new Runtime.Builder().build() : runtime;
+        time = time == null ? new Time.Builder().build() : time;
+        rules = rules == null ? new Rules.Builder().build() : rules;
     }
 
-    /** Store settings. */
-    public static class Store implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public String jdbcUrl = "jdbc:postgresql://localhost:5432/datainsight";
-        public String user = "datainsight_writer";
-        public String passwordEnv = "DATAINSIGHT_STORE_PASSWORD";
-        /** A file holding the password; relative to the job file. */
-        public String passwordFile;
-        /** Rows per store batch; a batch is also written at every checkpoint. */
-        public int batchRows = 5000;
-        /** Apply the store migrations before the job starts. */
-        public boolean migrateOnStart = false;
+    /**
+     * Kafka settings.
+     *
+     * @param sourceTopics the topics the job reads snapshots from (the collector's metrics and statements topics)
+     * @param startingOffsets committed (falling back to earliest), earliest or latest
+     * @param bounded stop at the offsets that are latest when the job starts (tests, benchmarks)
+     * @param createTopicsPartitions create missing topics at start-up with this many partitions (0 = do not create)
+     * @param maxRecordBytes records larger than this are rejected as oversized
+     * @param properties extra consumer/producer properties
+     */
+    @JsonDeserialize(builder = Kafka.Builder.class)
+    public record Kafka(
+            String bootstrapServers,
+            List<String> sourceTopics,
+            String deadLetterTopic,
+            String alertsTopic,
+            String groupId,
+            StartingOffsets startingOffsets,
+            boolean bounded,
+            int createTopicsPartitions,
+            DataSize maxRecordBytes,
+            Map<String, String> properties) implements Serializable {
+        private static final long serialVersionUID = 2L;
+
+        public Kafka {
+            sourceTopics = sourceTopics == null ? null : Collections.unmodifiableList(new ArrayList<>(sourceTopics));
+            properties = properties == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(properties));
+        }
+
+        public Builder toBuilder() {
+            return new Builder().bootstrapServers(bootstrapServers).sourceTopics(sourceTopics)
+                    .deadLetterTopic(deadLetterTopic).alertsTopic(alertsTopic).groupId(groupId)
+                    .startingOffsets(startingOffsets).bounded(bounded).createTopicsPartitions(createTopicsPartitions)
+                    .maxRecordBytes(maxRecordBytes).properties(properties);
+        }
+
+        /** Kafka settings, starting from the defaults. */
+        @JsonPOJOBuilder(withPrefix = "")
+        public static final class Builder {
+            private String bootstrapServers = "localhost:9092";
+            private List<String> sourceTopics = List.of(WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS);
+            private String deadLetterTopic = WireFormat.TOPIC_DEADLETTER;
+            private String alertsTopic = WireFormat.TOPIC_ALERTS;
+            private String groupId = "datainsight-job";
+            private StartingOffsets startingOffsets = StartingOffsets.COMMITTED;
+            private boolean bounded = false;
+            private int createTopicsPartitions = 4;
+            private DataSize maxRecordBytes = new DataSize(WireFormat.DEFAULT_MAX_RECORD_BYTES);
+            private Map<String, String> properties = Map.of();
+
+            public Builder bootstrapServers(String v) { bootstrapServers = v; return this; }
+            public Builder sourceTopics(List<String> v) { sourceTopics = v; return this; }
+            public Builder deadLetterTopic(String v) { deadLetterTopic = v; return this; }
+            public Builder alertsTopic(String v) { alertsTopic = v; return this; }
+            public Builder groupId(String v) { groupId = v; return this; }
+            public Builder startingOffsets(StartingOffsets v) { startingOffsets = v; return this; }
+            public Builder bounded(boolean v) { bounded = v; return this; }
+            public Builder createTopicsPartitions(int v) { createTopicsPartitions = v; return this; }
+            public Builder maxRecordBytes(DataSize v) { maxRecordBytes = v; return this; }
+            public Builder properties(Map<String, String> v) { properties = v; return this; }
+
+            public Kafka build() {
+                return new Kafka(bootstrapServers, sourceTopics, deadLetterTopic, alertsTopic, groupId,
+                        startingOffsets, bounded, createTopicsPartitions, maxRecordBytes, properties);
+            }
+        }
+    }
+
+    /**
+     * Store settings.
+     *
+     * @param passwordFile a file holding the password; relative to the job file
+     * @param batchRows rows per store batch; a batch is also written at every checkpoint
+     * @param migrateOnStart apply the store migrations before the job starts
+     */
+    @JsonDeserialize(builder = Store.Builder.class)
+    public record Store(
+            String jdbcUrl,
+            String user,
+            String passwordEnv,
+            String passwordFile,
+            int batchRows,
+            boolean migrateOnStart) implements Serializable {
+        private static final long serialVersionUID = 2L;
 
         /** The password from {@link #passwordFile} or the {@link #passwordEnv} variable, or null. */
         public String password() {
@@ -80,49 +158,199 @@ public class JobConfig implements Serializable {
             }
             return passwordEnv == null ? null : System.getenv(passwordEnv);
         }
+
+        public Builder toBuilder() {
+            return new Builder().jdbcUrl(jdbcUrl).user(user).passwordEnv(passwordEnv).passwordFile(passwordFile)
+                    .batchRows(batchRows).migrateOnStart(migrateOnStart);
+        }
+
+        /** Store settings, starting from the defaults. */
+        @JsonPOJOBuilder(withPrefix = "")
+        public static final class Builder {
+            private String jdbcUrl = "jdbc:postgresql://localhost:5432/datainsight";
+            private String user = "datainsight_writer";
+            private String passwordEnv = "DATAINSIGHT_STORE_PASSWORD";
+            private String passwordFile;
+            private int batchRows = 5000;
+            private boolean migrateOnStart = false;
+
+            public Builder jdbcUrl(String v) { jdbcUrl = v; return this; }
+            public Builder user(String v) { user = v; return this; }
+            public Builder passwordEnv(String v) { passwordEnv = v; return this; }
+            public Builder passwordFile(String v) { passwordFile = v; return this; }
+            public Builder batchRows(int v) { batchRows = v; return this; }
+            public Builder migrateOnStart(boolean v) { migrateOnStart = v; return this; }
+
+            public Store build() {
+                return new Store(jdbcUrl, user, passwordEnv, passwordFile, batchRows, migrateOnStart);
+            }
+        }
     }
 
-    /** Flink runtime settings. */
-    public static class Runtime implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public int parallelism = 2;
-        /** 0s: no checkpoints. */
-        public Duration checkpointInterval = Duration.ofSeconds(30);
-        public StateBackend stateBackend = StateBackend.HASHMAP;
-        /** Checkpoint storage, e.g. file:///var/lib/datainsight/checkpoints; null = JobManager memory. */
-        public String checkpointDir;
+    /**
+     * Flink runtime settings.
+     *
+     * @param checkpointInterval 0s: no checkpoints
+     * @param checkpointDir checkpoint storage, e.g. file:///var/lib/datainsight/checkpoints; null = a temporary directory
+     */
+    @JsonDeserialize(builder = Runtime.Builder.class)
+    public record Runtime(
+            int parallelism,
+            Duration checkpointInterval,
+            StateBackend stateBackend,
+            String checkpointDir) implements Serializable {
+        private static final long serialVersionUID = 2L;
+
+        public Builder toBuilder() {
+            return new Builder().parallelism(parallelism).checkpointInterval(checkpointInterval)
+                    .stateBackend(stateBackend).checkpointDir(checkpointDir);
+        }
+
+        /** Runtime settings, starting from the defaults. */
+        @JsonPOJOBuilder(withPrefix = "")
+        public static final class Builder {
+            private int parallelism = 2;
+            private Duration checkpointInterval = Duration.ofSeconds(30);
+            private StateBackend stateBackend = StateBackend.HASHMAP;
+            private String checkpointDir;
+
+            public Builder parallelism(int v) { parallelism = v; return this; }
+            public Builder checkpointInterval(Duration v) { checkpointInterval = v; return this; }
+            public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
+            public Builder checkpointDir(String v) { checkpointDir = v; return this; }
+
+            public Runtime build() {
+                return new Runtime(parallelism, checkpointInterval, stateBackend, checkpointDir);
+            }
+        }
     }
 
-    /** Event-time settings. */
-    public static class Time implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public Duration watermarkBound = Duration.ofSeconds(30);
-        public Duration idleness = Duration.ofMinutes(1);
-        public Duration allowedLateness = Duration.ofMinutes(2);
-        /** No rate across a longer gap between two snapshots of a row. */
-        public Duration maxGap = Duration.ofMinutes(5);
-        /** Snapshots further ahead of the job's clock are rejected as in_future. */
-        public Duration maxFuture = Duration.ofMinutes(5);
-        /** Snapshots further behind the job's clock are rejected as too_old. */
-        public Duration maxAge = Duration.ofDays(7);
-        public Duration inventoryInterval = Duration.ofMinutes(5);
-        /** Optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state). */
-        public Duration stateTtl = Duration.ZERO;
+    /**
+     * Event-time settings.
+     *
+     * @param maxGap no rate across a longer gap between two snapshots of a row
+     * @param maxFuture snapshots further ahead of the job's clock are rejected as in_future
+     * @param maxAge snapshots further behind the job's clock are rejected as too_old
+     * @param stateTtl optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state)
+     */
+    @JsonDeserialize(builder = Time.Builder.class)
+    public record Time(
+            Duration watermarkBound,
+            Duration idleness,
+            Duration allowedLateness,
+            Duration maxGap,
+            Duration maxFuture,
+            Duration maxAge,
+            Duration inventoryInterval,
+            Duration stateTtl) implements Serializable {
+        private static final long serialVersionUID = 2L;
+
+        public Builder toBuilder() {
+            return new Builder().watermarkBound(watermarkBound).idleness(idleness).allowedLateness(allowedLateness)
+                    .maxGap(maxGap).maxFuture(maxFuture).maxAge(maxAge).inventoryInterval(inventoryInterval)
+                    .stateTtl(stateTtl);
+        }
+
+        /** Event-time settings, starting from the defaults. */
+        @JsonPOJOBuilder(withPrefix = "")
+        public static final class Builder {
+            private Duration watermarkBound = Duration.ofSeconds(30);
+            private Duration idleness = Duration.ofMinutes(1);
+            private Duration allowedLateness = Duration.ofMinutes(2);
+            private Duration maxGap = Duration.ofMinutes(5);
+            private Duration maxFuture = Duration.ofMinutes(5);
+            private Duration maxAge = Duration.ofDays(7);
+            private Duration inventoryInterval = Duration.ofMinutes(5);
+            private Duration stateTtl = Duration.ZERO;
+
+            public Builder watermarkBound(Duration v) { watermarkBound = v; return this; }
+            public Builder idleness(Duration v) { idleness = v; return this; }
+            public Builder allowedLateness(Duration v) { allowedLateness = v; return this; }
+            public Builder maxGap(Duration v) { maxGap = v; return this; }
+            public Builder maxFuture(Duration v) { maxFuture = v; return this; }
+            public Builder maxAge(Duration v) { maxAge = v; return this; }
+            public Builder inventoryInterval(Duration v) { inventoryInterval = v; return this; }
+            public Builder stateTtl(Duration v) { stateTtl = v; return this; }
+
+            public Time build() {
+                return new Time(watermarkBound, idleness, allowedLateness, maxGap, maxFuture, maxAge,
+                        inventoryInterval, stateTtl);
+            }
+        }
     }
 
-    /** Rules settings. */
-    public static class Rules implements Serializable {
-        private static final long serialVersionUID = 1L;
-        public boolean enabled = false;
-        /** Rules file (relative to the job file); null = the shipped defaults. */
-        public String file;
+    /**
+     * Rules settings.
+     *
+     * @param file rules file (relative to the job file); null = the shipped defaults
+     */
+    @JsonDeserialize(builder = Rules.Builder.class)
+    public record Rules(
+            boolean enabled,
+            String file) implements Serializable {
+        private static final long serialVersionUID = 2L;
+
+        public Builder toBuilder() {
+            return new Builder().enabled(enabled).file(file);
+        }
+
+        /** Rules settings, starting from the defaults. */
+        @JsonPOJOBuilder(withPrefix = "")
+        public static final class Builder {
+            private boolean enabled = false;
+            private String file;
+
+            public Builder enabled(boolean v) { enabled = v; return this; }
+            public Builder file(String v) { file = v; return this; }
+
+            public Rules build() {
+                return new Rules(enabled, file);
+            }
+        }
     }
 
-    public Kafka kafka = new Kafka();
-    public Store store = new Store();
-    public Runtime runtime = new Runtime();
-    public Time time = new Time();
-    public Rules rules = new Rules();
+    /** A whole configuration, section by section; each section starts from its defaults. */
+    public static final class Builder {
+        private Kafka.Builder kafka = new Kafka.Builder();
+        private Store.Builder store = new Store.Builder();
+        private Runtime.Builder runtime = new Runtime.Builder();
+        private Time.Builder time = new Time.Builder();
+        private Rules.Builder rules = new Rules.Builder();
+
+        private Builder() {}
+
+        public Builder kafka(Consumer<Kafka.Builder> edit) { edit.accept(kafka); return this; }
+        public Builder store(Consumer<Store.Builder> edit) { edit.accept(store); return this; }
+        public Builder runtime(Consumer<Runtime.Builder> edit) { edit.accept(runtime); return this; }
+        public Builder time(Consumer<Time.Builder> edit) { edit.accept(time); return this; }
+        public Builder rules(Consumer<Rules.Builder> edit) { edit.accept(rules); return this; }
+
+        /** The configuration, not validated (see {@link JobConfig#validate()}). */
+        public JobConfig build() {
+            return new JobConfig(kafka.build(), store.build(), runtime.build(), time.build(), rules.build());
+        }
+    }
+
+    /** A configuration built in code, starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values, to make an edited copy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.kafka = kafka.toBuilder();
+        b.store = store.toBuilder();
+        b.runtime = runtime.toBuilder();
+        b.time = time.toBuilder();
+        b.rules = rules.toBuilder();
+        return b;
+    }
+
+    /** The defaults of every key. */
+    public static JobConfig defaults() {
+        return builder().build();
+    }
 
     /** Where the job reads its snapshots from when it starts without a committed offset. */
     public enum StartingOffsets { COMMITTED, EARLIEST, LATEST }
@@ -144,6 +372,8 @@ public class JobConfig implements Serializable {
     private static final Pattern CAMEL = Pattern.compile("([a-z0-9])([A-Z])");
     private static final String DEPRECATED =
             "deprecated camelCase key, write %s (camelCase keys are accepted for one release)";
+    private static final String SOURCE_TOPICS = "kafka.source_topics";
+    private static final List<String> FORMER_TOPIC_KEYS = List.of("metrics_topic", "statements_topic");
 
     /**
      * Loads a YAML file (null = defaults) and applies {@code section.key=value} overrides; every
@@ -178,25 +408,66 @@ public class JobConfig implements Serializable {
             }
             doc.override(eq > 0 ? snakeKey + o.substring(eq) : o);
         }
+        sourceTopics(doc);
         JobConfig c = Binder.bind(doc, JobConfig.class);
         if (c == null) {
-            return new JobConfig();
+            return defaults();
         }
-        // An empty section ("time:") means its defaults, as a missing one does.
-        c.kafka = c.kafka == null ? new Kafka() : c.kafka;
-        c.store = c.store == null ? new Store() : c.store;
-        c.runtime = c.runtime == null ? new Runtime() : c.runtime;
-        c.time = c.time == null ? new Time() : c.time;
-        c.rules = c.rules == null ? new Rules() : c.rules;
         c.validate(doc.problems());
+        Builder b = c.toBuilder();
         if (c.rules.file != null && !c.rules.file.isBlank()) {
-            c.rules.file = doc.locations().resolve(c.rules.file, doc.locations().isOverride("rules.file")).toString();
+            b.rules(r -> r.file(doc.locations().resolve(c.rules.file, doc.locations().isOverride("rules.file")).toString()));
         }
         if (c.store.passwordFile != null && !c.store.passwordFile.isBlank()) {
-            c.store.passwordFile = doc.locations()
-                    .resolve(c.store.passwordFile, doc.locations().isOverride("store.password_file")).toString();
+            b.store(s -> s.passwordFile(doc.locations()
+                    .resolve(c.store.passwordFile, doc.locations().isOverride("store.password_file")).toString()));
         }
-        return c;
+        return b.build();
+    }
+
+    /**
+     * Brings the earlier spellings of the source topics into {@code kafka.source_topics}, a list:
+     * the former {@code metrics_topic} / {@code statements_topic} keys and a comma-separated
+     * string (the only form a {@code --set} had before lists were accepted there) each still work
+     * for one release, with a one-line deprecation warning.
+     */
+    private static void sourceTopics(YamlDocument doc) {
+        if (!(doc.root().get("kafka") instanceof ObjectNode kafka)) {
+            return;
+        }
+        List<String> former = FORMER_TOPIC_KEYS.stream().filter(kafka::has).toList();
+        if (!former.isEmpty()) {
+            if (kafka.has("source_topics")) {
+                for (String k : former) {
+                    doc.problems().error("kafka." + k, "both kafka." + k + " and " + SOURCE_TOPICS + " are set",
+                            "keep " + SOURCE_TOPICS);
+                    kafka.remove(k);
+                }
+                return;
+            }
+            ArrayNode list = JsonNodeFactory.instance.arrayNode();
+            List<String> defaults = List.of(WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS);
+            for (int i = 0; i < FORMER_TOPIC_KEYS.size(); i++) {
+                String k = FORMER_TOPIC_KEYS.get(i);
+                JsonNode v = kafka.remove(k);
+                if (v != null) {
+                    doc.problems().warn("kafka." + k, "deprecated key, write " + SOURCE_TOPICS
+                            + ": [metrics topic, statements topic] (accepted for one release)");
+                }
+                list.add(v == null ? JsonNodeFactory.instance.textNode(defaults.get(i)) : v);
+            }
+            kafka.set("source_topics", list);
+            doc.locations().alias("kafka." + former.get(0), SOURCE_TOPICS);
+        }
+        JsonNode v = kafka.get("source_topics");
+        if (v != null && v.isTextual()) {
+            List<String> topics = Arrays.stream(v.asText().split(",")).map(String::strip).toList();
+            ArrayNode list = JsonNodeFactory.instance.arrayNode();
+            topics.forEach(list::add);
+            kafka.set("source_topics", list);
+            doc.problems().warn(SOURCE_TOPICS, "a comma-separated string is deprecated, write a list: ["
+                    + String.join(", ", topics) + "]");
+        }
     }
 
     /** {@code bootstrapServers} to {@code bootstrap_servers}, per path segment. */
@@ -211,17 +482,13 @@ public class JobConfig implements Serializable {
      * @throws ConfigException listing every problem
      */
     public void validate() {
-        Problems p = new Problems(new dev.datainsight.config.Locations("<job configuration>", null));
+        Problems p = new Problems(new Locations("<job configuration>", null));
         validate(p);
         p.throwIfErrors(TITLE);
     }
 
     /** Checks value ranges; every problem names its key. */
     private void validate(Problems p) {
-        if (kafka == null || store == null || runtime == null || time == null || rules == null) {
-            p.error("", "every section (kafka, store, runtime, time, rules) must be set");
-            return;
-        }
         if (runtime.parallelism < 1) {
             p.error("runtime.parallelism", "must be at least 1, got " + runtime.parallelism);
         }
@@ -234,8 +501,23 @@ public class JobConfig implements Serializable {
         if (kafka.maxRecordBytes != null && (kafka.maxRecordBytes.bytes() < 1024 || kafka.maxRecordBytes.bytes() > Integer.MAX_VALUE)) {
             p.error("kafka.max_record_bytes", "must be 1KB to 2GB, got " + kafka.maxRecordBytes);
         }
+        if (kafka.sourceTopics != null) {
+            if (kafka.sourceTopics.isEmpty()) {
+                p.error(SOURCE_TOPICS, "must name at least one topic", "e.g. [" + WireFormat.TOPIC_METRICS + ", "
+                        + WireFormat.TOPIC_STATEMENTS + "]");
+            }
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < kafka.sourceTopics.size(); i++) {
+                String t = kafka.sourceTopics.get(i);
+                if (t == null || t.isBlank()) {
+                    p.error(SOURCE_TOPICS + "[" + i + "]", "a topic name must not be empty");
+                } else if (!seen.add(t)) {
+                    p.error(SOURCE_TOPICS + "[" + i + "]", "topic " + t + " is listed twice");
+                }
+            }
+        }
         // An explicit empty value binds to null; a value that did not parse was reported already.
-        Map<String, Object> required = new java.util.LinkedHashMap<>();
+        Map<String, Object> required = new LinkedHashMap<>();
         required.put("time.watermark_bound", time.watermarkBound);
         required.put("time.idleness", time.idleness);
         required.put("time.allowed_lateness", time.allowedLateness);
@@ -248,8 +530,9 @@ public class JobConfig implements Serializable {
         required.put("runtime.state_backend", runtime.stateBackend);
         required.put("kafka.starting_offsets", kafka.startingOffsets);
         required.put("kafka.max_record_bytes", kafka.maxRecordBytes);
+        required.put(SOURCE_TOPICS, kafka.sourceTopics);
         required.forEach((key, value) -> {
-            if (value == null && p.errors().stream().noneMatch(e -> e.path().equals(key))) {
+            if (value == null && p.errors().stream().noneMatch(e -> e.path().equals(key) || e.path().startsWith(key + "["))) {
                 p.error(key, "must not be empty");
             }
         });

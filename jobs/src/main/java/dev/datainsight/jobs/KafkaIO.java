@@ -32,17 +32,17 @@ public final class KafkaIO implements JobSources, JobSinks {
     @Override
     public Source<SourceRecord, ?, ?> snapshots(JobConfig c, SnapshotDeserializer deserializer) {
         KafkaSourceBuilder<SourceRecord> b = KafkaSource.<SourceRecord>builder()
-                .setBootstrapServers(c.kafka.bootstrapServers)
-                .setTopics(c.kafka.metricsTopic, c.kafka.statementsTopic)
-                .setGroupId(c.kafka.groupId)
+                .setBootstrapServers(c.kafka().bootstrapServers())
+                .setTopics(c.kafka().sourceTopics())
+                .setGroupId(c.kafka().groupId())
                 .setDeserializer(deserializer)
-                .setStartingOffsets(startingOffsets(c.kafka.startingOffsets))
+                .setStartingOffsets(startingOffsets(c.kafka().startingOffsets()))
                 .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("partition.discovery.interval.ms", c.kafka.bounded ? "-1" : "60000");
-        for (Map.Entry<String, String> e : c.kafka.properties.entrySet()) {
+                .setProperty("partition.discovery.interval.ms", c.kafka().bounded() ? "-1" : "60000");
+        for (Map.Entry<String, String> e : c.kafka().properties().entrySet()) {
             b.setProperty(e.getKey(), e.getValue());
         }
-        if (c.kafka.bounded) {
+        if (c.kafka().bounded()) {
             b.setBounded(OffsetsInitializer.latest());
         }
         return b.build();
@@ -60,10 +60,10 @@ public final class KafkaIO implements JobSources, JobSinks {
     @Override
     public Sink<DeadLetterRecord> deadLetters(JobConfig c) {
         return KafkaSink.<DeadLetterRecord>builder()
-                .setBootstrapServers(c.kafka.bootstrapServers)
+                .setBootstrapServers(c.kafka().bootstrapServers())
                 .setKafkaProducerConfig(producerProperties(c))
                 .setRecordSerializer(KafkaRecordSerializationSchema.<DeadLetterRecord>builder()
-                        .setTopic(c.kafka.deadLetterTopic)
+                        .setTopic(c.kafka().deadLetterTopic())
                         .setKeySerializationSchema(new DeadLetterKey())
                         .setValueSerializationSchema(new DeadLetterValue())
                         .build())
@@ -74,10 +74,10 @@ public final class KafkaIO implements JobSources, JobSinks {
     @Override
     public Sink<AlertEvent> alerts(JobConfig c) {
         return KafkaSink.<AlertEvent>builder()
-                .setBootstrapServers(c.kafka.bootstrapServers)
+                .setBootstrapServers(c.kafka().bootstrapServers())
                 .setKafkaProducerConfig(producerProperties(c))
                 .setRecordSerializer(KafkaRecordSerializationSchema.<AlertEvent>builder()
-                        .setTopic(c.kafka.alertsTopic)
+                        .setTopic(c.kafka().alertsTopic())
                         .setKeySerializationSchema(new AlertKey())
                         .setValueSerializationSchema(new AlertValue())
                         .build())
@@ -87,7 +87,7 @@ public final class KafkaIO implements JobSources, JobSinks {
 
     @Override
     public StoreWriterFactory store(JobConfig c) {
-        return StoreAccess.writerFactory(c.store.jdbcUrl, c.store.user, c.store.password());
+        return StoreAccess.writerFactory(c.store().jdbcUrl(), c.store().user(), c.store().password());
     }
 
     private static Properties producerProperties(JobConfig c) {
@@ -99,25 +99,27 @@ public final class KafkaIO implements JobSources, JobSinks {
 
     /** Creates the job's topics that do not exist yet (KafkaSource fails on a missing topic). */
     public static void createTopics(JobConfig c) {
-        if (c.kafka.createTopicsPartitions <= 0) {
+        if (c.kafka().createTopicsPartitions() <= 0) {
             return;
         }
         Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka.bootstrapServers);
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(c.kafka.metricsTopic, c.kafka.statementsTopic, c.kafka.deadLetterTopic,
-                    c.kafka.alertsTopic)) {
+            List<String> topics = new ArrayList<>(c.kafka().sourceTopics());
+            topics.add(c.kafka().deadLetterTopic());
+            topics.add(c.kafka().alertsTopic());
+            for (String t : topics) {
                 if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, c.kafka.createTopicsPartitions, (short) 1));
+                    missing.add(new NewTopic(t, c.kafka().createTopicsPartitions(), (short) 1));
                 }
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create Kafka topics at " + c.kafka.bootstrapServers + ": " + e, e);
+            throw new IllegalStateException("cannot create Kafka topics at " + c.kafka().bootstrapServers() + ": " + e, e);
         }
     }
 

@@ -27,14 +27,14 @@ final class RulesWiring {
     /** Attaches the rules; returns their dead letters (internal errors) for the job's one dead-letter sink. */
     static DataStream<DeadLetterRecord> attach(DataStream<Snapshot> snapshots, JobConfig c, JobSinks sinks,
             StoreWriterFactory store, InternalErrors.FaultInjection faults) {
-        RulesConfig rules = c.rules.file == null || c.rules.file.isBlank() ? RulesConfig.defaults()
-                : RulesConfig.load(Path.of(c.rules.file));
+        RulesConfig rules = c.rules().file() == null || c.rules().file().isBlank() ? RulesConfig.defaults()
+                : RulesConfig.load(Path.of(c.rules().file()));
         RuleOutputs out = RulesPipeline.attach(snapshots, rules, faults);
         DataStream<AlertEvent> alerts = out.alerts();
         alerts.sinkTo(sinks.alerts(c)).uid(UID_SINK_ALERTS_KAFKA).name(NAME_SINK_ALERTS_KAFKA);
-        alerts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Alerts(), c.store.batchRows))
+        alerts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Alerts(), c.store().batchRows()))
                 .uid(UID_SINK_ALERTS_STORE).name(NAME_SINK_ALERTS_STORE);
-        out.insights().sinkTo(new StoreSink<>(store, new SimpleBuffers.Insights(), c.store.batchRows))
+        out.insights().sinkTo(new StoreSink<>(store, new SimpleBuffers.Insights(), c.store().batchRows()))
                 .uid(UID_SINK_INSIGHTS).name(NAME_SINK_INSIGHTS);
         return out.deadLetters();
     }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.datainsight.embedded.KafkaExtension;
-import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.MetricsSnapshot;
@@ -25,26 +23,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every way a record can be refused ends in the dead-letter topic with its reason and original
  * bytes, while the good records around it are processed (their rollups equal the reference).
  */
-class DeadLetterITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    @RegisterExtension
-    static final PostgresExtension PG = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
+class DeadLetterITCase extends JobTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_BYTES = 20_000;
 
@@ -100,14 +87,13 @@ class DeadLetterITCase {
     @Test
     void everyRejectedRecordReachesTheDeadLetterTopicWithItsReason_andGoodRecordsAroundItAreProcessed()
             throws Exception {
-        String metrics = KAFKA.newTopic("metrics", 1);
-        String statements = KAFKA.newTopic("statements", 1);
-        String dlq = KAFKA.newTopic("dlq", 1);
-        String url = PG.server().jdbcUrl(PG.freshDatabase("dlq"));
+        Topics topics = newTopics(1, 1);
+        String metrics = topics.metrics();
+        String dlq = topics.dlq();
+        String url = PG.freshDatabaseUrl("dlq");
         Migrations.migrate(url, null, null);
-        JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
-        c.kafka.maxRecordBytes = new dev.datainsight.config.DataSize(MAX_BYTES);
-        c.time.idleness = java.time.Duration.ofSeconds(5);
+        JobConfig c = valid(config(topics, url).kafka(k -> k.maxRecordBytes(new dev.datainsight.config.DataSize(MAX_BYTES)))
+                .time(t -> t.idleness(Duration.ofSeconds(5))));
         long now = System.currentTimeMillis();
         long start = now - 3_600_000L - Math.floorMod(now, 60_000L);
         SyntheticFleet fleet = new SyntheticFleet(2, 1, 2, 2, start, 10_000, 3);
@@ -132,14 +118,7 @@ class DeadLetterITCase {
             p.flush();
             long safe = start + 8 * 60_000L;
             // The watermark has passed minute 8 once its rollups are in the store.
-            JobTestSupport.await("rollups of minute 8", Duration.ofSeconds(90), () -> {
-                try {
-                    return JobTestSupport.count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
-                            + safe / 1000 + ")") > 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitMinuteStored(url, safe, "minute 8", Duration.ofSeconds(90));
             // Minute 0 closed more than the allowed lateness ago: this one is late.
             Snapshot late = activity(SyntheticFleet.instanceId(0), start + 5_000, 1);
             JobTestSupport.produce(p, c, List.of(late));

@@ -36,7 +36,7 @@ class InstanceRollupFunctionTest {
     @BeforeEach
     void open() throws Exception {
         InstanceRollupFunction fn = new InstanceRollupFunction(Duration.ofMinutes(2), Duration.ofMinutes(5),
-                Duration.ofMinutes(5), Duration.ofDays(2), "metrics");
+                Duration.ofMinutes(5), Duration.ofDays(2), java.util.List.of("metrics"));
         h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), s -> s.instance, Types.STRING);
         h.open();
     }

@@ -22,30 +22,30 @@ class JobConfigTest {
     @Test
     void exampleFileLoads_withTheDocumentedDefaults() {
         JobConfig c = JobConfig.load(EXAMPLE, List.of());
-        assertEquals("localhost:9092", c.kafka.bootstrapServers);
-        assertEquals("datainsight.metrics", c.kafka.metricsTopic);
-        assertEquals(Duration.ofSeconds(30), c.time.watermarkBound);
-        assertEquals(Duration.ofMinutes(2), c.time.allowedLateness);
-        assertEquals(JobConfig.StateBackend.HASHMAP, c.runtime.stateBackend);
-        assertFalse(c.rules.enabled);
+        assertEquals("localhost:9092", c.kafka().bootstrapServers());
+        assertEquals(List.of("datainsight.metrics", "datainsight.statements"), c.kafka().sourceTopics());
+        assertEquals(Duration.ofSeconds(30), c.time().watermarkBound());
+        assertEquals(Duration.ofMinutes(2), c.time().allowedLateness());
+        assertEquals(JobConfig.StateBackend.HASHMAP, c.runtime().stateBackend());
+        assertFalse(c.rules().enabled());
     }
 
     @Test
     void commandLineOverridesWin() {
         JobConfig c = JobConfig.load(EXAMPLE, List.of("kafka.bootstrapServers=broker:9093", "runtime.parallelism=4",
                 "runtime.stateBackend=rocksdb", "rules.enabled=true", "time.allowedLateness=5m"));
-        assertEquals("broker:9093", c.kafka.bootstrapServers);
-        assertEquals(4, c.runtime.parallelism);
-        assertEquals(JobConfig.StateBackend.ROCKSDB, c.runtime.stateBackend);
-        assertTrue(c.rules.enabled);
-        assertEquals(Duration.ofMinutes(5), c.time.allowedLateness);
+        assertEquals("broker:9093", c.kafka().bootstrapServers());
+        assertEquals(4, c.runtime().parallelism());
+        assertEquals(JobConfig.StateBackend.ROCKSDB, c.runtime().stateBackend());
+        assertTrue(c.rules().enabled());
+        assertEquals(Duration.ofMinutes(5), c.time().allowedLateness());
     }
 
     @Test
     void noFileMeansDefaults() {
         JobConfig c = JobConfig.load(null, List.of());
-        assertEquals(2, c.runtime.parallelism);
-        assertEquals(JobConfig.StartingOffsets.COMMITTED, c.kafka.startingOffsets);
+        assertEquals(2, c.runtime().parallelism());
+        assertEquals(JobConfig.StartingOffsets.COMMITTED, c.kafka().startingOffsets());
     }
 
     @Test
@@ -127,15 +127,85 @@ class JobConfigTest {
         Files.writeString(sub.resolve("pw"), "secret\n");
         Path job = Files.writeString(sub.resolve("job.yaml"), "store: {password_file: pw}\nrules: {file: rules.yaml}\n");
         JobConfig c = JobConfig.load(job, List.of());
-        assertEquals(sub.resolve("rules.yaml").toString(), c.rules.file);
-        assertEquals("secret", c.store.password());
-        assertEquals("x.yaml", JobConfig.load(job, List.of("rules.file=x.yaml")).rules.file, "a --set path is the caller's");
+        assertEquals(sub.resolve("rules.yaml").toString(), c.rules().file());
+        assertEquals("secret", c.store().password());
+        assertEquals("x.yaml", JobConfig.load(job, List.of("rules.file=x.yaml")).rules().file(), "a --set path is the caller's");
     }
 
     @Test
     void anEmptySectionMeansItsDefaults(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         JobConfig c = JobConfig.load(Files.writeString(dir.resolve("job.yaml"), "kafka:\ntime:\n"), List.of());
-        assertEquals(Duration.ofMinutes(5), c.time.maxGap);
-        assertEquals("localhost:9092", c.kafka.bootstrapServers);
+        assertEquals(Duration.ofMinutes(5), c.time().maxGap());
+        assertEquals("localhost:9092", c.kafka().bootstrapServers());
+    }
+
+    @Test
+    void sourceTopicsAreAList_inTheFileAndOnTheCommandLine() {
+        YamlDocument doc = YamlDocument.parse("kafka:\n  source_topics: [m1, s1, extra]\n", "job.yaml", null);
+        assertTrue(JobConfig.check(doc, List.of()).warnings().isEmpty());
+        JobConfig c = JobConfig.load(null, List.of("kafka.source_topics=[a, b]"));
+        assertEquals(List.of("a", "b"), c.kafka().sourceTopics());
+    }
+
+    @Test
+    void aCommaSeparatedTopicString_stillWorks_withOneDeprecationWarning() {
+        YamlDocument doc = YamlDocument.parse("kafka:\n  source_topics: m1, s1\n", "job.yaml", null);
+        Problems p = JobConfig.check(doc, List.of("kafka.alerts_topic=al"));
+        assertTrue(p.errors().isEmpty(), p.errors().toString());
+        assertEquals(List.of("job.yaml:2:3: kafka.source_topics: a comma-separated string is deprecated, write a list: [m1, s1]"),
+                p.warnings().stream().map(Object::toString).toList());
+        assertEquals(List.of("x", "y"), JobConfig.load(null, List.of("kafka.source_topics=x,y")).kafka().sourceTopics());
+    }
+
+    @Test
+    void theFormerTopicKeys_becomeTheSourceTopics_withOneWarningEach() {
+        YamlDocument doc = YamlDocument.parse("kafka:\n  metricsTopic: m1\n  statements_topic: s1\n", "job.yaml", null);
+        Problems p = JobConfig.check(doc, List.of());
+        assertTrue(p.errors().isEmpty(), p.errors().toString());
+        assertEquals(List.of(
+                "job.yaml:2:3: kafka.metricsTopic: deprecated camelCase key, write kafka.metrics_topic"
+                        + " (camelCase keys are accepted for one release)",
+                "job.yaml:2:3: kafka.metrics_topic: deprecated key, write kafka.source_topics: [metrics topic, statements topic]"
+                        + " (accepted for one release)",
+                "job.yaml:3:3: kafka.statements_topic: deprecated key, write kafka.source_topics: [metrics topic, statements topic]"
+                        + " (accepted for one release)"),
+                p.warnings().stream().map(Object::toString).toList());
+        JobConfig c = JobConfig.load(null, List.of("kafka.statements_topic=s2"));
+        assertEquals(List.of("datainsight.metrics", "s2"), c.kafka().sourceTopics());
+    }
+
+    @Test
+    void sourceTopicMistakes_areReportedWithTheirPlace() {
+        YamlDocument doc = YamlDocument.parse("""
+                kafka:
+                  metrics_topic: m1
+                  source_topics: [m1]
+                """, "job.yaml", null);
+        assertEquals(List.of("job.yaml:2:3: kafka.metrics_topic: both kafka.metrics_topic and kafka.source_topics are set"
+                        + " (keep kafka.source_topics)"),
+                JobConfig.check(doc, List.of()).errors().stream().map(Object::toString).toList());
+        doc = YamlDocument.parse("kafka:\n  source_topics: [a, '', a]\n", "job.yaml", null);
+        assertEquals(List.of("job.yaml:2:22: kafka.source_topics[1]: a topic name must not be empty",
+                        "job.yaml:2:26: kafka.source_topics[2]: topic a is listed twice"),
+                JobConfig.check(doc, List.of()).errors().stream().map(Object::toString).toList());
+        doc = YamlDocument.parse("kafka:\n  source_topics: []\n", "job.yaml", null);
+        assertEquals(List.of("job.yaml:2:3: kafka.source_topics: must name at least one topic"
+                        + " (e.g. [datainsight.metrics, datainsight.statements])"),
+                JobConfig.check(doc, List.of()).errors().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void aConfigurationIsImmutable_andEditedThroughCopies() {
+        JobConfig a = JobConfig.defaults();
+        JobConfig b = a.toBuilder().kafka(k -> k.bounded(true)).runtime(r -> r.parallelism(3)).build();
+        assertFalse(a.kafka().bounded());
+        assertEquals(2, a.runtime().parallelism());
+        assertTrue(b.kafka().bounded());
+        assertEquals(3, b.runtime().parallelism());
+        assertEquals(a.time(), b.time());
+        assertThrows(UnsupportedOperationException.class, () -> b.kafka().sourceTopics().add("x"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JobConfig.builder().store(s -> s.batchRows(0)).build().validate());
+        assertTrue(e.getMessage().contains("store.batch_rows: must be at least 1, got 0"), e.getMessage());
     }
 }

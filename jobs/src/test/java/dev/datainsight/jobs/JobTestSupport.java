@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.embedded.EmbeddedPostgresServer;
+import dev.datainsight.embedded.KafkaExtension;
+import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotKind;
@@ -22,6 +25,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,33 +35,98 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Shared helpers of the end-to-end tests: producing, the job's configuration, reading the store. */
-final class JobTestSupport {
+/**
+ * What the job's integration tests share: one Kafka broker, one PostgreSQL server (the store) and
+ * a Flink mini cluster (one task manager, two slots), registered once here for every test class
+ * that extends this one; fresh topics and the job's test configuration on them; producing;
+ * reading dead letters and the store back.
+ */
+public abstract class JobTestSupport {
+    @RegisterExtension
+    protected static final KafkaExtension KAFKA = new KafkaExtension();
+    @RegisterExtension
+    protected static final PostgresExtension PG = new PostgresExtension();
+    @RegisterExtension
+    protected static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
     private static final ObjectMapper JSON = new ObjectMapper();
     static final WireCodec CODEC = new WireCodec();
 
-    private JobTestSupport() {}
+    protected JobTestSupport() {}
 
-    static JobConfig config(String bootstrap, String metrics, String statements, String dlq, String jdbcUrl) {
-        JobConfig c = new JobConfig();
-        c.kafka.bootstrapServers = bootstrap;
-        c.kafka.metricsTopic = metrics;
-        c.kafka.statementsTopic = statements;
-        c.kafka.deadLetterTopic = dlq;
-        c.kafka.alertsTopic = dlq + "-alerts";
-        c.kafka.groupId = "test-" + metrics;
-        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
-        c.kafka.createTopicsPartitions = 0;
-        c.store.jdbcUrl = jdbcUrl;
-        c.store.user = null;
-        c.store.passwordEnv = null;
-        c.store.batchRows = 2000;
-        c.runtime.parallelism = 2;
-        c.runtime.checkpointInterval = java.time.Duration.ofSeconds(1);
-        c.time.idleness = java.time.Duration.ofSeconds(30);
+    /** A test's own topics: metrics and statements (the job's source topics, in that order) and dead letters. */
+    protected record Topics(String metrics, String statements, String dlq) {
+        /** The job's source topics. */
+        public List<String> sources() {
+            return List.of(metrics, statements);
+        }
+    }
+
+    /** New topics with unique names; the dead-letter topic has one partition. */
+    protected static Topics newTopics(int metricsPartitions, int statementsPartitions) {
+        return new Topics(KAFKA.newTopic("metrics", metricsPartitions), KAFKA.newTopic("statements", statementsPartitions),
+                KAFKA.newTopic("dlq", 1));
+    }
+
+    /** The job's test configuration on a test's topics and store (see the other overload). */
+    protected static JobConfig.Builder config(Topics t, String jdbcUrl) {
+        return config(KAFKA.bootstrapServers(), t.metrics(), t.statements(), t.dlq(), jdbcUrl);
+    }
+
+    /**
+     * The job's test configuration: the given topics read from the earliest offset (none
+     * created), alerts to {@code dlq + "-alerts"}, the store's superuser URL, batches of 2,000 rows,
+     * parallelism 2, checkpoints every second, 30 s idleness; every other key its default. Tests
+     * change what they need on the builder.
+     */
+    public static JobConfig.Builder config(String bootstrap, String metrics, String statements, String dlq, String jdbcUrl) {
+        return JobConfig.builder()
+                .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(List.of(metrics, statements))
+                        .deadLetterTopic(dlq).alertsTopic(dlq + "-alerts").groupId("test-" + metrics)
+                        .startingOffsets(JobConfig.StartingOffsets.EARLIEST).createTopicsPartitions(0))
+                .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null).batchRows(2000))
+                .runtime(r -> r.parallelism(2).checkpointInterval(Duration.ofSeconds(1)))
+                .time(t -> t.idleness(Duration.ofSeconds(30)));
+    }
+
+    /** The configuration built and validated. */
+    public static JobConfig valid(JobConfig.Builder b) {
+        JobConfig c = b.build();
         c.validate();
         return c;
+    }
+
+    /** The metrics topic of a test configuration (its first source topic). */
+    public static String metricsTopic(JobConfig c) {
+        return c.kafka().sourceTopics().get(0);
+    }
+
+    /** The statements topic of a test configuration (its second source topic). */
+    public static String statementsTopic(JobConfig c) {
+        return c.kafka().sourceTopics().get(1);
+    }
+
+    /**
+     * A monitored server of a test's own: the default major version with these settings (the
+     * store stays on the shared {@link #PG}).
+     */
+    protected static PostgresExtension monitoredServer(Map<String, String> settings) {
+        return new PostgresExtension(EmbeddedPostgresServer.defaultMajor(), settings);
+    }
+
+    /** Waits until the store holds a 1-minute rollup of the minute starting at {@code minuteStart} (the watermark passed it). */
+    static void awaitMinuteStored(String url, long minuteStart, String what, Duration timeout) throws InterruptedException {
+        await("rollups of " + what, timeout, () -> {
+            try {
+                return count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
+                        + minuteStart / 1000 + ")") > 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
@@ -71,7 +141,7 @@ final class JobTestSupport {
     /** Produces snapshots in list order, keyed by instance, to the topic of their kind. */
     static void produce(KafkaProducer<byte[], byte[]> p, JobConfig c, List<Snapshot> snapshots) {
         for (Snapshot s : snapshots) {
-            String topic = s.kind() == SnapshotKind.STATEMENTS ? c.kafka.statementsTopic : c.kafka.metricsTopic;
+            String topic = s.kind() == SnapshotKind.STATEMENTS ? statementsTopic(c) : metricsTopic(c);
             p.send(new ProducerRecord<>(topic, s.getInstance().getBytes(StandardCharsets.UTF_8), CODEC.encode(s)));
         }
         p.flush();

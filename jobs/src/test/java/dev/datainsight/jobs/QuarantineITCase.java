@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.datainsight.embedded.KafkaExtension;
-import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.RejectReason;
@@ -19,12 +17,9 @@ import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The per-key quarantine on a real MiniCluster, Kafka and PostgreSQL, rules on: a fault injected in
@@ -33,29 +28,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * recorded), both faults are internal_error records in the dead-letter topic, and the stored
  * rollups of the instances whose rollups were not touched equal the reference.
  */
-class QuarantineITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    @RegisterExtension
-    static final PostgresExtension PG = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
+class QuarantineITCase extends JobTestSupport {
     static final String ROLLUP_FAULTY = SyntheticFleet.instanceId(1);
     static final String RULE_FAULTY = SyntheticFleet.instanceId(2);
 
     @Test
     void faultsInOneInstancesStateAreQuarantined_jobNeverRestarts_othersExact() throws Exception {
-        String metrics = KAFKA.newTopic("metrics", 1);
-        String statements = KAFKA.newTopic("statements", 1);
-        String dlq = KAFKA.newTopic("dlq", 1);
-        String url = PG.server().jdbcUrl(PG.freshDatabase("quarantine"));
+        Topics topics = newTopics(1, 1);
+        String dlq = topics.dlq();
+        String url = PG.freshDatabaseUrl("quarantine");
         Migrations.migrate(url, null, null);
-        JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
-        c.kafka.alertsTopic = KAFKA.newTopic("alerts", 1);
-        c.rules.enabled = true;
-        c.time.idleness = dev.datainsight.config.DurationSyntax.parse("5s");
+        String alerts = KAFKA.newTopic("alerts", 1);
+        JobConfig c = valid(config(topics, url).kafka(k -> k.alertsTopic(alerts)).rules(r -> r.enabled(true))
+                .time(t -> t.idleness(Duration.ofSeconds(5))));
         long now = System.currentTimeMillis();
         long start = now - 3_600_000L - Math.floorMod(now, 60_000L);
         SyntheticFleet fleet = new SyntheticFleet(3, 1, 2, 2, start, 10_000, 5);
@@ -78,14 +63,7 @@ class QuarantineITCase {
                 JobTestSupport.produce(p, c, snaps);
             }
             long safe = start + 8 * 60_000L;
-            JobTestSupport.await("rollups of minute 8", Duration.ofSeconds(120), () -> {
-                try {
-                    return JobTestSupport.count(url, "SELECT count(*) FROM metric_rollup_1m WHERE bucket = to_timestamp("
-                            + safe / 1000 + ")") > 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitMinuteStored(url, safe, "minute 8", Duration.ofSeconds(120));
             long rollupSnapshots = good.stream()
                     .filter(s -> s.getInstance().equals(ROLLUP_FAULTY) && s.getCollectedAt() == rollupFaultAt).count();
             long ruleSnapshots = good.stream()

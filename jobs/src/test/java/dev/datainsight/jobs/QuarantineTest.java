@@ -44,7 +44,7 @@ class QuarantineTest {
         SyntheticFleet fleet = new SyntheticFleet(3, 1, 2, 2, start, INTERVAL, 11);
         long faultAt = fleet.timeOf(FAULT_CYCLE);
         InstanceRollupFunction fn = new InstanceRollupFunction(Duration.ofMinutes(2), Duration.ofMinutes(5),
-                Duration.ofMinutes(5), Duration.ZERO, "metrics")
+                Duration.ofMinutes(5), Duration.ZERO, java.util.List.of("metrics"))
                 .withFaultInjection((key, at) -> key.equals(FAULTY) && at == faultAt);
         List<Snapshot> all = new ArrayList<>();
         int faultySnapshotsAtFault = 0;

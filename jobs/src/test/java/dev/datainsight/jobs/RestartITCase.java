@@ -1,7 +1,5 @@
 package dev.datainsight.jobs;
 
-import dev.datainsight.embedded.KafkaExtension;
-import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.Snapshot;
@@ -20,40 +18,26 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stop mid-stream with a savepoint, restart from it, and the store ends exactly where an
  * uninterrupted run ends (the independently computed rollups, which {@link RollupsITCase} shows an
  * uninterrupted run produces): nothing lost, nothing counted twice.
  */
-class RestartITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    @RegisterExtension
-    static final PostgresExtension PG = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
+class RestartITCase extends JobTestSupport {
     static final int CYCLES = 90;
     static final int PARTITIONS = 2;
 
     @Test
     void restartFromSavepoint_givesExactlyTheUninterruptedRollups() throws Exception {
-        String metrics = KAFKA.newTopic("metrics", PARTITIONS);
-        String statements = KAFKA.newTopic("statements", PARTITIONS);
-        String dlq = KAFKA.newTopic("dlq", 1);
-        String url = PG.server().jdbcUrl(PG.freshDatabase("restart"));
+        String url = PG.freshDatabaseUrl("restart");
         Migrations.migrate(url, null, null);
-        JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
-        c.runtime.checkpointInterval = java.time.Duration.ofMillis(500);
+        JobConfig c = valid(config(newTopics(PARTITIONS, PARTITIONS), url)
+                .runtime(r -> r.checkpointInterval(Duration.ofMillis(500))));
 
         long start = RollupsITCase.start() + 5 * 60_000L; // 23:50, crosses midnight
         SyntheticFleet fleet = new SyntheticFleet(4, 2, 3, 3, start, 10_000, 7).resetAt(60, 1);
@@ -140,13 +124,13 @@ class RestartITCase {
             m.setCollectedAt(ts);
             m.setView("pg_stat_activity");
             m.getRows().add(new SnapshotRow().value("connections_total", 1.0));
-            p.send(new ProducerRecord<>(c.kafka.metricsTopic, part, m.getInstance().getBytes(StandardCharsets.UTF_8),
+            p.send(new ProducerRecord<>(metricsTopic(c), part, m.getInstance().getBytes(StandardCharsets.UTF_8),
                     codec.encode(m)));
             StatementsSnapshot s = new StatementsSnapshot();
             s.setInstance("zz-close-s" + part);
             s.setServerVersionNum(170011);
             s.setCollectedAt(ts);
-            p.send(new ProducerRecord<>(c.kafka.statementsTopic, part, s.getInstance().getBytes(StandardCharsets.UTF_8),
+            p.send(new ProducerRecord<>(statementsTopic(c), part, s.getInstance().getBytes(StandardCharsets.UTF_8),
                     codec.encode(s)));
         }
         p.flush();

@@ -102,7 +102,7 @@ class RollupStatePropertyTest {
             deliveries.sort(Comparator.comparingLong(Delivery::arrival).thenComparingInt(Delivery::seq));
 
             InstanceRollupFunction fn = new InstanceRollupFunction(Duration.ofMillis(LATENESS), Duration.ofMillis(MAX_GAP),
-                    Duration.ofMinutes(5), Duration.ZERO, "metrics");
+                    Duration.ofMinutes(5), Duration.ZERO, java.util.List.of("metrics"));
             List<Snapshot> applied = new ArrayList<>();
             List<Snapshot> pending = new ArrayList<>();
             List<Long> expectedLate = new ArrayList<>();

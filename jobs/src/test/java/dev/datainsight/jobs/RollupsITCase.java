@@ -3,34 +3,21 @@ package dev.datainsight.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.datainsight.embedded.KafkaExtension;
-import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.bench.fleet.SyntheticFleet;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.store.Migrations;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * End to end on real services: generated snapshots (with counter resets, a server restart,
  * duplicates, out-of-order delivery and a reporting gap) → real Kafka → the job on a MiniCluster
  * at parallelism 2 → the real store; every stored rollup equals the independently computed one.
  */
-class RollupsITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    @RegisterExtension
-    static final PostgresExtension PG = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
+class RollupsITCase extends JobTestSupport {
     static final int CYCLES = 180;
 
     /** 23:45 UTC two days ago: 30 minutes of data cross an hour and a day boundary. */
@@ -75,17 +62,14 @@ class RollupsITCase {
 
     @Test
     void storedRollupsEqualTheIndependentlyComputedOnes_withResetsRestartDuplicatesOutOfOrderAndGap() throws Exception {
-        String metrics = KAFKA.newTopic("metrics", 4);
-        String statements = KAFKA.newTopic("statements", 2);
-        String dlq = KAFKA.newTopic("dlq", 1);
-        String url = PG.server().jdbcUrl(PG.freshDatabase("rollups"));
+        Topics topics = newTopics(4, 2);
+        String url = PG.freshDatabaseUrl("rollups");
         Migrations.migrate(url, null, null);
 
         List<Snapshot> input = scenario(start());
         try (KafkaProducer<byte[], byte[]> p = JobTestSupport.producer(KAFKA.bootstrapServers())) {
-            JobConfig c = JobTestSupport.config(KAFKA.bootstrapServers(), metrics, statements, dlq, url);
+            JobConfig c = valid(config(topics, url).kafka(k -> k.bounded(true)));
             JobTestSupport.produce(p, c, input);
-            c.kafka.bounded = true;
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                     DataInsightJob.flinkConfiguration(c));
             DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.datainsight.embedded.KafkaExtension;
-import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.MetricsSnapshot;
 import dev.datainsight.model.Snapshot;
@@ -38,9 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,7 +47,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -78,15 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clock, and the far-ahead snapshots that close the last day make every instance look silent.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class SavepointCompatibilityITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    @RegisterExtension
-    static final PostgresExtension PG = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
+class SavepointCompatibilityITCase extends JobTestSupport {
     /** The committed savepoint taken before the refactor. */
     static final String RESOURCE = "savepoints/pre-refactor-8afd964";
     static final String SILENT = "instance_silent";

@@ -86,7 +86,7 @@ public final class SavepointGenerator {
             // A checkpoint that committed the end offsets covers every record: all of them are in
             // the operators' state and everything the sinks got before it is in the store.
             JobTestSupport.await("a checkpoint covering the whole first part", Duration.ofSeconds(120),
-                    () -> ends.equals(committed(kafka.bootstrapServers(), c.kafka.groupId)));
+                    () -> ends.equals(committed(kafka.bootstrapServers(), c.kafka().groupId())));
             Path savepoints = work.resolve("savepoints");
             String location = job.stopWithSavepoint(false, savepoints.toUri().toString(),
                     SavepointFormatType.CANONICAL).get();

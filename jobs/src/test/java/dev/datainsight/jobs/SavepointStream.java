@@ -10,6 +10,7 @@ import dev.datainsight.model.StatementsSnapshot;
 import dev.datainsight.model.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -78,12 +79,10 @@ final class SavepointStream {
      * defaults, and no age limit worth the name (the stream's times are fixed, the wall clock moves).
      */
     static JobConfig config(String bootstrap, String jdbcUrl) {
-        JobConfig c = JobTestSupport.config(bootstrap, METRICS_TOPIC, STATEMENTS_TOPIC, DLQ_TOPIC, jdbcUrl);
-        c.rules.enabled = true;
-        c.time.maxAge = dev.datainsight.config.DurationSyntax.parse("36500d");
-        c.runtime.checkpointInterval = dev.datainsight.config.DurationSyntax.parse("500ms");
-        c.validate();
-        return c;
+        return JobTestSupport.valid(JobTestSupport.config(bootstrap, METRICS_TOPIC, STATEMENTS_TOPIC, DLQ_TOPIC, jdbcUrl)
+                .rules(r -> r.enabled(true))
+                .time(t -> t.maxAge(Duration.ofDays(36500)))
+                .runtime(r -> r.checkpointInterval(Duration.ofMillis(500))));
     }
 
     static long timeOf(int cycle) {

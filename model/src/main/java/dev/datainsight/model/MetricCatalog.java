@@ -42,7 +42,33 @@ public final class MetricCatalog {
                 gauge("oldest_autovacuum_xact_age_seconds", "seconds"),
                 gauge("oldest_idle_in_transaction_seconds", "seconds"),
                 gauge("longest_lock_wait_seconds", "seconds"),
-                gauge("longest_running_query_seconds", "seconds")));
+                gauge("longest_running_query_seconds", "seconds"),
+                gauge("collector_connections", "count")));
+
+        // Detail views (no rollup series, see ViewDef#isDetail): emitted before pg_stat_activity
+        // and pg_locks in the same cycle, so the rules can name who is behind an aggregate.
+        // At most 20 sessions per cycle: every root blocker, then its waiters, then sessions idle
+        // in transaction past a floor, then the oldest transactions. "reasons" is a comma-joined
+        // subset of blocker, waiter, idle_in_transaction, oldest_xact. query is the start of
+        // pg_stat_activity.query (not normalized: truncated, control characters stripped; empty
+        // when the fleet turns session query text off). The collector's own sessions are never
+        // listed (pg_stat_activity.collector_connections counts them).
+        v.add(detail("pg_stat_activity_sessions", List.of("pid", "reasons", "datname", "usename", "application_name",
+                        "client_addr", "backend_type", "state", "wait_event_type", "wait_event", "query_id", "query",
+                        "blocked_by", "lock_mode", "relation"),
+                gauge("xact_age_seconds", "seconds"),
+                gauge("state_age_seconds", "seconds"),
+                gauge("backend_xmin_age", "xids"),
+                gauge("lock_wait_seconds", "seconds"),
+                gauge("waiters", "count"),
+                gauge("longest_wait_seconds", "seconds")));
+
+        // Client connections grouped by (usename, application_name, client_addr, state), the
+        // largest groups first, at most 10 rows per cycle plus one row with application_name
+        // "(other)" summing the rest. Detail: no rollup series.
+        v.add(detail("pg_stat_activity_connections", List.of("usename", "application_name", "client_addr", "state"),
+                gauge("connections", "count"),
+                gauge("oldest_state_age_seconds", "seconds")));
 
         // Root blockers from pg_blocking_pids(): one row per session that blocks others and is not
         // itself waiting on a lock. No rows when nothing is blocked.
@@ -247,6 +273,10 @@ public final class MetricCatalog {
 
     private static ViewDef metrics(String name, List<String> labels, Column... columns) {
         return new ViewDef(name, SnapshotKind.METRICS, labels, List.of(columns));
+    }
+
+    private static ViewDef detail(String name, List<String> labels, Column... columns) {
+        return new ViewDef(name, SnapshotKind.METRICS, labels, List.of(columns), true);
     }
 
     /** The view of that wire name, or null when it is not in the catalog. */

@@ -14,9 +14,15 @@ public final class ViewDef {
     private final SnapshotKind kind;
     private final List<String> labelKeys;
     private final Map<String, Column> columns;
+    private final boolean detail;
 
     ViewDef(String name, SnapshotKind kind, List<String> labelKeys, List<Column> columns) {
+        this(name, kind, labelKeys, columns, false);
+    }
+
+    ViewDef(String name, SnapshotKind kind, List<String> labelKeys, List<Column> columns, boolean detail) {
         this.name = name;
+        this.detail = detail;
         this.kind = kind;
         this.labelKeys = List.copyOf(labelKeys);
         Map<String, Column> byName = new LinkedHashMap<>();
@@ -35,6 +41,15 @@ public final class ViewDef {
     /** Which topic and record type carries this view. */
     public SnapshotKind kind() {
         return kind;
+    }
+
+    /**
+     * Whether the view is <em>detail</em>: bounded rows about individual sessions or groups
+     * (per pid, per application) that the rules read for their wording, but that are not
+     * metrics: the job creates no rollup series for them and does not store them.
+     */
+    public boolean isDetail() {
+        return detail;
     }
 
     /** Label keys that identify one row of the view; empty for single-row views. */

@@ -88,13 +88,13 @@ class DockerComposeTest {
         assertTrue(sets.size() >= 5, sets.toString());
         // The job's own parser accepts every override (unknown keys and bad values fail it).
         JobConfig job = JobConfig.load(null, sets.stream().map(s -> s.replace("${DATAINSIGHT_PARALLELISM:-2}", "2")).toList());
-        assertEquals("kafka:9092", job.kafka.bootstrapServers);
-        assertEquals(2, job.runtime.parallelism);
-        assertTrue(job.rules.enabled);
-        assertTrue(job.store.migrateOnStart);
-        assertEquals("DATAINSIGHT_STORE_PASSWORD", job.store.passwordEnv);
-        assertTrue(services.get("taskmanager").get("environment").has(job.store.passwordEnv),
-                "the TaskManagers open the store connections, so they need " + job.store.passwordEnv);
+        assertEquals("kafka:9092", job.kafka().bootstrapServers());
+        assertEquals(2, job.runtime().parallelism());
+        assertTrue(job.rules().enabled());
+        assertTrue(job.store().migrateOnStart());
+        assertEquals("DATAINSIGHT_STORE_PASSWORD", job.store().passwordEnv());
+        assertTrue(services.get("taskmanager").get("environment").has(job.store().passwordEnv()),
+                "the TaskManagers open the store connections, so they need " + job.store().passwordEnv());
         String parallelism = "${DATAINSIGHT_PARALLELISM:-2}";
         assertEquals(parallelism, cmd.get(cmd.indexOf("--parallelism") + 1));
         assertTrue(sets.contains("runtime.parallelism=" + parallelism), sets.toString());

@@ -6,7 +6,8 @@ import java.util.Map;
  * {@code pg_stat_activity}, aggregated to one row: client sessions by state and wait, autovacuum
  * workers, connection limits, and the ages that rules watch (oldest transaction with autovacuum
  * separated, oldest idle-in-transaction session, longest lock wait, longest running query). The
- * collector's own session is excluded.
+ * collector's own sessions (its application_name under its own role, including its connections
+ * to other databases) are excluded and counted in {@code collector_connections}.
  *
  * <p>Versions: 13 has no {@code pg_locks.waitstart}, so the lock wait is measured from
  * {@code query_start}; 14+ uses {@code waitstart} (read only when some session waits on a lock).
@@ -37,9 +38,11 @@ public final class ActivityProbe extends QueryProbe {
                   AND a.state IN ('idle in transaction', 'idle in transaction (aborted)'))) AS oldest_idle_in_transaction_seconds,
               %s AS longest_lock_wait_seconds,
               EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.query_start) FILTER (WHERE a.backend_type = 'client backend'
-                  AND a.state = 'active')) AS longest_running_query_seconds
+                  AND a.state = 'active')) AS longest_running_query_seconds,
+              (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity o
+               WHERE o.application_name = ? AND o.usename = CURRENT_USER) AS collector_connections
             FROM pg_catalog.pg_stat_activity a
-            WHERE a.pid <> pg_catalog.pg_backend_pid()
+            WHERE a.pid <> pg_catalog.pg_backend_pid() AND NOT (a.application_name = ? AND a.usename = CURRENT_USER)
             """;
 
     private static final String RESERVED_13 = "pg_catalog.current_setting('superuser_reserved_connections')::int";
@@ -57,5 +60,11 @@ public final class ActivityProbe extends QueryProbe {
                 130000, TEMPLATE.formatted(RESERVED_13, LOCKWAIT_13),
                 140000, TEMPLATE.formatted(RESERVED_13, LOCKWAIT_14),
                 160000, TEMPLATE.formatted(RESERVED_16, LOCKWAIT_14))));
+    }
+
+    @Override
+    protected void bind(java.sql.PreparedStatement ps, ProbeContext ctx) throws java.sql.SQLException {
+        ps.setString(1, Probes.APPLICATION_NAME);
+        ps.setString(2, Probes.APPLICATION_NAME);
     }
 }

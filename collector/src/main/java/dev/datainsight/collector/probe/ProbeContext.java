@@ -2,7 +2,9 @@ package dev.datainsight.collector.probe;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** What a probe may use while it runs against one server in one cycle. */
@@ -31,6 +33,20 @@ public interface ProbeContext {
 
     /** Query ids whose text this collector already sent for this instance (mutable, bounded). */
     Set<String> seenQueryIds();
+
+    /** Bounds of the per-session detail probes. */
+    default SessionLimits sessionLimits() {
+        return SessionLimits.defaults();
+    }
+
+    /**
+     * Scratch space that lives for one collection cycle of this instance, so probes of the same
+     * cycle can share one read (the lock graph is read once for pg_locks and the session detail).
+     * The default gives a fresh map on every call: nothing is shared.
+     */
+    default Map<String, Object> cycleScratch() {
+        return new HashMap<>();
+    }
 
     /** Logs a warning the first time {@code key} is seen for this instance; later calls are silent. */
     void warnOnce(String key, String message);

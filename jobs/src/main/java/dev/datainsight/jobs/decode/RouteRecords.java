@@ -4,6 +4,7 @@ import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.jobs.records.StatementTexts;
 import dev.datainsight.model.DeadLetterRecord;
+import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.Snapshot;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -14,6 +15,10 @@ import org.apache.flink.util.OutputTag;
  * Routes what the source decoded: valid snapshots to the main output (compact form), rejected
  * records to {@link #DEAD_LETTERS}, new query texts to {@link #TEXTS}, and full snapshots to
  * {@link #FULL} for the rules. Stateless and chained to the source.
+ *
+ * <p>Snapshots of a detail view ({@link dev.datainsight.model.ViewDef#isDetail()}: per-session
+ * rows the rules use for their wording) go to {@link #FULL} only: they are not metrics, and
+ * rolling them up would create one series per pid and application.
  */
 public class RouteRecords extends ProcessFunction<SourceRecord, CompactSnapshot> {
     private static final long serialVersionUID = 1L;
@@ -30,7 +35,9 @@ public class RouteRecords extends ProcessFunction<SourceRecord, CompactSnapshot>
             ctx.output(DEAD_LETTERS, r.deadLetter);
             return;
         }
-        out.collect(r.snapshot);
+        if (!MetricCatalog.view(r.snapshot.view).isDetail()) {
+            out.collect(r.snapshot);
+        }
         if (r.texts != null) {
             ctx.output(TEXTS, r.texts);
         }

@@ -115,15 +115,16 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
      * @param maxGap no rate is computed across a longer gap between two snapshots of a row
      * @param inventoryInterval how often (event time) an instance's inventory row is refreshed
      * @param stateTtl optional backstop TTL of view and instance state (zero = none)
-     * @param sourceTopic named in late dead letters
+     * @param sourceTopics the job's source topics, named (comma-joined) in late dead letters: a
+     *     compact snapshot no longer knows which of them it came from
      */
     public InstanceRollupFunction(Duration allowedLateness, Duration maxGap, Duration inventoryInterval,
-            Duration stateTtl, String sourceTopic) {
+            Duration stateTtl, List<String> sourceTopics) {
         this.latenessMs = allowedLateness.toMillis();
         this.maxGapMs = maxGap.toMillis();
         this.inventoryIntervalMs = inventoryInterval.toMillis();
         this.stateTtl = stateTtl;
-        this.lateTopic = sourceTopic;
+        this.lateTopic = String.join(",", sourceTopics);
     }
 
     /**

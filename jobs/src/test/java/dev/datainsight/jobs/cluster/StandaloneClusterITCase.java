@@ -77,8 +77,7 @@ class StandaloneClusterITCase {
             String jarId = cluster.uploadJar(jar);
             List<String> args = List.of(
                     "--set", "kafka.bootstrapServers=" + KAFKA.bootstrapServers(),
-                    "--set", "kafka.metricsTopic=" + metrics,
-                    "--set", "kafka.statementsTopic=" + statements,
+                    "--set", "kafka.source_topics=[" + metrics + ", " + statements + "]",
                     "--set", "kafka.deadLetterTopic=" + dlq,
                     "--set", "kafka.alertsTopic=" + alerts,
                     "--set", "kafka.startingOffsets=earliest",

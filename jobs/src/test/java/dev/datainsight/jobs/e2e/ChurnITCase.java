@@ -11,11 +11,11 @@ import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.collector.KafkaSnapshotSink;
 import dev.datainsight.collector.probe.ProbeLimits;
 import dev.datainsight.collector.probe.Probes;
-import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.jobs.ClosedRollups;
 import dev.datainsight.jobs.DataInsightJob;
 import dev.datainsight.jobs.JobConfig;
+import dev.datainsight.jobs.JobTestSupport;
 import dev.datainsight.jobs.KafkaIO;
 import dev.datainsight.model.DecodeResult;
 import dev.datainsight.model.Snapshot;
@@ -54,10 +54,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -89,18 +87,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (ArrayIndexOutOfBoundsException when a minute opened before new series appeared is folded).
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class ChurnITCase {
-    @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
+class ChurnITCase extends JobTestSupport {
     /** The monitored server, its own (pg_stat_statements is server-wide: no other test's statements). */
     @RegisterExtension
-    static final PostgresExtension MONITORED = new PostgresExtension(
-            dev.datainsight.embedded.EmbeddedPostgresServer.defaultMajor(), Map.of("pg_stat_statements.max", "100"));
-    @RegisterExtension
-    static final PostgresExtension STORE = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(1).build());
+    static final PostgresExtension MONITORED = monitoredServer(Map.of("pg_stat_statements.max", "100"));
 
     private static final String INSTANCE = "pg-churn";
     private static final long MINUTE = 60_000L;
@@ -140,33 +130,18 @@ class ChurnITCase {
         String appUrl = MONITORED.server().jdbcUrl(db);
         sql(appUrl, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 
-        String metrics = KAFKA.newTopic("metrics", 1);
-        String statements = KAFKA.newTopic("statements", 1);
-        String dlq = KAFKA.newTopic("dlq", 1);
+        Topics topics = newTopics(1, 1);
+        String metrics = topics.metrics();
+        String statements = topics.statements();
+        String dlq = topics.dlq();
         allowFutureTimestamps(List.of(metrics, statements, dlq));
-        String storeUrl = STORE.freshDatabaseUrl("store");
-        JobConfig c = new JobConfig();
-        c.kafka.bootstrapServers = KAFKA.bootstrapServers();
-        c.kafka.metricsTopic = metrics;
-        c.kafka.statementsTopic = statements;
-        c.kafka.deadLetterTopic = dlq;
-        c.kafka.alertsTopic = dlq + "-alerts";
-        c.kafka.groupId = "churn-" + metrics;
-        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
-        c.kafka.createTopicsPartitions = 0;
-        c.store.jdbcUrl = storeUrl;
-        c.store.user = null;
-        c.store.passwordEnv = null;
-        c.store.migrateOnStart = true;
-        c.store.batchRows = 2000;
-        c.runtime.parallelism = 1;
-        c.runtime.checkpointInterval = dev.datainsight.config.DurationSyntax.parse("2s");
-        c.time.watermarkBound = WATERMARK_BOUND;
-        c.time.allowedLateness = LATENESS;
-        c.time.maxGap = MAX_GAP;
-        c.time.idleness = dev.datainsight.config.DurationSyntax.parse("30s"); // processing time: longer than any pause of a running collector
-        c.time.maxFuture = dev.datainsight.config.DurationSyntax.parse("2d");
-        c.validate();
+        String storeUrl = PG.freshDatabaseUrl("store");
+        JobConfig c = valid(config(topics, storeUrl)
+                .store(st -> st.migrateOnStart(true))
+                .runtime(r -> r.parallelism(1).checkpointInterval(Duration.ofSeconds(2)))
+                // idleness is processing time: longer than any pause of a running collector
+                .time(t -> t.watermarkBound(WATERMARK_BOUND).allowedLateness(LATENESS).maxGap(MAX_GAP)
+                        .idleness(Duration.ofSeconds(30)).maxFuture(Duration.ofDays(2))));
         DataInsightJob.prepare(c);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 DataInsightJob.flinkConfiguration(c));

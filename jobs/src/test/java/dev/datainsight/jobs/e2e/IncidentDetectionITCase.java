@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.datainsight.collector.Collector;
 import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.collector.KafkaSnapshotSink;
-import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.jobs.DataInsightJob;
 import dev.datainsight.jobs.JobConfig;
+import dev.datainsight.jobs.JobTestSupport;
 import dev.datainsight.jobs.KafkaIO;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.AlertStatus;
@@ -36,9 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,19 +62,11 @@ import org.junit.jupiter.api.io.TempDir;
  * stays well under four minutes.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class IncidentDetectionITCase {
+class IncidentDetectionITCase extends JobTestSupport {
+    /** The monitored server: few connections so saturation is cheap to induce. The store is on
+     * the shared server of {@link JobTestSupport}, so the job's writers do not count as monitored connections. */
     @RegisterExtension
-    static final KafkaExtension KAFKA = new KafkaExtension();
-    /** The monitored server: few connections so saturation is cheap to induce. */
-    @RegisterExtension
-    static final PostgresExtension MONITORED = new PostgresExtension(
-            dev.datainsight.embedded.EmbeddedPostgresServer.defaultMajor(), Map.of("max_connections", "70"));
-    /** The store, on its own server so the job's writers do not count as monitored connections. */
-    @RegisterExtension
-    static final PostgresExtension STORE = new PostgresExtension();
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final PostgresExtension MONITORED = monitoredServer(Map.of("max_connections", "70"));
 
     private static final String INSTANCE = "pg-e2e";
     private static final Duration FAST = Duration.ofSeconds(2);
@@ -121,26 +111,12 @@ class IncidentDetectionITCase {
         Path rulesFile = tmp.resolve("rules.yaml");
         Files.writeString(rulesFile, RULES);
 
-        JobConfig c = new JobConfig();
-        c.kafka.bootstrapServers = KAFKA.bootstrapServers();
-        c.kafka.metricsTopic = metrics;
-        c.kafka.statementsTopic = statements;
-        c.kafka.deadLetterTopic = dlq;
-        c.kafka.alertsTopic = alerts;
-        c.kafka.groupId = "e2e-" + metrics;
-        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
-        c.kafka.createTopicsPartitions = 0;
-        c.store.jdbcUrl = STORE.freshDatabaseUrl("store");
-        c.store.user = null;
-        c.store.passwordEnv = null;
-        c.store.migrateOnStart = true;
-        c.runtime.parallelism = 2;
-        c.runtime.checkpointInterval = java.time.Duration.ofSeconds(2);
-        c.time.watermarkBound = java.time.Duration.ofSeconds(2);
-        c.time.idleness = java.time.Duration.ofSeconds(10);
-        c.rules.enabled = true;
-        c.rules.file = rulesFile.toString();
-        c.validate();
+        JobConfig c = valid(config(KAFKA.bootstrapServers(), metrics, statements, dlq, PG.freshDatabaseUrl("store"))
+                .kafka(k -> k.alertsTopic(alerts))
+                .store(st -> st.migrateOnStart(true))
+                .runtime(r -> r.checkpointInterval(Duration.ofSeconds(2)))
+                .time(t -> t.watermarkBound(Duration.ofSeconds(2)).idleness(Duration.ofSeconds(10)))
+                .rules(r -> r.enabled(true).file(rulesFile.toString())));
 
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newCachedThreadPool();
@@ -159,7 +135,7 @@ class IncidentDetectionITCase {
         try (KafkaSnapshotSink sink = new KafkaSnapshotSink(KAFKA.bootstrapServers(), metrics, statements);
                 Collector collector = new Collector(fleet, sink)) {
             collector.start();
-            awaitJobConsuming(c.kafka.groupId);
+            awaitJobConsuming(c.kafka().groupId());
 
             // ---------------------------------------------------------------- phase 0: a quiet run
             AtomicBoolean quiet = new AtomicBoolean(true);

@@ -5,6 +5,7 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
 
@@ -16,7 +17,9 @@ import java.util.Map;
  * <p>Why: pgmonitor and awesome-prometheus-alerts page at 80–90 % of max_connections; dividing
  * by the usable slots (superuser_reserved + reserved_connections taken out) matters because
  * applications get "too many clients" while the raw ratio still reads 97 %. 2 min rides out
- * connection-pool bursts at deploys.
+ * connection-pool bursts at deploys. The collector's own sessions ({@code collector_connections},
+ * excluded from {@code connections_total}) are added back: they hold slots too. The summary names
+ * the applications holding most slots, from {@code pg_stat_activity_connections} of the same cycle.
  */
 public final class ConnectionSaturationRule extends GaugeRule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.80,
@@ -31,7 +34,8 @@ public final class ConnectionSaturationRule extends GaugeRule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "2m", "2m")
                 .views("pg_stat_activity")
-                .detects("Client connections near the usable limit (max_connections minus reserved slots).")
+                .detects("Client connections near the usable limit (max_connections minus reserved slots). Names the "
+                        + "applications holding most slots.")
                 .why("pgmonitor / awesome-prometheus-alerts page at 80-90% of max_connections; reserved slots are "
                         + "taken out because applications fail before the raw ratio reaches 100%; 2 min rides out "
                         + "pool bursts.")
@@ -51,7 +55,8 @@ public final class ConnectionSaturationRule extends GaugeRule {
             return null;
         }
         double usable = max - Rows.valOr(row, "reserved_connections", 0);
-        return usable <= 0 ? null : total / usable;
+        // The collector's own sessions are counted apart but hold slots like any other.
+        return usable <= 0 ? null : (total + Rows.valOr(row, "collector_connections", 0)) / usable;
     }
 
     @Override
@@ -63,7 +68,17 @@ public final class ConnectionSaturationRule extends GaugeRule {
     protected String summary(SnapshotRow row, double v) {
         double max = Rows.valOr(row, "max_connections", 0);
         double usable = max - Rows.valOr(row, "reserved_connections", 0);
-        return Fmt.num(Rows.valOr(row, "connections_total", 0)) + " of " + Fmt.num(usable)
-                + " usable connections in use (" + Fmt.pct(v) + "; max_connections " + Fmt.num(max) + ")";
+        double collector = Rows.valOr(row, "collector_connections", 0);
+        return Fmt.num(Rows.valOr(row, "connections_total", 0) + collector) + " of " + Fmt.num(usable)
+                + " usable connections in use (" + Fmt.pct(v) + "; max_connections " + Fmt.num(max)
+                + (collector > 0 ? "; " + Fmt.num(collector) + " of them the collector's" : "") + ")";
+    }
+
+    /** Names the top holders from the detail of the same cycle: "…: billing-api holds 31 of 37 usable slots, 29 idle". */
+    @Override
+    protected String summary(SnapshotRow row, double v, RuleContext ctx) {
+        double usable = Rows.valOr(row, "max_connections", 0) - Rows.valOr(row, "reserved_connections", 0);
+        String holders = Sessions.holders(ctx, usable, 3);
+        return holders.isEmpty() ? summary(row, v) : holders + " — " + summary(row, v);
     }
 }

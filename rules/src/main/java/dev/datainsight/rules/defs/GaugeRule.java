@@ -33,6 +33,16 @@ abstract class GaugeRule extends Rule {
         return definition().detects();
     }
 
+    /** The summary with the session detail of the cycle at hand (default: {@link #summary(SnapshotRow, double)}). */
+    protected String summary(SnapshotRow row, double value, RuleContext ctx) {
+        return summary(row, value);
+    }
+
+    /** The description with the session detail at hand (default: {@link #description(SnapshotRow, double)}). */
+    protected String description(SnapshotRow row, double value, RuleContext ctx) {
+        return description(row, value);
+    }
+
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
         for (SnapshotRow row : s.getRows()) {
@@ -45,7 +55,7 @@ abstract class GaugeRule extends Rule {
             Double w = p.number(WARNING);
             Double c = p.number(CRITICAL);
             Severity level = c != null && v > c ? Severity.CRITICAL : w != null && v > w ? Severity.WARNING : null;
-            ctx.alert(p, labels, level, v, w, c, summary(row, v), description(row, v));
+            ctx.alert(p, labels, level, v, w, c, summary(row, v, ctx), description(row, v, ctx));
         }
     }
 }

@@ -5,6 +5,7 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
 
@@ -15,7 +16,8 @@ import java.util.Map;
  *
  * <p>Why: such a session holds its snapshot and locks, blocking vacuum and DDL; pgmonitor and
  * check_postgres warn in minutes. Leaving {@code for} at 0 keeps detection at threshold + one
- * collection interval instead of adding a second wait.
+ * collection interval instead of adding a second wait. The summary names the session (pid,
+ * user@client, application, query id, last statement) from {@code pg_stat_activity_sessions}.
  */
 public final class IdleInTransactionRule extends GaugeRule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
@@ -30,7 +32,8 @@ public final class IdleInTransactionRule extends GaugeRule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "1m")
                 .views("pg_stat_activity")
-                .detects("A session idle inside an open transaction for too long (holds locks and the xmin horizon).")
+                .detects("A session idle inside an open transaction for too long (holds locks and the xmin horizon). Names "
+                        + "the session and its last statement.")
                 .why("pgmonitor / check_postgres warn after minutes; the value is already a duration, so `for` is 0.")
                 .runbook("SELECT pid, usename, application_name, now()-state_change FROM pg_stat_activity WHERE state "
                         + "LIKE 'idle in transaction%'; fix the application or set idle_in_transaction_session_timeout.")
@@ -49,6 +52,22 @@ public final class IdleInTransactionRule extends GaugeRule {
     @Override
     protected Map<String, String> labels(SnapshotRow row) {
         return Map.of();
+    }
+
+    /**
+     * Names the session from the detail of the same cycle: "pid 4242 (app@10.0.0.5, app x, idle in
+     * transaction 6 min) has been idle in transaction for 6 min — last statement `…` (2 sessions …)".
+     */
+    @Override
+    protected String summary(SnapshotRow row, double v, RuleContext ctx) {
+        SnapshotRow who = Sessions.top(ctx, "idle_in_transaction", "state_age_seconds");
+        if (who == null) {
+            return summary(row, v);
+        }
+        String stmt = Sessions.statement(who);
+        return Sessions.who(who) + " has been idle in transaction for " + Fmt.secs(v)
+                + (stmt.isEmpty() ? "" : " — " + stmt) + " ("
+                + Fmt.num(Rows.valOr(row, "connections_idle_in_transaction", 0)) + " sessions idle in transaction)";
     }
 
     @Override

@@ -11,14 +11,20 @@ import dev.datainsight.rules.engine.Params;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * <b>lock_contention</b> (per root blocker): from the {@code pg_locks} view, whose rows are the
  * root blockers found with {@code pg_blocking_pids()} (labels blocker_pid, datname, blocker_state,
  * blocker_query_id; values waiters, longest_wait_seconds). Warning when a root blocker has ≥ 3
  * waiters or any of its waiters has waited ≥ 60 s; critical at ≥ 10 waiters or ≥ 300 s. The
- * summary names the root blocking pid, its waiters and its query id.
+ * summary names the root blocker — pid, user@client, application, state and how long, query id,
+ * the lock mode it holds and on which relation, and the start of its last statement — from the
+ * session detail of the same cycle ({@code pg_stat_activity_sessions}), then how many sessions
+ * it blocks and the longest wait; the description lists the longest waiters. Without the detail
+ * (an older collector, the first cycle after a restore) it names pid, state and query id.
  *
  * <p>Why: pganalyze and pgmonitor alert on lock waits over a minute (beyond deadlock_timeout and
  * ordinary row-lock queues); three queued sessions behind one blocker is a pile-up forming. The
@@ -42,8 +48,9 @@ public final class LockContentionRule extends Rule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "30s", "30s")
                 .views("pg_locks")
-                .detects("A root blocker holding a lock queue: many waiters or long lock waits. Names the blocking pid "
-                        + "and its query id.")
+                .detects("A root blocker holding a lock queue: many waiters or long lock waits. Names the blocker (pid, "
+                        + "user@client, application, state, query id), the lock mode and relation it holds and its last "
+                        + "statement.")
                 .why("pganalyze / pgmonitor alert on lock waits over a minute; 3 sessions queued behind one root "
                         + "blocker is a pile-up forming. 30 s `for` skips short row-lock queues.")
                 .runbook("`SELECT * FROM pg_stat_activity WHERE pid = blocker_pid`; if it is idle in transaction or "
@@ -74,13 +81,69 @@ public final class LockContentionRule extends Rule {
             boolean warn = (ww != null && waiters >= ww) || (wt != null && wait >= wt);
             Severity level = crit ? Severity.CRITICAL : warn ? Severity.WARNING : null;
             String qid = Rows.label(row, "blocker_query_id");
-            String summary = "pid " + Rows.label(row, "blocker_pid") + " (" + Rows.label(row, "blocker_state")
-                    + ", query id " + (qid.isEmpty() ? "unknown" : qid) + ") in database " + Rows.label(row, "datname")
-                    + " blocks " + Fmt.num(waiters) + " session(s); longest wait " + Fmt.secs(wait);
+            String pid = Rows.label(row, "blocker_pid");
+            SnapshotRow who = Sessions.byPid(ctx, pid);
+            String summary;
+            String description;
+            if (who != null && Sessions.hasReason(who, "blocker")) {
+                summary = blockerSummary(who, waiters, wait);
+                description = "Root blocker " + Sessions.who(who) + " in database " + Rows.label(row, "datname")
+                        + ", holding its transaction for " + Fmt.secs(Rows.valOr(row, "blocker_xact_age_seconds", 0))
+                        + ". " + waitersLine(ctx, pid);
+            } else {
+                summary = "pid " + pid + " (" + Rows.label(row, "blocker_state")
+                        + ", query id " + (qid.isEmpty() ? "unknown" : qid) + ") in database " + Rows.label(row, "datname")
+                        + " blocks " + Fmt.num(waiters) + " session(s); longest wait " + Fmt.secs(wait);
+                description = "Root blocker pid " + pid + ", query id " + qid + ", holding transaction "
+                        + "for " + Fmt.secs(Rows.valOr(row, "blocker_xact_age_seconds", 0)) + ".";
+            }
             ctx.alert(p, Rows.pick(row, "blocker_pid", "datname"), level, waiters, ww == null ? wt : ww,
-                    cw == null ? ct : cw, summary,
-                    "Root blocker pid " + Rows.label(row, "blocker_pid") + ", query id " + qid + ", holding transaction "
-                            + "for " + Fmt.secs(Rows.valOr(row, "blocker_xact_age_seconds", 0)) + ".");
+                    cw == null ? ct : cw, summary, description);
         }
+    }
+
+    /**
+     * "pid 12340 (svc_billing@10.0.0.5, app billing-api, idle in transaction 75 s) holds
+     * RowExclusiveLock on public.accounts — last statement `UPDATE accounts …`; blocks 5
+     * session(s), longest wait 71 s".
+     */
+    static String blockerSummary(SnapshotRow who, double waiters, double wait) {
+        StringBuilder b = new StringBuilder(Sessions.who(who));
+        String mode = Sessions.text(Rows.label(who, "lock_mode"), Sessions.NAME_CHARS);
+        String rel = Sessions.text(Rows.label(who, "relation"), Sessions.NAME_CHARS);
+        if (!mode.isEmpty() || !rel.isEmpty()) {
+            b.append(" holds ").append(mode.isEmpty() ? "a lock" : mode);
+            if (!rel.isEmpty()) {
+                b.append(" on ").append(rel);
+            }
+        }
+        String stmt = Sessions.statement(who);
+        if (!stmt.isEmpty()) {
+            b.append(" — ").append(stmt);
+        }
+        return b.append("; blocks ").append(Fmt.num(waiters)).append(" session(s), longest wait ").append(Fmt.secs(wait))
+                .toString();
+    }
+
+    /** "Waiting: pid 1 (...) 71 s for ShareLock; ..." — the listed waiters of that root, longest first. */
+    private static String waitersLine(RuleContext ctx, String root) {
+        List<SnapshotRow> mine = new ArrayList<>();
+        for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
+            if (Sessions.hasReason(r, "waiter") && List.of(Rows.label(r, "blocked_by").split(",")).contains(root)) {
+                mine.add(r);
+            }
+        }
+        if (mine.isEmpty()) {
+            return "";
+        }
+        mine.sort(Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "lock_wait_seconds", 0)));
+        List<String> parts = new ArrayList<>();
+        for (SnapshotRow r : mine.subList(0, Math.min(5, mine.size()))) {
+            String mode = Sessions.text(Rows.label(r, "lock_mode"), Sessions.NAME_CHARS);
+            String stmt = Sessions.statement(r);
+            parts.add(Sessions.who(r) + " waiting " + Fmt.secs(Rows.valOr(r, "lock_wait_seconds", 0))
+                    + (mode.isEmpty() ? "" : " for " + mode) + (stmt.isEmpty() ? "" : ", " + stmt));
+        }
+        return "Waiting: " + String.join("; ", parts) + (mine.size() > 5 ? "; …" : "") + ".";
     }
 }

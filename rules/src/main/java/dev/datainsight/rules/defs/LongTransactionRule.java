@@ -5,6 +5,7 @@ import static dev.datainsight.rules.engine.ParamDef.optionalNumber;
 import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Fmt;
+import dev.datainsight.rules.engine.RuleContext;
 import dev.datainsight.rules.engine.RuleDefinition;
 import java.util.Map;
 
@@ -16,7 +17,8 @@ import java.util.Map;
  *
  * <p>Why: long transactions hold back the xmin horizon so vacuum cannot remove dead rows, and
  * hold locks; pgmonitor and pganalyze flag minutes-long transactions. {@code for} is 0 because the
- * value is already a duration.
+ * value is already a duration. The summary names the session (pid, user@client, application,
+ * state, query id, last statement) from {@code pg_stat_activity_sessions} of the same cycle.
  */
 public final class LongTransactionRule extends GaugeRule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 300.0,
@@ -31,7 +33,8 @@ public final class LongTransactionRule extends GaugeRule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "1m")
                 .views("pg_stat_activity")
-                .detects("The oldest non-autovacuum transaction has been open too long (holds back vacuum, holds locks).")
+                .detects("The oldest non-autovacuum transaction has been open too long (holds back vacuum, holds locks). "
+                        + "Names the session and its last statement.")
                 .why("pgmonitor / pganalyze flag transactions open for minutes; the value is already a duration, so "
                         + "`for` is 0.")
                 .runbook("SELECT pid, usename, now()-xact_start, state, query FROM pg_stat_activity ORDER BY xact_start "
@@ -56,5 +59,28 @@ public final class LongTransactionRule extends GaugeRule {
     @Override
     protected String summary(SnapshotRow row, double v) {
         return "The oldest transaction has been open for " + Fmt.secs(v);
+    }
+
+    /** Names the session from the detail of the same cycle: "…: pid 4242 (app@10.0.0.5, …) — last statement `…`". */
+    @Override
+    protected String summary(SnapshotRow row, double v, RuleContext ctx) {
+        SnapshotRow who = Sessions.top(ctx, "oldest_xact", "xact_age_seconds");
+        if (who == null) {
+            return summary(row, v);
+        }
+        String stmt = Sessions.statement(who);
+        return summary(row, v) + ": " + Sessions.who(who) + (stmt.isEmpty() ? "" : " — " + stmt);
+    }
+
+    @Override
+    protected String description(SnapshotRow row, double v, RuleContext ctx) {
+        SnapshotRow who = Sessions.top(ctx, "oldest_xact", "xact_age_seconds");
+        if (who == null) {
+            return description(row, v);
+        }
+        Double xmin = Rows.val(who, "backend_xmin_age");
+        return definition().detects() + " Oldest: " + Sessions.who(who) + " in database "
+                + Sessions.text(Rows.label(who, "datname"), Sessions.NAME_CHARS)
+                + (xmin == null ? "" : ", holding the xmin horizon " + Fmt.num(xmin) + " transactions back") + ".";
     }
 }

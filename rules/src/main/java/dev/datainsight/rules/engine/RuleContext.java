@@ -2,6 +2,8 @@ package dev.datainsight.rules.engine;
 
 import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
+import dev.datainsight.model.SnapshotRow;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +15,16 @@ public interface RuleContext {
 
     /** The snapshot's collection time (event time), epoch ms. */
     long now();
+
+    /**
+     * The rows of the instance's latest snapshot of a detail view (e.g.
+     * {@code pg_stat_activity_sessions}) collected in the same cycle as the snapshot being
+     * evaluated, or an empty list (none seen, or not from this cycle). Rules use them for their
+     * wording only: never for the condition, so an alert fires the same with or without them.
+     */
+    default List<SnapshotRow> detail(String view) {
+        return List.of();
+    }
 
     /** Effective parameters for a row (empty map for instance-wide rules). */
     Params params(Map<String, String> rowLabels);

@@ -47,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * active-series map holds only series whose condition holds; a series whose view stops arriving
  * altogether keeps its entry until the view returns (its alert resolves as stale downstream).
  *
+ * <p><b>Detail views</b> (per-session rows) are not rule input of their own: the latest of each
+ * is kept per instance on the heap ({@link DetailRows}) and offered to the rules evaluating the
+ * aggregates of the same cycle ({@link RuleContext#detail}).
+ *
  * <p><b>Per-key quarantine.</b> A rule that throws is a bug in the rule or in its memory, never a
  * reason to fail the job: the {@code internalErrors} counter goes up, the snapshot goes to the
  * {@link #DEAD_LETTERS} side output ({@code internal_error}, with the stack head) and that rule's
@@ -89,6 +93,9 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     private transient MapState<String, ActiveSeries> active;
     private transient ValueState<InstanceInfo> info;
     private transient SilenceDetector silence;
+    private transient DetailRows details;
+    /** The key of the timer being handled, for the detector's forget callback. */
+    private transient String timerKey;
 
     public RuleEvaluatorFunction(RulesConfig config) {
         this.config = config;
@@ -125,8 +132,12 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
             public void forget() throws Exception {
                 memory.clear();
                 active.clear();
+                if (timerKey != null) {
+                    details.forget(timerKey);
+                }
             }
         });
+        details = new DetailRows();
         internalErrors = getRuntimeContext().getMetricGroup().addGroup(METRIC_GROUP).counter(METRIC_INTERNAL_ERRORS);
     }
 
@@ -146,11 +157,12 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         String instance = ctx.getCurrentKey();
         InternalErrors.check(faults, instance, s.getCollectedAt());
         silence.seen(s, instance, ctx.timerService(), out);
+        details.offer(instance, s);
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
                 continue;
             }
-            RulePass pass = new RulePass(config, rule, s, instance, memory, active, out,
+            RulePass pass = new RulePass(config, rule, s, instance, memory, active, details, out,
                     row -> ctx.output(INSIGHTS, row));
             try {
                 rule.evaluate(s, pass);
@@ -194,6 +206,7 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         memory.clear();
         active.clear();
         info.clear();
+        details.forget(instance);
         String detail = "internal error in the rule evaluator on " + where + " (a bug in the job, not in the record): "
                 + InternalErrors.stackHead(e, InternalErrors.STACK_LINES) + "\nrule state of instance " + instance
                 + " reset (memories, active series, presence); it is rebuilt from the next snapshots";
@@ -232,12 +245,15 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Evaluation> out) throws Exception {
         try {
-            silence.onTimer(timestamp, ctx.timeDomain(), ctx.getCurrentKey(), ctx.timerService(), out);
+            timerKey = ctx.getCurrentKey();
+            silence.onTimer(timestamp, ctx.timeDomain(), timerKey, ctx.timerService(), out);
         } catch (RuntimeException e) {
             if (!InternalErrors.isQuarantinable(e)) {
                 throw e;
             }
             resetInstance(ctx.getCurrentKey(), null, e, ctx, "timer at " + timestamp);
+        } finally {
+            timerKey = null;
         }
     }
 }

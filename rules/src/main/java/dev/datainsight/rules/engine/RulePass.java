@@ -3,6 +3,7 @@ package dev.datainsight.rules.engine;
 import dev.datainsight.model.AlertContext;
 import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.rules.RulesConfig;
 import dev.datainsight.store.InsightRow;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ final class RulePass implements RuleContext {
     private final String instance;
     private final MapState<String, Memory> memory;
     private final MapState<String, ActiveSeries> active;
+    private final DetailRows details;
     private final Collector<Evaluation> out;
     private final Consumer<InsightRow> insights;
     /** Fingerprints reported in this pass; the active ones of the same rule and view not in it are gone. */
@@ -46,13 +48,15 @@ final class RulePass implements RuleContext {
     private AlertContext context;
 
     RulePass(RulesConfig config, Rule rule, Snapshot snapshot, String instance, MapState<String, Memory> memory,
-            MapState<String, ActiveSeries> active, Collector<Evaluation> out, Consumer<InsightRow> insights) {
+            MapState<String, ActiveSeries> active, DetailRows details, Collector<Evaluation> out,
+            Consumer<InsightRow> insights) {
         this.config = config;
         this.rule = rule;
         this.snapshot = snapshot;
         this.instance = instance;
         this.memory = memory;
         this.active = active;
+        this.details = details;
         this.out = out;
         this.insights = insights;
     }
@@ -65,6 +69,11 @@ final class RulePass implements RuleContext {
     @Override
     public long now() {
         return snapshot.getCollectedAt();
+    }
+
+    @Override
+    public List<SnapshotRow> detail(String view) {
+        return details.of(instance, view, snapshot.getCollectedAt());
     }
 
     @Override

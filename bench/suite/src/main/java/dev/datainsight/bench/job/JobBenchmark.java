@@ -99,7 +99,7 @@ public final class JobBenchmark {
         // session or application cluster runs. (Starting a runtime per job also loads Flink's RPC
         // system into a fresh class loader each time, whose ~1,700 classes the JIT then compiles
         // again while the measured job runs.)
-        Configuration conf = DataInsightJob.flinkConfiguration(runtime(new JobConfig(), p));
+        Configuration conf = DataInsightJob.flinkConfiguration(runtime(JobConfig.builder(), p).build());
         conf.setString("taskmanager.memory.managed.size", "256m");
         conf.setString("taskmanager.memory.network.max", "256m");
         try (MiniCluster flink = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
@@ -152,11 +152,10 @@ public final class JobBenchmark {
     }
 
     /** The runtime settings both the cluster and each pass's job use. */
-    private static JobConfig runtime(JobConfig c, Params p) {
-        c.runtime.parallelism = p.parallelism();
+    private static JobConfig.Builder runtime(JobConfig.Builder c, Params p) {
         // checkpointInterval: the job's default (30 s)
-        c.runtime.stateBackend = JobConfig.StateBackend.valueOf(p.stateBackend().toUpperCase(java.util.Locale.ROOT));
-        return c;
+        return c.runtime(r -> r.parallelism(p.parallelism())
+                .stateBackend(JobConfig.StateBackend.valueOf(p.stateBackend().toUpperCase(java.util.Locale.ROOT))));
     }
 
     private static Result pass(String bootstrap, String jdbcUrl, Params p, String instancePrefix, PrintStream log,
@@ -233,21 +232,12 @@ public final class JobBenchmark {
                 + " %,.0f samples/s%n", referenceSeconds, baselineSamples / referenceSeconds);
 
         // 3. the job, bounded at the current end of the topics, into the store
-        JobConfig c = new JobConfig();
-        c.kafka.bootstrapServers = bootstrap;
-        c.kafka.metricsTopic = metrics;
-        c.kafka.statementsTopic = statements;
-        c.kafka.deadLetterTopic = dlq;
-        c.kafka.alertsTopic = dlq + ".alerts";
-        c.kafka.groupId = "bench-" + suffix;
-        c.kafka.startingOffsets = JobConfig.StartingOffsets.EARLIEST;
-        c.kafka.bounded = true;
-        c.kafka.createTopicsPartitions = 0;
-        c.store.jdbcUrl = jdbcUrl;
-        c.store.user = null;
-        c.store.passwordEnv = null;
-        c.store.batchRows = 20_000;
-        runtime(c, p);
+        JobConfig c = runtime(JobConfig.builder(), p)
+                .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(List.of(metrics, statements))
+                        .deadLetterTopic(dlq).alertsTopic(dlq + ".alerts").groupId("bench-" + suffix)
+                        .startingOffsets(JobConfig.StartingOffsets.EARLIEST).bounded(true).createTopicsPartitions(0))
+                .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null).batchRows(20_000))
+                .build();
         c.validate();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(p.parallelism(), conf);
         KafkaIO io = new KafkaIO();
@@ -431,9 +421,9 @@ public final class JobBenchmark {
      * the compact form, validation included): a reference, printed next to the baseline.
      */
     static long jobDecoderConsumer(String bootstrap, List<String> topics, long expected) {
-        JobConfig.Time t = new JobConfig().time; // the job's default validation bounds
+        JobConfig.Time t = JobConfig.defaults().time(); // the job's default validation bounds
         SnapshotDeserializer d = new SnapshotDeserializer(new WireCodec(),
-                new SnapshotValidator(t.maxFuture, t.maxAge), false);
+                new SnapshotValidator(t.maxFuture(), t.maxAge()), false);
         return consume(bootstrap, topics, expected, bytes -> {
             SourceRecord r = d.decode(bytes, "", 0, 0, 0, System.currentTimeMillis());
             return r.snapshot == null ? 0 : r.snapshot.sampleCount();
