@@ -75,7 +75,7 @@ public final class RulesDoc {
                 .append("reports silence.\n\n")
                 .append("## Alert context\n\n")
                 .append("Beside its one-line summary, an alert carries a structured `context` (who, what, why: ")
-                .append("items of kind `session`, `statement`, `table`, `setting` or `slot`, each an ordered map of fields) ")
+                .append("items of kind `session`, `connections`, `statement`, `table`, `setting` or `slot`, each an ordered map of fields) ")
                 .append("and the instance's fleet labels (`instance_labels`: env, team, cluster, ...), both outside ")
                 .append("the fingerprint. A rule attaches the context with ")
                 .append("`RuleContext.alert(..., AlertContext)`; the engine bounds and cleans it (at most 10 items, ")

@@ -39,6 +39,7 @@ public final class ConnectionSaturationRule extends GaugeRule {
                 .why("pgmonitor / awesome-prometheus-alerts page at 80-90% of max_connections; reserved slots are "
                         + "taken out because applications fail before the raw ratio reaches 100%; 2 min rides out "
                         + "pool bursts.")
+                .context("up to 5 `connections` items: the largest connection groups (application, user, client, state, count).")
                 .runbook("Find who holds connections (pg_stat_activity by usename, application_name, state); "
                         + "kill idle leaks, put a pooler (PgBouncer) in front, or raise max_connections with a restart.")
                 .param(WARNING)
@@ -72,6 +73,17 @@ public final class ConnectionSaturationRule extends GaugeRule {
         return Fmt.num(Rows.valOr(row, "connections_total", 0) + collector) + " of " + Fmt.num(usable)
                 + " usable connections in use (" + Fmt.pct(v) + "; max_connections " + Fmt.num(max)
                 + (collector > 0 ? "; " + Fmt.num(collector) + " of them the collector's" : "") + ")";
+    }
+
+    /** The context: the largest connection groups (usename, application_name, client_addr, state), at most 5. */
+    @Override
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx) {
+        if (ctx.detail(Sessions.CONNECTIONS).isEmpty()) {
+            return null;
+        }
+        dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
+        Sessions.connectionItems(c, ctx, 5);
+        return c;
     }
 
     /** Names the top holders from the detail of the same cycle: "…: billing-api holds 31 of 37 usable slots, 29 idle". */

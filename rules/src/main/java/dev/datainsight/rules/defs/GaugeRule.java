@@ -43,6 +43,14 @@ abstract class GaugeRule extends Rule {
         return description(row, value);
     }
 
+    /**
+     * The structured context of a holding alert (who, what), from the detail of the cycle at hand;
+     * default none. Only called when the condition holds.
+     */
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double value, RuleContext ctx) {
+        return null;
+    }
+
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
         for (SnapshotRow row : s.getRows()) {
@@ -55,7 +63,8 @@ abstract class GaugeRule extends Rule {
             Double w = p.number(WARNING);
             Double c = p.number(CRITICAL);
             Severity level = c != null && v > c ? Severity.CRITICAL : w != null && v > w ? Severity.WARNING : null;
-            ctx.alert(p, labels, level, v, w, c, summary(row, v, ctx), description(row, v, ctx));
+            ctx.alert(p, labels, level, v, w, c, summary(row, v, ctx), description(row, v, ctx),
+                    level == null ? null : context(row, v, ctx));
         }
     }
 }

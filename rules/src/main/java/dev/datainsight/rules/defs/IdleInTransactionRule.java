@@ -35,6 +35,7 @@ public final class IdleInTransactionRule extends GaugeRule {
                 .detects("A session idle inside an open transaction for too long (holds locks and the xmin horizon). Names "
                         + "the session and its last statement.")
                 .why("pgmonitor / check_postgres warn after minutes; the value is already a duration, so `for` is 0.")
+                .context("up to 5 `session` items: the sessions idle in transaction the collector listed, longest first.")
                 .runbook("SELECT pid, usename, application_name, now()-state_change FROM pg_stat_activity WHERE state "
                         + "LIKE 'idle in transaction%'; fix the application or set idle_in_transaction_session_timeout.")
                 .param(WARNING)
@@ -68,6 +69,26 @@ public final class IdleInTransactionRule extends GaugeRule {
         return Sessions.who(who) + " has been idle in transaction for " + Fmt.secs(v)
                 + (stmt.isEmpty() ? "" : " — " + stmt) + " ("
                 + Fmt.num(Rows.valOr(row, "connections_idle_in_transaction", 0)) + " sessions idle in transaction)";
+    }
+
+    /** The context: the sessions idle in transaction the collector listed, longest first (at most 5). */
+    @Override
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx) {
+        java.util.List<SnapshotRow> idle = new java.util.ArrayList<>();
+        for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
+            if (Sessions.hasReason(r, "idle_in_transaction")) {
+                idle.add(r);
+            }
+        }
+        if (idle.isEmpty()) {
+            return null;
+        }
+        idle.sort(java.util.Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "state_age_seconds", 0)));
+        dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
+        for (SnapshotRow r : idle.subList(0, Math.min(5, idle.size()))) {
+            Sessions.item(c, r, "idle in transaction");
+        }
+        return c;
     }
 
     @Override

@@ -53,6 +53,7 @@ public final class LockContentionRule extends Rule {
                         + "statement.")
                 .why("pganalyze / pgmonitor alert on lock waits over a minute; 3 sessions queued behind one root "
                         + "blocker is a pile-up forming. 30 s `for` skips short row-lock queues.")
+                .context("`session` items from the session detail of the cycle: the root blocker (role, pid, user, application, client, state and ages, lock mode, relation, statement text) and up to 8 of its waiters, longest wait first.")
                 .runbook("`SELECT * FROM pg_stat_activity WHERE pid = blocker_pid`; if it is idle in transaction or "
                         + "stuck, `SELECT pg_terminate_backend(blocker_pid)`; then fix the application's transaction scope.")
                 .param(WARNING_WAITERS)
@@ -98,7 +99,7 @@ public final class LockContentionRule extends Rule {
                         + "for " + Fmt.secs(Rows.valOr(row, "blocker_xact_age_seconds", 0)) + ".";
             }
             ctx.alert(p, Rows.pick(row, "blocker_pid", "datname"), level, waiters, ww == null ? wt : ww,
-                    cw == null ? ct : cw, summary, description);
+                    cw == null ? ct : cw, summary, description, level == null ? null : context(ctx, who, pid));
         }
     }
 
@@ -123,6 +124,25 @@ public final class LockContentionRule extends Rule {
         }
         return b.append("; blocks ").append(Fmt.num(waiters)).append(" session(s), longest wait ").append(Fmt.secs(wait))
                 .toString();
+    }
+
+    /** The context: the root blocker's session, then its listed waiters, longest wait first (at most 8). */
+    private static dev.datainsight.model.AlertContext context(RuleContext ctx, SnapshotRow who, String root) {
+        dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
+        if (who != null) {
+            Sessions.item(c, who, "blocker");
+        }
+        List<SnapshotRow> mine = new ArrayList<>();
+        for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
+            if (Sessions.hasReason(r, "waiter") && List.of(Rows.label(r, "blocked_by").split(",")).contains(root)) {
+                mine.add(r);
+            }
+        }
+        mine.sort(Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "lock_wait_seconds", 0)));
+        for (SnapshotRow r : mine.subList(0, Math.min(8, mine.size()))) {
+            Sessions.item(c, r, "waiter");
+        }
+        return c.isEmpty() ? null : c;
     }
 
     /** "Waiting: pid 1 (...) 71 s for ShareLock; ..." — the listed waiters of that root, longest first. */

@@ -37,6 +37,7 @@ public final class LongTransactionRule extends GaugeRule {
                         + "Names the session and its last statement.")
                 .why("pgmonitor / pganalyze flag transactions open for minutes; the value is already a duration, so "
                         + "`for` is 0.")
+                .context("one `session` item: the session of the oldest transaction (who, state, ages, backend_xmin age, statement text).")
                 .runbook("SELECT pid, usename, now()-xact_start, state, query FROM pg_stat_activity ORDER BY xact_start "
                         + "LIMIT 5; end it with pg_cancel_backend / pg_terminate_backend if it is stuck.")
                 .param(WARNING)
@@ -70,6 +71,18 @@ public final class LongTransactionRule extends GaugeRule {
         }
         String stmt = Sessions.statement(who);
         return summary(row, v) + ": " + Sessions.who(who) + (stmt.isEmpty() ? "" : " — " + stmt);
+    }
+
+    /** The context: the oldest transaction's session. */
+    @Override
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx) {
+        SnapshotRow who = Sessions.top(ctx, "oldest_xact", "xact_age_seconds");
+        if (who == null) {
+            return null;
+        }
+        dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
+        Sessions.item(c, who, "oldest transaction");
+        return c;
     }
 
     @Override

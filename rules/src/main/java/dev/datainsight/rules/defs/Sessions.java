@@ -167,4 +167,65 @@ final class Sessions {
         String out = b.toString().strip();
         return !s.substring(i).isBlank() ? out + "…" : out;
     }
+
+    /**
+     * Adds one {@code session} item for a session detail row: its {@code role} in the alert
+     * (blocker, waiter, oldest transaction, idle in transaction), who it is, what it waits for and
+     * holds, its ages and the start of its current or last statement (pg_stat_activity text, not
+     * normalised: cut by the collector and again by the context bounds). A prepared transaction
+     * (pid 0) is named as such.
+     */
+    static void item(dev.datainsight.model.AlertContext c, SnapshotRow r, String role) {
+        dev.datainsight.model.AlertContextItem it = c.item(dev.datainsight.model.AlertContext.KIND_SESSION)
+                .put("role", role);
+        for (String k : List.of("pid", "usename", "application_name", "client_addr", "datname", "state")) {
+            String v = Rows.label(r, k);
+            if (!v.isEmpty()) {
+                it.put(k, v);
+            }
+        }
+        putSecs(it, "state_age", Rows.val(r, "state_age_seconds"));
+        putSecs(it, "xact_age", Rows.val(r, "xact_age_seconds"));
+        String wait = Rows.label(r, "wait_event_type");
+        if (!wait.isEmpty()) {
+            it.put("wait_event", wait + "/" + Rows.label(r, "wait_event"));
+        }
+        for (String k : List.of("lock_mode", "relation", "blocked_by")) {
+            String v = Rows.label(r, k);
+            if (!v.isEmpty()) {
+                it.put(k, v);
+            }
+        }
+        putSecs(it, "lock_wait", Rows.val(r, "lock_wait_seconds"));
+        Double xmin = Rows.val(r, "backend_xmin_age");
+        if (xmin != null) {
+            it.put("backend_xmin_age", Fmt.num(xmin) + " xids");
+        }
+        if (!Rows.label(r, "query_id").isEmpty()) {
+            it.put("query_id", Rows.label(r, "query_id"));
+        }
+        if (!Rows.label(r, "query").isEmpty()) {
+            it.put("query", Rows.label(r, "query"));
+        }
+    }
+
+    private static void putSecs(dev.datainsight.model.AlertContextItem it, String name, Double secs) {
+        if (secs != null) {
+            it.put(name, Fmt.secs(secs));
+        }
+    }
+
+    /** Adds one {@code connections} item per connection group of the cycle (largest first, at most {@code n}). */
+    static void connectionItems(dev.datainsight.model.AlertContext c, RuleContext ctx, int n) {
+        List<SnapshotRow> rows = new ArrayList<>(ctx.detail(CONNECTIONS));
+        rows.sort(Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "connections", 0)));
+        for (SnapshotRow r : rows.subList(0, Math.min(n, rows.size()))) {
+            dev.datainsight.model.AlertContextItem it = c.item("connections");
+            for (String k : List.of("application_name", "usename", "client_addr", "state")) {
+                it.put(k, Rows.label(r, k));
+            }
+            it.put("connections", Fmt.num(Rows.valOr(r, "connections", 0)));
+            putSecs(it, "oldest_state_age", Rows.val(r, "oldest_state_age_seconds"));
+        }
+    }
 }
