@@ -286,4 +286,33 @@ class AlertContextRulesTest {
             assertTrue(!fired.get(0).getSummary().contains("xmin"), fired.get(0).getSummary());
         }
     }
+
+    @Test
+    void autovacuumLag_namesTheSessionHoldingTheOldestXmin_fromTheSessionDetail() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "for: 0s")))) {
+            long t = T0;
+            h.push(of("pg_stat_activity_sessions", t,
+                    row(Map.of("pid", "4242", "reasons", "idle_in_transaction,oldest_xact", "usename", "etl",
+                            "application_name", "nightly-load", "client_addr", "10.0.0.9", "state", "idle in transaction",
+                            "query", "SELECT * FROM staging"), "state_age_seconds", 10800, "xact_age_seconds", 10900,
+                            "backend_xmin_age", 50000),
+                    row(Map.of("pid", "4300", "reasons", "oldest_xact", "state", "active"), "xact_age_seconds", 5,
+                            "backend_xmin_age", 12)));
+            h.push(of("pg_stat_activity", t, row(Map.of(), "connections_total", 10, "oldest_xact_age_seconds", 10900,
+                    "oldest_idle_in_transaction_seconds", 10800)));
+            List<AlertEvent> fired = h.push(of("pg_stat_user_tables", t + 30 * S, row(
+                    Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "n_dead_tup", 30000,
+                    "n_live_tup", 100000, "last_autovacuum", null, "autovacuum_count", 0,
+                    "autovacuum_vacuum_threshold", 50, "autovacuum_vacuum_scale_factor", 0.05)));
+            assertEquals(1, fired.size(), fired.toString());
+            AlertEvent a = fired.get(0);
+            assertTrue(a.getSummary().endsWith("; xmin held by pid 4242 (etl@10.0.0.9, app nightly-load, idle in"
+                    + " transaction 3.0 h), 50000 xids back"), a.getSummary());
+            AlertContextItem holder = a.getContext().get(0);
+            assertEquals("xmin holder", holder.get("role"));
+            assertEquals("4242", holder.get("pid"));
+            assertEquals("SELECT * FROM staging", holder.get("query"));
+            assertEquals("50000 xids", holder.get("backend_xmin_age"));
+        }
+    }
 }

@@ -32,8 +32,10 @@ import java.util.Map;
  * <p>The context says what may hold the xmin horizon, from what the collector reports today: the
  * oldest transaction and the oldest idle-in-transaction session of the instance when older than
  * {@code xmin_floor} ({@code pg_stat_activity} aggregates), and the inactive replication slots with
- * the WAL they retain ({@code pg_replication_slots}). Which backend holds it (pid, user, backend_xmin)
- * needs the per-session detail of the activity probe.
+ * the WAL they retain ({@code pg_replication_slots}); and, from the session detail of the same
+ * cycle as the activity aggregate, the session with the oldest {@code backend_xmin} (or a prepared
+ * transaction), named in the summary: "xmin held by pid 4242 (etl@10.0.0.5, idle in transaction
+ * 3.0 h), 1234 xids back".
  *
  * <p>Why: being past its own trigger for an hour means autovacuum is disabled, starved of workers,
  * or blocked by an old xmin (pgmonitor, pganalyze's "VACUUM falling behind", check_postgres
@@ -56,6 +58,8 @@ public final class AutovacuumLagRule extends Rule {
     /** Memory keys of the instance's oldest transactions and inactive slots (table keys contain \u0001). */
     private static final String XMIN = "xmin";
     private static final String SLOTS = "slots";
+    private static final String HOLDER = "xmin_holder";
+    private static final long HOLDER_MAX_AGE_MS = 300_000L;
     private static final int MAX_SLOTS = 3;
     public static final String NAME = "autovacuum_lag";
 
@@ -67,7 +71,8 @@ public final class AutovacuumLagRule extends Rule {
                         + "ratio.")
                 .why("pgmonitor / pganalyze flag tables whose dead tuples pile up past the autovacuum trigger; the "
                         + "server's own threshold + scale_factor (with reloptions) decides, 10%/50% dead ratio grades it.")
-                .context("what may hold the xmin horizon: a `session` item for the oldest transaction and the oldest "
+                .context("what may hold the xmin horizon: the session with the oldest backend_xmin from the session "
+                        + "detail (`session` item, role `xmin holder`, named in the summary), a `session` item for the oldest transaction and the oldest "
                         + "idle-in-transaction session when older than `xmin_floor`, and up to 3 `slot` items for inactive "
                         + "replication slots (retained WAL); the summary names the oldest transaction.")
                 .runbook("Check the table's reloptions (autovacuum_enabled), autovacuum workers busy elsewhere "
@@ -90,6 +95,7 @@ public final class AutovacuumLagRule extends Rule {
                 ctx.remember(XMIN, Memory.of(new long[] {ctx.now()}, new double[] {
                     Rows.valOr(r, "oldest_xact_age_seconds", -1), Rows.valOr(r, "oldest_idle_in_transaction_seconds", -1)}));
             }
+            observeHolder(ctx);
             return;
         }
         if ("pg_replication_slots".equals(s.getView())) {
@@ -169,16 +175,62 @@ public final class AutovacuumLagRule extends Rule {
         ctx.remember(SLOTS, m);
     }
 
+    /**
+     * From the session detail of the activity cycle: the session with the oldest backend_xmin (a
+     * prepared transaction counts), kept as memory {@code xmin_holder}: {@code text} = its wording,
+     * a newline, its context item as JSON. Forgotten when the detail lists none.
+     */
+    private static void observeHolder(RuleContext ctx) throws Exception {
+        SnapshotRow best = null;
+        for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
+            Double age = Rows.val(r, "backend_xmin_age");
+            if (age != null && (best == null || age > Rows.valOr(best, "backend_xmin_age", -1))) {
+                best = r;
+            }
+        }
+        if (best == null) {
+            if (!ctx.detail(Sessions.SESSIONS).isEmpty()) {
+                ctx.forget(HOLDER);
+            }
+            return;
+        }
+        AlertContext c = AlertContext.create();
+        Sessions.item(c, best, "xmin holder");
+        Memory m = Memory.of(new long[] {ctx.now()}, new double[] {Rows.valOr(best, "backend_xmin_age", -1)});
+        m.text = Sessions.who(best) + "\n" + dev.datainsight.model.WireCodec.mapper().writeValueAsString(c.bounded());
+        ctx.remember(HOLDER, m);
+    }
+
     /** Adds what may hold the xmin horizon to the context; returns the summary's tail. */
     private static String xminContext(RuleContext ctx, Params p, AlertContext context) throws Exception {
-        String tail = "";
+        Memory holder = ctx.memory(HOLDER);
+        if (holder != null && ctx.now() - holder.t[0] > HOLDER_MAX_AGE_MS) {
+            holder = null; // the detail stopped coming: do not name a session seen long ago
+        }
+        if (holder != null && holder.text != null && holder.text.indexOf('\n') > 0) {
+            int nl = holder.text.indexOf('\n');
+            java.util.List<dev.datainsight.model.AlertContextItem> items = dev.datainsight.model.WireCodec.mapper()
+                    .readValue(holder.text.substring(nl + 1), new com.fasterxml.jackson.core.type.TypeReference<
+                            java.util.List<dev.datainsight.model.AlertContextItem>>() {});
+            for (dev.datainsight.model.AlertContextItem it : items) {
+                dev.datainsight.model.AlertContextItem copy = context.item(it.getKind());
+                for (int i = 0; i < it.getNames().size(); i++) {
+                    copy.put(it.getNames().get(i), it.getValues().get(i));
+                }
+            }
+        }
+        String tail = holder == null || holder.text == null || holder.text.indexOf('\n') <= 0 ? ""
+                : "; xmin held by " + holder.text.substring(0, holder.text.indexOf('\n'))
+                        + (holder.v.length > 0 && holder.v[0] >= 0 ? ", " + Fmt.num(holder.v[0]) + " xids back" : "");
         double floor = p.millis(XMIN_FLOOR) / 1000.0;
         Memory x = ctx.memory(XMIN);
         if (x != null && x.v.length >= 2) {
             if (x.v[0] >= floor) {
                 context.item(AlertContext.KIND_SESSION).put("what", "oldest transaction")
                         .put("xact_age", Fmt.secs(x.v[0]));
-                tail = "; the oldest transaction is " + Fmt.secs(x.v[0]) + " old and may hold the xmin horizon";
+                if (tail.isEmpty()) {
+                    tail = "; the oldest transaction is " + Fmt.secs(x.v[0]) + " old and may hold the xmin horizon";
+                }
             }
             if (x.v[1] >= floor) {
                 context.item(AlertContext.KIND_SESSION).put("what", "oldest idle in transaction")
