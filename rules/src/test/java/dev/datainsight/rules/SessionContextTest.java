@@ -107,4 +107,29 @@ class SessionContextTest {
             assertEquals("nightly-load", it.getContext().get(0).get("application_name"));
         }
     }
+
+    @Test
+    void sessionsWithAQueryId_carryTheNormalisedStatementText_orTextNotYetSeen() throws Exception {
+        try (RulesHarness h = new RulesHarness(RuleEvaluatorTest.only(Map.of("lock_contention", "for: 0s")))) {
+            dev.datainsight.model.StatementsSnapshot st = (dev.datainsight.model.StatementsSnapshot) of(
+                    "pg_stat_statements", T0 - 5000, row(Map.of("queryid", "-8812", "datname", "app", "rolname",
+                            "svc_billing", "toplevel", "true"), "calls", 10, "total_exec_time", 5));
+            st.setTexts(new java.util.ArrayList<>(List.of(new dev.datainsight.model.QueryText("-8812",
+                    "UPDATE accounts SET balance = balance - $1 WHERE id = $2", false))));
+            assertEquals(List.of(), h.push(st));
+            h.push(of("pg_stat_activity_sessions", T0,
+                    session("12340", "blocker", Map.of("query_id", "-8812"), "state_age_seconds", 75),
+                    session("12399", "waiter", Map.of("state", "active", "blocked_by", "12340", "query_id", "31"),
+                            "lock_wait_seconds", 71)));
+            List<AlertEvent> ev = h.push(of("pg_locks", T0, row(Map.of("blocker_pid", "12340", "datname", "app",
+                    "blocker_state", "idle in transaction", "blocker_query_id", "-8812"), "waiters", 3,
+                    "longest_wait_seconds", 71, "blocker_xact_age_seconds", 80)));
+            assertEquals(1, ev.size());
+            List<AlertContextItem> c = ev.get(0).getContext();
+            assertEquals("UPDATE accounts SET balance = balance - $1 WHERE id = $2", c.get(0).get("statement_text"));
+            assertEquals("UPDATE accounts SET balance = balance - 10 WHERE id = 1", c.get(0).get("query"),
+                    "the session's own (truncated, not normalised) text stays beside it");
+            assertEquals(dev.datainsight.rules.engine.QueryTexts.NOT_SEEN, c.get(1).get("statement_text"));
+        }
+    }
 }

@@ -47,12 +47,18 @@ abstract class GaugeRule extends Rule {
      * The structured context of a holding alert (who, what), from the detail of the cycle at hand;
      * default none. Only called when the condition holds.
      */
-    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double value, RuleContext ctx) {
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double value, RuleContext ctx)
+            throws Exception {
         return null;
     }
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if ("pg_stat_statements".equals(s.getView())) {
+            // A rule that reads statements only learns their texts for its context (QueryTexts).
+            dev.datainsight.rules.engine.QueryTexts.learn(s, ctx);
+            return;
+        }
         for (SnapshotRow row : s.getRows()) {
             Double v = value(row);
             if (v == null) {

@@ -31,11 +31,11 @@ public final class IdleInTransactionRule extends GaugeRule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "1m")
-                .views("pg_stat_activity")
+                .views("pg_stat_activity", "pg_stat_statements")
                 .detects("A session idle inside an open transaction for too long (holds locks and the xmin horizon). Names "
                         + "the session and its last statement.")
                 .why("pgmonitor / check_postgres warn after minutes; the value is already a duration, so `for` is 0.")
-                .context("up to 5 `session` items: the sessions idle in transaction the collector listed, longest first.")
+                .context("up to 5 `session` items: the sessions idle in transaction the collector listed, longest first, with their last statement and its normalised `statement_text` by query id.")
                 .runbook("SELECT pid, usename, application_name, now()-state_change FROM pg_stat_activity WHERE state "
                         + "LIKE 'idle in transaction%'; fix the application or set idle_in_transaction_session_timeout.")
                 .param(WARNING)
@@ -73,7 +73,8 @@ public final class IdleInTransactionRule extends GaugeRule {
 
     /** The context: the sessions idle in transaction the collector listed, longest first (at most 5). */
     @Override
-    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx) {
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx)
+            throws Exception {
         java.util.List<SnapshotRow> idle = new java.util.ArrayList<>();
         for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
             if (Sessions.hasReason(r, "idle_in_transaction")) {
@@ -86,7 +87,7 @@ public final class IdleInTransactionRule extends GaugeRule {
         idle.sort(java.util.Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "state_age_seconds", 0)));
         dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
         for (SnapshotRow r : idle.subList(0, Math.min(5, idle.size()))) {
-            Sessions.item(c, r, "idle in transaction");
+            Sessions.item(c, r, "idle in transaction", ctx);
         }
         return c;
     }

@@ -47,13 +47,13 @@ public final class LockContentionRule extends Rule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "30s", "30s")
-                .views("pg_locks")
+                .views("pg_locks", "pg_stat_statements")
                 .detects("A root blocker holding a lock queue: many waiters or long lock waits. Names the blocker (pid, "
                         + "user@client, application, state, query id), the lock mode and relation it holds and its last "
                         + "statement.")
                 .why("pganalyze / pgmonitor alert on lock waits over a minute; 3 sessions queued behind one root "
                         + "blocker is a pile-up forming. 30 s `for` skips short row-lock queues.")
-                .context("`session` items from the session detail of the cycle: the root blocker (role, pid, user, application, client, state and ages, lock mode, relation, statement text) and up to 8 of its waiters, longest wait first.")
+                .context("`session` items from the session detail of the cycle: the root blocker (role, pid, user, application, client, state and ages, lock mode, relation, the session's statement text and, with a query id, the normalised `statement_text` from pg_stat_statements) and up to 8 of its waiters, longest wait first.")
                 .runbook("`SELECT * FROM pg_stat_activity WHERE pid = blocker_pid`; if it is idle in transaction or "
                         + "stuck, `SELECT pg_terminate_backend(blocker_pid)`; then fix the application's transaction scope.")
                 .param(WARNING_WAITERS)
@@ -67,6 +67,10 @@ public final class LockContentionRule extends Rule {
 
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if ("pg_stat_statements".equals(s.getView())) {
+            dev.datainsight.rules.engine.QueryTexts.learn(s, ctx); // for the sessions' normalised texts
+            return;
+        }
         for (SnapshotRow row : s.getRows()) {
             Double waiters = Rows.val(row, "waiters");
             if (waiters == null) {
@@ -127,10 +131,11 @@ public final class LockContentionRule extends Rule {
     }
 
     /** The context: the root blocker's session, then its listed waiters, longest wait first (at most 8). */
-    private static dev.datainsight.model.AlertContext context(RuleContext ctx, SnapshotRow who, String root) {
+    private static dev.datainsight.model.AlertContext context(RuleContext ctx, SnapshotRow who, String root)
+            throws Exception {
         dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
         if (who != null) {
-            Sessions.item(c, who, "blocker");
+            Sessions.item(c, who, "blocker", ctx);
         }
         List<SnapshotRow> mine = new ArrayList<>();
         for (SnapshotRow r : ctx.detail(Sessions.SESSIONS)) {
@@ -140,7 +145,7 @@ public final class LockContentionRule extends Rule {
         }
         mine.sort(Comparator.comparingDouble((SnapshotRow r) -> -Rows.valOr(r, "lock_wait_seconds", 0)));
         for (SnapshotRow r : mine.subList(0, Math.min(8, mine.size()))) {
-            Sessions.item(c, r, "waiter");
+            Sessions.item(c, r, "waiter", ctx);
         }
         return c.isEmpty() ? null : c;
     }

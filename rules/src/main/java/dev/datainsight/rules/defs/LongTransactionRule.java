@@ -32,12 +32,12 @@ public final class LongTransactionRule extends GaugeRule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "1m")
-                .views("pg_stat_activity")
+                .views("pg_stat_activity", "pg_stat_statements")
                 .detects("The oldest non-autovacuum transaction has been open too long (holds back vacuum, holds locks). "
                         + "Names the session and its last statement.")
                 .why("pgmonitor / pganalyze flag transactions open for minutes; the value is already a duration, so "
                         + "`for` is 0.")
-                .context("one `session` item: the session of the oldest transaction (who, state, ages, backend_xmin age, statement text).")
+                .context("one `session` item: the session of the oldest transaction (who, state, ages, backend_xmin age, statement text, normalised `statement_text` by query id).")
                 .runbook("SELECT pid, usename, now()-xact_start, state, query FROM pg_stat_activity ORDER BY xact_start "
                         + "LIMIT 5; end it with pg_cancel_backend / pg_terminate_backend if it is stuck.")
                 .param(WARNING)
@@ -75,13 +75,14 @@ public final class LongTransactionRule extends GaugeRule {
 
     /** The context: the oldest transaction's session. */
     @Override
-    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx) {
+    protected dev.datainsight.model.AlertContext context(SnapshotRow row, double v, RuleContext ctx)
+            throws Exception {
         SnapshotRow who = Sessions.top(ctx, "oldest_xact", "xact_age_seconds");
         if (who == null) {
             return null;
         }
         dev.datainsight.model.AlertContext c = dev.datainsight.model.AlertContext.create();
-        Sessions.item(c, who, "oldest transaction");
+        Sessions.item(c, who, "oldest transaction", ctx);
         return c;
     }
 

@@ -209,6 +209,22 @@ final class Sessions {
         }
     }
 
+    /**
+     * The same, plus the statement's normalised text from pg_stat_statements ({@code statement_text},
+     * through the rule's {@link dev.datainsight.rules.engine.QueryTexts}; "text not yet seen" when
+     * the query id's text has not reached the job) for a session with a query id.
+     */
+    static void item(dev.datainsight.model.AlertContext c, SnapshotRow r, String role, RuleContext ctx)
+            throws Exception {
+        item(c, r, role);
+        String qid = Rows.label(r, "query_id");
+        if (!qid.isEmpty()) {
+            java.util.List<dev.datainsight.model.AlertContextItem> items = c.items();
+            items.get(items.size() - 1).put("statement_text", dev.datainsight.rules.engine.QueryTexts.orNotSeen(
+                    dev.datainsight.rules.engine.QueryTexts.lookup(ctx, qid)));
+        }
+    }
+
     private static void putSecs(dev.datainsight.model.AlertContextItem it, String name, Double secs) {
         if (secs != null) {
             it.put(name, Fmt.secs(secs));
