@@ -21,12 +21,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Posts to a real Alertmanager and reads back what it stored. Runs only in the opt-in Maven
- * profile {@code alertmanager} ({@code mvn -pl notify verify -Palertmanager}), never in the
- * default build or CI, so the build does not need the binary; when the profile runs, a missing
- * binary fails the check (Debian: {@code apt-get install prometheus-alertmanager}).
+ * Posts to a real Alertmanager and reads back what it stored. Part of the default build and CI:
+ * {@code .ci/run} installs the binary when missing (Debian: {@code apt-get install
+ * prometheus-alertmanager}); a missing binary fails the test, never skips it. Another binary:
+ * {@code -Dalertmanager.binary=PATH}.
  */
-class AlertmanagerRealServerCheck {
+class AlertmanagerRealServerITCase {
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
