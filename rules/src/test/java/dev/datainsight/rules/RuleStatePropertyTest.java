@@ -51,10 +51,16 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.PropertyExecutionResult;
+import net.jqwik.api.lifecycle.PropertyExecutor;
+import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -128,10 +134,27 @@ class RuleStatePropertyTest {
     static final Set<String> GENERATED_VIEWS = Set.of(MetricCatalog.COLLECTOR_VIEW, "pg_stat_database",
             "pg_stat_checkpointer", "pg_stat_statements", "pg_database", PipelineHealthFunction.VIEW);
 
+    /** Cases per run unless {@code jqwik.tries.default} is given on the command line (the module's is 200). */
+    static final int CI_TRIES = 20;
+
     @Property(shrinking = ShrinkingMode.OFF)
+    @AddLifecycleHook(Tries.class)
     void ruleStateIsWellFormedAndAgreesWithTheReference(@ForAll long seed) throws Exception {
         String replay = System.getProperty("rules.seed");
         new Case(replay == null ? seed : Long.parseLong(replay)).run();
+    }
+
+    /**
+     * The number of cases: {@link #CI_TRIES} (each case is a few thousand snapshots through both
+     * operators), or {@code -Djqwik.tries.default=N} when given, as for the other property tests.
+     */
+    public static final class Tries implements AroundPropertyHook {
+        @Override
+        public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
+            String given = System.getProperty("jqwik.tries.default");
+            context.attributes().setTries(given == null ? CI_TRIES : Integer.parseInt(given));
+            return property.execute();
+        }
     }
 
     @Example
@@ -341,8 +364,9 @@ class RuleStatePropertyTest {
             h.drain();
             List<Evaluation> evs = new ArrayList<>(h.evaluations.subList(e0, h.evaluations.size()));
             List<InsightRow> ins = new ArrayList<>(h.insights.subList(i0, h.insights.size()));
-            String at = where + " at delivery " + d.seq() + " (" + s.getInstance() + " " + s.getView() + " at " + t
-                    + (t <= wm[0] ? ", behind the watermark " + wm[0] : "") + ")";
+            long w0 = wm[0];
+            Supplier<String> at = () -> "at delivery " + d.seq() + " (" + s.getInstance() + " " + s.getView()
+                    + " at " + t + (t <= w0 ? ", behind the watermark " + w0 : "") + ")";
             ref.check(s, evs, ins, at);
             xid.check(s, evs, at);
             ins.forEach(r -> fired.add(r.kind())); // insights count as fired; alert rules on FIRING, at the end
@@ -431,32 +455,33 @@ class RuleStatePropertyTest {
             long lastResolved = Long.MIN_VALUE;
             for (int i = 0; i < ev.size(); i++) {
                 AlertEvent a = ev.get(i);
-                String w = "event " + i + " of " + ev.stream().map(x -> XidReference.show(x.getStatus(),
+                int n = i;
+                Supplier<String> w = () -> "event " + n + " of " + ev.stream().map(x -> XidReference.show(x.getStatus(),
                         x.getSeverity(), x.getStartedAt(), x.getEventAt())).toList() + " (" + a + ")";
                 long renotify = config.params(a.getRule(), a.getInstance(), Map.of(), a.getLabels())
                         .millis(RuleDefinition.RENOTIFY);
-                assertTrue(a.getEventAt() >= lastAt, "event time went back: " + w);
-                assertTrue(a.getStartedAt() <= a.getEventAt(), "started after the event: " + w);
+                assertTrue(a.getEventAt() >= lastAt, () -> "event time went back: " + w.get());
+                assertTrue(a.getStartedAt() <= a.getEventAt(), () -> "started after the event: " + w.get());
                 lastAt = a.getEventAt();
                 if (a.getStatus() == AlertStatus.FIRING) {
                     if (!open) {
-                        assertTrue(a.getStartedAt() >= lastResolved, "episode started before the last one resolved: " + w);
+                        assertTrue(a.getStartedAt() >= lastResolved, () -> "episode started before the last one resolved: " + w.get());
                         open = true;
                         cur = a.getSeverity();
                         started = a.getStartedAt();
                     } else {
-                        assertEquals(started, a.getStartedAt(), "FIRING twice without RESOLVED between: " + w);
+                        assertEquals(started, a.getStartedAt(), () -> "FIRING twice without RESOLVED between: " + w.get());
                         boolean escalation = a.getSeverity().compareTo(cur) > 0;
                         boolean renotified = a.getSeverity() == cur && a.getEventAt() - lastNotified >= renotify;
-                        assertTrue(escalation || renotified, "FIRING again, neither escalation nor re-notify: " + w);
+                        assertTrue(escalation || renotified, () -> "FIRING again, neither escalation nor re-notify: " + w.get());
                         cur = a.getSeverity();
                     }
                     lastNotified = a.getEventAt();
                 } else {
-                    assertTrue(open, "RESOLVED without FIRING: " + w);
-                    assertEquals(cur, a.getSeverity(), "resolved at another severity: " + w);
-                    assertEquals(started, a.getStartedAt(), "resolved another episode: " + w);
-                    assertEquals(Long.valueOf(a.getEventAt()), a.getResolvedAt(), "resolved_at: " + w);
+                    assertTrue(open, () -> "RESOLVED without FIRING: " + w.get());
+                    assertEquals(cur, a.getSeverity(), () -> "resolved at another severity: " + w.get());
+                    assertEquals(started, a.getStartedAt(), () -> "resolved another episode: " + w.get());
+                    assertEquals(Long.valueOf(a.getEventAt()), a.getResolvedAt(), () -> "resolved_at: " + w.get());
                     open = false;
                     lastResolved = a.getEventAt();
                 }
@@ -505,7 +530,7 @@ class RuleStatePropertyTest {
             cpReset = t - HOUR;
             long[] intervals = {10 * S, 15 * S, 30 * S, 60 * S};
             int cycles = 0;
-            int max = 150 + rnd.nextInt(200);
+            int max = 60 + rnd.nextInt(120);
             long last = t;
             while (cycles < max) {
                 long interval = intervals[rnd.nextInt(intervals.length)];
@@ -826,7 +851,8 @@ class RuleStatePropertyTest {
             return c != null && v < c ? Severity.CRITICAL : w != null && v < w ? Severity.WARNING : null;
         }
 
-        void check(Snapshot s, List<Evaluation> evs, List<InsightRow> insights, String where) throws Exception {
+        void check(Snapshot s, List<Evaluation> evs, List<InsightRow> insights, Supplier<String> where)
+                throws Exception {
             List<Map<String, Object>> findings = new ArrayList<>();
             for (String rule : MODELLED) {
                 if (!RuleCatalog.byName().get(rule).reads(s.getView())) {
@@ -854,43 +880,48 @@ class RuleStatePropertyTest {
                             "rollbacks", n.get("rollbacks").asDouble()));
                 }
             }
-            assertEquals(findings, got, where + ": rollback_ratio findings");
+            assertEquals(findings, got, () -> where.get() + ": rollback_ratio findings");
         }
 
-        void compare(String rule, Snapshot s, Map<String, Expect> want, List<Evaluation> evs, String where) {
+        void compare(String rule, Snapshot s, Map<String, Expect> want, List<Evaluation> evs,
+                Supplier<String> where) {
             Set<String> seen = new TreeSet<>();
             for (Evaluation e : evs) {
                 if (!e.rule.equals(rule)) {
                     continue;
                 }
                 Expect x = want.get(e.fingerprint);
-                String w = where + ": " + rule + " " + e.labels;
+                Supplier<String> w = () -> where.get() + ": " + rule + " " + e.labels;
                 if (x == null) {
                     // not evaluated this time: only a series that held and whose row is gone
-                    assertNull(e.level, w + " evaluated without its row: " + e);
-                    assertNull(e.value, w + " evaluated without its row: " + e);
+                    assertNull(e.level, () -> w.get() + " evaluated without its row: " + e);
+                    assertNull(e.value, () -> w.get() + " evaluated without its row: " + e);
                     continue;
                 }
-                assertTrue(seen.add(e.fingerprint), w + " evaluated twice");
-                assertEquals(x.level(), e.level, w + " severity (value " + e.value + ", want " + x.value() + ")");
+                assertTrue(seen.add(e.fingerprint), () -> w.get() + " evaluated twice");
+                assertEquals(x.level(), e.level, () -> w.get() + " severity (value " + e.value + ", want " + x.value() + ")");
                 if (x.value() == null) {
-                    assertNull(e.value, w + " value");
+                    assertNull(e.value, () -> w.get() + " value");
                 } else {
-                    assertNotNull(e.value, w + " value");
-                    assertEquals(x.value(), e.value, 1e-9 * Math.max(1, Math.abs(x.value())), w + " value");
+                    assertNotNull(e.value, () -> w.get() + " value");
+                    assertEquals(x.value(), e.value, 1e-9 * Math.max(1, Math.abs(x.value())), () -> w.get() + " value");
                 }
             }
             for (Map.Entry<String, Expect> x : want.entrySet()) {
                 if (x.getValue().level() != null) {
-                    assertTrue(seen.contains(x.getKey()), where + ": " + rule + " " + x.getValue().labels()
-                            + " holds (" + x.getValue() + ") but was not evaluated");
+                    assertTrue(seen.contains(x.getKey()), () -> where.get() + ": " + rule + " "
+                            + x.getValue().labels() + " holds (" + x.getValue() + ") but was not evaluated");
                 }
             }
         }
 
+        final Map<String, String> fingerprints = new HashMap<>();
+
         void put(Map<String, Expect> want, String rule, Snapshot s, Map<String, String> labels, Severity level,
                 Double value) {
-            want.put(Fingerprint.of(rule, s.getInstance(), labels), new Expect(labels, level, value));
+            String fp = fingerprints.computeIfAbsent(Fingerprint.key(rule, s.getInstance(), labels),
+                    k -> Fingerprint.of(rule, s.getInstance(), labels));
+            want.put(fp, new Expect(labels, level, value));
         }
 
         void cacheHitRatio(Snapshot s, Map<String, Expect> want) {
@@ -1177,7 +1208,7 @@ class RuleStatePropertyTest {
             return status.wire() + " " + sev + " started " + started + " at " + at;
         }
 
-        void check(Snapshot s, List<Evaluation> evs, String where) {
+        void check(Snapshot s, List<Evaluation> evs, Supplier<String> where) {
             if (!s.getView().equals("pg_database")) {
                 return;
             }
@@ -1223,10 +1254,11 @@ class RuleStatePropertyTest {
             Map<String, String> g = new TreeMap<>();
             for (Evaluation e : evs) {
                 if (e.rule.equals(XidWraparoundRule.NAME)) {
-                    assertTrue(g.put(e.fingerprint, e.level + " " + e.value) == null, where + ": evaluated twice");
+                    assertTrue(g.put(e.fingerprint, e.level + " " + e.value) == null,
+                            () -> where.get() + ": evaluated twice");
                 }
             }
-            assertEquals(w, g, where + ": xid_wraparound evaluations");
+            assertEquals(w, g, () -> where.get() + ": xid_wraparound evaluations");
             for (Object[] e : want) {
                 evaluation((String) e[0], (Severity) e[1], at);
             }
