@@ -291,9 +291,10 @@ class RuleStatePropertyTest {
                 }
                 all.add(PipelineHealthFunction.row(t, restarts));
             }
-            // Out of order across instances and across the views of one instance, within the bound;
-            // some behind the watermark (a lagging partition); each view of an instance in its own
-            // order, as the job delivers it (one Kafka partition per instance, a forward edge).
+            // Out of order across instances and across the views of one instance, within the bound
+            // (with LATE, some behind the watermark: a lagging partition); each view of an instance
+            // in its own order, as the job delivers it (one Kafka partition per instance, a forward
+            // edge into the evaluator).
             List<Delivery> deliveries = new ArrayList<>();
             Map<String, Long> lastArrival = new HashMap<>();
             int seq = 0;
