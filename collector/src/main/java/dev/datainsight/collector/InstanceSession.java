@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -73,6 +74,7 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         }
     });
     private final Set<String> warned = new HashSet<>();
+    private final Map<Class<?>, Object> probeState = new HashMap<>();
     private final Map<String, Connection> dbConnections = new LinkedHashMap<>();
     private final Map<String, String> probeErrors = new ConcurrentHashMap<>();
 
@@ -168,6 +170,11 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     @Override
     public Set<String> seenQueryIds() {
         return seen;
+    }
+
+    @Override
+    public <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+        return type.cast(probeState.computeIfAbsent(type, k -> create.get()));
     }
 
     @Override

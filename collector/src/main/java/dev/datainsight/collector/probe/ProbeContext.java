@@ -32,6 +32,14 @@ public interface ProbeContext {
     /** Query ids whose text this collector already sent for this instance (mutable, bounded). */
     Set<String> seenQueryIds();
 
+    /**
+     * State a probe keeps for this instance between cycles, created on first use and kept for
+     * the life of the instance's session (across reconnects). The probe documents its bound.
+     */
+    default <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+        throw new UnsupportedOperationException("this context keeps no probe state");
+    }
+
     /** Logs a warning the first time {@code key} is seen for this instance; later calls are silent. */
     void warnOnce(String key, String message);
 }
