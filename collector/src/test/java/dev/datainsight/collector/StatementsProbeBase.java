@@ -199,4 +199,166 @@ abstract class StatementsProbeBase {
         }
         assertTrue(changed >= 6, "membership changed in " + changed + " of 8 cycles");
     }
+
+    @Test
+    void aStatementThatBecomes50xSlower_isPublished_whileHeavierOnesDominateCumulativeTime() {
+        start(5);
+        exec(pg, db, "CREATE TABLE r_t (id int)");
+        for (int i = 0; i < 8; i++) {
+            exec(pg, db, "CREATE TABLE h" + i + " (id int)");
+            run("SELECT pg_sleep(0.1), count(*) FROM h" + i, 4); // 400 ms each: weeks of heavy history
+        }
+        run("SELECT pg_sleep(0.001), count(*) FROM r_t", 20); // the victim: 1 ms per call so far
+        String r = queryid("%FROM r_t%");
+        StatementsSnapshot first = cycle();
+        assertNull(row(first, r), "first cycle ranks by cumulative time: the victim is below the heavy hitters");
+        for (int i = 0; i < 8; i++) {
+            run("SELECT pg_sleep(0.005), count(*) FROM h" + i, 1);
+        }
+        run("SELECT pg_sleep(0.05), count(*) FROM r_t", 5); // 50x slower, 250 ms in this cycle
+        StatementsSnapshot s = cycle();
+        SnapshotRow got = row(s, r);
+        assertNotNull(got, "the regressed statement is published: " + ids(s));
+        double cumR = got.getValues().get("total_exec_time");
+        for (SnapshotRow h : s.getRows()) {
+            if (!h.getLabels().get("queryid").equals(r) && !h.getLabels().get("queryid").equals("other")
+                    && h.getValues().get("total_exec_time") > 300) {
+                assertTrue(h.getValues().get("total_exec_time") > cumR, "heavy hitters dominate cumulative time");
+            }
+        }
+        assertTrue(s.getTexts().stream().anyMatch(t -> t.queryid().equals(r) && t.text().contains("r_t")),
+                "its text travels with it");
+        // The sum of squares: 20 calls of ~1 ms then 5 of ~50 ms.
+        double sq = got.getValues().get("exec_time_sq");
+        assertTrue(sq > 5 * 45 * 45 && sq < 5 * 70 * 70 + 20 * 10 * 10, "exec_time_sq " + sq);
+        assertTrue(got.getValues().get("max_exec_time") >= 45, "max_exec_time " + got.getValues().get("max_exec_time"));
+
+        // Next cycle it is fast again and below the top 5 by change: sticky while it gets calls.
+        for (int i = 0; i < 8; i++) {
+            run("SELECT pg_sleep(0.01), count(*) FROM h" + i, 1);
+        }
+        run("SELECT pg_sleep(0.001), count(*) FROM r_t", 1);
+        StatementsSnapshot sticky = cycle();
+        assertNotNull(row(sticky, r), "sticky: published in the last cycles and still called");
+        assertEquals(got.getStatsReset(), row(sticky, r).getStatsReset(), "a continuing row keeps its stats_reset");
+        // No calls: it leaves.
+        for (int i = 0; i < 8; i++) {
+            run("SELECT pg_sleep(0.01), count(*) FROM h" + i, 1);
+        }
+        assertNull(row(cycle(), r), "without calls the sticky entry leaves");
+    }
+
+    @Test
+    void aFullReset_isOnTheSnapshot_andNoRowGoesNegative() {
+        start(3);
+        exec(pg, db, "CREATE TABLE z_t (id int)");
+        run("SELECT pg_sleep(0.02), count(*) FROM z_t", 5);
+        StatementsSnapshot a = cycle();
+        jobDeltas(a, "calls", "total_exec_time");
+        run("SELECT pg_sleep(0.02), count(*) FROM z_t", 2);
+        StatementsSnapshot b = cycle();
+        jobDeltas(b, "calls", "total_exec_time");
+        exec(pg, db, "SELECT pg_stat_statements_reset()");
+        run("SELECT pg_sleep(0.001), count(*) FROM z_t", 1);
+        StatementsSnapshot c = cycle();
+        if (version >= 140000) {
+            assertNotNull(b.getStatsReset(), "pg_stat_statements_info.stats_reset on the snapshot");
+            assertTrue(c.getStatsReset() > b.getStatsReset(), "the reset moves the snapshot's stats_reset");
+        } else {
+            assertNull(c.getStatsReset(), "1.8 has no pg_stat_statements_info");
+        }
+        jobDeltas(c, "calls", "total_exec_time"); // asserts that nothing goes down
+        String z = queryid("%FROM z_t%");
+        assertNotNull(row(c, z));
+        assertTrue(row(c, z).getStatsReset() > row(b, z).getStatsReset(), "the reset entry is a new series");
+    }
+
+    @Test
+    void anEntryEvictedAndReadded_isANewSeries_notANegativeOrSpikingChange() {
+        start(3);
+        exec(pg, db, "CREATE TABLE e_t (id int)");
+        run("SELECT pg_sleep(0.01), count(*) FROM e_t", 3);
+        jobDeltas(cycle(), "calls", "total_exec_time");
+        run("SELECT pg_sleep(0.01), count(*) FROM e_t", 2);
+        StatementsSnapshot b = cycle();
+        jobDeltas(b, "calls", "total_exec_time");
+        String e = queryid("%FROM e_t%");
+        double callsBefore = row(b, e).getValues().get("calls");
+        exec(pg, db, "SELECT pg_stat_statements_reset(0, 0, " + e + ")");
+        // From 1.11 stats_since tells even a re-added entry that outgrew its old counters; before,
+        // only a decrease does.
+        int again = version >= 170000 ? (int) callsBefore + 4 : 1;
+        run("SELECT pg_sleep(0.01), count(*) FROM e_t", again);
+        double[] before = direct();
+        StatementsSnapshot c = cycle();
+        SnapshotRow re = row(c, e);
+        assertNotNull(re);
+        assertEquals(again, re.getValues().get("calls"), 1e-9);
+        assertTrue(re.getStatsReset() > row(b, e).getStatsReset(), "evicted and re-added: a new series");
+        Map<String, Double> d = jobDeltas(c, "calls", "total_exec_time");
+        // the re-added entry's calls are counted once (in "other" this cycle), not as a spike
+        assertTrue(d.get("calls") >= again && d.get("calls") <= again + 20, "calls change " + d);
+        assertTrue(before[0] >= again);
+    }
+
+    @Test
+    void nestedStatements_arePublishedAsDetail_butCountedOnceInTheTotals() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(version() >= 140000, "toplevel from 1.9 (PostgreSQL 14)");
+        start(10);
+        exec(pg, db, "CREATE TABLE n_t (id int)",
+                "CREATE FUNCTION n_f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.01), count(*) FROM n_t;"
+                        + " RETURN 1; END $$");
+        String all = "SET pg_stat_statements.track = 'all'";
+        try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+            st.execute(all);
+            st.execute("SELECT n_f()");
+        } catch (SQLException x) {
+            throw new IllegalStateException(x);
+        }
+        double[] prevBefore = direct();
+        jobDeltas(cycle(), "calls", "total_exec_time");
+        double[] prevAfter = direct();
+        try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+            st.execute(all);
+            for (int i = 0; i < 5; i++) {
+                st.execute("SELECT n_f()");
+            }
+        } catch (SQLException x) {
+            throw new IllegalStateException(x);
+        }
+        double[] before = direct();
+        StatementsSnapshot s = cycle();
+        double[] after = direct();
+        assertTrue(s.getRows().stream().anyMatch(r -> "false".equals(r.getLabels().get("toplevel"))),
+                "the nested statement is published with toplevel=false: " + s.getRows());
+        Map<String, Double> d = jobDeltas(s, "total_exec_time");
+        double t = d.get("total_exec_time");
+        assertTrue(t >= before[1] - prevAfter[1] - 1e-3 && t <= after[1] - prevBefore[1] + 1e-3,
+                "top-level rows + other = top-level total: " + t + " vs [" + (before[1] - prevAfter[1]) + ".."
+                        + (after[1] - prevBefore[1]) + "]");
+    }
+
+    @Test
+    void versionColumns_areNullExactlyWhereTheExtensionLacksThem() {
+        start(5);
+        exec(pg, db, "CREATE TABLE c_t (id int)");
+        run("SELECT pg_sleep(0.01), count(*) FROM c_t", 2);
+        cycle();
+        run("SELECT pg_sleep(0.01), count(*) FROM c_t", 2);
+        StatementsSnapshot s = cycle();
+        SnapshotRow r = row(s, queryid("%FROM c_t%"));
+        assertNotNull(r);
+        SnapshotRow other = row(s, "other");
+        for (SnapshotRow x : List.of(r, other)) {
+            assertEquals(version >= 150000, x.getValues().get("temp_blk_read_time") != null, "temp_blk_read_time");
+            assertEquals(version >= 150000, x.getValues().get("jit_time") != null, "jit_time");
+            assertEquals(version >= 180000, x.getValues().get("wal_buffers_full") != null, "wal_buffers_full");
+            assertNotNull(x.getValues().get("exec_time_sq"));
+        }
+        assertNull(other.getValues().get("max_exec_time"), "no max for the remainder");
+    }
+
+    int version() {
+        return server().serverVersionNum();
+    }
 }
