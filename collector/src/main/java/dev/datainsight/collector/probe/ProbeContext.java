@@ -29,7 +29,10 @@ public interface ProbeContext {
     /** A connection to another database of the same server, opened on first use and reused. */
     Connection connection(String database) throws SQLException;
 
-    /** Query ids whose text this collector already sent for this instance (mutable, bounded). */
+    /**
+     * Query ids whose text reached Kafka for this instance (bounded; the collector adds an id once
+     * the snapshot carrying its text was acknowledged, so a dropped snapshot's texts are read again).
+     */
     Set<String> seenQueryIds();
 
     /**

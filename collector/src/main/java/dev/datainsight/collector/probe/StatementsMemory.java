@@ -54,6 +54,16 @@ public final class StatementsMemory {
     long lastMarker;
     /** Entries the last read returned (for tests and docs). */
     int lastRead;
+    /** Cycle in which each query id's text was last put into a snapshot (bounded, oldest dropped). */
+    final Map<String, Long> textCycle = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
+            return size() > MAX_TEXT_CYCLES;
+        }
+    };
+    static final int MAX_TEXT_CYCLES = 20_000;
     /** Bound on {@link #entries}. */
     int cap;
 

@@ -65,14 +65,23 @@ import java.util.Set;
  * (the sum of squared execution times, kept monotone per entry against float rounding). Older than
  * 1.8 (total_time) is not supported (PostgreSQL 12 and older).
  *
- * <p>Texts are read only for published query ids this collector has not sent before, cut to a
- * bound, and travel in the same statements snapshot. When the extension is not created in the
+ * <p>Texts are read for published query ids whose text Kafka has not acknowledged yet (so a
+ * dropped or rejected snapshot's texts are read again next cycle), cut to a bound, and travel in
+ * the same statements snapshot; a published id's text is re-sent after
+ * {@value #RESEND_AFTER_CYCLES} cycles ({@value #RESEND_PER_CYCLE} per cycle at most, a read for
+ * re-sends alone every {@value #RESEND_READ_EVERY} cycles), so a job that lost texts recovers. When the extension is not created in the
  * instance's database the probe is skipped, logged once, and the rest of the cycle goes on.
  */
 public final class StatementsProbe implements Probe {
 
     /** Cycles an entry stays published after it last ranked in the top N, while it gets calls. */
     public static final int STICKY_CYCLES = 10;
+    /** A published id's text is sent again when it was last sent this many cycles ago (1 h at 60 s). */
+    public static final int RESEND_AFTER_CYCLES = 60;
+    /** Texts re-sent per cycle at most. */
+    public static final int RESEND_PER_CYCLE = 10;
+    /** Cycles between text reads made for re-sends alone. */
+    public static final int RESEND_READ_EVERY = 10;
 
     private static final String EXTENSION = SqlVariants.tag("pg_stat_statements", """
             SELECT e.extversion, n.nspname
@@ -380,24 +389,43 @@ public final class StatementsProbe implements Probe {
         mem.dealloc = dealloc;
         mem.readAt = readAt;
 
+        // Texts: every published id whose text Kafka has not acknowledged yet (the collector marks
+        // an id seen on the ack), plus a low-rate re-send of published ids last sent long ago, so a
+        // job that lost its texts recovers them.
         Set<String> seen = ctx.seenQueryIds();
-        Set<Long> fresh = new LinkedHashSet<>();
+        Set<Long> want = new LinkedHashSet<>();
+        List<Cur> stale = new ArrayList<>();
         for (Cur cur : published) {
             if (!seen.contains(cur.queryid)) {
-                fresh.add(cur.key.queryid());
+                want.add(cur.key.queryid());
+            } else {
+                Long last = mem.textCycle.get(cur.queryid);
+                if (last == null) {
+                    mem.textCycle.put(cur.queryid, mem.cycle); // sent by an earlier cycle we no longer track
+                } else if (mem.cycle - last >= RESEND_AFTER_CYCLES) {
+                    stale.add(cur);
+                }
+            }
+        }
+        // A text read loads pg_stat_statements' whole text file: re-sends alone trigger one at most
+        // every RESEND_READ_EVERY cycles; when new ids need a read anyway they ride along.
+        if (!stale.isEmpty() && (!want.isEmpty() || mem.cycle % RESEND_READ_EVERY == 0)) {
+            stale.sort(Comparator.comparingLong(x -> mem.textCycle.get(x.queryid)));
+            for (Cur cur : stale.subList(0, Math.min(RESEND_PER_CYCLE, stale.size()))) {
+                want.add(cur.key.queryid());
             }
         }
         List<QueryText> texts = new ArrayList<>();
         SQLException textError = null;
-        if (!fresh.isEmpty()) {
+        if (!want.isEmpty()) {
             try {
-                texts = readTexts(c, schema, fresh, ctx.limits().queryTextMaxChars());
+                texts = readTexts(c, schema, want, ctx.limits().queryTextMaxChars());
             } catch (SQLException e) {
                 // The counters are still good; texts are retried next cycle (the ids stay unseen).
                 textError = e;
             }
             for (QueryText t : texts) {
-                seen.add(t.queryid());
+                mem.textCycle.put(t.queryid(), mem.cycle);
             }
         }
         ProbeOutput out = new ProbeOutput(rows, statsReset, extVersion, texts, null);
