@@ -64,6 +64,11 @@ public final class QueryRegressionRule extends Rule {
                 .build();
     }
 
+    /** "; spiky (mean 80 ms, sd 900 ms, max 6 s)": a plan change is steady, a spike is often a lock or I/O. */
+    private static String spreadNote(ExecSpread s) {
+        return s == null ? "" : "; " + (s.spiky() ? "" : "now ") + s.describe();
+    }
+
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
         for (Rows.QueryRow q : Rows.queries(s)) {
@@ -92,6 +97,13 @@ public final class QueryRegressionRule extends Rule {
                     });
             m.touched = ctx.now();
             ctx.remember("w" + key, m);
+            Double max = Rows.val(q.row(), "max_exec_time");
+            Memory sm = ExecSpread.add(ctx.memory("q" + key), ctx.now(), calls, Rows.val(q.row(), "exec_time_sq"), max,
+                    p.millis(WINDOW));
+            if (sm != null) {
+                sm.touched = ctx.now();
+                ctx.remember("q" + key, sm);
+            }
             b = base[0];
             if (b != null) {
                 b.touched = ctx.now();
@@ -115,7 +127,7 @@ public final class QueryRegressionRule extends Rule {
                     String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
                                     + "last %s vs a baseline of %s", labels.get("queryid"), labels.get("datname"), ratio,
                             Fmt.ms(mean), Fmt.num(dc), Fmt.duration(p.millis(WINDOW)),
-                            Fmt.ms(b.v[0])),
+                            Fmt.ms(b.v[0])) + spreadNote(ExecSpread.of(sm, dc, dt, max)),
                     "Mean execution time against the query's own EWMA baseline of previous hours.");
         }
     }

@@ -19,7 +19,11 @@ import java.util.Map;
  * <b>slow_query</b> (per query id, database, role, toplevel): from {@code pg_stat_statements}
  * counters calls and total_exec_time, the mean execution time over the last 5 min
  * ({@code Δtotal_exec_time / Δcalls}). Warning when above 3 s with at least 10 calls in the window;
- * for 2 min. The remainder row {@code queryid = "other"} is skipped.
+ * for 2 min. The remainder row {@code queryid = "other"} is skipped. The summary says whether the
+ * statement is consistently slow or spiky ({@link ExecSpread}: the window's own mean and standard
+ * deviation from the sum of squares {@code exec_time_sq}; spiky when sd &gt; mean or the window's
+ * max &gt; 10× the mean), e.g. "is consistently slow (mean 4 s, sd 100 ms)" or "is spiky (mean 80
+ * ms, sd 900 ms, max 6 s)"; rows without exec_time_sq (older collectors) say "averages".
  *
  * <p>Why: awesome-prometheus-alerts' slow-queries rule and pganalyze's default flag statements
  * averaging seconds; the call floor keeps one-off reports and maintenance from paging.
@@ -66,6 +70,13 @@ public final class SlowQueryRule extends Rule {
                     null);
             m.touched = ctx.now();
             ctx.remember(key, m);
+            Double max = Rows.val(q.row(), "max_exec_time");
+            Memory sm = ExecSpread.add(ctx.memory("q" + key), ctx.now(), calls, Rows.val(q.row(), "exec_time_sq"), max,
+                    window);
+            if (sm != null) {
+                sm.touched = ctx.now();
+                ctx.remember("q" + key, sm);
+            }
             double dc = Window.delta(m, 2, 0);
             double dt = Window.delta(m, 2, 1);
             if (dc <= 0) {
@@ -79,11 +90,14 @@ public final class SlowQueryRule extends Rule {
             Double c = p.number(CRITICAL);
             Severity level = !enough ? null : c != null && mean > c ? Severity.CRITICAL
                     : w != null && mean > w ? Severity.WARNING : null;
+            ExecSpread spread = ExecSpread.of(sm, dc, dt, max);
+            String who = "Query " + labels.get("queryid") + " in database " + labels.get("datname") + " (role "
+                    + labels.get("rolname") + ")";
+            String what = spread == null ? " averages " + Fmt.ms(mean) : " is " + spread.describe();
             ctx.alert(p, labels, level, mean, w, c,
-                    "Query " + labels.get("queryid") + " in database " + labels.get("datname") + " (role "
-                            + labels.get("rolname") + ") averages " + Fmt.ms(mean) + " over " + Fmt.num(dc)
-                            + " calls in the last " + Fmt.duration(window),
-                    "Mean execution time from pg_stat_statements deltas (total_exec_time / calls).");
+                    who + what + " over " + Fmt.num(dc) + " calls in the last " + Fmt.duration(window),
+                    "Mean execution time from pg_stat_statements deltas (total_exec_time / calls); the spread from"
+                            + " exec_time_sq: spiky when sd > mean or max > 10x mean, else consistently slow.");
         }
     }
 }
