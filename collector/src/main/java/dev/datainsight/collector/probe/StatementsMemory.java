@@ -23,6 +23,10 @@ public final class StatementsMemory {
     /** The entry's counters as last read and its publication state. */
     static final class Entry {
         double[] cum;
+        /** max_exec_time as last read. */
+        double max;
+        String datname;
+        String rolname;
         /** stats_since in epoch ms (1.11+), else Long.MIN_VALUE. */
         long statsSince = Long.MIN_VALUE;
         /** The cycle in which the entry last ranked in the top N by change. */
@@ -64,6 +68,8 @@ public final class StatementsMemory {
         }
     };
     static final int MAX_TEXT_CYCLES = 20_000;
+    /** Entries the last cycle read wide (all columns): all of them on a first cycle, the moved ones after. */
+    int lastWide;
     /** Bound on {@link #entries}. */
     int cap;
 

@@ -110,6 +110,15 @@ public final class StatementsProbe implements Probe {
             FROM %10$s.pg_stat_statements(false) s
             LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
             LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid
+            WHERE s.queryid IS NOT NULL%11$s""";
+
+    // The cheap first pass of a steady cycle: what identifies an entry and tells whether it moved.
+    // Execution counters all move together with calls; planning counters move with
+    // total_plan_time (a statement planned but not executed yet, or failed). The wide read then
+    // fetches only the entries that moved, so a cycle transfers ~5 numbers per idle entry.
+    private static final String NARROW = """
+            SELECT s.queryid, s.dbid, s.userid, %1$s, s.calls, s.total_plan_time, %2$s
+            FROM %3$s.pg_stat_statements(false) s
             WHERE s.queryid IS NOT NULL""";
 
     private static final String INFO_19 = """
@@ -138,6 +147,18 @@ public final class StatementsProbe implements Probe {
 
     /** The main query for an extension version, schema-qualified (for docs and tests). */
     public static String topSql(String extVersion, String schema) {
+        return wideSql(extVersion, schema, false);
+    }
+
+    /** The first pass of a steady cycle (for docs and tests). */
+    public static String narrowSql(String extVersion, String schema) {
+        int v = version(extVersion);
+        return SqlVariants.tag("pg_stat_statements", NARROW.formatted(v >= 109 ? "s.toplevel" : "NULL::boolean",
+                v >= 111 ? "s.stats_since" : "NULL::timestamptz", quoteIdent(schema)));
+    }
+
+    /** The wide read, of every entry or only of the query ids bound as the one parameter. */
+    static String wideSql(String extVersion, String schema, boolean onlyIds) {
         int v = version(extVersion);
         String jit = v >= 111
                 ? "s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time + s.jit_deform_time"
@@ -153,7 +174,8 @@ public final class StatementsProbe implements Probe {
                 v >= 110 ? "s.jit_functions" : "NULL::bigint",
                 jit,
                 v >= 112 ? "s.wal_buffers_full" : "NULL::bigint",
-                quoteIdent(schema)));
+                quoteIdent(schema),
+                onlyIds ? " AND s.queryid = ANY (?)" : ""));
     }
 
     /** Whether the extension version has the counter column (COUNTERS order). */
@@ -270,15 +292,7 @@ public final class StatementsProbe implements Probe {
                     + "): their activity since the previous cycle is lost; raise pg_stat_statements.max");
         }
 
-        List<Cur> all = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(topSql(extVersion, schema))) {
-            ps.setFetchSize(2000);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    all.add(read(rs));
-                }
-            }
-        }
+        List<Cur> all = readAll(c, extVersion, schema, mem);
         mem.lastRead = all.size();
 
         // Changes since the previous read.
@@ -381,6 +395,9 @@ public final class StatementsProbe implements Probe {
         for (Cur cur : keep) {
             cur.entry.cum = cur.v;
             cur.entry.statsSince = cur.statsSince;
+            cur.entry.max = cur.max;
+            cur.entry.datname = cur.datname;
+            cur.entry.rolname = cur.rolname;
             next.put(cur.key, cur.entry);
         }
         mem.entries = next;
@@ -433,6 +450,96 @@ public final class StatementsProbe implements Probe {
             throw new PartialResultException(out, new SQLException("reading query texts: " + textError.getMessage(), null, textError));
         }
         return out;
+    }
+
+    /** Most moved entries a steady cycle fetches by id; beyond, one wide read of every entry is cheaper. */
+    static final int MAX_BY_ID = 1000;
+
+    /**
+     * Every entry of this read. With a memory, a narrow pass finds the entries that moved and only
+     * those are read wide (unmoved entries keep their remembered values); without one (first
+     * cycle, after a reset) or when many moved, one wide read of everything.
+     */
+    private static List<Cur> readAll(Connection c, String extVersion, String schema, StatementsMemory mem)
+            throws SQLException {
+        List<Cur> all = new ArrayList<>();
+        if (mem.entries.isEmpty()) {
+            wide(c, wideSql(extVersion, schema, false), null, all);
+            mem.lastWide = all.size();
+            return all;
+        }
+        Map<StatementsMemory.Key, Cur> byKey = new HashMap<>();
+        Set<Long> moved = new LinkedHashSet<>();
+        try (PreparedStatement ps = binary(c.prepareStatement(narrowSql(extVersion, schema)));
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long qid = rs.getLong(1);
+                boolean top = rs.getBoolean(4);
+                int toplevel = rs.wasNull() ? -1 : top ? 1 : 0;
+                StatementsMemory.Key key = new StatementsMemory.Key(qid, rs.getLong(2), rs.getLong(3), toplevel);
+                double calls = rs.getDouble(5);
+                double plan = rs.getDouble(6);
+                java.time.OffsetDateTime since = rs.getObject(7, java.time.OffsetDateTime.class);
+                long sinceMs = since == null ? Long.MIN_VALUE : since.toInstant().toEpochMilli();
+                StatementsMemory.Entry e = mem.entries.get(key);
+                if (e == null || e.cum[CALLS] != calls || e.cum[2] != plan || e.statsSince != sinceMs) {
+                    moved.add(qid);
+                    continue;
+                }
+                Cur cur = new Cur();
+                cur.key = key;
+                cur.queryid = Long.toString(qid);
+                cur.datname = e.datname;
+                cur.rolname = e.rolname;
+                cur.toplevel = toplevel < 0 ? "" : top ? "true" : "false";
+                cur.statsSince = sinceMs;
+                cur.v = e.cum;
+                cur.max = e.max;
+                byKey.put(key, cur);
+            }
+        }
+        if (moved.size() > MAX_BY_ID) {
+            wide(c, wideSql(extVersion, schema, false), null, all);
+            mem.lastWide = all.size();
+            return all;
+        }
+        int wideRows = 0;
+        if (!moved.isEmpty()) {
+            List<Cur> got = new ArrayList<>();
+            wide(c, wideSql(extVersion, schema, true), moved, got);
+            for (Cur cur : got) {
+                // an id may have unmoved siblings (other database, role or toplevel): the fresher read wins
+                byKey.put(cur.key, cur);
+            }
+            wideRows = got.size();
+        }
+        all.addAll(byKey.values());
+        mem.lastWide = wideRows;
+        return all;
+    }
+
+    private static void wide(Connection c, String sql, Set<Long> ids, List<Cur> out) throws SQLException {
+        try (PreparedStatement ps = binary(c.prepareStatement(sql))) {
+            if (ids != null) {
+                ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+            }
+        }
+    }
+
+    /**
+     * Binary result format from the first execution: thousands of float8 values cost the server
+     * far less to send as 8 bytes than as shortest-round-trip text.
+     */
+    private static PreparedStatement binary(PreparedStatement ps) throws SQLException {
+        if (ps.isWrapperFor(org.postgresql.PGStatement.class)) {
+            ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+        }
+        return ps;
     }
 
     private static Cur read(ResultSet rs) throws SQLException {
