@@ -89,7 +89,6 @@ class MetricNamesTest {
         all.addAll(dev.datainsight.collector.probe.LocksProbe.allSql());
         for (String v : List.of("1.8", "1.9", "1.10", "1.11", "1.12")) {
             all.add(dev.datainsight.collector.probe.StatementsProbe.topSql(v, "public"));
-            all.add(dev.datainsight.collector.probe.StatementsProbe.narrowSql(v, "public"));
         }
         for (String sql : all) {
             assertTrue(sql.startsWith(SqlVariants.MARKER), sql);

@@ -98,27 +98,26 @@ public final class StatementsProbe implements Probe {
     private static final int EXEC_SQ = COUNTERS.length - 1;
 
     // One pass over pg_stat_statements(false): its cost grows with the number of entries (one
-    // function scan and the hash joins for the names); ranking needs every entry's change, so
-    // every entry is read and compared here.
+    // function scan and the hash joins). Ranking needs every entry's change, so every entry comes
+    // back, but the entries that did not move since the previous cycle (same key, calls,
+    // total_plan_time and stats_since as the collector remembers, bound as arrays) come back as
+    // their key only: execution counters all move together with calls, planning counters with
+    // total_plan_time. So a steady cycle transfers a few numbers per idle entry.
     private static final String ALL = """
-            SELECT s.queryid, %2$s, d.datname, r.rolname, %1$s, s.dbid, s.userid,
-              s.calls, s.total_exec_time, s.total_plan_time, s.rows, s.shared_blks_hit, s.shared_blks_read,
-              s.shared_blks_dirtied, s.shared_blks_written, s.temp_blks_read, s.temp_blks_written,
-              s.%3$s, s.%4$s, s.wal_records, s.wal_bytes, %5$s, %6$s, %7$s, %8$s, %9$s,
-              s.calls * (s.stddev_exec_time * s.stddev_exec_time + s.mean_exec_time * s.mean_exec_time),
-              s.max_exec_time
-            FROM %10$s.pg_stat_statements(false) s
+            WITH p AS (
+              SELECT * FROM ROWS FROM (pg_catalog.unnest(?::int8[]), pg_catalog.unnest(?::int8[]), pg_catalog.unnest(?::int8[]),
+                pg_catalog.unnest(?::int4[]), pg_catalog.unnest(?::int8[]), pg_catalog.unnest(?::float8[]),
+                pg_catalog.unnest(?::int8[])) AS p(queryid, dbid, userid, top, calls, plan, since)
+            )
+            SELECT s.queryid, x.since, d.datname, r.rolname, %1$s, s.dbid, s.userid, x.same,
+              %2$s
+            FROM %3$s.pg_stat_statements(false) s
+            CROSS JOIN LATERAL (SELECT %4$s AS top, %5$s AS since) x0
+            LEFT JOIN p ON p.queryid = s.queryid AND p.dbid = s.dbid::int8 AND p.userid = s.userid::int8 AND p.top = x0.top
+            CROSS JOIN LATERAL (SELECT x0.since, p.queryid IS NOT NULL AND p.calls = s.calls AND p.plan = s.total_plan_time
+              AND p.since IS NOT DISTINCT FROM x0.since AS same) x
             LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
             LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid
-            WHERE s.queryid IS NOT NULL%11$s""";
-
-    // The cheap first pass of a steady cycle: what identifies an entry and tells whether it moved.
-    // Execution counters all move together with calls; planning counters move with
-    // total_plan_time (a statement planned but not executed yet, or failed). The wide read then
-    // fetches only the entries that moved, so a cycle transfers ~5 numbers per idle entry.
-    private static final String NARROW = """
-            SELECT s.queryid, s.dbid, s.userid, %1$s, s.calls, s.total_plan_time, %2$s
-            FROM %3$s.pg_stat_statements(false) s
             WHERE s.queryid IS NOT NULL""";
 
     private static final String INFO_19 = """
@@ -147,35 +146,31 @@ public final class StatementsProbe implements Probe {
 
     /** The main query for an extension version, schema-qualified (for docs and tests). */
     public static String topSql(String extVersion, String schema) {
-        return wideSql(extVersion, schema, false);
-    }
-
-    /** The first pass of a steady cycle (for docs and tests). */
-    public static String narrowSql(String extVersion, String schema) {
-        int v = version(extVersion);
-        return SqlVariants.tag("pg_stat_statements", NARROW.formatted(v >= 109 ? "s.toplevel" : "NULL::boolean",
-                v >= 111 ? "s.stats_since" : "NULL::timestamptz", quoteIdent(schema)));
-    }
-
-    /** The wide read, of every entry or only of the query ids bound as the one parameter. */
-    static String wideSql(String extVersion, String schema, boolean onlyIds) {
         int v = version(extVersion);
         String jit = v >= 111
                 ? "s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time + s.jit_deform_time"
                 : v >= 110 ? "s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time"
                 : "NULL::double precision";
-        return SqlVariants.tag("pg_stat_statements", ALL.formatted(
-                v >= 109 ? "s.toplevel" : "NULL::boolean",
-                v >= 111 ? "s.stats_since" : "NULL::timestamptz",
-                v >= 111 ? "shared_blk_read_time" : "blk_read_time",
-                v >= 111 ? "shared_blk_write_time" : "blk_write_time",
+        List<String> cols = List.of("s.calls", "s.total_exec_time", "s.total_plan_time", "s.rows", "s.shared_blks_hit",
+                "s.shared_blks_read", "s.shared_blks_dirtied", "s.shared_blks_written", "s.temp_blks_read",
+                "s.temp_blks_written", v >= 111 ? "s.shared_blk_read_time" : "s.blk_read_time",
+                v >= 111 ? "s.shared_blk_write_time" : "s.blk_write_time", "s.wal_records", "s.wal_bytes",
                 v >= 110 ? "s.temp_blk_read_time" : "NULL::double precision",
                 v >= 110 ? "s.temp_blk_write_time" : "NULL::double precision",
-                v >= 110 ? "s.jit_functions" : "NULL::bigint",
-                jit,
+                v >= 110 ? "s.jit_functions" : "NULL::bigint", jit,
                 v >= 112 ? "s.wal_buffers_full" : "NULL::bigint",
+                "s.calls * (s.stddev_exec_time * s.stddev_exec_time + s.mean_exec_time * s.mean_exec_time)",
+                "s.max_exec_time");
+        StringBuilder wide = new StringBuilder();
+        for (String col : cols) {
+            wide.append(wide.length() == 0 ? "" : ",\n  ").append("CASE WHEN NOT x.same THEN ").append(col).append(" END");
+        }
+        return SqlVariants.tag("pg_stat_statements", ALL.formatted(
+                v >= 109 ? "s.toplevel" : "NULL::boolean",
+                wide,
                 quoteIdent(schema),
-                onlyIds ? " AND s.queryid = ANY (?)" : ""));
+                v >= 109 ? "COALESCE(s.toplevel::int4, -1)" : "-1",
+                v >= 111 ? "pg_catalog.floor(pg_catalog.date_part('epoch', s.stats_since) * 1000)::int8" : "NULL::int8"));
     }
 
     /** Whether the extension version has the counter column (COUNTERS order). */
@@ -268,7 +263,7 @@ public final class StatementsProbe implements Probe {
         long dealloc;
         long readAt;
         int pgssMax;
-        try (PreparedStatement ps = c.prepareStatement(SqlVariants.tag("pg_stat_statements",
+        try (PreparedStatement ps = c.prepareStatement(SqlVariants.tag("pg_stat_statements_info",
                 v >= 109 ? INFO_19.formatted(quoteIdent(schema)) : INFO_18)); ResultSet rs = ps.executeQuery()) {
             rs.next();
             dealloc = rs.getLong(1);
@@ -452,83 +447,72 @@ public final class StatementsProbe implements Probe {
         return out;
     }
 
-    /** Most moved entries a steady cycle fetches by id; beyond, one wide read of every entry is cheaper. */
-    static final int MAX_BY_ID = 1000;
-
     /**
-     * Every entry of this read. With a memory, a narrow pass finds the entries that moved and only
-     * those are read wide (unmoved entries keep their remembered values); without one (first
-     * cycle, after a reset) or when many moved, one wide read of everything.
+     * Every entry of this read: the moved ones with their values, the others from the memory
+     * (bound as arrays so the server sends only their keys).
      */
     private static List<Cur> readAll(Connection c, String extVersion, String schema, StatementsMemory mem)
             throws SQLException {
-        List<Cur> all = new ArrayList<>();
-        if (mem.entries.isEmpty()) {
-            wide(c, wideSql(extVersion, schema, false), null, all);
-            mem.lastWide = all.size();
-            return all;
+        int n = mem.entries.size();
+        Long[] qid = new Long[n];
+        Long[] dbid = new Long[n];
+        Long[] userid = new Long[n];
+        Integer[] top = new Integer[n];
+        Long[] calls = new Long[n];
+        Double[] plan = new Double[n];
+        Long[] since = new Long[n];
+        int i = 0;
+        for (Map.Entry<StatementsMemory.Key, StatementsMemory.Entry> en : mem.entries.entrySet()) {
+            StatementsMemory.Key k = en.getKey();
+            StatementsMemory.Entry e = en.getValue();
+            qid[i] = k.queryid();
+            dbid[i] = k.dbid();
+            userid[i] = k.userid();
+            top[i] = k.toplevel();
+            calls[i] = (long) e.cum[CALLS];
+            plan[i] = Double.isNaN(e.cum[2]) ? null : e.cum[2];
+            since[i] = e.statsSince == Long.MIN_VALUE ? null : e.statsSince;
+            i++;
         }
-        Map<StatementsMemory.Key, Cur> byKey = new HashMap<>();
-        Set<Long> moved = new LinkedHashSet<>();
-        try (PreparedStatement ps = binary(c.prepareStatement(narrowSql(extVersion, schema)));
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                long qid = rs.getLong(1);
-                boolean top = rs.getBoolean(4);
-                int toplevel = rs.wasNull() ? -1 : top ? 1 : 0;
-                StatementsMemory.Key key = new StatementsMemory.Key(qid, rs.getLong(2), rs.getLong(3), toplevel);
-                double calls = rs.getDouble(5);
-                double plan = rs.getDouble(6);
-                java.time.OffsetDateTime since = rs.getObject(7, java.time.OffsetDateTime.class);
-                long sinceMs = since == null ? Long.MIN_VALUE : since.toInstant().toEpochMilli();
-                StatementsMemory.Entry e = mem.entries.get(key);
-                if (e == null || e.cum[CALLS] != calls || e.cum[2] != plan || e.statsSince != sinceMs) {
-                    moved.add(qid);
-                    continue;
-                }
-                Cur cur = new Cur();
-                cur.key = key;
-                cur.queryid = Long.toString(qid);
-                cur.datname = e.datname;
-                cur.rolname = e.rolname;
-                cur.toplevel = toplevel < 0 ? "" : top ? "true" : "false";
-                cur.statsSince = sinceMs;
-                cur.v = e.cum;
-                cur.max = e.max;
-                byKey.put(key, cur);
-            }
-        }
-        if (moved.size() > MAX_BY_ID) {
-            wide(c, wideSql(extVersion, schema, false), null, all);
-            mem.lastWide = all.size();
-            return all;
-        }
-        int wideRows = 0;
-        if (!moved.isEmpty()) {
-            List<Cur> got = new ArrayList<>();
-            wide(c, wideSql(extVersion, schema, true), moved, got);
-            for (Cur cur : got) {
-                // an id may have unmoved siblings (other database, role or toplevel): the fresher read wins
-                byKey.put(cur.key, cur);
-            }
-            wideRows = got.size();
-        }
-        all.addAll(byKey.values());
-        mem.lastWide = wideRows;
-        return all;
-    }
-
-    private static void wide(Connection c, String sql, Set<Long> ids, List<Cur> out) throws SQLException {
-        try (PreparedStatement ps = binary(c.prepareStatement(sql))) {
-            if (ids != null) {
-                ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
-            }
+        List<Cur> all = new ArrayList<>(Math.max(16, n));
+        int wide = 0;
+        try (PreparedStatement ps = binary(c.prepareStatement(topSql(extVersion, schema)))) {
+            ps.setArray(1, c.createArrayOf("int8", qid));
+            ps.setArray(2, c.createArrayOf("int8", dbid));
+            ps.setArray(3, c.createArrayOf("int8", userid));
+            ps.setArray(4, c.createArrayOf("int4", top));
+            ps.setArray(5, c.createArrayOf("int8", calls));
+            ps.setArray(6, c.createArrayOf("float8", plan));
+            ps.setArray(7, c.createArrayOf("int8", since));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(read(rs));
+                    if (!rs.getBoolean(8)) {
+                        all.add(read(rs));
+                        wide++;
+                        continue;
+                    }
+                    boolean t = rs.getBoolean(5);
+                    int toplevel = rs.wasNull() ? -1 : t ? 1 : 0;
+                    StatementsMemory.Key key = new StatementsMemory.Key(rs.getLong(1), rs.getLong(6), rs.getLong(7), toplevel);
+                    StatementsMemory.Entry e = mem.entries.get(key);
+                    if (e == null) {
+                        continue; // cannot happen: "same" means the key was bound from the memory
+                    }
+                    Cur cur = new Cur();
+                    cur.key = key;
+                    cur.queryid = Long.toString(key.queryid());
+                    cur.datname = e.datname;
+                    cur.rolname = e.rolname;
+                    cur.toplevel = toplevel < 0 ? "" : t ? "true" : "false";
+                    cur.statsSince = e.statsSince;
+                    cur.v = e.cum;
+                    cur.max = e.max;
+                    all.add(cur);
                 }
             }
         }
+        mem.lastWide = wide;
+        return all;
     }
 
     /**
@@ -546,9 +530,9 @@ public final class StatementsProbe implements Probe {
         Cur cur = new Cur();
         long qid = rs.getLong(1);
         cur.queryid = Long.toString(qid);
-        java.time.OffsetDateTime since = rs.getObject(2, java.time.OffsetDateTime.class);
-        if (since != null) {
-            cur.statsSince = since.toInstant().toEpochMilli();
+        long since = rs.getLong(2);
+        if (!rs.wasNull()) {
+            cur.statsSince = since;
         }
         cur.datname = nz(rs.getString(3));
         cur.rolname = nz(rs.getString(4));
@@ -556,10 +540,10 @@ public final class StatementsProbe implements Probe {
         int toplevel = rs.wasNull() ? -1 : top ? 1 : 0;
         cur.toplevel = toplevel < 0 ? "" : top ? "true" : "false";
         for (int j = 0; j < COUNTERS.length; j++) {
-            double d = rs.getDouble(8 + j);
+            double d = rs.getDouble(9 + j);
             cur.v[j] = rs.wasNull() ? Double.NaN : d;
         }
-        double m = rs.getDouble(8 + COUNTERS.length);
+        double m = rs.getDouble(9 + COUNTERS.length);
         cur.max = rs.wasNull() ? Double.NaN : m;
         cur.key = new StatementsMemory.Key(qid, rs.getLong(6), rs.getLong(7), toplevel);
         return cur;
@@ -585,7 +569,7 @@ public final class StatementsProbe implements Probe {
 
     private static List<QueryText> readTexts(Connection c, String schema, Set<Long> ids, int max) throws SQLException {
         List<QueryText> texts = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SqlVariants.tag("pg_stat_statements", TEXTS.formatted(quoteIdent(schema))))) {
+        try (PreparedStatement ps = c.prepareStatement(SqlVariants.tag("pg_stat_statements_texts", TEXTS.formatted(quoteIdent(schema))))) {
             ps.setInt(1, max);
             ps.setInt(2, max);
             ps.setArray(3, c.createArrayOf("int8", ids.toArray()));

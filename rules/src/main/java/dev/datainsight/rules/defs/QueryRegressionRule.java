@@ -48,7 +48,10 @@ public final class QueryRegressionRule extends Rule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "15m")
                 .views("pg_stat_statements")
-                .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression).")
+                .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression); the "
+                        + "summary adds the window's spread (consistently slow or spiky, as slow_query). The collector "
+                        + "publishes statements by their time in the last cycle, so a regression is seen once the "
+                        + "statement ranks in the top_statements of an interval, however heavy the cumulative hitters.")
                 .why("pganalyze / pgHero compare with the query's own history; 2x and > 100 ms filter jitter and fast "
                         + "queries; the 15 min window is the `for`.")
                 .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "

@@ -44,11 +44,17 @@ public final class SlowQueryRule extends Rule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "2m", "5m")
                 .views("pg_stat_statements")
-                .detects("A statement whose mean execution time over the window is in seconds, with enough calls.")
+                .detects("A statement whose mean execution time over the window is in seconds, with enough calls; the "
+                        + "summary says whether it is consistently slow or spiky: the window's own standard deviation "
+                        + "from the sum of squares (exec_time_sq), spiky when sd > mean or the max (when it rose in the "
+                        + "window) > 10x the mean, e.g. \"consistently slow (mean 4 s, sd 100 ms)\" or \"spiky (mean "
+                        + "3.5 s, sd 9 s, max 40 s)\".")
                 .why("awesome-prometheus-alerts / pganalyze flag statements averaging > 3 s; 10 calls in 5 min keeps "
                         + "one-off reports quiet.")
-                .runbook("EXPLAIN (ANALYZE, BUFFERS) the statement (text in the store's query_text), check plans, "
-                        + "indexes and lock waits.")
+                .runbook("Consistently slow: EXPLAIN (ANALYZE, BUFFERS) the statement (text in the store's "
+                        + "statement_text), check plans and indexes. Spiky: the typical call is fast, a few are not: look "
+                        + "for lock waits, I/O stalls, parameter skew or cold caches at those times "
+                        + "(statement_spread_hourly has mean, sd and max per hour).")
                 .param(WINDOW)
                 .param(MIN_CALLS)
                 .param(WARNING)
