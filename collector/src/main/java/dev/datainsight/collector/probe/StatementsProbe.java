@@ -109,16 +109,18 @@ public final class StatementsProbe implements Probe {
                 pg_catalog.unnest(?::int4[]), pg_catalog.unnest(?::int8[]), pg_catalog.unnest(?::float8[]),
                 pg_catalog.unnest(?::int8[])) AS p(queryid, dbid, userid, top, calls, plan, since)
             )
-            SELECT s.queryid, x.since, d.datname, r.rolname, %1$s, s.dbid, s.userid, x.same,
+            SELECT q.queryid, q.since_ms, d.datname, r.rolname, %1$s, q.dbid, q.userid, q.same,
               %2$s
-            FROM %3$s.pg_stat_statements(false) s
-            CROSS JOIN LATERAL (SELECT %4$s AS top, %5$s AS since) x0
-            LEFT JOIN p ON p.queryid = s.queryid AND p.dbid = s.dbid::int8 AND p.userid = s.userid::int8 AND p.top = x0.top
-            CROSS JOIN LATERAL (SELECT x0.since, p.queryid IS NOT NULL AND p.calls = s.calls AND p.plan = s.total_plan_time
-              AND p.since IS NOT DISTINCT FROM x0.since AS same) x
-            LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
-            LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid
-            WHERE s.queryid IS NOT NULL""";
+            FROM (
+              SELECT s.*, %5$s AS since_ms, p.queryid IS NOT NULL AND p.calls = s.calls AND p.plan = s.total_plan_time
+                AND p.since IS NOT DISTINCT FROM %5$s AS same
+              FROM %3$s.pg_stat_statements(false) s
+              LEFT JOIN p ON p.queryid = s.queryid AND p.dbid = s.dbid::int8 AND p.userid = s.userid::int8
+                AND p.top = %4$s
+              WHERE s.queryid IS NOT NULL
+            ) q
+            LEFT JOIN pg_catalog.pg_database d ON d.oid = q.dbid
+            LEFT JOIN pg_catalog.pg_roles r ON r.oid = q.userid""";
 
     private static final String INFO_19 = """
             SELECT i.dealloc, i.stats_reset, pg_catalog.current_setting('pg_stat_statements.max')::int,
@@ -148,25 +150,25 @@ public final class StatementsProbe implements Probe {
     public static String topSql(String extVersion, String schema) {
         int v = version(extVersion);
         String jit = v >= 111
-                ? "s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time + s.jit_deform_time"
-                : v >= 110 ? "s.jit_generation_time + s.jit_inlining_time + s.jit_optimization_time + s.jit_emission_time"
+                ? "q.jit_generation_time + q.jit_inlining_time + q.jit_optimization_time + q.jit_emission_time + q.jit_deform_time"
+                : v >= 110 ? "q.jit_generation_time + q.jit_inlining_time + q.jit_optimization_time + q.jit_emission_time"
                 : "NULL::double precision";
-        List<String> cols = List.of("s.calls", "s.total_exec_time", "s.total_plan_time", "s.rows", "s.shared_blks_hit",
-                "s.shared_blks_read", "s.shared_blks_dirtied", "s.shared_blks_written", "s.temp_blks_read",
-                "s.temp_blks_written", v >= 111 ? "s.shared_blk_read_time" : "s.blk_read_time",
-                v >= 111 ? "s.shared_blk_write_time" : "s.blk_write_time", "s.wal_records", "s.wal_bytes",
-                v >= 110 ? "s.temp_blk_read_time" : "NULL::double precision",
-                v >= 110 ? "s.temp_blk_write_time" : "NULL::double precision",
-                v >= 110 ? "s.jit_functions" : "NULL::bigint", jit,
-                v >= 112 ? "s.wal_buffers_full" : "NULL::bigint",
-                "s.calls * (s.stddev_exec_time * s.stddev_exec_time + s.mean_exec_time * s.mean_exec_time)",
-                "s.max_exec_time");
+        List<String> cols = List.of("q.calls", "q.total_exec_time", "q.total_plan_time", "q.rows", "q.shared_blks_hit",
+                "q.shared_blks_read", "q.shared_blks_dirtied", "q.shared_blks_written", "q.temp_blks_read",
+                "q.temp_blks_written", v >= 111 ? "q.shared_blk_read_time" : "q.blk_read_time",
+                v >= 111 ? "q.shared_blk_write_time" : "q.blk_write_time", "q.wal_records", "q.wal_bytes",
+                v >= 110 ? "q.temp_blk_read_time" : "NULL::double precision",
+                v >= 110 ? "q.temp_blk_write_time" : "NULL::double precision",
+                v >= 110 ? "q.jit_functions" : "NULL::bigint", jit,
+                v >= 112 ? "q.wal_buffers_full" : "NULL::bigint",
+                "q.calls * (q.stddev_exec_time * q.stddev_exec_time + q.mean_exec_time * q.mean_exec_time)",
+                "q.max_exec_time");
         StringBuilder wide = new StringBuilder();
         for (String col : cols) {
-            wide.append(wide.length() == 0 ? "" : ",\n  ").append("CASE WHEN NOT x.same THEN ").append(col).append(" END");
+            wide.append(wide.length() == 0 ? "" : ",\n  ").append("CASE WHEN NOT q.same THEN ").append(col).append(" END");
         }
         return SqlVariants.tag("pg_stat_statements", ALL.formatted(
-                v >= 109 ? "s.toplevel" : "NULL::boolean",
+                v >= 109 ? "q.toplevel" : "NULL::boolean",
                 wide,
                 quoteIdent(schema),
                 v >= 109 ? "COALESCE(s.toplevel::int4, -1)" : "-1",
