@@ -71,4 +71,27 @@ class SlowQuerySpreadTest {
             assertTrue(a.getSummary().contains("averages 4"), a.getSummary());
         }
     }
+
+    @Test
+    void queryRegression_namesTheSpreadOfTheSlowerWindow() throws Exception {
+        try (RulesHarness h = new RulesHarness(RuleEvaluatorTest.only(Map.of("query_regression", "")))) {
+            double calls = 0;
+            double time = 0;
+            double sq = 0;
+            long t = T0;
+            for (int i = 0; i < 130; i++, t += 60 * S) {
+                double x = i < 100 ? 200 : 1000 + i; // 200 ms for 100 min, then 5x slower, every call alike
+                calls += 5;
+                time += 5 * x;
+                sq += 5 * x * x;
+                h.push(of("pg_stat_statements", t, row(Q, "calls", calls, "total_exec_time", time, "exec_time_sq", sq,
+                        "max_exec_time", x)));
+            }
+            AlertEvent a = h.events.stream().filter(e -> e.getStatus() == AlertStatus.FIRING).findFirst()
+                    .orElseThrow(() -> new AssertionError("no firing event: " + h.events));
+            assertEquals("query_regression", a.getRule());
+            assertTrue(a.getSummary().contains("slower") && a.getSummary().contains("; now consistently slow (mean "),
+                    a.getSummary());
+        }
+    }
 }
