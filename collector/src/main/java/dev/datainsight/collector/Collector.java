@@ -118,7 +118,7 @@ public final class Collector implements AutoCloseable {
             workers.execute(() -> {
                 try {
                     for (Snapshot snap : s.collect(EnumSet.of(group))) {
-                        sink.publish(snap);
+                        sink.publish(snap, () -> s.delivered(snap));
                     }
                 } catch (RuntimeException e) {
                     LOG.error("[{}] collection failed", s.instance().id(), e);
@@ -133,14 +133,17 @@ public final class Collector implements AutoCloseable {
 
     /**
      * Runs every probe (both groups) against one configured instance now and returns the
-     * snapshots, health included; nothing is published.
+     * snapshots, health included; nothing is published. The caller takes the snapshots: their
+     * query texts count as delivered.
      */
     public List<Snapshot> collectOnce(String instanceId) {
         InstanceSession s = sessions.get(instanceId);
         if (s == null) {
             throw new IllegalArgumentException("no instance '" + instanceId + "' in the configuration");
         }
-        return s.collect(EnumSet.allOf(ProbeGroup.class));
+        List<Snapshot> out = s.collect(EnumSet.allOf(ProbeGroup.class));
+        out.forEach(s::delivered);
+        return out;
     }
 
     /** As {@link #collectOnce(String)}; an instance not in the configuration gets a throw-away session. */

@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -64,15 +65,17 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private final List<Probe> probes;
     /** Stamps collected_at; backoff and probe durations use real time. */
     private final Clock clock;
-    private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>() {
+    // Query ids whose text reached Kafka (added on the broker's ack, from the producer's thread).
+    private final Set<String> seen = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
             return size() > MAX_SEEN_QUERY_IDS;
         }
-    });
+    }));
     private final Set<String> warned = new HashSet<>();
+    private final Map<Class<?>, Object> probeState = new HashMap<>();
     private final Map<String, Connection> dbConnections = new LinkedHashMap<>();
     private final Map<String, String> probeErrors = new ConcurrentHashMap<>();
 
@@ -180,6 +183,20 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     @Override
     public Set<String> seenQueryIds() {
         return seen;
+    }
+
+    /** A snapshot of this session was delivered: its query texts count as sent. */
+    void delivered(Snapshot s) {
+        if (s instanceof StatementsSnapshot st && st.getTexts() != null) {
+            for (var t : st.getTexts()) {
+                seen.add(t.queryid());
+            }
+        }
+    }
+
+    @Override
+    public <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+        return type.cast(probeState.computeIfAbsent(type, k -> create.get()));
     }
 
     @Override

@@ -57,7 +57,8 @@ class MetricNamesTest {
         PINNED.put("pg_sequences", "last_value max_value used_ratio");
         PINNED.put("pg_stat_statements", "calls total_exec_time total_plan_time rows shared_blks_hit shared_blks_read"
                 + " shared_blks_dirtied shared_blks_written temp_blks_read temp_blks_written shared_blk_read_time"
-                + " shared_blk_write_time wal_records wal_bytes");
+                + " shared_blk_write_time wal_records wal_bytes temp_blk_read_time temp_blk_write_time jit_functions"
+                + " jit_time wal_buffers_full exec_time_sq max_exec_time");
         PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error");
     }
 

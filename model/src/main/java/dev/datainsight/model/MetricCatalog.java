@@ -240,8 +240,14 @@ public final class MetricCatalog {
                 gauge("rows", "count"),
                 gauge("error", "bool")));
 
-        // pg_stat_statements, top-N query ids by total_exec_time plus one remainder row with
-        // queryid = "other". Carried by statements snapshots on their own topic.
+        // pg_stat_statements: the query ids that moved most since the previous cycle (plus a
+        // sticky set) and one remainder row with queryid = "other", a collector-kept accumulator
+        // of everyone else's deltas (docs/collector.md). Carried by statements snapshots on their
+        // own topic. Columns a version lacks are null (temp_blk_*_time and jit_* from 1.10,
+        // wal_buffers_full from 1.12). exec_time_sq is derived by the collector:
+        // calls * (stddev_exec_time^2 + mean_exec_time^2), the sum of squared execution times, so
+        // window deltas give the window's own standard deviation. max_exec_time is the entry's
+        // lifetime maximum (a gauge; null on "other").
         v.add(new ViewDef("pg_stat_statements", SnapshotKind.STATEMENTS,
                 List.of("queryid", "datname", "rolname", "toplevel"),
                 List.of(
@@ -258,7 +264,14 @@ public final class MetricCatalog {
                         counter("shared_blk_read_time", "ms"),
                         counter("shared_blk_write_time", "ms"),
                         counter("wal_records", "count"),
-                        counter("wal_bytes", "bytes"))));
+                        counter("wal_bytes", "bytes"),
+                        counter("temp_blk_read_time", "ms"),
+                        counter("temp_blk_write_time", "ms"),
+                        counter("jit_functions", "count"),
+                        counter("jit_time", "ms"),
+                        counter("wal_buffers_full", "count"),
+                        counter("exec_time_sq", "ms2"),
+                        gauge("max_exec_time", "ms"))));
 
         Map<String, ViewDef> byName = new LinkedHashMap<>();
         for (ViewDef d : v) {
