@@ -31,7 +31,7 @@
     });
     var opts = {
       width: Math.max(box.clientWidth, 200), height: 180, series: series,
-      scales: { x: { time: true } },
+      scales: p.unit === "ratio" ? { x: { time: true }, y: { range: [0, 1] } } : { x: { time: true } },
       axes: [{}, { size: 60, values: function (u, vals) { return vals.map(function (v) { return fmt(p.unit, v); }); } }]
     };
     var plot = new uPlot(opts, [p.x].concat(p.lines), box);
