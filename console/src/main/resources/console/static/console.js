@@ -19,11 +19,20 @@
     return (Math.abs(n) >= 100 || n === Math.round(n) ? n.toFixed(0) : n.toFixed(2)) + (suffix ? " " + suffix : "");
   }
 
+  var plots = {};
+
   function draw(fig, p) {
     var box = fig.querySelector(".chart");
     var empty = fig.querySelector(".nodata");
     fig.setAttribute("data-points", String(p.x.length));
-    if (!p.x.length) { empty.hidden = false; return; }
+    var old = plots[p.id];
+    if (old && old.names === JSON.stringify(p.names) && p.x.length) {
+      old.plot.setData([p.x].concat(p.lines));   // auto-refresh: same lines, new points
+      return;
+    }
+    if (old) { old.plot.destroy(); delete plots[p.id]; }
+    empty.hidden = p.x.length > 0;
+    if (!p.x.length) return;
     var series = [{}];
     p.names.forEach(function (name, i) {
       series.push({ label: name || "(none)", stroke: COLORS[i % COLORS.length], width: 1.5,
@@ -35,9 +44,16 @@
       axes: [{}, { size: 60, values: function (u, vals) { return vals.map(function (v) { return fmt(p.unit, v); }); } }]
     };
     var plot = new uPlot(opts, [p.x].concat(p.lines), box);
+    plots[p.id] = { plot: plot, names: JSON.stringify(p.names), box: box };
     fig.classList.add("drawn");
-    window.addEventListener("resize", function () { plot.setSize({ width: Math.max(box.clientWidth, 200), height: 180 }); });
   }
+
+  window.addEventListener("resize", function () {
+    Object.keys(plots).forEach(function (id) {
+      var e = plots[id];
+      e.plot.setSize({ width: Math.max(e.box.clientWidth, 200), height: 180 });
+    });
+  });
 
   function loadPanels() {
     var section = document.getElementById("panels");
@@ -50,9 +66,11 @@
           if (fig) draw(fig, p);
         });
         section.setAttribute("data-loaded", "true");
+        section.setAttribute("data-refreshed", String(Date.now()));
       })
       .catch(function (e) {
-        var msg = document.createElement("p");
+        var msg = document.getElementById("panels-error") || document.createElement("p");
+        msg.id = "panels-error";
         msg.className = "error";
         msg.textContent = "charts could not load: " + e.message;
         section.prepend(msg);
@@ -66,5 +84,14 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { loadPanels(); autoSubmitFilters(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    loadPanels();
+    autoSubmitFilters();
+    // Auto-refresh the charts while the page is visible: every data-refresh seconds (default 60).
+    var section = document.getElementById("panels");
+    if (section) {
+      var seconds = Math.max(5, parseInt(section.getAttribute("data-refresh"), 10) || 60);
+      setInterval(function () { if (!document.hidden) loadPanels(); }, seconds * 1000);
+    }
+  });
 })();

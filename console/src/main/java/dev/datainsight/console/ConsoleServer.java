@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code X-Frame-Options: DENY} and {@code frame-ancestors 'none'}.
  *
  * <p>Stable URLs: {@code /fleet?label=k=v}, {@code /instances/NAME?range=6h},
- * {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
+ * (optional {@code &refresh=SECONDS}), {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
  * {@code /api/instances/NAME/panels?range=6h}.
  */
 public final class ConsoleServer implements AutoCloseable {
@@ -181,7 +181,9 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void fleet(Context ctx) throws SQLException {
         Map<String, String> filter = labelFilter(ctx.queryParams("label"));
-        html(ctx, Pages.fleet(store.fleet(filter), filter, Instant.now()));
+        try (Connection c = store.connect()) {
+            html(ctx, Pages.fleet(store.fleet(c, filter), filter, Instant.now()));
+        }
     }
 
     /** {@code ?label=env=prod,team=a} (or {@code env:prod}; repeated parameters add up) to a label map. */
@@ -202,16 +204,18 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void instance(Context ctx) throws SQLException {
         String name = ctx.pathParam("instance");
-        var row = store.instance(name);
-        if (row.isEmpty()) {
-            ctx.status(HttpStatus.NOT_FOUND);
-            html(ctx, Pages.notFound("No instance " + name + " in the store."));
-            return;
+        try (Connection c = store.connect()) {
+            var row = store.instance(c, name);
+            if (row.isEmpty()) {
+                ctx.status(HttpStatus.NOT_FOUND);
+                html(ctx, Pages.notFound("No instance " + name + " in the store."));
+                return;
+            }
+            Range range = Range.parse(ctx.queryParam("range"));
+            Instant now = Instant.now();
+            html(ctx, Pages.instance(row.get(), range, store.topStatements(c, name, range, now, 10), store.deadTuples(c, name, 10),
+                    store.openAlerts(c, new StoreReader.AlertFilter(null, null, name, null)), refreshSeconds(ctx.queryParam("refresh")), now));
         }
-        Range range = Range.parse(ctx.queryParam("range"));
-        Instant now = Instant.now();
-        html(ctx, Pages.instance(row.get(), range, store.topStatements(name, range, now, 10), store.deadTuples(name, 10),
-                store.openAlerts(new StoreReader.AlertFilter(null, null, name, null)), now));
     }
 
     private void panels(Context ctx) throws SQLException {
@@ -219,7 +223,11 @@ public final class ConsoleServer implements AutoCloseable {
         Range range = Range.parse(ctx.queryParam("range"));
         Instant now = Instant.now();
         List<Map<String, Object>> panels = new ArrayList<>();
-        for (StoreReader.PanelData d : store.panels(name, range, now)) {
+        List<StoreReader.PanelData> data;
+        try (Connection c = store.connect()) {
+            data = store.panels(c, name, range, now);
+        }
+        for (StoreReader.PanelData d : data) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("id", d.panel().id());
             p.put("title", d.panel().title());
@@ -243,18 +251,32 @@ public final class ConsoleServer implements AutoCloseable {
         StoreReader.AlertFilter f = new StoreReader.AlertFilter(
                 oneOf(ctx.queryParam("severity"), Pages.SEVERITIES), blankToNull(ctx.queryParam("rule")),
                 blankToNull(ctx.queryParam("instance")), oneOf(ctx.queryParam("status"), Pages.STATUSES));
-        html(ctx, Pages.alerts(store.openAlerts(f), store.history(f, 200), f, store.rules(), Instant.now()));
+        try (Connection c = store.connect()) {
+            html(ctx, Pages.alerts(store.openAlerts(c, f), store.history(c, f, 200), f, store.rules(c), Instant.now()));
+        }
     }
 
     private void alert(Context ctx) throws SQLException {
         String fp = ctx.pathParam("fingerprint");
-        var events = store.alertEvents(fp);
+        List<StoreReader.AlertRow> events;
+        try (Connection c = store.connect()) {
+            events = store.alertEvents(c, fp);
+        }
         if (events.isEmpty()) {
             ctx.status(HttpStatus.NOT_FOUND);
             html(ctx, Pages.notFound("No alert " + fp + " in the store."));
             return;
         }
         html(ctx, Pages.alert(events, Instant.now()));
+    }
+
+    /** Chart auto-refresh period: {@code ?refresh=SECONDS}, 5 s to 1 h, default a minute (the rollups are per minute). */
+    static int refreshSeconds(String param) {
+        try {
+            return param == null ? 60 : Math.max(5, Math.min(3600, Integer.parseInt(param.trim())));
+        } catch (NumberFormatException e) {
+            return 60;
+        }
     }
 
     private static String oneOf(String v, List<String> allowed) {

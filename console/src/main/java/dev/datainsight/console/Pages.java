@@ -103,7 +103,7 @@ final class Pages {
     // ---- instance -------------------------------------------------------------------------------
 
     static String instance(StoreReader.FleetRow r, Range range, List<StoreReader.StatementRow> statements,
-                           List<StoreReader.TableRow> tables, List<StoreReader.AlertRow> alerts, Instant now) {
+                           List<StoreReader.TableRow> tables, List<StoreReader.AlertRow> alerts, int refreshSeconds, Instant now) {
         String base = "/instances/" + Html.enc(r.instance());
         Html h = layout(r.instance(), "fleet");
         h.raw("<h1>").text(r.instance()).raw("</h1><p class=\"meta\">").el("span", "badge " + r.state(), r.state()).raw(" ")
@@ -115,8 +115,9 @@ final class Pages {
             if (x == range) h.raw(" aria-current=\"true\"");
             h.raw(">").text(x.param).raw("</a>");
         }
-        h.raw("<span class=\"muted\">").text(range.resolution.label + " resolution").raw("</span></nav>");
-        h.raw("<section id=\"panels\" class=\"panels\"").attr("data-src", "/api" + base + "/panels?range=" + range.param).raw(">");
+        h.raw("<span class=\"muted\">").text(range.resolution.label + " resolution, refreshed every " + refreshSeconds + " s").raw("</span></nav>");
+        h.raw("<section id=\"panels\" class=\"panels\"").attr("data-src", "/api" + base + "/panels?range=" + range.param)
+                .attr("data-refresh", refreshSeconds).raw(">");
         for (Panel p : Panel.ALL) {
             h.raw("<figure class=\"panel\"").attr("id", "panel-" + p.id()).attr("data-panel", p.id()).raw("><figcaption>")
                     .text(p.title()).raw(" <span class=\"muted\">").text(p.unit()).raw("</span></figcaption>")

@@ -75,7 +75,11 @@ final class StoreReader {
     }
 
     /** Every instance whose labels contain {@code labelFilter}; instances with firing alerts first. */
-    List<FleetRow> fleet(Map<String, String> labelFilter) throws SQLException {
+    List<FleetRow> fleet(Connection c, Map<String, String> labelFilter) throws SQLException {
+        return fleet(c, labelFilter, null);
+    }
+
+    private static List<FleetRow> fleet(Connection c, Map<String, String> labelFilter, String instance) throws SQLException {
         String sql = """
                 /* datainsight console: fleet */
                 SELECT h.instance, h.state, h.server_version_num, h.labels::text, h.last_seen, h.connections, h.max_connections,
@@ -89,12 +93,14 @@ final class StoreReader {
                            count(*) FILTER (WHERE status = 'pending') AS pending
                     FROM open_alert GROUP BY instance
                 ) a ON a.instance = h.instance
-                WHERE h.labels @> ?::jsonb
+                WHERE h.labels @> ?::jsonb AND (?::text IS NULL OR h.instance = ?)
                 ORDER BY (coalesce(a.critical, 0) + coalesce(a.warning, 0) + coalesce(a.info, 0)) > 0 DESC,
                          coalesce(a.critical, 0) DESC, coalesce(a.warning, 0) DESC, h.instance""";
         List<FleetRow> rows = new ArrayList<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, toJson(labelFilter));
+            ps.setString(2, instance);
+            ps.setString(3, instance);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new FleetRow(rs.getString(1), rs.getString(2), rs.getInt(3), labels(rs.getString(4)), instant(rs, 5),
@@ -106,14 +112,9 @@ final class StoreReader {
     }
 
     /** The fleet row of one instance. */
-    Optional<FleetRow> instance(String instance) throws SQLException {
-        // A single-row fleet query keeps one definition of state and alert counts.
-        for (FleetRow r : fleet(Map.of())) {
-            if (r.instance().equals(instance)) {
-                return Optional.of(r);
-            }
-        }
-        return Optional.empty();
+    Optional<FleetRow> instance(Connection c, String instance) throws SQLException {
+        // The fleet query for one instance: one definition of state and alert counts.
+        return fleet(c, Map.of(), instance).stream().findFirst();
     }
 
     // ---- instance panels ------------------------------------------------------------------------
@@ -122,7 +123,7 @@ final class StoreReader {
     record PanelData(Panel panel, List<Long> x, List<String> names, List<List<Double>> lines) {}
 
     /** The data of every panel for one instance over the range, at the range's resolution. */
-    List<PanelData> panels(String instance, Range range, Instant now) throws SQLException {
+    List<PanelData> panels(Connection c, String instance, Range range, Instant now) throws SQLException {
         Set<String> metrics = new LinkedHashSet<>();
         for (Panel p : Panel.ALL) {
             metrics.addAll(p.metrics());
@@ -132,7 +133,7 @@ final class StoreReader {
                 + " WHERE s.instance = ? AND s.metric = ANY (?) AND r.bucket >= ? AND r.bucket <= ? ORDER BY 3";
         // per panel: line name -> (t -> value)
         Map<String, Map<String, TreeMap<Long, Double>>> acc = new TreeMap<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             Array arr = c.createArrayOf("text", metrics.toArray());
             ps.setString(1, instance);
             ps.setArray(2, arr);
@@ -202,7 +203,7 @@ final class StoreReader {
     record StatementRow(String queryid, String datname, String rolname, double calls, double totalMs, String query) {}
 
     /** Top statements by total execution time over the range (hourly statement rollups). */
-    List<StatementRow> topStatements(String instance, Range range, Instant now, int limit) throws SQLException {
+    List<StatementRow> topStatements(Connection c, String instance, Range range, Instant now, int limit) throws SQLException {
         String sql = """
                 /* datainsight console: top statements */
                 SELECT queryid, datname, rolname, sum(calls), sum(total_exec_time_ms), max(query)
@@ -211,7 +212,7 @@ final class StoreReader {
                 GROUP BY queryid, datname, rolname
                 ORDER BY 5 DESC, 1 LIMIT ?""";
         List<StatementRow> rows = new ArrayList<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, instance);
             ps.setTimestamp(2, Timestamp.from(now.minus(range.length)));
             ps.setInt(3, limit);
@@ -228,14 +229,14 @@ final class StoreReader {
     record TableRow(String datname, String schemaname, String relname, Double deadTuples, Double liveTuples, Instant lastAutovacuum) {}
 
     /** Tables with the most dead tuples now. */
-    List<TableRow> deadTuples(String instance, int limit) throws SQLException {
+    List<TableRow> deadTuples(Connection c, String instance, int limit) throws SQLException {
         String sql = """
                 /* datainsight console: dead tuples */
                 SELECT datname, schemaname, relname, n_dead_tup, n_live_tup, last_autovacuum
                 FROM table_dead_tuples WHERE instance = ?
                 ORDER BY n_dead_tup DESC NULLS LAST, datname, schemaname, relname LIMIT ?""";
         List<TableRow> rows = new ArrayList<>();
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, instance);
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -258,7 +259,7 @@ final class StoreReader {
                     String description, String runbook, String context) {}
 
     /** Open alerts (the latest event of each unresolved fingerprint), firing and critical first. */
-    List<AlertRow> openAlerts(AlertFilter f) throws SQLException {
+    List<AlertRow> openAlerts(Connection c, AlertFilter f) throws SQLException {
         String sql = """
                 /* datainsight console: open alerts */
                 SELECT fingerprint, rule, severity, status, instance, labels::text, value, threshold, started_at, NULL::timestamptz,
@@ -270,11 +271,11 @@ final class StoreReader {
                          started_at DESC, fingerprint
                 LIMIT 500""";
         String status = "resolved".equals(f.status()) ? "none" : f.status();
-        return alerts(sql, List.of(), f.severity(), f.rule(), f.instance(), status);
+        return alerts(c, sql, List.of(), f.severity(), f.rule(), f.instance(), status);
     }
 
     /** Alert transitions, newest first. */
-    List<AlertRow> history(AlertFilter f, int limit) throws SQLException {
+    List<AlertRow> history(Connection c, AlertFilter f, int limit) throws SQLException {
         String sql = """
                 /* datainsight console: alert history */
                 SELECT fingerprint, rule, severity, status, instance, labels::text, value, threshold, started_at, resolved_at,
@@ -284,12 +285,12 @@ final class StoreReader {
                   AND (?::text IS NULL OR status = ?)
                 ORDER BY event_at DESC, fingerprint
                 LIMIT ?""";
-        return alerts(sql, List.of(limit), f.severity(), f.rule(), f.instance(), f.status());
+        return alerts(c, sql, List.of(limit), f.severity(), f.rule(), f.instance(), f.status());
     }
 
     /** Every event of one alert, oldest first, with its context when the store has that column. */
-    List<AlertRow> alertEvents(String fingerprint) throws SQLException {
-        try (Connection c = connect()) {
+    List<AlertRow> alertEvents(Connection c, String fingerprint) throws SQLException {
+        {
             String context = hasContextColumn(c) ? "context::text" : "NULL::text";
             String sql = "/* datainsight console: alert events */ SELECT fingerprint, rule, severity, status, instance, labels::text,"
                     + " value, threshold, started_at, resolved_at, event_at, summary, description, runbook, " + context
@@ -312,10 +313,9 @@ final class StoreReader {
     }
 
     /** Distinct rule names, for the filter's choices. */
-    List<String> rules() throws SQLException {
+    List<String> rules(Connection c) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = connect();
-             PreparedStatement ps = c.prepareStatement("/* datainsight console: rules */ SELECT DISTINCT rule FROM alert_event ORDER BY 1 LIMIT 500");
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: rules */ SELECT DISTINCT rule FROM alert_event ORDER BY 1 LIMIT 500");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
@@ -324,8 +324,8 @@ final class StoreReader {
         return out;
     }
 
-    private List<AlertRow> alerts(String sql, List<Integer> tail, String... pairs) throws SQLException {
-        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    private static List<AlertRow> alerts(Connection c, String sql, List<Integer> tail, String... pairs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             for (String v : pairs) {
                 ps.setString(i++, v);

@@ -43,6 +43,7 @@ class ConsoleBrowserITCase {
     private static final Path CHROMEDRIVER = Paths.get(System.getProperty("datainsight.chromedriver", "/usr/bin/chromedriver"));
     private static final Path SHOTS = Paths.get("target", "screenshots");
 
+    private static ConsoleFixture store;
     private static ConsoleServer console;
     private static ChromeDriver driver;
 
@@ -51,7 +52,7 @@ class ConsoleBrowserITCase {
         assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
                         + " (looked for " + CHROMIUM + " and " + CHROMEDRIVER + ")");
-        ConsoleFixture store = ConsoleFixture.create(PG, "console_browser");
+        store = ConsoleFixture.create(PG, "console_browser");
         console = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, store.readerUrl, null, null, null));
         Path profile = Paths.get(System.getProperty("java.io.tmpdir"), "chromium-" + UUID.randomUUID());
         ChromeOptions options = new ChromeOptions();
@@ -113,6 +114,22 @@ class ConsoleBrowserITCase {
         assertTrue(driver.findElement(By.id("statements")).getText().contains("SELECT '" + XSS + "' FROM t WHERE id = $1"));
         assertNoInjectedMarkup();
         shot("instance");
+    }
+
+    @Test
+    void chartsRefreshThemselves_whenNewRollupsArrive() throws Exception {
+        driver.get(console.url() + "/instances/db-xss?range=1h&refresh=5");
+        wait(d -> "true".equals(d.findElement(By.id("panels")).getAttribute("data-loaded")));
+        WebElement temp = driver.findElement(By.id("panel-temp"));
+        assertEquals("0", temp.getAttribute("data-points"), "no temp bytes stored yet");
+        store.exec("INSERT INTO series (instance, metric, labels) VALUES ('db-xss', 'pg_stat_database.temp_bytes', '{\"datname\": \"app\"}')",
+                "INSERT INTO metric_rollup_1m (series_id, bucket, count, min, max, sum, last)"
+                        + " SELECT s.id, date_trunc('minute', now()) - m * interval '1 minute', 6, 4096, 4096, 6 * 4096, 4096"
+                        + " FROM series s CROSS JOIN generate_series(0, 9) m WHERE s.metric = 'pg_stat_database.temp_bytes'");
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> "10".equals(d.findElement(By.id("panel-temp")).getAttribute("data-points")));
+        assertTrue(driver.findElement(By.id("panel-temp")).getAttribute("class").contains("drawn"));
+        assertFalse(driver.findElement(By.id("panel-temp")).findElement(By.className("nodata")).isDisplayed());
+        shot("instance-refreshed");
     }
 
     @Test
