@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * carries a CSP without inline script or style, {@code X-Content-Type-Options: nosniff},
  * {@code X-Frame-Options: DENY} and {@code frame-ancestors 'none'}.
  *
- * <p>Stable URLs: {@code /fleet?label=k=v}, {@code /instances/NAME?range=6h},
+ * <p>Stable URLs: {@code /fleet?label=k=v&sort=instance|alerts|version|connections|seen}, {@code /instances/NAME?range=6h},
  * (optional {@code &refresh=SECONDS}), {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
  * {@code /api/instances/NAME/panels?range=6h}.
  */
@@ -73,6 +73,10 @@ public final class ConsoleServer implements AutoCloseable {
         app.exception(Unauthorized.class, (e, ctx) -> {
             ctx.status(HttpStatus.UNAUTHORIZED).header(Header.WWW_AUTHENTICATE, "Bearer realm=\"datainsight\"");
             html(ctx, Pages.login(false));
+        });
+        app.exception(ForbiddenHost.class, (e, ctx) -> {
+            ctx.status(HttpStatus.FORBIDDEN);
+            html(ctx, Pages.notFound("This console answers to localhost only (set a token to serve other host names)."));
         });
         app.exception(SQLException.class, (e, ctx) -> {
             LOG.warn("store query failed for {}: {}", ctx.path(), e.getMessage());
@@ -130,7 +134,15 @@ public final class ConsoleServer implements AutoCloseable {
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("Referrer-Policy", "no-referrer");
         ctx.header(Header.CACHE_CONTROL, "no-store");
-        if (!settings.authRequired() || ctx.path().equals("/login")) {
+        if (!settings.authRequired()) {
+            // Without a token the console is on loopback only; refusing other Host names stops a
+            // web page from reading it through DNS rebinding (its name resolving to 127.0.0.1).
+            if (!loopbackHost(ctx.header(Header.HOST))) {
+                throw new ForbiddenHost();
+            }
+            return;
+        }
+        if (ctx.path().equals("/login")) {
             return;
         }
         String auth = ctx.header(Header.AUTHORIZATION);
@@ -171,6 +183,29 @@ public final class ConsoleServer implements AutoCloseable {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Whether a Host header names this machine's loopback: localhost, 127.x.x.x or [::1], with any port. */
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    private static final class ForbiddenHost extends RuntimeException {
+        ForbiddenHost() {
+            super("forbidden host", null, false, false);
+        }
+    }
+
     private static final class Unauthorized extends RuntimeException {
         Unauthorized() {
             super("unauthorized", null, false, false);
@@ -182,7 +217,7 @@ public final class ConsoleServer implements AutoCloseable {
     private void fleet(Context ctx) throws SQLException {
         Map<String, String> filter = labelFilter(ctx.queryParams("label"));
         try (Connection c = store.connect()) {
-            html(ctx, Pages.fleet(store.fleet(c, filter), filter, Instant.now()));
+            html(ctx, Pages.fleet(store.fleet(c, filter), filter, ctx.queryParam("sort"), Instant.now()));
         }
     }
 

@@ -45,18 +45,47 @@ final class Pages {
 
     // ---- fleet ----------------------------------------------------------------------------------
 
-    static String fleet(List<StoreReader.FleetRow> rows, Map<String, String> filter, Instant now) {
+    /** Sort orders of the fleet table ({@code ?sort=}); the default puts firing alerts first. */
+    static final Map<String, java.util.Comparator<StoreReader.FleetRow>> FLEET_SORTS = Map.of(
+            "instance", java.util.Comparator.comparing(StoreReader.FleetRow::instance),
+            "version", java.util.Comparator.comparingInt(StoreReader.FleetRow::serverVersionNum).reversed()
+                    .thenComparing(StoreReader.FleetRow::instance),
+            "connections", java.util.Comparator.comparingDouble((StoreReader.FleetRow r) -> r.connections() == null || r.maxConnections() == null
+                    || r.maxConnections() <= 0 ? -1 : r.connections() / r.maxConnections()).reversed().thenComparing(StoreReader.FleetRow::instance),
+            "seen", java.util.Comparator.comparing((StoreReader.FleetRow r) -> r.lastSeen() == null ? Instant.EPOCH : r.lastSeen())
+                    .thenComparing(StoreReader.FleetRow::instance));
+
+    static String fleet(List<StoreReader.FleetRow> rows, Map<String, String> filter, String sort, Instant now) {
+        if (sort != null && FLEET_SORTS.containsKey(sort)) {
+            rows = rows.stream().sorted(FLEET_SORTS.get(sort)).toList();
+        } else {
+            sort = null;
+        }
+        String labelParam = String.join(",", filter.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         Html h = layout("Fleet", "fleet");
         h.raw("<h1>Fleet</h1><form class=\"filters\" method=\"get\" action=\"/fleet\"><label>Label <input name=\"label\"")
-                .attr("value", String.join(",", filter.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()))
+                .attr("value", labelParam)
                 .raw(" placeholder=\"env=prod,team=billing\"></label><button type=\"submit\">Filter</button>");
         if (!filter.isEmpty()) {
             h.raw(" <a href=\"/fleet\">clear</a>");
         }
         h.raw("</form>");
         h.raw("<p class=\"count\" id=\"fleet-count\">").text(rows.size() + (rows.size() == 1 ? " instance" : " instances")).raw("</p>");
-        h.raw("<div class=\"table\"><table id=\"fleet\"><thead><tr><th>Instance</th><th>State</th><th>Open alerts</th>"
-                + "<th>Version</th><th>Connections</th><th>Last seen</th><th>Labels</th></tr></thead><tbody>");
+        h.raw("<div class=\"table\"><table id=\"fleet\"><thead><tr>");
+        String[][] cols = {{"Instance", "instance"}, {"State", null}, {"Open alerts", "alerts"}, {"Version", "version"},
+            {"Connections", "connections"}, {"Last seen", "seen"}, {"Labels", null}};
+        for (String[] col : cols) {
+            h.raw("<th>");
+            if (col[1] == null) {
+                h.text(col[0]);
+            } else {
+                String href = "/fleet?sort=" + col[1] + (labelParam.isEmpty() ? "" : "&label=" + Html.enc(labelParam));
+                boolean current = col[1].equals(sort) || (sort == null && col[1].equals("alerts"));
+                h.raw("<a").attr("href", href).raw(current ? " aria-sort=\"descending\" class=\"sorted\">" : ">").text(col[0]).raw("</a>");
+            }
+            h.raw("</th>");
+        }
+        h.raw("</tr></thead><tbody>");
         for (StoreReader.FleetRow r : rows) {
             h.raw("<tr").attr("class", "state-" + r.state()).raw("><td data-label=\"Instance\">")
                     .link("/instances/" + Html.enc(r.instance()), r.instance())
@@ -218,6 +247,9 @@ final class Pages {
                         + (last.resolvedAt() != null ? " · resolved " + TIME.format(last.resolvedAt()) : " · open for " + duration(Duration.between(last.startedAt(), now))))
                 .raw("</p>");
         h.raw("<p class=\"summary\" id=\"summary\">").text(last.summary()).raw("</p>");
+        Range around = Range.covering(Duration.between(last.startedAt(), now));
+        h.raw("<p>").raw("<a id=\"charts-link\"").attr("href", "/instances/" + Html.enc(last.instance()) + "?range=" + around.param)
+                .raw(">").text("charts of " + last.instance() + " since before the start (" + around.param + ")").raw("</a></p>");
         String description = null;
         String runbook = null;
         String context = null;

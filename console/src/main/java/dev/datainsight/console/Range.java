@@ -40,6 +40,16 @@ enum Range {
         this.resolution = resolution;
     }
 
+    /** The shortest range that still shows a moment {@code ago} before now, with some margin. */
+    static Range covering(Duration ago) {
+        for (Range r : values()) {
+            if (r.length.compareTo(ago.multipliedBy(5).dividedBy(4).plusMinutes(5)) >= 0) {
+                return r;
+            }
+        }
+        return D30;
+    }
+
     /** The range named by a query parameter; unknown or missing names give the default. */
     static Range parse(String param) {
         for (Range r : values()) {

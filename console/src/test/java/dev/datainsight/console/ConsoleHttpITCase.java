@@ -92,6 +92,41 @@ class ConsoleHttpITCase {
     }
 
     @Test
+    void fleetSortsByColumn_keepingTheFilter() throws Exception {
+        assertOrder(get(console.url() + "/fleet?sort=instance").body(), "db-quiet", "db-xss");
+        assertOrder(get(console.url() + "/fleet?sort=seen").body(), "db-quiet", "db-xss"); // least recently seen first
+        assertOrder(get(console.url() + "/fleet?sort=version").body(), "db-xss", "db-quiet"); // 17 before 16
+        assertOrder(get(console.url() + "/fleet?sort=connections").body(), "db-xss", "db-quiet");
+        assertOrder(get(console.url() + "/fleet?sort=" + Html.enc(XSS)).body(), "db-xss", "db-quiet"); // unknown: default
+        String filtered = get(console.url() + "/fleet?label=env%3Dstaging").body();
+        assertTrue(filtered.contains("href=\"/fleet?sort=instance&amp;label=env%3Dstaging\""), "sort links keep the filter");
+    }
+
+    private static void assertOrder(String body, String first, String second) {
+        int a = body.indexOf("href=\"/instances/" + first + "\"");
+        int b = body.indexOf("href=\"/instances/" + second + "\"");
+        assertTrue(a > 0 && b > a, first + " before " + second);
+    }
+
+    @Test
+    void withoutATokenOnlyLoopbackHostNamesAreAnswered() throws Exception {
+        // A page on another site whose name was rebound to 127.0.0.1 sends its own Host header.
+        assertTrue(rawGet("evil.example:" + console.port()).startsWith("HTTP/1.1 403"), "foreign Host refused");
+        assertTrue(rawGet("localhost:" + console.port()).startsWith("HTTP/1.1 200"));
+        assertTrue(rawGet("127.0.0.1:" + console.port()).startsWith("HTTP/1.1 200"));
+        assertTrue(ConsoleServer.loopbackHost("[::1]:8080") && !ConsoleServer.loopbackHost("127.0.0.1.evil.example"));
+    }
+
+    private static String rawGet(String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", console.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET /fleet HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void fleetFiltersByLabel() throws Exception {
         String staging = get(console.url() + "/fleet?label=env%3Dstaging").body();
         assertTrue(staging.contains("/instances/db-quiet") && !staging.contains("/instances/db-xss"), staging);
@@ -175,6 +210,8 @@ class ConsoleHttpITCase {
         assertTrue(body.contains("connections at 97% " + XSS_ESCAPED), "summary");
         assertTrue(body.contains("used by application " + XSS_ESCAPED), "description");
         assertTrue(body.contains("href=\"https://runbooks.example/connections\""), "runbook link");
+        assertTrue(body.contains("id=\"charts-link\" href=\"/instances/db-xss?range=1h\""), "charts around the start (10 min ago)");
+        assertTrue(get(console.url() + "/alerts/fp-lag").body().contains("href=\"/instances/db-quiet?range=6h\""), "3 hours ago: 6h");
         assertEquals(2, section(body, "<table id=\"events\">", "</table>").split("<tr>").length - 2, "pending and firing events");
         assertFalse(body.contains("<h2>Context</h2>"), "no context column in this store");
         assertFalse(body.contains(XSS));
