@@ -21,12 +21,37 @@
 
   var plots = {};
 
-  function draw(fig, p) {
+  var BAND = { critical: "rgba(220, 38, 38, 0.14)", warning: "rgba(217, 119, 6, 0.14)", info: "rgba(37, 99, 235, 0.10)" };
+
+  // Shades the periods during which an alert of the instance was firing, behind the lines.
+  function bandsHook(firing, fig) {
+    return function (u) {
+      var min = u.scales.x.min, max = u.scales.x.max, drawn = 0, ctx = u.ctx;
+      ctx.save();
+      firing.forEach(function (f) {
+        var from = Math.max(f.from, min), to = Math.min(f.to == null ? max : f.to, max);
+        if (to <= from) return;
+        var x0 = u.valToPos(from, "x", true), x1 = u.valToPos(to, "x", true);
+        ctx.fillStyle = BAND[f.severity] || BAND.info;
+        ctx.fillRect(x0, u.bbox.top, Math.max(x1 - x0, 2), u.bbox.height);
+        drawn++;
+      });
+      ctx.restore();
+      fig.setAttribute("data-firing-bands", String(drawn));
+    };
+  }
+
+  // The x axis spans the whole range picked (not only the buckets that have data).
+  var xScale = { time: true };
+
+  function draw(fig, p, firing) {
     var box = fig.querySelector(".chart");
     var empty = fig.querySelector(".nodata");
     fig.setAttribute("data-points", String(p.x.length));
     var old = plots[p.id];
     if (old && old.names === JSON.stringify(p.names) && p.x.length) {
+      old.firing.splice(0, old.firing.length);
+      Array.prototype.push.apply(old.firing, firing);
       old.plot.setData([p.x].concat(p.lines));   // auto-refresh: same lines, new points
       return;
     }
@@ -40,11 +65,12 @@
     });
     var opts = {
       width: Math.max(box.clientWidth, 200), height: 180, series: series,
-      scales: p.unit === "ratio" ? { x: { time: true }, y: { range: [0, 1] } } : { x: { time: true } },
-      axes: [{}, { size: 60, values: function (u, vals) { return vals.map(function (v) { return fmt(p.unit, v); }); } }]
+      scales: p.unit === "ratio" ? { x: xScale, y: { range: [0, 1] } } : { x: xScale },
+      axes: [{}, { size: 60, values: function (u, vals) { return vals.map(function (v) { return fmt(p.unit, v); }); } }],
+      hooks: { drawClear: [bandsHook(firing, fig)] }
     };
     var plot = new uPlot(opts, [p.x].concat(p.lines), box);
-    plots[p.id] = { plot: plot, names: JSON.stringify(p.names), box: box };
+    plots[p.id] = { plot: plot, names: JSON.stringify(p.names), box: box, firing: firing };
     fig.classList.add("drawn");
   }
 
@@ -61,9 +87,10 @@
     fetch(section.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
+        xScale.range = function () { return [data.from, data.to]; };
         data.panels.forEach(function (p) {
           var fig = document.getElementById("panel-" + p.id);
-          if (fig) draw(fig, p);
+          if (fig) draw(fig, p, (data.firing || []).slice());
         });
         section.setAttribute("data-loaded", "true");
         section.setAttribute("data-refreshed", String(Date.now()));

@@ -259,8 +259,10 @@ public final class ConsoleServer implements AutoCloseable {
         Instant now = Instant.now();
         List<Map<String, Object>> panels = new ArrayList<>();
         List<StoreReader.PanelData> data;
+        List<StoreReader.FiringPeriod> firing;
         try (Connection c = store.connect()) {
             data = store.panels(c, name, range, now);
+            firing = store.firingPeriods(c, name, now.minus(range.length), now);
         }
         for (StoreReader.PanelData d : data) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -279,6 +281,17 @@ public final class ConsoleServer implements AutoCloseable {
         body.put("from", now.minus(range.length).getEpochSecond());
         body.put("to", now.getEpochSecond());
         body.put("panels", panels);
+        List<Map<String, Object>> bands = new ArrayList<>();
+        for (StoreReader.FiringPeriod f : firing) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("fingerprint", f.fingerprint());
+            b.put("rule", f.rule());
+            b.put("severity", f.severity());
+            b.put("from", f.from().getEpochSecond());
+            b.put("to", f.to() == null ? null : f.to().getEpochSecond());
+            bands.add(b);
+        }
+        body.put("firing", bands);
         ctx.json(body);
     }
 

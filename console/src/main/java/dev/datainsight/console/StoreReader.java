@@ -199,6 +199,39 @@ final class StoreReader {
         return out;
     }
 
+    /** A period during which an alert of the instance was firing; {@code to} is null while it still fires. */
+    record FiringPeriod(String fingerprint, String rule, String severity, Instant from, Instant to) {}
+
+    /** Firing periods of the instance's alerts that overlap {@code [from, to]}, for the charts' bands. */
+    List<FiringPeriod> firingPeriods(Connection c, String instance, Instant from, Instant to) throws SQLException {
+        String sql = """
+                /* datainsight console: firing periods */
+                SELECT fingerprint, max(rule), max(severity), firing_at, resolved_at FROM (
+                    SELECT fingerprint, rule, severity, started_at,
+                           min(event_at) FILTER (WHERE status = 'firing') OVER w AS firing_at,
+                           max(resolved_at) OVER w AS resolved_at
+                    FROM alert_event
+                    WHERE instance = ? AND event_at >= ?::timestamptz - interval '30 days'
+                    WINDOW w AS (PARTITION BY fingerprint, started_at)
+                ) e
+                WHERE firing_at IS NOT NULL AND firing_at <= ? AND (resolved_at IS NULL OR resolved_at >= ?)
+                GROUP BY fingerprint, started_at, firing_at, resolved_at
+                ORDER BY firing_at, fingerprint LIMIT 200""";
+        List<FiringPeriod> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setTimestamp(2, Timestamp.from(from));
+            ps.setTimestamp(3, Timestamp.from(to));
+            ps.setTimestamp(4, Timestamp.from(from));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new FiringPeriod(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** A statement of the instance's top list. */
     record StatementRow(String queryid, String datname, String rolname, double calls, double totalMs, String query) {}
 

@@ -109,6 +109,7 @@ class ConsoleBrowserITCase {
                 "var c = document.querySelector('#panel-tps canvas'); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                         + " var n = 0; for (var i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;");
         assertTrue(painted > 500, "the tps chart has painted pixels: " + painted);
+        assertEquals("1", tps.getAttribute("data-firing-bands"), "the firing period of fp-conn is shaded");
         assertTrue(driver.findElement(By.id("panel-replication")).getText().contains(XSS), "legend shows the application_name as text");
         assertTrue(driver.findElement(By.id("panel-wal")).findElement(By.className("nodata")).isDisplayed(), "no WAL data");
         assertTrue(driver.findElement(By.id("statements")).getText().contains("SELECT '" + XSS + "' FROM t WHERE id = $1"));

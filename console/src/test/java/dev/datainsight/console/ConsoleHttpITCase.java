@@ -173,6 +173,17 @@ class ConsoleHttpITCase {
         assertEquals(XSS, panel(root, "replication").get("names").get(0).asText(), "JSON carries the name; the chart sets it as text");
         assertEquals(1073741824.0, panel(root, "sizes").get("lines").get(0).get(0).asDouble(), 1e-3);
         assertEquals(0, panel(root, "wal").get("x").size(), "no WAL series stored");
+        JsonNode firing = root.get("firing");
+        assertEquals(1, firing.size(), "fp-conn fires (fp-dead is only pending): " + firing);
+        assertEquals("fp-conn", firing.get(0).get("fingerprint").asText());
+        assertTrue(firing.get(0).get("to").isNull(), "still firing");
+        long firedAgo = java.time.Instant.now().getEpochSecond() - firing.get(0).get("from").asLong();
+        assertTrue(firedAgo >= 7 * 60 && firedAgo <= 10 * 60, "the firing event was 8 minutes ago, not the pending start: " + firedAgo);
+        JsonNode quiet6h = new ObjectMapper().readTree(get(console.url() + "/api/instances/db-quiet/panels?range=6h").body()).get("firing");
+        assertEquals(1, quiet6h.size());
+        assertEquals(3600, quiet6h.get(0).get("to").asLong() - quiet6h.get(0).get("from").asLong(), 5, "fired 3h ago, resolved 2h ago");
+        assertEquals(0, new ObjectMapper().readTree(get(console.url() + "/api/instances/db-quiet/panels?range=1h").body())
+                .get("firing").size(), "resolved before the last hour");
         assertEquals("1h", new ObjectMapper().readTree(get(console.url() + "/api/instances/db-xss/panels?range=7d").body())
                 .get("resolution").asText());
         assertEquals("1d", new ObjectMapper().readTree(get(console.url() + "/api/instances/db-xss/panels?range=30d").body())
