@@ -42,7 +42,10 @@
   }
 
   // The x axis spans the whole range picked (not only the buckets that have data).
-  var xScale = { time: true };
+  var xRange = [null, null];
+  var xScale = { time: true, range: function (u, min, max) {
+    return xRange[0] == null ? [min, max] : [xRange[0], xRange[1]];
+  } };
 
   function draw(fig, p, firing) {
     var box = fig.querySelector(".chart");
@@ -87,7 +90,8 @@
     fetch(section.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
-        xScale.range = function () { return [data.from, data.to]; };
+        xRange[0] = data.from;
+        xRange[1] = data.to;
         data.panels.forEach(function (p) {
           var fig = document.getElementById("panel-" + p.id);
           if (fig) draw(fig, p, (data.firing || []).slice());
