@@ -100,7 +100,13 @@ public final class ConsoleServer implements AutoCloseable {
         try (Connection c = s.store.connect()) {
             c.isValid(5);
         }
-        s.app.start(settings.host(), settings.port());
+        try {
+            s.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            // e.g. the port is taken: stop Jetty's threads before the caller tries another port.
+            s.app.stop();
+            throw e;
+        }
         LOG.info("console listening on {} ({})", s.url(), settings);
         return s;
     }

@@ -244,6 +244,13 @@ class ConsoleHttpITCase {
     }
 
     @Test
+    void aTakenPortFailsTheStart_andTheRunningConsoleKeepsAnswering() throws Exception {
+        assertThrows(RuntimeException.class,
+                () -> ConsoleServer.start(new ConsoleSettings("127.0.0.1", console.port(), store.readerUrl, null, null, null)));
+        assertEquals(200, get(console.url() + "/fleet").statusCode());
+    }
+
+    @Test
     void nonLoopbackListenNeedsAToken() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ConsoleSettings("0.0.0.0", 0, store.readerUrl, null, null, null));
