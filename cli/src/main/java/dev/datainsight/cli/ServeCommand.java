@@ -24,7 +24,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "JDBC URL of the store, e.g. jdbc:postgresql://db:5432/datainsight (env DATAINSIGHT_STORE_URL).")
     String store;
 
-    @Option(names = "--user", defaultValue = "${env:DATAINSIGHT_READER_USER}",
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:DATAINSIGHT_READER_USER}",
             description = "Login, a member of datainsight_reader (env DATAINSIGHT_READER_USER). The console switches to that role.")
     String user;
 

@@ -50,7 +50,12 @@ final class StoreReader {
 
     /** A connection in the reader role, read-only, with a statement timeout. */
     Connection connect() throws SQLException {
-        Connection c = DriverManager.getConnection(url, props);
+        Connection c;
+        try {
+            c = DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            throw new SQLException("cannot connect to the store " + url.replaceAll("\\?.*", "") + ": " + e.getMessage(), e.getSQLState(), e);
+        }
         try (Statement st = c.createStatement()) {
             st.execute("SET ROLE " + READER_ROLE);
             st.execute("SET default_transaction_read_only = on");
