@@ -208,11 +208,16 @@ public final class MetricCatalog {
                 gauge("last_failed_age_seconds", "seconds")));
 
         // The collector's own health: one row with probe = "" for the server (up), one per probe.
+        // stale: a group skipped because its previous run was still going (row probe = "" plus a
+        // row probe = "fast"/"slow"/"sizes"); sqlstate: the failure's SQLSTATE, base-36 coded
+        // (sqlStateCode / sqlStateText), null when up.
         v.add(metrics(COLLECTOR_VIEW, List.of("probe"),
                 gauge("up", "bool"),
                 gauge("duration_ms", "ms"),
                 gauge("rows", "count"),
-                gauge("error", "bool")));
+                gauge("error", "bool"),
+                gauge("stale", "bool"),
+                gauge("sqlstate", "code")));
 
         // pg_stat_statements, top-N query ids by total_exec_time plus one remainder row with
         // queryid = "other". Carried by statements snapshots on their own topic.
@@ -266,5 +271,26 @@ public final class MetricCatalog {
             names.addAll(d.metricNames());
         }
         return names;
+    }
+
+    /**
+     * A SQLSTATE (five characters, digits and upper-case letters) as a number for the
+     * {@code sqlstate} column of the collector's health view: its base-36 value, exact in a double
+     * ({@code "53300"} → 8,426,592). Null for null or anything that is not a SQLSTATE.
+     */
+    public static Double sqlStateCode(String sqlState) {
+        if (sqlState == null || !sqlState.matches("[0-9A-Z]{5}")) {
+            return null;
+        }
+        return (double) Integer.parseInt(sqlState, 36);
+    }
+
+    /** The SQLSTATE text of a {@link #sqlStateCode} value, or null. */
+    public static String sqlStateText(Double code) {
+        if (code == null || code < 0 || code > 60_466_175 || code != Math.rint(code)) {
+            return null;
+        }
+        String s = Integer.toString(code.intValue(), 36).toUpperCase(java.util.Locale.ROOT);
+        return "0".repeat(5 - s.length()) + s;
     }
 }
