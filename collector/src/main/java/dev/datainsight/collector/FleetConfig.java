@@ -99,9 +99,12 @@ public final class FleetConfig {
         return sizesInterval;
     }
 
-    /** Worker threads shared by all instances (default: min(instances, 32), at least 2). */
+    /**
+     * Worker threads shared by all instances (default: two per instance, one per lane, at most 64
+     * and at least 2): with one worker per lane a hung server can never take another server's.
+     */
     public int workers() {
-        return workers > 0 ? workers : Math.max(2, Math.min(32, instances.size()));
+        return workers > 0 ? workers : Math.max(2, Math.min(64, 2 * instances.size()));
     }
 
     /** Kafka settings (null bootstrap servers when the file has no kafka section). */
