@@ -206,4 +206,43 @@ class StallTest {
             }
         }
     }
+
+    @Test
+    void hungSlowRun_doesNotDelayTheFastGroup_andIsReportedStale() {
+        String role = TestSupport.createRole(PG.server(), "di_stale", true);
+        Probe sleeper = SafetyTest.sqlProbe("t_sleep", "SELECT pg_catalog.pg_sleep(2.5)", null);
+        List<Probe> probes = new ArrayList<>();
+        for (Probe p : Probes.all()) {
+            if (p.group() == ProbeGroup.FAST) {
+                probes.add(p);
+            }
+        }
+        probes.add(sleeper);
+        FleetConfig cfg = FleetConfig.builder()
+                .instance(FleetConfig.Instance.builder("one").url(PG.server().jdbcUrlNoUser("postgres")).user(role)
+                        .password("secret").intervals(Duration.ofMillis(500), Duration.ofMillis(500)).build())
+                .statementTimeout(Duration.ofSeconds(10))
+                .build();
+        ConcurrentLinkedQueue<Long> fastAt = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Snapshot> stale = new ConcurrentLinkedQueue<>();
+        try (Collector c = new Collector(cfg, s -> {
+            if (isFastHealth(s)) {
+                fastAt.add(System.nanoTime());
+            }
+            if (s.getView().equals(MetricCatalog.COLLECTOR_VIEW) && s.getRows().stream().anyMatch(
+                    r -> "slow".equals(r.getLabels().get("probe")) && Double.valueOf(1.0).equals(r.getValues().get("stale")))) {
+                stale.add(s);
+            }
+        }, probes)) {
+            c.start();
+            ResilienceTest.await("first fast cycle", Duration.ofSeconds(30), () -> !fastAt.isEmpty());
+            long from = System.nanoTime();
+            TestSupport.sleep(6_000);
+            long to = System.nanoTime();
+            long n = fastAt.stream().filter(t -> t >= from && t <= to).count();
+            assertTrue(n >= 11, "fast cycles in 6 s at 500 ms while every slow run sleeps 2.5 s: " + n);
+            assertTrue(stale.size() >= 3, "slow ticks during a running slow run are reported stale: " + stale.size());
+            assertTrue(c.skippedRuns() >= 3);
+        }
+    }
 }
