@@ -276,7 +276,7 @@ public final class MetricCatalog {
     /**
      * A SQLSTATE (five characters, digits and upper-case letters) as a number for the
      * {@code sqlstate} column of the collector's health view: its base-36 value, exact in a double
-     * ({@code "53300"} → 8,426,592). Null for null or anything that is not a SQLSTATE.
+     * ({@code "53300"} → 8,541,936). Null for null or anything that is not a SQLSTATE.
      */
     public static Double sqlStateCode(String sqlState) {
         if (sqlState == null || !sqlState.matches("[0-9A-Z]{5}")) {
