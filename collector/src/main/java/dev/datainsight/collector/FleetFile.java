@@ -19,7 +19,8 @@ public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<In
     /** The {@code defaults} section. */
     public record Defaults(Intervals intervals, Duration sizesInterval, Duration statementTimeout, Duration lockTimeout,
             Duration connectTimeout, Duration maxBackoff, Integer maxDatabases, Integer topTables, Integer topIndexes,
-            Integer topSequences, Integer topStatements, Integer queryTextMaxChars, Integer maxDatabaseRows) {}
+            Integer topSequences, Integer topStatements, Integer queryTextMaxChars, Integer maxDatabaseRows,
+            String sslmode, String sslrootcert) {}
 
     /** {@code fast} / {@code slow} collection intervals. */
     public record Intervals(Duration fast, Duration slow) {}
