@@ -71,6 +71,17 @@ final class InstanceSession implements AutoCloseable {
             SELECT pg_catalog.current_setting('server_version_num')::int,
               r.rolsuper, pg_catalog.pg_has_role(r.oid, 'pg_monitor', 'USAGE')
             FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER""");
+    /**
+     * Who the server is, every fast cycle: a VIP failover shows as a new system_identifier, a
+     * promotion as in_recovery 1 → 0 and a new timeline. pg_control_* need pg_monitor (or
+     * superuser); without EXECUTE the values stay null.
+     */
+    private static final String IDENTITY = SqlVariants.tag("identity", """
+            SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                THEN (SELECT c.system_identifier::text FROM pg_catalog.pg_control_system() c) END,
+              pg_catalog.pg_is_in_recovery(),
+              CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_checkpoint()', 'EXECUTE')
+                THEN (SELECT k.timeline_id FROM pg_catalog.pg_control_checkpoint() k) END""");
     private static final String DATABASES = SqlVariants.tag("databases", """
             SELECT d.datname
             FROM pg_catalog.pg_database d
@@ -108,6 +119,12 @@ final class InstanceSession implements AutoCloseable {
     private volatile String lastSqlState;
     private volatile boolean up;
     private volatile boolean awaitedFirstConnect;
+    /** A fast cycle has ended (connected or not): {@link #up} means something. */
+    private volatile boolean fastDone;
+    /** Identity read by the latest fast cycle (null: unknown / not permitted). */
+    private volatile String systemIdentifier;
+    private volatile Boolean inRecovery;
+    private volatile Integer timelineId;
     private final AtomicLong cycles = new AtomicLong();
     /** collected_at of the last health snapshot: the lanes' health snapshots never share a key. */
     private final AtomicLong lastHealthAt = new AtomicLong(Long.MIN_VALUE);
@@ -265,9 +282,18 @@ final class InstanceSession implements AutoCloseable {
     private static final String BACKEND_ALIVE = SqlVariants.tag("connections",
             "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = ?");
 
-    /** Polls, on the fast lane's connection if it is idle, until backend {@code pid} is gone. */
+    /**
+     * Polls, on the fast lane's connection, until backend {@code pid} is gone (at most a second).
+     * Waits up to a second for a running fast cycle to finish first; a fast lane that is stuck
+     * longer is not waited for (its run has its own deadline).
+     */
     private void awaitBackendExit(int pid) {
-        if (!fast.lock.tryLock()) {
+        try {
+            if (!fast.lock.tryLock(1, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return;
         }
         try {
@@ -447,7 +473,7 @@ final class InstanceSession implements AutoCloseable {
                 slow.lock.unlock();
             }
         }
-        out.add(healthSnapshot(start, run.up, t0, run.rows, run.error, false, health));
+        out.add(healthSnapshot(start, run, t0, health));
         return out;
     }
 
@@ -457,7 +483,16 @@ final class InstanceSession implements AutoCloseable {
      */
     List<Snapshot> tryCollect(ProbeGroup group) {
         Lane lane = lane(group);
-        if (!lane.lock.tryLock()) {
+        boolean locked;
+        try {
+            // A moment's grace (the slow lane briefly borrows the fast connection to see a closed
+            // backend gone), never a queue: at most a quarter interval, at most 250 ms.
+            locked = lane.lock.tryLock(Math.min(250, interval(group).toMillis() / 4), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
             return staleSnapshots(group);
         }
         try {
@@ -479,7 +514,7 @@ final class InstanceSession implements AutoCloseable {
                 }
                 runSlow(EnumSet.of(group), run, out, health);
             }
-            out.add(healthSnapshot(start, run.up, t0, run.rows, run.error, false, health));
+            out.add(healthSnapshot(start, run, t0, health));
             return out;
         } finally {
             lane.lock.unlock();
@@ -531,7 +566,8 @@ final class InstanceSession implements AutoCloseable {
     private Snapshot staleSnapshot(ProbeGroup group) {
         long start = clock.millis();
         SnapshotRow row = healthRow("", 0, 0, false);
-        row.value("up", up ? 1.0 : 0.0);
+        // Before the first fast cycle has ended nothing is known yet: up stays null (not 0).
+        row.value("up", !fastDone ? null : up ? 1.0 : 0.0);
         row.value("stale", 1.0);
         row.value("sqlstate", MetricCatalog.sqlStateCode(up ? null : lastSqlState));
         SnapshotRow g = healthRow(group.name().toLowerCase(java.util.Locale.ROOT), 0, 0, false);
@@ -547,9 +583,19 @@ final class InstanceSession implements AutoCloseable {
         boolean up = true;
         int rows;
         boolean error;
+        /** The fast lane read the identity in this run. */
+        boolean identity;
     }
 
     private void runFast(Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
+        try {
+            runFastCycle(groups, run, out, health);
+        } finally {
+            fastDone = true;
+        }
+    }
+
+    private void runFastCycle(Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
         cycles.incrementAndGet();
         Lane lane = fast;
         if (lane.conn != null && !valid(lane.conn)) {
@@ -596,7 +642,21 @@ final class InstanceSession implements AutoCloseable {
                 return;
             }
         }
-        boolean broken = runProbes(lane, groups, run, out, health);
+        boolean broken = false;
+        try {
+            readIdentity(lane.conn);
+            run.identity = true;
+        } catch (SQLException e) {
+            if (isConnectionError(e, lane.conn)) {
+                broken = noteBroken(e, lane);
+                probeErrors.put("identity", e.getMessage());
+            } else {
+                lane.warnOnce("identity", "cannot read the server identity: " + e.getMessage());
+            }
+        }
+        if (!broken) {
+            broken = runProbes(lane, groups, run, out, health);
+        }
         if (broken) {
             LOG.warn("[{}] lost the connection to {} (SQLSTATE {}); reconnecting", instance.id(), instance.jdbcUrl(),
                     lastSqlState);
@@ -622,6 +682,38 @@ final class InstanceSession implements AutoCloseable {
             run.up = false;
         }
         lane.endCycle();
+    }
+
+    private void readIdentity(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(IDENTITY); ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                String id = rs.getString(1);
+                boolean rec = rs.getBoolean(2);
+                inRecovery = rs.wasNull() ? null : rec;
+                int tl = rs.getInt(3);
+                timelineId = rs.wasNull() ? null : tl;
+                String before = systemIdentifier;
+                if (before != null && id != null && !before.equals(id)) {
+                    LOG.warn("[{}] server identity changed: system_identifier {} -> {} (a different server behind {})",
+                            instance.id(), before, id, instance.jdbcUrl());
+                }
+                systemIdentifier = id;
+            }
+        }
+    }
+
+    /** Puts the identity on a server health row. */
+    private void identity(SnapshotRow server) {
+        String id = systemIdentifier;
+        if (id != null) {
+            long v = Long.parseUnsignedLong(id);
+            server.value("system_identifier_high", (double) (v >>> 32));
+            server.value("system_identifier_low", (double) (v & 0xFFFF_FFFFL));
+        }
+        Boolean rec = inRecovery;
+        server.value("in_recovery", rec == null ? null : rec ? 1.0 : 0.0);
+        Integer tl = timelineId;
+        server.value("timeline_id", tl == null ? null : tl.doubleValue());
     }
 
     private boolean valid(Connection c) {
@@ -846,12 +938,14 @@ final class InstanceSession implements AutoCloseable {
         return lastHealthAt.accumulateAndGet(at, (prev, now) -> Math.max(now, prev + 1));
     }
 
-    private Snapshot healthSnapshot(long start, boolean isUp, long t0, int rows, boolean error, boolean stale,
-            List<SnapshotRow> probeRows) {
-        SnapshotRow server = healthRow("", (System.nanoTime() - t0) / 1e6, rows, error);
-        server.value("up", isUp ? 1.0 : 0.0);
-        server.value("stale", stale ? 1.0 : 0.0);
-        server.value("sqlstate", MetricCatalog.sqlStateCode(isUp ? null : lastSqlState));
+    private Snapshot healthSnapshot(long start, Run run, long t0, List<SnapshotRow> probeRows) {
+        SnapshotRow server = healthRow("", (System.nanoTime() - t0) / 1e6, run.rows, run.error);
+        server.value("up", run.up ? 1.0 : 0.0);
+        server.value("stale", 0.0);
+        server.value("sqlstate", MetricCatalog.sqlStateCode(run.up ? null : lastSqlState));
+        if (run.up && run.identity) {
+            identity(server);
+        }
         MetricsSnapshot s = new MetricsSnapshot();
         fill(s, MetricCatalog.COLLECTOR_VIEW, healthStamp(start));
         List<SnapshotRow> all = new ArrayList<>();

@@ -217,7 +217,14 @@ public final class MetricCatalog {
                 gauge("rows", "count"),
                 gauge("error", "bool"),
                 gauge("stale", "bool"),
-                gauge("sqlstate", "code")));
+                gauge("sqlstate", "code"),
+                // Server identity on the probe = "" row of fast cycles: pg_control_system()'s
+                // system_identifier split in two unsigned 32-bit halves (a double cannot hold 64
+                // bits), pg_is_in_recovery(), and the timeline of the last checkpoint/restartpoint.
+                gauge("system_identifier_high", "id"),
+                gauge("system_identifier_low", "id"),
+                gauge("in_recovery", "bool"),
+                gauge("timeline_id", "count")));
 
         // pg_stat_statements, top-N query ids by total_exec_time plus one remainder row with
         // queryid = "other". Carried by statements snapshots on their own topic.
