@@ -59,7 +59,7 @@ class MetricNamesTest {
                 + " shared_blks_dirtied shared_blks_written temp_blks_read temp_blks_written shared_blk_read_time"
                 + " shared_blk_write_time wal_records wal_bytes temp_blk_read_time temp_blk_write_time jit_functions"
                 + " jit_time wal_buffers_full exec_time_sq max_exec_time");
-        PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error");
+        PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error stale sqlstate system_identifier_high system_identifier_low in_recovery timeline_id");
     }
 
     @Test
