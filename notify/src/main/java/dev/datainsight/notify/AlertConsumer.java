@@ -178,8 +178,9 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                 for (TargetWorker w : workers) {
                     w.stop();
                 }
+                long joinDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 for (TargetWorker w : workers) {
-                    w.join(Duration.ofSeconds(10));
+                    w.join(Duration.ofNanos(Math.max(1_000_000L, joinDeadline - System.nanoTime())));
                 }
                 try {
                     commitCompleted(null);
