@@ -444,6 +444,9 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                 try {
                     deadLetters.write(f);
                 } catch (IOException e) {
+                    if (stopping) {
+                        return false; // interrupted by stop(): the record stays uncommitted
+                    }
                     throw new UncheckedIOException("cannot write to the dead letter (" + deadLetters.describe()
                             + "); stopping without committing", e);
                 }
