@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Two notifier consumers of one group, a real Kafka and a real Alertmanager: a rebalance moves an
  * alert to the other consumer, which resolves it (the old owner must not re-post it), then one
  * consumer stops mid-incident and the survivor keeps the other alert firing (no resolution
- * invented when its endsAt passes) until it resolves for good. Runs in the opt-in Maven profile
+ * invented when its endsAt passes), also across a restart of the last notifier, until it
+ * resolves for good. Runs in the opt-in Maven profile
  * {@code alertmanager}, like {@link AlertmanagerRealServerCheck}.
  */
 class AlertmanagerFailoverCheck {
@@ -44,7 +45,7 @@ class AlertmanagerFailoverCheck {
     static final KafkaExtension KAFKA = new KafkaExtension();
 
     /** Short, so that a lapse shows within seconds; the resend is well inside it. */
-    private static final Duration TTL = Duration.ofSeconds(6);
+    private static final Duration TTL = Duration.ofSeconds(10);
     private static final Duration RESEND = Duration.ofSeconds(1);
     private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200), 2.0);
 
@@ -67,6 +68,7 @@ class AlertmanagerFailoverCheck {
         String group = "notify-" + UUID.randomUUID();
         AlertConsumer a = null;
         AlertConsumer b = null;
+        AlertConsumer c = null;
         try {
             URI base = URI.create("http://127.0.0.1:" + port);
             awaitReady(base);
@@ -105,16 +107,26 @@ class AlertmanagerFailoverCheck {
             AlertConsumerITCase.await(() -> second.assignedPartitions().equals(Set.of(0, 1)), "B owns both partitions");
             holds(base, s.getFingerprint(), true, TTL.plusSeconds(4), "the alert of the stopped notifier stays firing");
 
+            // A restart of the last notifier: the fresh one rebuilds the firing set from the topic.
+            b.stop();
+            assertTrue(b.awaitStopped(Duration.ofSeconds(30)));
+            c = consumer(base, topic, group, dir.resolve("dlq-c.jsonl"));
+            start(c, "notify-c");
+            AlertConsumer third = c;
+            AlertConsumerITCase.await(() -> third.assignedPartitions().equals(Set.of(0, 1)), "C owns both partitions");
+            holds(base, s.getFingerprint(), true, TTL.plusSeconds(4), "the alert stays firing across the restart");
+
             produce(topic, stayed, Alerts.resolved(s, System.currentTimeMillis()));
             AlertConsumerITCase.await(() -> !active(base, s.getFingerprint()), "the remaining alert resolved");
             holds(base, s.getFingerprint(), false, Duration.ofSeconds(4), "and stays resolved");
             holds(base, m.getFingerprint(), false, Duration.ofSeconds(1), "the first one too");
             assertEquals(Map.of(), b.deadLettered());
+            assertEquals(Map.of(), c.deadLettered());
         } finally {
-            for (AlertConsumer c : new AlertConsumer[] {a, b}) {
-                if (c != null) {
-                    c.stop();
-                    c.awaitStopped(Duration.ofSeconds(30));
+            for (AlertConsumer n : new AlertConsumer[] {a, b, c}) {
+                if (n != null) {
+                    n.stop();
+                    n.awaitStopped(Duration.ofSeconds(30));
                 }
             }
             am.destroy();
