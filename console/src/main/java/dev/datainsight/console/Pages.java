@@ -256,7 +256,7 @@ final class Pages {
         for (StoreReader.AlertRow e : events) {
             if (e.description() != null) description = e.description();
             if (e.runbook() != null) runbook = e.runbook();
-            if (e.context() != null) context = e.context();
+            if (hasItems(e.context())) context = e.context();
         }
         if (description != null) h.raw("<p class=\"description\">").text(description).raw("</p>");
         h.raw("<dl class=\"facts\"><dt>Labels</dt><dd>");
@@ -275,7 +275,7 @@ final class Pages {
         if (context != null) {
             h.raw("<h2>Context</h2><div id=\"context\" class=\"context\">");
             try {
-                json(h, JSON.readTree(context));
+                contextItems(h, JSON.readTree(context));
             } catch (Exception ex) {
                 h.raw("<pre>").text(context).raw("</pre>");
             }
@@ -291,6 +291,41 @@ final class Pages {
         }
         h.raw("</tbody></table></div>");
         return end(h);
+    }
+
+    /** Whether a stored context has anything to show (null, [] and {} do not). */
+    static boolean hasItems(String context) {
+        if (context == null) {
+            return false;
+        }
+        String s = context.strip();
+        return !(s.isEmpty() || s.equals("null") || s.equals("[]") || s.equals("{}"));
+    }
+
+    /**
+     * The alert's context as the job writes it (docs/wire-format.md: a list of items
+     * {@code {"kind": ..., "fields": {...}}}): one block per item, its kind as the heading and its
+     * fields in their order. Anything else is rendered as generic JSON.
+     */
+    private static void contextItems(Html h, JsonNode n) {
+        boolean items = n.isArray();
+        for (JsonNode item : n) {
+            items &= item.isObject() && item.path("kind").isTextual() && item.path("fields").isObject();
+        }
+        if (!items) {
+            json(h, n);
+            return;
+        }
+        for (JsonNode item : n) {
+            h.raw("<section class=\"context-item\">").el("h3", null, item.get("kind").asText()).raw("<dl>");
+            for (Iterator<Map.Entry<String, JsonNode>> it = item.get("fields").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                h.el("dt", null, f.getKey()).raw("<dd>");
+                json(h, f.getValue());
+                h.raw("</dd>");
+            }
+            h.raw("</dl></section>");
+        }
     }
 
     /** Renders any JSON: objects as definition lists, arrays of objects as tables, values as text. */

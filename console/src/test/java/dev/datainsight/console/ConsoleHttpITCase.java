@@ -224,20 +224,21 @@ class ConsoleHttpITCase {
         assertTrue(body.contains("id=\"charts-link\" href=\"/instances/db-xss?range=1h\""), "charts around the start (10 min ago)");
         assertTrue(get(console.url() + "/alerts/fp-lag").body().contains("href=\"/instances/db-quiet?range=6h\""), "3 hours ago: 6h");
         assertEquals(2, section(body, "<table id=\"events\">", "</table>").split("<tr>").length - 2, "pending and firing events");
-        assertFalse(body.contains("<h2>Context</h2>"), "no context column in this store");
+        assertFalse(body.contains("<h2>Context</h2>"), "an empty context ([], the default of older rows) shows nothing");
         assertFalse(body.contains(XSS));
         assertEquals(404, get(console.url() + "/alerts/nope").statusCode());
 
-        // Another store, where the alert_event.context column of the explain work exists.
+        // Another store, where the firing event carries a context as the job writes it (items of kind + fields).
         ConsoleFixture withContext = ConsoleFixture.create(PG, "console_ctx");
-        withContext.exec("ALTER TABLE alert_event ADD COLUMN context jsonb",
-                "UPDATE alert_event SET context = jsonb_build_object('sessions', jsonb_build_array(jsonb_build_object("
-                        + "'pid', 12340, 'application_name', '" + XSS + "', 'query', 'UPDATE accounts SET x = 1')))"
+        withContext.exec("UPDATE alert_event SET context = jsonb_build_array(jsonb_build_object('kind', 'session',"
+                        + " 'fields', jsonb_build_object('pid', '12340', 'application_name', '" + XSS + "',"
+                        + " 'statement', 'UPDATE accounts SET x = 1')))"
                         + " WHERE fingerprint = 'fp-conn' AND status = 'firing'");
         try (ConsoleServer c = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, withContext.readerUrl, null, null, null))) {
             String page = get(c.url() + "/alerts/fp-conn").body();
             String ctx = section(page, "<h2>Context</h2>", "<h2>Events</h2>");
             assertTrue(ctx.contains("12340") && ctx.contains("UPDATE accounts SET x = 1"), ctx);
+            assertTrue(ctx.contains("<h3>session</h3>") && ctx.contains("<dt>application_name</dt>"), ctx);
             assertTrue(ctx.contains(XSS_ESCAPED), ctx);
             assertFalse(page.contains(XSS));
         }
