@@ -26,6 +26,7 @@ public final class Main implements Runnable {
         NotifyCommand.class,
         MigrateCommand.class,
         MaintainCommand.class,
+        ServeCommand.class,
     };
 
     @CommandLine.Spec

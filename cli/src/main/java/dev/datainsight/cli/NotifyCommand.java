@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code datainsight notify}: reads the alerts topic as a Kafka consumer group and delivers each
  * event to stdout, webhooks and/or Alertmanager, at least once (offsets are committed only after
- * delivery or dead-lettering). Runs until Ctrl-C.
+ * delivery or dead-lettering). Each target has its own queue and delivery thread, so one that
+ * hangs does not delay the others; the Alertmanager bridge's firing set follows the group's
+ * partition ownership (see docs/operations.md, "Notifiers"). Runs until Ctrl-C.
  */
 @Command(name = "notify", mixinStandardHelpOptions = true,
         description = {"Deliver alert events from Kafka to stdout, webhooks and Alertmanager (at least once).",

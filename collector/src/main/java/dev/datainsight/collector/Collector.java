@@ -25,9 +25,13 @@ import org.slf4j.LoggerFactory;
  * own schedule and hands the snapshots to a {@link SnapshotSink}.
  *
  * <p>Scheduling: one ticker thread fires each instance's fast, slow and sizes groups at their intervals
- * and hands the run to a shared worker pool; a run that is still going when its next tick comes
- * is skipped (counted), so a slow or dead server occupies at most one worker per group and never
- * delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
+ * and hands the run to a shared worker pool. Per server the fast group and the slow/sizes groups
+ * run on separate connections (at most {@value InstanceSession#MAX_CONNECTIONS} per server), so a
+ * slow run never delays the fast one. A run that is still going when its next tick comes is not
+ * queued: the tick is skipped (counted) and reported as a health snapshot with {@code stale = 1};
+ * a run past its deadline (its interval, at least the statement timeout) stops visiting probes
+ * and databases, and one still blocked in a statement has its connection aborted. A slow or dead
+ * server thus occupies at most one worker per group and never delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
  * interval and is retried with exponential backoff (1 s doubling up to {@code max_backoff}).
  *
  * <pre>{@code
@@ -111,15 +115,17 @@ public final class Collector implements AutoCloseable {
     private void dispatch(InstanceSession s, ProbeGroup group) {
         AtomicBoolean busy = running.computeIfAbsent(s.instance().id() + "/" + group, k -> new AtomicBoolean());
         if (!busy.compareAndSet(false, true)) {
+            // The previous run of this group is still going (or queued): never queue behind it.
+            // Report the group stale, and free a lane blocked past its deadline.
             skippedRuns.incrementAndGet();
+            s.abortOverdue(group);
+            publish(s, s.staleSnapshots(group));
             return;
         }
         try {
             workers.execute(() -> {
                 try {
-                    for (Snapshot snap : s.collect(EnumSet.of(group))) {
-                        sink.publish(snap);
-                    }
+                    publish(s, s.tryCollect(group));
                 } catch (RuntimeException e) {
                     LOG.error("[{}] collection failed", s.instance().id(), e);
                 } finally {
@@ -131,16 +137,29 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    private void publish(InstanceSession s, List<Snapshot> snaps) {
+        for (Snapshot snap : snaps) {
+            try {
+                sink.publish(snap, () -> s.delivered(snap));
+            } catch (RuntimeException e) {
+                LOG.error("[{}] publishing failed", s.instance().id(), e);
+            }
+        }
+    }
+
     /**
      * Runs every probe (both groups) against one configured instance now and returns the
-     * snapshots, health included; nothing is published.
+     * snapshots, health included; nothing is published. The caller takes the snapshots: their
+     * query texts count as delivered.
      */
     public List<Snapshot> collectOnce(String instanceId) {
         InstanceSession s = sessions.get(instanceId);
         if (s == null) {
             throw new IllegalArgumentException("no instance '" + instanceId + "' in the configuration");
         }
-        return s.collect(EnumSet.allOf(ProbeGroup.class));
+        List<Snapshot> out = s.collect(EnumSet.allOf(ProbeGroup.class));
+        out.forEach(s::delivered);
+        return out;
     }
 
     /** As {@link #collectOnce(String)}; an instance not in the configuration gets a throw-away session. */

@@ -106,9 +106,12 @@ public final class FleetConfig {
         return sizesInterval;
     }
 
-    /** Worker threads shared by all instances (default: min(instances, 32), at least 2). */
+    /**
+     * Worker threads shared by all instances (default: two per instance, one per lane, at most 64
+     * and at least 2): with one worker per lane a hung server can never take another server's.
+     */
     public int workers() {
-        return workers > 0 ? workers : Math.max(2, Math.min(32, instances.size()));
+        return workers > 0 ? workers : Math.max(2, Math.min(64, 2 * instances.size()));
     }
 
     /** Kafka settings (null bootstrap servers when the file has no kafka section). */
@@ -242,6 +245,7 @@ public final class FleetConfig {
         private String password;
         private Map<String, String> labels = Map.of();
         private Intervals intervals = Intervals.defaults();
+        private final Map<String, String> defaultParams = new LinkedHashMap<>();
 
         private InstanceBuilder(String id) {
             this.id = id;
@@ -273,12 +277,26 @@ public final class FleetConfig {
             return this;
         }
 
+        /**
+         * A URL parameter used unless the URL sets its own (the fleet's {@code defaults.sslmode}
+         * and {@code defaults.sslrootcert}); checked like the URL's own parameters.
+         */
+        public InstanceBuilder defaultParam(String key, String value) {
+            if (value != null) {
+                defaultParams.put(key, value);
+            }
+            return this;
+        }
+
         /** @throws IllegalArgumentException for a blank id or a URL that is not PostgreSQL's */
         public Instance build() {
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException("instance id is blank");
             }
             PostgresUrl u = PostgresUrl.parse(Objects.requireNonNull(url, "url"));
+            for (Map.Entry<String, String> e : defaultParams.entrySet()) {
+                u = u.withDefault(e.getKey(), e.getValue());
+            }
             String usr = user != null ? user : u.user();
             String pw = password != null ? password : u.password();
             if (usr == null || usr.isBlank()) {

@@ -109,6 +109,10 @@ public final class FleetConfigLoader {
         FleetConfig base = FleetConfig.builder().build();
         FleetConfig.Intervals defIntervals = FleetConfig.Intervals.defaults();
         FleetFile.Defaults d = f.defaults();
+        if (d != null && d.sslmode() != null && !PostgresUrl.SSL_MODES.contains(d.sslmode())) {
+            problems.error("defaults.sslmode", "'" + d.sslmode() + "' is not one of " + new java.util.TreeSet<>(PostgresUrl.SSL_MODES));
+        }
+        sslDefaults = d == null ? Map.of() : sslDefaults(d);
         if (d != null) {
             defIntervals = intervals(d.intervals(), "defaults.intervals", defIntervals);
             b.statementTimeout(positive(d.statementTimeout(), "defaults.statement_timeout", base.statementTimeout()));
@@ -172,6 +176,20 @@ public final class FleetConfigLoader {
         return problems.hasErrors() ? null : b.build();
     }
 
+    /** {@code defaults.sslmode} / {@code sslrootcert}, applied to every URL that does not set its own. */
+    private Map<String, String> sslDefaults = Map.of();
+
+    private static Map<String, String> sslDefaults(FleetFile.Defaults d) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (d.sslmode() != null && PostgresUrl.SSL_MODES.contains(d.sslmode())) {
+            m.put("sslmode", d.sslmode());
+        }
+        if (d.sslrootcert() != null) {
+            m.put("sslrootcert", d.sslrootcert());
+        }
+        return m;
+    }
+
     private FleetConfig.Instance instance(FleetFile.Instance n, String path, FleetConfig.Intervals defIntervals) {
         int before = problems.errorCount();
         String id = n.id();
@@ -219,9 +237,11 @@ public final class FleetConfigLoader {
             return null;
         }
         try {
-            return FleetConfig.Instance.builder(id).url(url).user(n.user()).password(password)
+            FleetConfig.InstanceBuilder ib = FleetConfig.Instance.builder(id).url(url).user(n.user()).password(password)
                     .labels(n.labels() == null ? Map.of() : new LinkedHashMap<>(n.labels()))
-                    .intervals(iv.fast(), iv.slow()).build();
+                    .intervals(iv.fast(), iv.slow());
+            sslDefaults.forEach(ib::defaultParam);
+            return ib.build();
         } catch (IllegalArgumentException e) {
             problems.error(path + (e.getMessage().contains(": no user") ? ".user" : ".url"), e.getMessage());
             return null;

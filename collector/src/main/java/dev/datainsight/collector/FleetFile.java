@@ -20,7 +20,7 @@ public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<In
     public record Defaults(Intervals intervals, Duration sizesInterval, Duration statementTimeout, Duration lockTimeout,
             Duration connectTimeout, Duration maxBackoff, Integer maxDatabases, Integer topTables, Integer topIndexes,
             Integer topSequences, Integer topStatements, Integer queryTextMaxChars, Integer maxDatabaseRows,
-            Boolean sessionQueryText, Integer sessionQueryTextMaxChars) {}
+            Boolean sessionQueryText, Integer sessionQueryTextMaxChars, String sslmode, String sslrootcert) {}
 
     /** {@code fast} / {@code slow} collection intervals. */
     public record Intervals(Duration fast, Duration slow) {}

@@ -1,6 +1,7 @@
 package dev.datainsight.collector;
 
 import dev.datainsight.collector.probe.PartialResultException;
+import dev.datainsight.collector.probe.PerDatabaseProbe;
 import dev.datainsight.collector.probe.Probe;
 import dev.datainsight.collector.probe.ProbeContext;
 import dev.datainsight.collector.probe.ProbeGroup;
@@ -20,10 +21,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,21 +38,50 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One monitored server: its connections (the configured database plus one per visited database),
- * its version, what it has already sent, and its reconnect backoff. All collection for the
- * instance goes through {@link #collect}, which is serialised per instance.
+ * One monitored server: its version, what it has already sent, its reconnect backoff, and two
+ * <em>lanes</em>, each with its own connection, so the server never sees more than two
+ * connections from the collector:
+ * <ul>
+ *   <li>the <b>fast</b> lane runs the fast group on the instance's main connection to the
+ *       configured database; it is the one that connects (with backoff) and validates the
+ *       reused connection ({@link Connection#isValid}) before every cycle, so a connection the
+ *       server closed (pg_terminate_backend, idle_session_timeout) is replaced at once;</li>
+ *   <li>the <b>slow</b> lane runs the slow and sizes groups on one connection at a time: to the
+ *       configured database, then, for the per-database probes, to each other database in turn
+ *       (all per-database probes of a database, then the next), closed when the cycle ends.</li>
+ * </ul>
+ * The lanes run concurrently: a slow or hung slow run never delays the fast group. A lane whose
+ * previous run is still going is not queued behind: {@link #tryCollect} reports it {@code stale}
+ * instead. Each run has a deadline (its group's interval, at least the statement timeout): past
+ * it, no further probe or database is visited, and {@link #abortOverdue} (called by the
+ * scheduler) aborts a connection still blocked in a statement.
  */
-final class InstanceSession implements ProbeContext, AutoCloseable {
+final class InstanceSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceSession.class);
     static final String APPLICATION_NAME = dev.datainsight.collector.probe.Probes.APPLICATION_NAME;
+    /** Connections one server sees at most from the collector: the fast lane's and the slow lane's. */
+    static final int MAX_CONNECTIONS = 2;
     private static final int MAX_SEEN_QUERY_IDS = 100_000;
     /** server_version_num sent in health snapshots before the first successful connection (wire: 0 = unknown). */
     static final int UNKNOWN_VERSION = 0;
+    /** Grace after a run's deadline before its blocked connection is aborted. */
+    private static final long ABORT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final String HELLO = SqlVariants.tag("connect", """
             SELECT pg_catalog.current_setting('server_version_num')::int,
               r.rolsuper, pg_catalog.pg_has_role(r.oid, 'pg_monitor', 'USAGE')
             FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER""");
+    /**
+     * Who the server is, every fast cycle: a VIP failover shows as a new system_identifier, a
+     * promotion as in_recovery 1 → 0 and a new timeline. pg_control_* need pg_monitor (or
+     * superuser); without EXECUTE the values stay null.
+     */
+    private static final String IDENTITY = SqlVariants.tag("identity", """
+            SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                THEN (SELECT c.system_identifier::text FROM pg_catalog.pg_control_system() c) END,
+              pg_catalog.pg_is_in_recovery(),
+              CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_checkpoint()', 'EXECUTE')
+                THEN (SELECT k.timeline_id FROM pg_catalog.pg_control_checkpoint() k) END""");
     private static final String DATABASES = SqlVariants.tag("databases", """
             SELECT d.datname
             FROM pg_catalog.pg_database d
@@ -64,29 +97,39 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     private final List<Probe> probes;
     /** Stamps collected_at; backoff and probe durations use real time. */
     private final Clock clock;
-    private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>() {
+    private final Set<String> seen = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
             return size() > MAX_SEEN_QUERY_IDS;
         }
-    });
-    private final Set<String> warned = new HashSet<>();
-    private final Map<String, Connection> dbConnections = new LinkedHashMap<>();
+    }));
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Map<String, String> probeErrors = new ConcurrentHashMap<>();
+    /** State probes keep for this instance between cycles ({@link ProbeContext#state}). */
+    private final Map<Class<?>, Object> probeState = new ConcurrentHashMap<>();
+    private final Lane fast = new Lane("fast");
+    private final Lane slow = new Lane("slow");
 
-    private Connection conn;
-    private int serverVersionNum;
-    private List<String> cycleDatabases;
-    /** Per-cycle scratch shared by the probes of one cycle (cleared when a cycle starts). */
-    private final Map<String, Object> cycleScratch = new java.util.HashMap<>();
+    private volatile int serverVersionNum;
+    /** Fast lane only: reconnect backoff. */
     private long nextAttemptAt;
     private long backoffMs;
-    private volatile String lastError;
-    private volatile boolean up;
-    private volatile long cycles;
     private boolean outageLogged;
+    private volatile String lastError;
+    private volatile String lastSqlState;
+    private volatile boolean up;
+    private volatile boolean awaitedFirstConnect;
+    /** A fast cycle has ended (connected or not): {@link #up} means something. */
+    private volatile boolean fastDone;
+    /** Identity read by the latest fast cycle (null: unknown / not permitted). */
+    private volatile String systemIdentifier;
+    private volatile Boolean inRecovery;
+    private volatile Integer timelineId;
+    private final AtomicLong cycles = new AtomicLong();
+    /** collected_at of the last health snapshot: the lanes' health snapshots never share a key. */
+    private final AtomicLong lastHealthAt = new AtomicLong(Long.MIN_VALUE);
 
     InstanceSession(FleetConfig.Instance instance, FleetConfig config, List<Probe> probes, Clock clock) {
         this.instance = instance;
@@ -99,93 +142,225 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         return instance;
     }
 
-    InstanceStatus status() {
-        return new InstanceStatus(instance.id(), up, serverVersionNum, lastError, Map.copyOf(probeErrors), cycles);
+    /** A snapshot of this session was delivered: its query texts count as sent. */
+    void delivered(Snapshot s) {
+        if (s instanceof StatementsSnapshot st && st.getTexts() != null) {
+            for (var x : st.getTexts()) {
+                seen.add(x.queryid());
+            }
+        }
     }
 
-    // ------------------------------------------------------------------------- ProbeContext
-
-    @Override
-    public String instanceId() {
-        return instance.id();
+        InstanceStatus status() {
+        return new InstanceStatus(instance.id(), up, serverVersionNum, lastError, Map.copyOf(probeErrors), cycles.get(),
+                lastSqlState);
     }
 
-    @Override
-    public int serverVersionNum() {
-        return serverVersionNum;
+    private Lane lane(ProbeGroup g) {
+        return g == ProbeGroup.FAST ? fast : slow;
     }
 
-    @Override
-    public Connection connection() {
-        return conn;
+    private Duration interval(ProbeGroup g) {
+        return switch (g) {
+            case FAST -> instance.intervals().fast();
+            case SLOW -> instance.intervals().slow();
+            case SIZES -> config.sizesInterval();
+        };
     }
 
-    @Override
-    public ProbeLimits limits() {
-        return config.limits();
-    }
+    /**
+     * One lane: a {@link ProbeContext} holding at most one connection (the fast lane: the main
+     * one; the slow lane: the configured database's, or another database's while the
+     * per-database probes visit it).
+     */
+    private final class Lane implements ProbeContext {
+        final String name;
+        final ReentrantLock lock = new ReentrantLock();
+        volatile Connection conn;
+        volatile String connDb;
+        List<String> cycleDatabases;
+        volatile long startedNanos;
+        volatile long deadlineNanos;
 
-    @Override
-    public dev.datainsight.collector.probe.SessionLimits sessionLimits() {
-        return config.sessionLimits();
-    }
+        Lane(String name) {
+            this.name = name;
+        }
 
-    @Override
-    public Map<String, Object> cycleScratch() {
-        return cycleScratch;
-    }
+        @Override
+        public String instanceId() {
+            return instance.id();
+        }
 
-    @Override
-    public List<String> databases() throws SQLException {
-        if (cycleDatabases == null) {
-            List<String> l = new ArrayList<>();
-            try (PreparedStatement ps = conn.prepareStatement(DATABASES)) {
-                ps.setInt(1, config.limits().maxDatabases());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        l.add(rs.getString(1));
+        @Override
+        public int serverVersionNum() {
+            return serverVersionNum;
+        }
+
+        @Override
+        public Connection connection() {
+            try {
+                return connection(instance.database());
+            } catch (SQLException e) {
+                throw new UncheckedSql(e);
+            }
+        }
+
+        @Override
+        public ProbeLimits limits() {
+            return config.limits();
+        }
+
+        @Override
+        public dev.datainsight.collector.probe.SessionLimits sessionLimits() {
+            return config.sessionLimits();
+        }
+
+        /** Per-cycle scratch shared by the probes of one run of this lane (cleared when a run starts). */
+        final Map<String, Object> scratch = new java.util.HashMap<>();
+
+        @Override
+        public Map<String, Object> cycleScratch() {
+            return scratch;
+        }
+
+        @Override
+        public <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+            return type.cast(probeState.computeIfAbsent(type, k -> create.get()));
+        }
+
+        @Override
+        public List<String> databases() throws SQLException {
+            if (cycleDatabases == null) {
+                List<String> l = new ArrayList<>();
+                try (PreparedStatement ps = connection(instance.database()).prepareStatement(DATABASES)) {
+                    ps.setInt(1, config.limits().maxDatabases());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            l.add(rs.getString(1));
+                        }
                     }
                 }
+                cycleDatabases = l;
             }
-            cycleDatabases = l;
-            // Connections to databases that dropped out of the list are closed.
-            for (Iterator<Map.Entry<String, Connection>> it = dbConnections.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<String, Connection> e = it.next();
-                if (!l.contains(e.getKey())) {
-                    closeQuietly(e.getValue());
-                    it.remove();
+            return cycleDatabases;
+        }
+
+        /** The lane's one connection, switched to {@code database} (the previous one is closed first). */
+        @Override
+        public Connection connection(String database) throws SQLException {
+            if (conn != null && database.equals(connDb)) {
+                return conn;
+            }
+            closeAndAwait();
+            Connection c = open(database);
+            conn = c;
+            connDb = database;
+            return c;
+        }
+
+        @Override
+        public Set<String> seenQueryIds() {
+            return seen;
+        }
+
+        @Override
+        public void warnOnce(String key, String message) {
+            if (warned.add(key)) {
+                LOG.warn("[{}] {}", instance.id(), message);
+            }
+        }
+
+        void disconnect() {
+            closeQuietly(conn);
+            conn = null;
+            connDb = null;
+        }
+
+        /**
+         * Closes the lane's connection and, when the fast lane's connection is free, waits (up to
+         * a second) until the server has let the backend go: a backend still exiting occupies a
+         * connection slot, and the next connection must not make it three.
+         */
+        void closeAndAwait() {
+            Connection c = conn;
+            if (c == null) {
+                return;
+            }
+            int pid = 0;
+            try {
+                pid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+            } catch (SQLException | RuntimeException e) {
+                // not a PostgreSQL connection: nothing to wait for
+            }
+            disconnect();
+            if (pid != 0 && this != fast) {
+                awaitBackendExit(pid);
+            }
+        }
+
+        /** Ends a cycle: a connection to a database other than the configured one is closed. */
+        void endCycle() {
+            if (conn != null && !instance.database().equals(connDb)) {
+                closeAndAwait();
+            }
+            cycleDatabases = null;
+            startedNanos = 0;
+        }
+    }
+
+    private static final String BACKEND_ALIVE = SqlVariants.tag("connections",
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = ?");
+
+    /**
+     * Polls, on the fast lane's connection, until backend {@code pid} is gone (at most a second).
+     * Waits up to a second for a running fast cycle to finish first; a fast lane that is stuck
+     * longer is not waited for (its run has its own deadline).
+     */
+    private void awaitBackendExit(int pid) {
+        try {
+            if (!fast.lock.tryLock(1, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            Connection f = fast.conn;
+            if (f == null) {
+                return;
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            try (PreparedStatement ps = f.prepareStatement(BACKEND_ALIVE)) {
+                ps.setInt(1, pid);
+                while (System.nanoTime() < until) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next() || rs.getLong(1) == 0) {
+                            return;
+                        }
+                    }
+                    Thread.sleep(5);
                 }
             }
+        } catch (SQLException e) {
+            // the fast lane finds out about its connection itself
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            fast.lock.unlock();
         }
-        return cycleDatabases;
     }
 
-    @Override
-    public Connection connection(String database) throws SQLException {
-        if (database.equals(instance.database())) {
-            return conn;
-        }
-        Connection c = dbConnections.get(database);
-        if (c != null && c.isClosed()) {
-            dbConnections.remove(database);
-            c = null;
-        }
-        if (c == null) {
-            c = open(database);
-            dbConnections.put(database, c);
-        }
-        return c;
-    }
+    /** Carries an SQLException through {@link ProbeContext#connection()}, which cannot throw it. */
+    private static final class UncheckedSql extends RuntimeException {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    public Set<String> seenQueryIds() {
-        return seen;
-    }
+        UncheckedSql(SQLException e) {
+            super(e);
+        }
 
-    @Override
-    public void warnOnce(String key, String message) {
-        if (warned.add(key)) {
-            LOG.warn("[{}] {}", instance.id(), message);
+        SQLException sql() {
+            return (SQLException) getCause();
         }
     }
 
@@ -217,6 +392,7 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         return c;
     }
 
+    /** Fast lane: opens the main connection and checks version and role. */
     private void connect() throws SQLException {
         Connection c = open(instance.database());
         try (PreparedStatement ps = c.prepareStatement(HELLO); ResultSet rs = ps.executeQuery()) {
@@ -239,14 +415,8 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
             closeQuietly(c);
             throw e;
         }
-        conn = c;
-    }
-
-    private void disconnect() {
-        closeQuietly(conn);
-        conn = null;
-        dbConnections.values().forEach(InstanceSession::closeQuietly);
-        dbConnections.clear();
+        fast.conn = c;
+        fast.connDb = instance.database();
     }
 
     private static void closeQuietly(Connection c) {
@@ -276,22 +446,199 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         }
     }
 
+    /** Whether a failure to reach a database means the server itself cannot be reached now. */
+    static boolean isServerUnreachable(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P03") || state.equals("53300")
+                || state.equals("57P01") || state.equals("57P02"));
+    }
+
+    /** SQLSTATE of an error or of its causes; {@code 08000} for a network failure without one. */
+    static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                return s.getSQLState();
+            }
+            if (t instanceof java.io.IOException) {
+                return "08000";
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------------- collection
 
-    /** Runs the probes of the given groups once; never throws for database problems. */
-    synchronized List<Snapshot> collect(Set<ProbeGroup> groups) {
+    /**
+     * Runs the probes of the given groups once, each lane in turn, waiting for a lane that is
+     * busy; one health snapshot covers them all. Never throws for database problems.
+     */
+    List<Snapshot> collect(Set<ProbeGroup> groups) {
         long start = clock.millis();
         long t0 = System.nanoTime();
-        cycles++;
         List<Snapshot> out = new ArrayList<>();
         List<SnapshotRow> health = new ArrayList<>();
-        if (conn == null) {
+        Run run = new Run();
+        if (groups.contains(ProbeGroup.FAST)) {
+            fast.lock.lock();
+            try {
+                runFast(EnumSet.of(ProbeGroup.FAST), run, out, health);
+            } finally {
+                fast.lock.unlock();
+            }
+        }
+        EnumSet<ProbeGroup> slowGroups = EnumSet.noneOf(ProbeGroup.class);
+        for (ProbeGroup g : groups) {
+            if (g != ProbeGroup.FAST) {
+                slowGroups.add(g);
+            }
+        }
+        if (!groups.contains(ProbeGroup.FAST) && (!up || serverVersionNum == 0)) {
+            run.up = false;
+        } else if (!slowGroups.isEmpty() && run.up) {
+            slow.lock.lock();
+            try {
+                runSlow(slowGroups, run, out, health);
+            } finally {
+                slow.lock.unlock();
+            }
+        }
+        out.add(healthSnapshot(start, run, t0, health));
+        return out;
+    }
+
+    /**
+     * Runs one group now unless its lane is still busy with a previous run: then nothing is
+     * queued and a health snapshot with {@code stale = 1} is returned instead.
+     */
+    List<Snapshot> tryCollect(ProbeGroup group) {
+        Lane lane = lane(group);
+        boolean locked;
+        try {
+            // A moment's grace (the slow lane briefly borrows the fast connection to see a closed
+            // backend gone), never a queue: at most a quarter interval, at most 250 ms.
+            locked = lane.lock.tryLock(Math.min(250, interval(group).toMillis() / 4), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            return staleSnapshots(group);
+        }
+        try {
+            long start = clock.millis();
+            long t0 = System.nanoTime();
+            List<Snapshot> out = new ArrayList<>();
+            List<SnapshotRow> health = new ArrayList<>();
+            Run run = new Run();
+            if (group == ProbeGroup.FAST) {
+                runFast(EnumSet.of(group), run, out, health);
+            } else {
+                if (serverVersionNum == 0 && !awaitedFirstConnect) {
+                    awaitedFirstConnect = true;
+                    awaitFirstConnect();
+                }
+                if (!up || serverVersionNum == 0) {
+                    // the fast lane reports the outage (and owns reconnecting); nothing to add
+                    return List.of();
+                }
+                runSlow(EnumSet.of(group), run, out, health);
+            }
+            out.add(healthSnapshot(start, run, t0, health));
+            return out;
+        } finally {
+            lane.lock.unlock();
+        }
+    }
+
+    /** At start-up the slow lane gives the fast lane (which connects) a moment instead of skipping its first run. */
+    private void awaitFirstConnect() {
+        try {
+            if (fast.lock.tryLock(config.connectTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                fast.lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the lane of {@code group} is running a cycle. */
+    boolean busy(ProbeGroup group) {
+        return lane(group).lock.isLocked();
+    }
+
+    /**
+     * Aborts the connection of the group's lane when its run is past its deadline (plus a
+     * grace): a statement blocked on a hung server then fails at once and the lane is free
+     * again. Called from the scheduler, never by the lane itself.
+     */
+    boolean abortOverdue(ProbeGroup group) {
+        Lane lane = lane(group);
+        long started = lane.startedNanos;
+        Connection c = lane.conn;
+        if (started == 0 || c == null || System.nanoTime() - lane.deadlineNanos < ABORT_GRACE_NANOS) {
+            return false;
+        }
+        LOG.warn("[{}] {} cycle past its deadline: aborting its connection", instance.id(), lane.name);
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(c);
+        }
+        return true;
+    }
+
+    /** The health snapshot of a skipped run: {@code stale = 1}, the last known {@code up}. */
+    List<Snapshot> staleSnapshots(ProbeGroup group) {
+        return List.of(staleSnapshot(group));
+    }
+
+    private Snapshot staleSnapshot(ProbeGroup group) {
+        long start = clock.millis();
+        SnapshotRow row = healthRow("", 0, 0, false);
+        // Before the first fast cycle has ended nothing is known yet: up stays null (not 0).
+        row.value("up", !fastDone ? null : up ? 1.0 : 0.0);
+        row.value("stale", 1.0);
+        row.value("sqlstate", MetricCatalog.sqlStateCode(up ? null : lastSqlState));
+        SnapshotRow g = healthRow(group.name().toLowerCase(java.util.Locale.ROOT), 0, 0, false);
+        g.value("stale", 1.0);
+        MetricsSnapshot s = new MetricsSnapshot();
+        fill(s, MetricCatalog.COLLECTOR_VIEW, healthStamp(start));
+        s.setRows(new ArrayList<>(List.of(row, g)));
+        return s;
+    }
+
+    /** What one call found: reached the server, rows, any probe error. */
+    private static final class Run {
+        boolean up = true;
+        int rows;
+        boolean error;
+        /** The fast lane read the identity in this run. */
+        boolean identity;
+    }
+
+    private void runFast(Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
+        try {
+            runFastCycle(groups, run, out, health);
+        } finally {
+            fastDone = true;
+        }
+    }
+
+    private void runFastCycle(Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
+        cycles.incrementAndGet();
+        Lane lane = fast;
+        if (lane.conn != null && !valid(lane.conn)) {
+            LOG.warn("[{}] the connection to {} was closed by the server; reconnecting", instance.id(), instance.jdbcUrl());
+            lane.disconnect();
+            backoffMs = 0;
+            nextAttemptAt = 0;
+        }
+        if (lane.conn == null) {
             if (System.currentTimeMillis() < nextAttemptAt) {
                 up = false;
-                if (groups.contains(ProbeGroup.FAST)) {
-                    out.add(healthSnapshot(start, false, t0, 0, true, health));
-                }
-                return out;
+                run.up = false;
+                run.error = true;
+                return;
             }
             try {
                 connect();
@@ -301,78 +648,283 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
                 outageLogged = false;
                 backoffMs = 0;
                 lastError = null;
+                lastSqlState = null;
             } catch (SQLException | RuntimeException e) {
                 up = false;
+                run.up = false;
+                run.error = true;
+                String state = sqlState(e);
                 boolean newError = !java.util.Objects.equals(lastError, e.getMessage());
                 lastError = e.getMessage();
+                lastSqlState = state;
                 backoffMs = backoffMs == 0 ? 1_000 : Math.min(backoffMs * 2, config.maxBackoff().toMillis());
                 nextAttemptAt = System.currentTimeMillis() + backoffMs;
                 if (!outageLogged || newError) {
-                    LOG.warn("[{}] cannot connect to {} as {}: {} (retrying with backoff up to {} s)", instance.id(),
-                            instance.jdbcUrl(), instance.user(), e.getMessage(), config.maxBackoff().toSeconds());
+                    LOG.warn("[{}] cannot connect to {} as {}: {} (SQLSTATE {}{}; retrying with backoff up to {} s)",
+                            instance.id(), instance.jdbcUrl(), instance.user(), e.getMessage(), state,
+                            describe(state), config.maxBackoff().toSeconds());
                     outageLogged = true;
                 }
-                health.add(healthRow("connect", 0, 0, true));
-                out.add(healthSnapshot(start, false, t0, 0, true, health));
-                return out;
+                SnapshotRow connectRow = healthRow("connect", 0, 0, true);
+                connectRow.value("sqlstate", MetricCatalog.sqlStateCode(state));
+                health.add(connectRow);
+                return;
             }
         }
-        cycleDatabases = null;
-        cycleScratch.clear();
-        int totalRows = 0;
-        boolean anyError = false;
         boolean broken = false;
-        for (Probe probe : probes) {
-            if (!groups.contains(probe.group()) || serverVersionNum < probe.minServerVersion()) {
+        try {
+            readIdentity(lane.conn);
+            run.identity = true;
+        } catch (SQLException e) {
+            if (isConnectionError(e, lane.conn)) {
+                broken = noteBroken(e, lane);
+                probeErrors.put("identity", e.getMessage());
+            } else {
+                lane.warnOnce("identity", "cannot read the server identity: " + e.getMessage());
+            }
+        }
+        if (!broken) {
+            broken = runProbes(lane, groups, run, out, health);
+        }
+        if (broken) {
+            LOG.warn("[{}] lost the connection to {} (SQLSTATE {}); reconnecting", instance.id(), instance.jdbcUrl(),
+                    lastSqlState);
+            outageLogged = true;
+            lane.disconnect();
+            backoffMs = 0;
+            nextAttemptAt = 0;
+            run.up = false;
+        }
+        up = !broken;
+        lane.endCycle();
+    }
+
+    private void runSlow(Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
+        Lane lane = slow;
+        if (lane.conn != null && !valid(lane.conn)) {
+            lane.disconnect();
+        }
+        boolean broken = runProbes(lane, groups, run, out, health);
+        if (broken) {
+            LOG.warn("[{}] slow lane lost its connection to {} (SQLSTATE {})", instance.id(), instance.jdbcUrl(), lastSqlState);
+            lane.disconnect();
+            run.up = false;
+        }
+        lane.endCycle();
+    }
+
+    private void readIdentity(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(IDENTITY); ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                String id = rs.getString(1);
+                boolean rec = rs.getBoolean(2);
+                inRecovery = rs.wasNull() ? null : rec;
+                int tl = rs.getInt(3);
+                timelineId = rs.wasNull() ? null : tl;
+                String before = systemIdentifier;
+                if (before != null && id != null && !before.equals(id)) {
+                    LOG.warn("[{}] server identity changed: system_identifier {} -> {} (a different server behind {})",
+                            instance.id(), before, id, instance.jdbcUrl());
+                }
+                systemIdentifier = id;
+            }
+        }
+    }
+
+    /** Puts the identity on a server health row. */
+    private void identity(SnapshotRow server) {
+        String id = systemIdentifier;
+        if (id != null) {
+            long v = Long.parseUnsignedLong(id);
+            server.value("system_identifier_high", (double) (v >>> 32));
+            server.value("system_identifier_low", (double) (v & 0xFFFF_FFFFL));
+        }
+        Boolean rec = inRecovery;
+        server.value("in_recovery", rec == null ? null : rec ? 1.0 : 0.0);
+        Integer tl = timelineId;
+        server.value("timeline_id", tl == null ? null : tl.doubleValue());
+    }
+
+    private boolean valid(Connection c) {
+        try {
+            return !c.isClosed() && c.isValid((int) Math.max(1, config.connectTimeout().toSeconds()));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static String describe(String state) {
+        if (state == null) {
+            return "";
+        }
+        return switch (state) {
+            case "53300" -> ": too many connections; give the monitoring role pg_use_reserved_connections (16+)";
+            case "57P03" -> ": the server is starting up or shutting down";
+            case "28P01", "28000" -> ": authentication failed";
+            case "3D000" -> ": no such database";
+            case "42501" -> ": insufficient privilege";
+            default -> state.startsWith("08") ? ": network / connection failure" : "";
+        };
+    }
+
+    /**
+     * Runs the lane's probes of {@code groups}: first those reading one view on the configured
+     * database, in catalog order, then the per-database probes database by database (one
+     * connection at a time). Stops at the lane's deadline and, for the per-database part, when a
+     * database cannot be reached because the server cannot. Returns whether the lane's
+     * connection to the configured database broke.
+     */
+    private boolean runProbes(Lane lane, Set<ProbeGroup> groups, Run run, List<Snapshot> out, List<SnapshotRow> health) {
+        long start = clock.millis();
+        long now = System.nanoTime();
+        long budget = 0;
+        for (ProbeGroup g : groups) {
+            budget = Math.max(budget, Math.max(interval(g).toNanos(), config.statementTimeout().toNanos()));
+        }
+        lane.deadlineNanos = now + budget;
+        lane.startedNanos = now;
+        lane.cycleDatabases = null;
+        lane.scratch.clear();
+        List<Probe> single = new ArrayList<>();
+        List<PerDatabaseProbe> perDb = new ArrayList<>();
+        for (Probe p : probes) {
+            if (!groups.contains(p.group()) || serverVersionNum < p.minServerVersion()) {
                 continue;
             }
+            if (p instanceof PerDatabaseProbe pd) {
+                perDb.add(pd);
+            } else {
+                single.add(p);
+            }
+        }
+        Map<Probe, ProbeOutput> results = new LinkedHashMap<>();
+        Map<Probe, String> errors = new LinkedHashMap<>();
+        Map<Probe, Double> millis = new LinkedHashMap<>();
+        boolean broken = false;
+        boolean overdue = false;
+        for (Probe probe : single) {
+            if (System.nanoTime() > lane.deadlineNanos) {
+                overdue = true;
+                break;
+            }
             long p0 = System.nanoTime();
-            ProbeOutput result = null;
-            String error = null;
             try {
-                result = probe.collect(this);
+                results.put(probe, probe.collect(lane));
             } catch (PartialResultException e) {
-                result = e.partial();
-                error = e.getMessage();
+                results.put(probe, e.partial());
+                errors.put(probe, e.getMessage());
+            } catch (UncheckedSql u) {
+                errors.put(probe, u.sql().getMessage());
+                broken = noteBroken(u.sql(), lane);
             } catch (SQLException e) {
-                error = e.getMessage();
-                if (isConnectionError(e, conn)) {
-                    broken = true;
-                }
+                errors.put(probe, e.getMessage());
+                broken = isConnectionError(e, lane.conn) && noteBroken(e, lane);
             } catch (RuntimeException e) {
-                error = e.toString();
+                errors.put(probe, e.toString());
                 LOG.error("[{}] probe {} failed", instance.id(), probe.name(), e);
             }
-            double ms = (System.nanoTime() - p0) / 1e6;
+            millis.put(probe, (System.nanoTime() - p0) / 1e6);
+            if (broken) {
+                break;
+            }
+        }
+        if (!broken && !overdue && !perDb.isEmpty()) {
+            overdue = visitDatabases(lane, perDb, results, errors, millis);
+        }
+        if (overdue) {
+            run.error = true;
+            LOG.warn("[{}] {} cycle passed its deadline ({} ms): the remaining probes and databases wait for the next cycle",
+                    instance.id(), lane.name, TimeUnit.NANOSECONDS.toMillis(budget));
+        }
+        for (Probe probe : probes) {
+            if (!millis.containsKey(probe)) {
+                continue;
+            }
+            ProbeOutput result = results.get(probe);
+            String error = errors.get(probe);
             int rows = 0;
             if (result != null && !result.isSkipped()) {
                 out.add(snapshot(probe, result, start));
                 rows = result.rows().size();
-                totalRows += rows;
+                run.rows += rows;
             }
             if (error != null) {
-                anyError = true;
+                run.error = true;
                 probeErrors.put(probe.name(), error);
                 LOG.warn("[{}] probe {} failed: {}", instance.id(), probe.name(), error);
             } else {
                 probeErrors.remove(probe.name());
             }
-            health.add(healthRow(probe.name(), ms, rows, error != null));
-            if (broken) {
-                break;
+            health.add(healthRow(probe.name(), millis.get(probe), rows, error != null));
+        }
+        return broken;
+    }
+
+    /** Records a lane's broken connection; always true. */
+    private boolean noteBroken(SQLException e, Lane lane) {
+        lastError = e.getMessage();
+        lastSqlState = sqlState(e);
+        return true;
+    }
+
+    /**
+     * The per-database probes, database by database on the lane's one connection. Returns whether
+     * the deadline stopped the visit.
+     */
+    private boolean visitDatabases(Lane lane, List<PerDatabaseProbe> perDb, Map<Probe, ProbeOutput> results,
+            Map<Probe, String> errors, Map<Probe, Double> millis) {
+        Map<Probe, List<SnapshotRow>> rows = new LinkedHashMap<>();
+        Map<Probe, SQLException> first = new LinkedHashMap<>();
+        for (PerDatabaseProbe p : perDb) {
+            rows.put(p, new ArrayList<>());
+            millis.put(p, 0.0);
+        }
+        boolean overdue = false;
+        List<String> dbs;
+        try {
+            dbs = lane.databases();
+        } catch (SQLException e) {
+            for (PerDatabaseProbe p : perDb) {
+                errors.put(p, e.getMessage());
+            }
+            return false;
+        }
+        visit:
+        for (String db : dbs) {
+            for (PerDatabaseProbe p : perDb) {
+                if (System.nanoTime() > lane.deadlineNanos) {
+                    overdue = true;
+                    break visit;
+                }
+                long p0 = System.nanoTime();
+                try {
+                    rows.get(p).addAll(p.collectIn(lane, db));
+                } catch (SQLException e) {
+                    first.putIfAbsent(p, new SQLException("database " + db + ": " + e.getMessage(), null, e));
+                    boolean gone = lane.conn == null || !db.equals(lane.connDb);
+                    if (gone && isServerUnreachable(e)) {
+                        // could not even connect: the server is unreachable, the other databases would fail the same way
+                        millis.merge(p, (System.nanoTime() - p0) / 1e6, Double::sum);
+                        break visit;
+                    }
+                    if (isConnectionError(e, lane.conn)) {
+                        lane.disconnect();
+                    }
+                } catch (RuntimeException e) {
+                    first.putIfAbsent(p, new SQLException("database " + db + ": " + e, null, e));
+                    LOG.error("[{}] probe {} failed in {}", instance.id(), p.name(), db, e);
+                }
+                millis.merge(p, (System.nanoTime() - p0) / 1e6, Double::sum);
             }
         }
-        if (broken) {
-            LOG.warn("[{}] lost the connection to {}; reconnecting", instance.id(), instance.jdbcUrl());
-            outageLogged = true;
-            lastError = probeErrors.values().stream().findFirst().orElse("connection lost");
-            disconnect();
-            backoffMs = 0;
-            nextAttemptAt = 0;
+        for (PerDatabaseProbe p : perDb) {
+            results.put(p, ProbeOutput.of(rows.get(p)));
+            SQLException e = first.get(p);
+            if (e != null) {
+                errors.put(p, e.getMessage());
+            }
         }
-        up = !broken;
-        out.add(healthSnapshot(start, up, t0, totalRows, anyError, health));
-        return out;
+        return overdue;
     }
 
     private Snapshot snapshot(Probe probe, ProbeOutput r, long collectedAt) {
@@ -411,11 +963,21 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
         return r;
     }
 
-    private Snapshot healthSnapshot(long start, boolean isUp, long t0, int rows, boolean error, List<SnapshotRow> probeRows) {
-        SnapshotRow server = healthRow("", (System.nanoTime() - t0) / 1e6, rows, error);
-        server.value("up", isUp ? 1.0 : 0.0);
+    /** {@code at}, or 1 ms after the previous health snapshot of this instance if that is not earlier. */
+    private long healthStamp(long at) {
+        return lastHealthAt.accumulateAndGet(at, (prev, now) -> Math.max(now, prev + 1));
+    }
+
+    private Snapshot healthSnapshot(long start, Run run, long t0, List<SnapshotRow> probeRows) {
+        SnapshotRow server = healthRow("", (System.nanoTime() - t0) / 1e6, run.rows, run.error);
+        server.value("up", run.up ? 1.0 : 0.0);
+        server.value("stale", 0.0);
+        server.value("sqlstate", MetricCatalog.sqlStateCode(run.up ? null : lastSqlState));
+        if (run.up && run.identity) {
+            identity(server);
+        }
         MetricsSnapshot s = new MetricsSnapshot();
-        fill(s, MetricCatalog.COLLECTOR_VIEW, start);
+        fill(s, MetricCatalog.COLLECTOR_VIEW, healthStamp(start));
         List<SnapshotRow> all = new ArrayList<>();
         all.add(server);
         all.addAll(probeRows);
@@ -424,7 +986,25 @@ final class InstanceSession implements ProbeContext, AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        disconnect();
+    public void close() {
+        for (Lane l : List.of(fast, slow)) {
+            Connection c = l.conn;
+            if (c != null && !l.lock.tryLock()) {
+                // a run is still going: abort its connection rather than wait for it
+                try {
+                    c.abort(Runnable::run);
+                } catch (SQLException | RuntimeException e) {
+                    closeQuietly(c);
+                }
+                continue;
+            }
+            if (c != null) {
+                try {
+                    l.disconnect();
+                } finally {
+                    l.lock.unlock();
+                }
+            }
+        }
     }
 }

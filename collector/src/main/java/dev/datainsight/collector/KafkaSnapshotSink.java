@@ -40,7 +40,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
     private final int capacity;
     private final WireCodec codec = new WireCodec();
     private final KafkaProducer<byte[], byte[]> producer;
-    private final ArrayDeque<ProducerRecord<byte[], byte[]>> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Thread sender;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
@@ -103,8 +103,19 @@ public final class KafkaSnapshotSink implements SnapshotSink {
         this.sender.start();
     }
 
+    /** A record waiting for the producer, with what to run once the broker acknowledged it. */
+    private record Pending(ProducerRecord<byte[], byte[]> record, Runnable onAcked) {}
+
+    private static final Runnable NOTHING = () -> { };
+
     @Override
     public void publish(Snapshot s) {
+        publish(s, NOTHING);
+    }
+
+    /** As {@link #publish(Snapshot)}; {@code onDelivered} runs on the producer's thread after the broker's ack. */
+    @Override
+    public void publish(Snapshot s, Runnable onDelivered) {
         String topic = s.kind() == SnapshotKind.STATEMENTS ? statementsTopic : metricsTopic;
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.getCollectedAt(),
                 s.getInstance().getBytes(StandardCharsets.UTF_8), codec.encode(s));
@@ -117,7 +128,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                 queue.pollFirst();
                 noteDrop();
             }
-            queue.addLast(r);
+            queue.addLast(new Pending(r, onDelivered));
             accepted.incrementAndGet();
             queue.notifyAll();
         }
@@ -126,7 +137,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
     private void sendLoop() {
         long backoff = 100;
         while (true) {
-            ProducerRecord<byte[], byte[]> r;
+            Pending pending;
             synchronized (queue) {
                 while (queue.isEmpty() && !closing) {
                     try {
@@ -139,8 +150,9 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     return;
                 }
                 // The sender owns the record from here: publish() can no longer drop it.
-                r = queue.pollFirst();
+                pending = queue.pollFirst();
             }
+            ProducerRecord<byte[], byte[]> r = pending.record();
             Future<RecordMetadata> f = null;
             inSend.set(true);
             try {
@@ -150,6 +162,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     }
                     if (ex == null) {
                         acked.incrementAndGet();
+                        delivered(pending);
                     } else {
                         failed.incrementAndGet();
                         LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), ex.toString());
@@ -167,6 +180,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                 try {
                     f.get(0, TimeUnit.MILLISECONDS);
                     acked.incrementAndGet();
+                    delivered(pending);
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (e.getCause() instanceof RetriableException) {
                         retry = true;
@@ -191,7 +205,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     // r is the oldest snapshot and the buffer is full: it is the one to drop
                     noteDrop();
                 } else {
-                    queue.addFirst(r);
+                    queue.addFirst(pending);
                 }
             }
             if (!stalled) {
@@ -203,6 +217,14 @@ public final class KafkaSnapshotSink implements SnapshotSink {
             }
             sleep(backoff);
             backoff = Math.min(backoff * 2, 2_000);
+        }
+    }
+
+    private static void delivered(Pending p) {
+        try {
+            p.onAcked().run();
+        } catch (RuntimeException e) {
+            LOG.error("delivery callback failed", e);
         }
     }
 

@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
  * ({@code jdbc:postgresql://host[:port][,host2...]/db?k=v}) or a libpq URL
  * ({@code postgresql://[user[:password]@]host[:port]/db?k=v}). Credentials and the database name
  * given as query parameters are taken out; {@code application_name} and {@code options} are
- * dropped because the collector sets its own.
+ * dropped because the collector sets its own. Every other parameter must be on the
+ * {@link #ALLOWED_PARAMETERS allowlist}: TLS, authentication and host selection. A parameter that
+ * could weaken the collector's safety ({@code socketTimeout=0}, {@code readOnly=false},
+ * {@code preferQueryMode}, {@code sslfactory} bypassing certificate checks, ...) is rejected.
  *
  * @param hosts {@code host[:port]} list, comma-separated
  * @param database the database (default {@code postgres})
@@ -22,6 +25,21 @@ import java.util.regex.Pattern;
  * @param password password from the URL, or null; never print it
  */
 public record PostgresUrl(String hosts, String database, String params, String user, String password) {
+    /**
+     * URL parameters passed to the driver: TLS, authentication and host selection. Timeouts,
+     * read-only mode, query mode and the session settings are the collector's and cannot be
+     * overridden from a URL.
+     */
+    public static final java.util.Set<String> ALLOWED_PARAMETERS = java.util.Set.of(
+            "ssl", "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslNegotiation",
+            "channelBinding", "gssEncMode", "gsslib", "kerberosServerName", "jaasApplicationName", "jaasLogin",
+            "sspiServiceClass", "useSpnego", "targetServerType", "loadBalanceHosts", "hostRecheckSeconds",
+            "tcpNoDelay");
+
+    /** Values {@code sslmode} accepts. */
+    public static final java.util.Set<String> SSL_MODES = java.util.Set.of("disable", "allow", "prefer", "require",
+            "verify-ca", "verify-full");
+
     private static final Pattern JDBC = Pattern.compile("^jdbc:postgresql://([^/?]+)(?:/([^?]*))?(?:\\?(.*))?$");
     private static final Pattern LIBPQ = Pattern.compile("^postgres(?:ql)?://(?:([^@/]*)@)?([^/?]*)(?:/([^?]*))?(?:\\?(.*))?$");
 
@@ -87,7 +105,18 @@ public record PostgresUrl(String hosts, String database, String params, String u
                     case "application_name", "ApplicationName", "options" -> {
                         // the collector sets its own (marker name and safety timeouts)
                     }
-                    default -> q.put(k, v);
+                    default -> {
+                        if (!ALLOWED_PARAMETERS.contains(k)) {
+                            throw new IllegalArgumentException("URL parameter '" + k + "' is not allowed: the collector"
+                                    + " sets its own timeouts and session settings; allowed: "
+                                    + new java.util.TreeSet<>(ALLOWED_PARAMETERS));
+                        }
+                        if (k.equals("sslmode") && !SSL_MODES.contains(v)) {
+                            throw new IllegalArgumentException("URL parameter sslmode='" + v + "' is not one of "
+                                    + new java.util.TreeSet<>(SSL_MODES));
+                        }
+                        q.put(k, v);
+                    }
                 }
             }
         }
@@ -99,6 +128,20 @@ public record PostgresUrl(String hosts, String database, String params, String u
             sb.append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
         });
         return new PostgresUrl(hosts, database, sb.toString(), user, password);
+    }
+
+    /** This URL with {@code key=value} added unless the URL already sets {@code key}. */
+    public PostgresUrl withDefault(String key, String value) {
+        if (value == null) {
+            return this;
+        }
+        for (String kv : params.split("&")) {
+            if (URLDecoder.decode(kv.split("=", 2)[0], StandardCharsets.UTF_8).equals(key)) {
+                return this;
+            }
+        }
+        String add = URLEncoder.encode(key, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+        return new PostgresUrl(hosts, database, params.isEmpty() ? add : params + "&" + add, user, password);
     }
 
     /** JDBC URL of a database on this server, without credentials. */

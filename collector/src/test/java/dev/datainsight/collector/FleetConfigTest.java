@@ -210,4 +210,47 @@ class FleetConfigTest {
         }
         assertTrue(m.startsWith("invalid fleet file (9 problems)"), m);
     }
+
+    @Test
+    void urlParameterThatWouldWeakenSafety_isAnErrorWithFileLineAndField() {
+        String m = error("""
+                instances:
+                  - id: a
+                    url: postgresql://h/db?sslmode=require
+                    user: mon
+                  - id: b
+                    url: "jdbc:postgresql://h/db?socketTimeout=0"
+                    user: mon
+                  - id: c
+                    url: postgresql://h/db?readOnly=false&sslfactory=org.postgresql.ssl.NonValidatingFactory
+                    user: mon
+                """);
+        assertTrue(m.contains("fleet.yaml:6:") && m.contains("instances[1].url") && m.contains("'socketTimeout' is not allowed"), m);
+        assertTrue(m.contains("fleet.yaml:9:") && m.contains("instances[2].url") && m.contains("'readOnly' is not allowed"), m);
+        assertFalse(m.contains("instances[0]"), m);
+    }
+
+    @Test
+    void fleetDefaultSslmodeAndRootCert_applyUnlessTheUrlSetsItsOwn() {
+        FleetConfig c = parse("""
+                defaults:
+                  sslmode: verify-full
+                  sslrootcert: /etc/datainsight/ca.pem
+                instances:
+                  - {id: a, url: "postgresql://h/db", user: mon}
+                  - {id: b, url: "postgresql://h/db?sslmode=require", user: mon}
+                  - {id: c, host: h2, user: mon}
+                """, Map.of());
+        assertEquals("jdbc:postgresql://h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fdatainsight%2Fca.pem", c.instance("a").jdbcUrl());
+        assertEquals("jdbc:postgresql://h/db?sslmode=require&sslrootcert=%2Fetc%2Fdatainsight%2Fca.pem", c.instance("b").jdbcUrl());
+        assertEquals("jdbc:postgresql://h2:5432/postgres?sslmode=verify-full&sslrootcert=%2Fetc%2Fdatainsight%2Fca.pem",
+                c.instance("c").jdbcUrl());
+        String m = error("""
+                defaults:
+                  sslmode: verify-everything
+                instances:
+                  - {id: a, url: "postgresql://h/db", user: mon}
+                """);
+        assertTrue(m.contains("fleet.yaml:2:") && m.contains("defaults.sslmode") && m.contains("verify-full"), m);
+    }
 }

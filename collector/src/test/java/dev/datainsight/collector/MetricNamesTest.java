@@ -57,8 +57,9 @@ class MetricNamesTest {
         PINNED.put("pg_sequences", "last_value max_value used_ratio");
         PINNED.put("pg_stat_statements", "calls total_exec_time total_plan_time rows shared_blks_hit shared_blks_read"
                 + " shared_blks_dirtied shared_blks_written temp_blks_read temp_blks_written shared_blk_read_time"
-                + " shared_blk_write_time wal_records wal_bytes");
-        PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error");
+                + " shared_blk_write_time wal_records wal_bytes temp_blk_read_time temp_blk_write_time jit_functions"
+                + " jit_time wal_buffers_full exec_time_sq max_exec_time");
+        PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error stale sqlstate system_identifier_high system_identifier_low in_recovery timeline_id");
     }
 
     @Test

@@ -40,6 +40,12 @@ class PostgresUrlTest {
         "jdbc:postgresql://h:0/db     | bad port '0'",
         "postgresql://h:abc/db        | bad port 'abc'",
         "jdbc:postgresql:///db        | not a PostgreSQL URL",
+        "jdbc:postgresql://h/db?socketTimeout=0 | 'socketTimeout' is not allowed",
+        "jdbc:postgresql://h/db?loginTimeout=0 | 'loginTimeout' is not allowed",
+        "postgresql://h/db?readOnly=false | 'readOnly' is not allowed",
+        "postgresql://h/db?preferQueryMode=simple | 'preferQueryMode' is not allowed",
+        "postgresql://h/db?sslfactory=org.postgresql.ssl.NonValidatingFactory | 'sslfactory' is not allowed",
+        "postgresql://h/db?sslmode=maybe | sslmode='maybe' is not one of",
     })
     void rejects(String url, String message) {
         String m = assertThrows(IllegalArgumentException.class, () -> PostgresUrl.parse(url)).getMessage();

@@ -102,6 +102,49 @@ class ResilienceTest {
         }
     }
 
+    /**
+     * A per-database probe placed before the tables probe that, while the collector visits
+     * {@code victim}, terminates the collector's connection to that database from outside.
+     */
+    static final class Killer extends dev.datainsight.collector.probe.PerDatabaseProbe {
+        final String victim;
+        final String role;
+        final java.util.concurrent.atomic.AtomicInteger killed = new java.util.concurrent.atomic.AtomicInteger(-1);
+        volatile boolean armed = true;
+
+        Killer(String victim, String role) {
+            super("pg_stat_user_indexes", dev.datainsight.collector.probe.ProbeGroup.SLOW,
+                    dev.datainsight.collector.probe.SqlVariants.single("t_killer", "SELECT 1"));
+            this.victim = victim;
+            this.role = role;
+        }
+
+        @Override
+        public String name() {
+            return "t_killer";
+        }
+
+        @Override
+        public String view() {
+            return "pg_stat_user_indexes";
+        }
+
+        @Override
+        public List<SnapshotRow> collectIn(dev.datainsight.collector.probe.ProbeContext ctx, String db)
+                throws java.sql.SQLException {
+            ctx.connection(db);
+            if (armed && db.equals(victim)) {
+                killed.set(TestSupport.query(PG.server(), "postgres",
+                        "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = '" + db
+                                + "' AND usename = '" + role + "'").size());
+                // wait until the backend is gone, so the next probe meets a dead connection
+                await("terminated", Duration.ofSeconds(10), () -> TestSupport.query(PG.server(), "postgres",
+                        "SELECT 1 FROM pg_stat_activity WHERE datname = '" + db + "' AND usename = '" + role + "'").isEmpty());
+            }
+            return List.of();
+        }
+    }
+
     @Test
     void perDatabaseConnectionKilled_isThatProbesError_notAnOutage_andReopens() {
         String db = PG.freshDatabase("victim");
@@ -110,15 +153,25 @@ class ResilienceTest {
                 .instance(FleetConfig.Instance.builder("multi").url(PG.server().jdbcUrlNoUser("postgres")).user(role)
                         .password("secret").build())
                 .build();
-        try (Collector c = new Collector(cfg, s -> { })) {
-            c.collectOnce("multi");
-            List<java.util.Map<String, Object>> killed = TestSupport.query(PG.server(), "postgres",
-                    "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = '" + db
-                            + "' AND usename = '" + role + "'");
-            assertEquals(1, killed.size(), "the collector held one connection to " + db);
+        Killer killer = new Killer(db, role);
+        List<dev.datainsight.collector.probe.Probe> probes = new ArrayList<>();
+        for (dev.datainsight.collector.probe.Probe p : dev.datainsight.collector.probe.Probes.all()) {
+            if (p instanceof dev.datainsight.collector.probe.TablesProbe) {
+                probes.add(killer);
+            }
+            probes.add(p);
+        }
+        try (Collector c = new Collector(cfg, s -> { }, probes)) {
             List<Snapshot> second = c.collectOnce("multi");
+            assertEquals(1, killer.killed.get(), "the collector held one connection to " + db + " while visiting it");
             SnapshotRow server = TestSupport.row(TestSupport.view(second, MetricCatalog.COLLECTOR_VIEW), Map.of("probe", ""));
             assertEquals(1.0, server.getValues().get("up"), "the instance stays up");
+            SnapshotRow failed = TestSupport.row(TestSupport.view(second, MetricCatalog.COLLECTOR_VIEW), Map.of("probe", "pg_stat_user_tables"));
+            assertEquals(1.0, failed.getValues().get("error"), "the killed connection is the tables probe's error");
+            assertTrue(c.status("multi").probeErrors().get("pg_stat_user_tables").contains(db), c.status("multi").probeErrors().toString());
+            assertTrue(TestSupport.query(PG.server(), "postgres", "SELECT 1 FROM pg_stat_activity WHERE datname = '" + db
+                    + "' AND usename = '" + role + "'").isEmpty(), "no connection to " + db + " is kept after the cycle");
+            killer.armed = false;
             List<Snapshot> third = c.collectOnce("multi");
             SnapshotRow tables = TestSupport.row(TestSupport.view(third, MetricCatalog.COLLECTOR_VIEW), Map.of("probe", "pg_stat_user_tables"));
             assertEquals(0.0, tables.getValues().get("error"), () -> "reopened: " + c.status("multi").probeErrors());

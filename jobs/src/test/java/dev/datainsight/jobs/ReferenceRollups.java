@@ -159,7 +159,9 @@ final class ReferenceRollups {
                     Double v = row.getValues().get(c.name());
                     String metric = s.getView() + "." + c.name();
                     if (!c.isCounter()) {
-                        if (v != null) {
+                        // pg_stat_statements rows go to statement_rollup_1h only: its gauge
+                        // (max_exec_time) is no per-minute metric series
+                        if (v != null && !pgss) {
                             minuteAgg(s.getInstance(), metric, labels, t).add(v, t);
                         }
                         continue;

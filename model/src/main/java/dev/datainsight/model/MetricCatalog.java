@@ -234,14 +234,32 @@ public final class MetricCatalog {
                 gauge("last_failed_age_seconds", "seconds")));
 
         // The collector's own health: one row with probe = "" for the server (up), one per probe.
+        // stale: a group skipped because its previous run was still going (row probe = "" plus a
+        // row probe = "fast"/"slow"/"sizes"); sqlstate: the failure's SQLSTATE, base-36 coded
+        // (sqlStateCode / sqlStateText), null when up.
         v.add(metrics(COLLECTOR_VIEW, List.of("probe"),
                 gauge("up", "bool"),
                 gauge("duration_ms", "ms"),
                 gauge("rows", "count"),
-                gauge("error", "bool")));
+                gauge("error", "bool"),
+                gauge("stale", "bool"),
+                gauge("sqlstate", "code"),
+                // Server identity on the probe = "" row of fast cycles: pg_control_system()'s
+                // system_identifier split in two unsigned 32-bit halves (a double cannot hold 64
+                // bits), pg_is_in_recovery(), and the timeline of the last checkpoint/restartpoint.
+                gauge("system_identifier_high", "id"),
+                gauge("system_identifier_low", "id"),
+                gauge("in_recovery", "bool"),
+                gauge("timeline_id", "count")));
 
-        // pg_stat_statements, top-N query ids by total_exec_time plus one remainder row with
-        // queryid = "other". Carried by statements snapshots on their own topic.
+        // pg_stat_statements: the query ids that moved most since the previous cycle (plus a
+        // sticky set) and one remainder row with queryid = "other", a collector-kept accumulator
+        // of everyone else's deltas (docs/collector.md). Carried by statements snapshots on their
+        // own topic. Columns a version lacks are null (temp_blk_*_time and jit_* from 1.10,
+        // wal_buffers_full from 1.12). exec_time_sq is derived by the collector:
+        // calls * (stddev_exec_time^2 + mean_exec_time^2), the sum of squared execution times, so
+        // window deltas give the window's own standard deviation. max_exec_time is the entry's
+        // lifetime maximum (a gauge; null on "other").
         v.add(new ViewDef("pg_stat_statements", SnapshotKind.STATEMENTS,
                 List.of("queryid", "datname", "rolname", "toplevel"),
                 List.of(
@@ -258,7 +276,14 @@ public final class MetricCatalog {
                         counter("shared_blk_read_time", "ms"),
                         counter("shared_blk_write_time", "ms"),
                         counter("wal_records", "count"),
-                        counter("wal_bytes", "bytes"))));
+                        counter("wal_bytes", "bytes"),
+                        counter("temp_blk_read_time", "ms"),
+                        counter("temp_blk_write_time", "ms"),
+                        counter("jit_functions", "count"),
+                        counter("jit_time", "ms"),
+                        counter("wal_buffers_full", "count"),
+                        counter("exec_time_sq", "ms2"),
+                        gauge("max_exec_time", "ms"))));
 
         Map<String, ViewDef> byName = new LinkedHashMap<>();
         for (ViewDef d : v) {
@@ -296,5 +321,26 @@ public final class MetricCatalog {
             names.addAll(d.metricNames());
         }
         return names;
+    }
+
+    /**
+     * A SQLSTATE (five characters, digits and upper-case letters) as a number for the
+     * {@code sqlstate} column of the collector's health view: its base-36 value, exact in a double
+     * ({@code "53300"} → 8,541,936). Null for null or anything that is not a SQLSTATE.
+     */
+    public static Double sqlStateCode(String sqlState) {
+        if (sqlState == null || !sqlState.matches("[0-9A-Z]{5}")) {
+            return null;
+        }
+        return (double) Integer.parseInt(sqlState, 36);
+    }
+
+    /** The SQLSTATE text of a {@link #sqlStateCode} value, or null. */
+    public static String sqlStateText(Double code) {
+        if (code == null || code < 0 || code > 60_466_175 || code != Math.rint(code)) {
+            return null;
+        }
+        String s = Integer.toString(code.intValue(), 36).toUpperCase(java.util.Locale.ROOT);
+        return "0".repeat(5 - s.length()) + s;
     }
 }

@@ -12,10 +12,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +45,15 @@ import org.slf4j.LoggerFactory;
  *   <li>An escalation (same fingerprint, new severity) ends the alert of the old severity in the
  *       same request, so a page never stays open under a stale severity.</li>
  * </ul>
- * Posting the same alert twice is harmless: Alertmanager merges alerts with equal labels, which
+ * <b>Firing set and partition ownership.</b> The set of alerts re-posted each resend holds only
+ * the alerts of the alerts-topic partitions this consumer owns: on assignment the consumer
+ * rebuilds it from the topic ({@link #partitionsAssigned}), on revocation their entries are
+ * dropped ({@link #partitionsRevoked}), and a RESOLVED event always removes its alert, even when
+ * its delivery failed. So after a rebalance the old owner stops re-posting what the new owner
+ * may resolve, and after a restart or a takeover the firing alerts are re-posted, not left to
+ * lapse at their endsAt.
+ *
+ * <p>Posting the same alert twice is harmless: Alertmanager merges alerts with equal labels, which
  * makes redeliveries after a notifier restart idempotent.
  */
 public final class AlertmanagerNotifier implements Notifier {
@@ -54,8 +65,17 @@ public final class AlertmanagerNotifier implements Notifier {
     private final Duration resendInterval;
     private final LongSupplier clock;
     private final ObjectMapper json = new ObjectMapper();
-    /** Alerts firing now, by DataInsight fingerprint: what the periodic re-post refreshes. */
-    private final Map<String, AlertEvent> active = new ConcurrentHashMap<>();
+    /**
+     * Alerts firing now, by DataInsight fingerprint, with the alerts-topic partition they came
+     * from: what the periodic re-post refreshes. Only alerts of partitions this consumer owns are
+     * kept (see {@link #partitionsAssigned}); guarded by {@code this}.
+     */
+    private final Map<String, Firing> active = new HashMap<>();
+    /** Partitions of the alerts topic this consumer owns; guarded by {@code this}. */
+    private final Set<Integer> owned = new HashSet<>();
+
+    private record Firing(AlertEvent event, int partition) {}
+
     private volatile long lastResend;
 
     /**
@@ -88,33 +108,85 @@ public final class AlertmanagerNotifier implements Notifier {
         return "alertmanager " + alertsUri;
     }
 
+    /** Delivers an event not read from the topic (tests, tools): always kept in the firing set. */
     @Override
     public void deliver(AlertEvent e) throws DeliveryException {
+        deliver(e, -1);
+    }
+
+    @Override
+    public void deliver(AlertEvent e, int partition) throws DeliveryException {
         long now = clock.getAsLong();
         List<ObjectNode> batch = new ArrayList<>(2);
-        AlertEvent previous = active.get(e.getFingerprint());
-        if (previous != null && previous.getSeverity() != e.getSeverity()) {
+        Firing previous;
+        synchronized (this) {
+            previous = active.get(e.getFingerprint());
+        }
+        if (previous != null && previous.event().getSeverity() != e.getSeverity()) {
             // Escalation or de-escalation: end the alert of the old severity now.
-            batch.add(toPostable(previous, now, now));
+            batch.add(toPostable(previous.event(), now, now));
         }
         batch.add(toPostable(e, now, endsAt(e, now)));
-        post(batch);
         if (e.getStatus() == AlertStatus.RESOLVED) {
-            active.remove(e.getFingerprint());
-        } else {
-            active.put(e.getFingerprint(), e);
+            try {
+                post(batch);
+            } finally {
+                // Even when the resolution cannot be delivered (it goes to the dead letter), the
+                // alert must not be re-posted as firing: it then ends at its last endsAt.
+                synchronized (this) {
+                    active.remove(e.getFingerprint());
+                }
+            }
+            return;
         }
+        post(batch);
+        synchronized (this) {
+            if (partition < 0 || owned.contains(partition)) {
+                active.put(e.getFingerprint(), new Firing(e, partition));
+            }
+        }
+    }
+
+    @Override
+    public boolean keepsFiringSet() {
+        return true;
+    }
+
+    /**
+     * Takes over the firing alerts of newly owned partitions (rebuilt by the consumer from the
+     * topic) and re-posts them all on the next tick, so an alert that a previous owner kept alive
+     * does not lapse at its endsAt.
+     */
+    @Override
+    public synchronized void partitionsAssigned(Map<Integer, Map<String, AlertEvent>> firing) {
+        owned.addAll(firing.keySet());
+        active.values().removeIf(f -> firing.containsKey(f.partition()));
+        firing.forEach((partition, alerts) -> alerts.forEach((fp, e) -> active.put(fp, new Firing(e, partition))));
+        if (firing.values().stream().anyMatch(m -> !m.isEmpty())) {
+            lastResend = Long.MIN_VALUE / 2; // re-post at the next tick
+        }
+    }
+
+    /** Forgets the alerts of partitions now owned by another consumer, which re-posts them. */
+    @Override
+    public synchronized void partitionsRevoked(Collection<Integer> partitions) {
+        owned.removeAll(partitions);
+        active.values().removeIf(f -> partitions.contains(f.partition()));
     }
 
     /** Re-posts every active alert once per resend interval, pushing its endsAt ahead. */
     @Override
     public void tick(long now) {
-        if (now - lastResend < resendInterval.toMillis() || active.isEmpty()) {
-            return;
+        List<AlertEvent> firing;
+        synchronized (this) {
+            if (now - lastResend < resendInterval.toMillis() || active.isEmpty()) {
+                return;
+            }
+            lastResend = now;
+            firing = active.values().stream().map(Firing::event).toList();
         }
-        lastResend = now;
         List<ObjectNode> batch = new ArrayList<>();
-        for (AlertEvent e : active.values()) {
+        for (AlertEvent e : firing) {
             batch.add(toPostable(e, now, now + firingTtl.toMillis()));
         }
         try {
@@ -126,8 +198,13 @@ public final class AlertmanagerNotifier implements Notifier {
     }
 
     /** Number of alerts currently held as firing (re-posted on each resend). */
-    public int activeCount() {
+    public synchronized int activeCount() {
         return active.size();
+    }
+
+    /** Fingerprints currently held as firing. */
+    public synchronized Set<String> activeFingerprints() {
+        return Set.copyOf(active.keySet());
     }
 
     private long endsAt(AlertEvent e, long now) {

@@ -1,6 +1,8 @@
 package dev.datainsight.notify;
 
 import dev.datainsight.model.AlertEvent;
+import java.util.Collection;
+import java.util.Map;
 
 /**
  * One delivery target for alert events (stdout, a webhook, Alertmanager). Implementations send
@@ -19,7 +21,37 @@ public interface Notifier extends AutoCloseable {
     /** Delivers one event, or throws. */
     void deliver(AlertEvent event) throws DeliveryException;
 
-    /** Called periodically by the consumer loop; targets with keep-alive duties do them here. */
+    /**
+     * Delivers one event read from {@code partition} of the alerts topic. Targets that keep
+     * per-alert state (Alertmanager's firing set) use the partition to follow ownership; the
+     * default ignores it.
+     */
+    default void deliver(AlertEvent event, int partition) throws DeliveryException {
+        deliver(event);
+    }
+
+    /**
+     * Whether this target keeps a firing set that must be rebuilt when partitions are assigned
+     * (then the consumer calls {@link #partitionsAssigned}).
+     */
+    default boolean keepsFiringSet() {
+        return false;
+    }
+
+    /**
+     * This consumer now owns {@code firing}'s partitions: for each, the alerts firing as of the
+     * group's committed offset (rebuilt from the topic), by fingerprint. Called on the polling
+     * thread, before any record of those partitions is delivered.
+     */
+    default void partitionsAssigned(Map<Integer, Map<String, AlertEvent>> firing) {}
+
+    /** This consumer no longer owns these partitions: forget their alerts. */
+    default void partitionsRevoked(Collection<Integer> partitions) {}
+
+    /**
+     * Called periodically by the target's own delivery thread (between events, at least once
+     * per poll timeout); targets with keep-alive duties do them here.
+     */
     default void tick(long nowMillis) {}
 
     @Override

@@ -1,6 +1,7 @@
 package dev.datainsight.notify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,6 +86,40 @@ class AlertmanagerNotifierTest {
             assertEquals("critical", re.get(0).get("labels").get("severity").asText());
             assertEquals(Instant.ofEpochMilli(now.get() + 20 * 60_000).toString(), re.get(0).get("endsAt").asText());
             assertFalse(re.get(0).get("labels").has("severity_"), "no stray labels");
+        }
+    }
+
+    @Test
+    void aResolutionThatFailsStillLeavesTheFiringSet_andRevokedPartitionsAreForgotten() throws Exception {
+        AtomicLong now = new AtomicLong(2_000_000_000_000L);
+        try (RecordingHttpServer am = new RecordingHttpServer()) {
+            AlertmanagerNotifier n = new AlertmanagerNotifier(am.uri("/"), Duration.ofSeconds(5), Duration.ofMinutes(20),
+                    Duration.ofMinutes(5), Map.of(), now::get);
+            n.partitionsAssigned(Map.of(0, Map.of(), 1, Map.of()));
+            AlertEvent p0 = Alerts.firing("on-p0", "lock_contention", Severity.CRITICAL, now.get() - 1000);
+            AlertEvent p1 = Alerts.firing("on-p1", "long_transaction", Severity.WARNING, now.get() - 1000);
+            n.deliver(p0, 0);
+            n.deliver(p1, 1);
+            n.deliver(Alerts.firing("on-p2", "long_transaction", Severity.WARNING, now.get() - 1000), 2);
+            assertEquals(java.util.Set.of("on-p0", "on-p1"), n.activeFingerprints(), "only owned partitions are kept");
+
+            am.thenAnswer(500);
+            assertThrows(DeliveryException.class, () -> n.deliver(Alerts.resolved(p0, now.get()), 0));
+            assertEquals(java.util.Set.of("on-p1"), n.activeFingerprints(), "a failed resolution is not re-posted as firing");
+
+            n.partitionsRevoked(java.util.List.of(1));
+            assertEquals(0, n.activeCount(), "a revoked partition's alerts belong to the new owner");
+            int before = am.requests().size();
+            now.addAndGet(6 * 60_000);
+            n.tick(now.get());
+            assertEquals(before, am.requests().size(), "nothing left to re-post");
+
+            // Taking the partition back with its rebuilt state re-posts at the next tick.
+            n.partitionsAssigned(Map.of(1, Map.of("on-p1", p1)));
+            n.tick(now.get() + 1);
+            assertEquals(before + 1, am.requests().size());
+            assertEquals("on-p1", json.readTree(am.requests().get(before).body()).get(0).get("labels")
+                    .get("datainsight_fingerprint").asText());
         }
     }
 }

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * with the next scripted status code (then {@code defaultStatus}).
  */
 final class RecordingHttpServer implements AutoCloseable {
-    record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    record Request(String method, String path, Map<String, List<String>> headers, String body, long receivedAtMillis) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -46,7 +46,8 @@ final class RecordingHttpServer implements AutoCloseable {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Integer scripted = script.poll();
             int status = scripted != null ? scripted : defaultStatus;
-            requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body));
+            requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body,
+                    System.currentTimeMillis()));
             byte[] out = (status >= 400 ? "scripted failure " + status : responseBody.get()).getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
             if (out.length > 0) {

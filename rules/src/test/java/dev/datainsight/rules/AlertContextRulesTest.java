@@ -59,7 +59,7 @@ class AlertContextRulesTest {
             assertEquals(1, a.getContext().size());
             AlertContextItem st = a.getContext().get(0);
             assertEquals("statement", st.getKind());
-            assertEquals(List.of("queryid", "datname", "rolname", "mean", "calls", "total_time", "window", "text"),
+            assertEquals(List.of("queryid", "datname", "rolname", "mean", "calls", "total_time", "window", "spread", "text"),
                     st.getNames());
             assertEquals("SELECT * FROM logs WHERE created_at > $1 ORDER BY id -- from the [31m report", st.get("text"),
                     "the context has the whole (cleaned) text");

@@ -141,7 +141,8 @@ class RuleStatePropertyTest {
 
     /** The views the generator produces. */
     static final Set<String> GENERATED_VIEWS = Set.of(MetricCatalog.COLLECTOR_VIEW, "pg_stat_database",
-            "pg_stat_checkpointer", "pg_stat_statements", "pg_database", PipelineHealthFunction.VIEW);
+            "pg_stat_checkpointer", "pg_stat_wal", "pg_settings", "pg_stat_statements", "pg_database",
+            PipelineHealthFunction.VIEW);
 
     /** Cases per run unless {@code jqwik.tries.default} is given on the command line (the module's is 200). */
     static final int CI_TRIES = 20;
@@ -513,6 +514,8 @@ class RuleStatePropertyTest {
         double[] cp = {10, 2};
         long cpReset;
         boolean cpTrouble;
+        double wal = 1e9;
+        long walReset;
         final String[] queryPool = new String[8];
         /** queryid|toplevel → calls, total_exec_time. */
         final Map<String, double[]> queries = new LinkedHashMap<>();
@@ -565,6 +568,7 @@ class RuleStatePropertyTest {
                     Snapshots.row(Map.of("probe", ""), "up", rnd.nextInt(300) == 0 ? 0 : 1)));
             database(t, out);
             checkpointer(t, out);
+            walAndSettings(t, out);
             if (rnd.nextBoolean()) {
                 statements(t, out);
             }
@@ -634,6 +638,27 @@ class RuleStatePropertyTest {
                 s.getRows().add(new SnapshotRow().value("num_timed", cp[0]).value("num_requested", cp[1]));
             }
             out.accept(s);
+        }
+
+        /** pg_stat_wal (a counter with resets, sometimes missing) and pg_settings: checkpoint_spike's wording. */
+        void walAndSettings(long t, Consumer<Snapshot> out) {
+            if (rnd.nextInt(200) == 0) {
+                walReset = t - 300;
+                wal = 0;
+            }
+            wal += cpTrouble ? 50_000_000 + rnd.nextInt(50_000_000) : rnd.nextInt(2_000_000);
+            if (rnd.nextInt(20) != 0) {
+                Snapshot s = base(new MetricsSnapshot(), t, "pg_stat_wal");
+                s.setStatsReset(walReset);
+                s.getRows().add(new SnapshotRow().value("wal_bytes", rnd.nextInt(100) == 0 ? null : wal));
+                out.accept(s);
+            }
+            if (rnd.nextInt(10) == 0) {
+                Snapshot s = base(new MetricsSnapshot(), t, "pg_settings");
+                s.getRows().add(new SnapshotRow().value("max_wal_size_bytes", rnd.nextInt(20) == 0 ? null : 1073741824.0)
+                        .value("checkpoint_timeout_seconds", 300.0));
+                out.accept(s);
+            }
         }
 
         void statements(long t, Consumer<Snapshot> out) {

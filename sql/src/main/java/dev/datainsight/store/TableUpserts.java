@@ -17,13 +17,15 @@ final class TableUpserts {
     static final TableUpsert<StatementRollupRow, StatementRollupRow> STATEMENT_ROLLUPS = TableUpsert.lastWins(
             "INSERT INTO statement_rollup_1h (instance, queryid, datname, rolname, bucket, calls, total_exec_time_ms,"
                     + " mean_exec_time_ms, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written,"
-                    + " temp_blks_read, temp_blks_written, wal_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " temp_blks_read, temp_blks_written, wal_bytes, exec_time_sq_ms2, max_exec_time_ms)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     + " ON CONFLICT (instance, queryid, datname, rolname, bucket) DO UPDATE SET calls = EXCLUDED.calls,"
                     + " total_exec_time_ms = EXCLUDED.total_exec_time_ms, mean_exec_time_ms = EXCLUDED.mean_exec_time_ms,"
                     + " rows = EXCLUDED.rows, shared_blks_hit = EXCLUDED.shared_blks_hit, shared_blks_read = EXCLUDED.shared_blks_read,"
                     + " shared_blks_dirtied = EXCLUDED.shared_blks_dirtied, shared_blks_written = EXCLUDED.shared_blks_written,"
                     + " temp_blks_read = EXCLUDED.temp_blks_read, temp_blks_written = EXCLUDED.temp_blks_written,"
-                    + " wal_bytes = EXCLUDED.wal_bytes",
+                    + " wal_bytes = EXCLUDED.wal_bytes, exec_time_sq_ms2 = EXCLUDED.exec_time_sq_ms2,"
+                    + " max_exec_time_ms = EXCLUDED.max_exec_time_ms",
             r -> List.of(r.instance(), r.queryid(), r.datname(), r.rolname(), r.bucketStart()),
             (ps, r) -> {
                 ps.setString(1, r.instance());
@@ -42,6 +44,8 @@ final class TableUpserts {
                 ps.setDouble(14, r.tempBlksRead());
                 ps.setDouble(15, r.tempBlksWritten());
                 ps.setDouble(16, r.walBytes());
+                setNullableDouble(ps, 17, r.execTimeSqMs2());
+                setNullableDouble(ps, 18, r.maxExecTimeMs());
             });
 
     /** Statement texts of one instance, all seen at one time. */

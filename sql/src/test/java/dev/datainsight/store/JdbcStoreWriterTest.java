@@ -287,6 +287,27 @@ class JdbcStoreWriterTest {
 
     @ParameterizedTest(name = "[{index}]")
     @MethodSource("dev.datainsight.store.StoreServers#all")
+    void statementSpread_isStoredPerHour_andClassifiedSteadyOrSpiky(PostgresExtension pg) throws Exception {
+        String url = store(pg, "spread");
+        // steady: 10 calls of 1.2 s +- 0.1 s; spiky: 9 calls of 10 ms and one of 6 s; old: no spread columns
+        double steadySq = 5 * 1100.0 * 1100.0 + 5 * 1300.0 * 1300.0;
+        double spikySq = 9 * 10.0 * 10.0 + 6000.0 * 6000.0;
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertStatementRollups(List.of(
+                    new StatementRollupRow("db-1", "1", "app", "web", T, 10, 12_000, 10, 0, 0, 0, 0, 0, 0, 0, steadySq, 1300.0),
+                    new StatementRollupRow("db-1", "2", "app", "web", T, 10, 6090, 10, 0, 0, 0, 0, 0, 0, 0, spikySq, 6000.0),
+                    new StatementRollupRow("db-1", "3", "app", "web", T, 10, 100, 10, 0, 0, 0, 0, 0, 0, 0)));
+        }
+        List<List<Object>> got = dump(url, "SELECT queryid, round(mean_exec_time_ms::numeric, 1)::float8,"
+                + " round(stddev_exec_time_ms::numeric, 1)::float8, max_exec_time_ms, spread FROM statement_spread_hourly ORDER BY 1");
+        assertEquals(List.of(List.of("1", 1200.0, 100.0, 1300.0, "steady"), List.of("2", 609.0, 1797.0, 6000.0, "spiky")), got);
+        StatementRollupRow r = new StatementRollupRow("db-1", "1", "app", "web", T, 10, 12_000, 10, 0, 0, 0, 0, 0, 0, 0,
+                steadySq, 1300.0);
+        assertEquals(100.0, r.stddevExecTimeMs(), 1e-6);
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
     void statementsTextsInstancesAlertsInsights_writtenTwice_sameRows(PostgresExtension pg) throws Exception {
         String url = store(pg, "others");
         List<StatementRollupRow> stmts = List.of(

@@ -21,6 +21,13 @@ final class CountingSink implements SnapshotSink {
         next.publish(s);
     }
 
+    @Override
+    public void publish(Snapshot s, Runnable onDelivered) {
+        snapshots.incrementAndGet();
+        samples.addAndGet(s.sampleCount());
+        next.publish(s, onDelivered);
+    }
+
     long snapshots() {
         return snapshots.get();
     }

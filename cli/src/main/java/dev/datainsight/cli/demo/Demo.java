@@ -15,6 +15,8 @@ import dev.datainsight.notify.AlertConsumer;
 import dev.datainsight.notify.FileDeadLetterSink;
 import dev.datainsight.notify.RetryPolicy;
 import dev.datainsight.rules.RulesConfig;
+import dev.datainsight.console.ConsoleServer;
+import dev.datainsight.console.ConsoleSettings;
 import dev.datainsight.store.MaintenanceScheduler;
 import dev.datainsight.store.PartitionMaintenance;
 import java.io.IOException;
@@ -59,6 +61,7 @@ public final class Demo implements AutoCloseable {
     static final String STORE_DB = "datainsight";
     static final String APP_DB = "app";
     static final String INSTANCE = "demo-pg";
+    static final int CONSOLE_PORT = 8080;
     /** Bytes a demo run needs on the data disk (PostgreSQL, Kafka, Flink state), with margin. */
     static final long MIN_FREE_BYTES = 1L << 30;
 
@@ -83,6 +86,7 @@ public final class Demo implements AutoCloseable {
     private Thread workloadThread;
     private String monitoredDescription;
     private boolean closed;
+    private ConsoleServer webConsole;
     private volatile boolean keepData;
 
     public Demo(Settings settings, Console console) throws IOException {
@@ -154,6 +158,7 @@ public final class Demo implements AutoCloseable {
 
         startJob(storeJdbc, rulesPath);
         startAlertConsumer();
+        startConsole(storeJdbc);
 
         console.line("starting the collector: %s every %ds (fast probes) / %ds (slow probes) ...", monitoredDescription,
                 target.intervals().fast().toSeconds(), target.intervals().slow().toSeconds());
@@ -161,6 +166,22 @@ public final class Demo implements AutoCloseable {
         collector = new Collector(FleetConfig.builder().instance(target).build(), sink);
         collector.start();
         console.line("everything is up. Ctrl-C stops%s.", settings.keep() ? "" : " early");
+    }
+
+    /** The web console on loopback, reading the store the job just migrated (port 8080, or any free one if taken). */
+    private void startConsole(String storeJdbc) throws SQLException {
+        try {
+            webConsole = ConsoleServer.start(new ConsoleSettings("127.0.0.1", CONSOLE_PORT, storeJdbc, "postgres", null, null));
+        } catch (RuntimeException e) {
+            // Port taken (e.g. another demo or a real console): any free port does for a demo.
+            webConsole = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, storeJdbc, "postgres", null, null));
+        }
+        console.line("  console   %s/fleet (read-only, as datainsight_reader)", webConsole.url());
+    }
+
+    /** The console's URL while the demo runs, or null before start-up. */
+    public String consoleUrl() {
+        return webConsole == null ? null : webConsole.url();
     }
 
     private void startJob(String storeJdbc, Path rulesPath) throws Exception {
@@ -345,6 +366,11 @@ public final class Demo implements AutoCloseable {
             sleep(6000); // one more checkpoint: the job's store sinks write their last rows
         }
         quietly("summary", this::summary);
+        quietly("console", () -> {
+            if (webConsole != null) {
+                webConsole.close();
+            }
+        });
         quietly("alerts consumer", () -> {
             if (alerts != null) {
                 alerts.stop();
@@ -421,6 +447,9 @@ public final class Demo implements AutoCloseable {
         }
         console.plain("query the store while it runs (./datainsight demo --keep):");
         console.plain("  psql -h 127.0.0.1 -p %d -U postgres %s", pg.port(), STORE_DB);
+        if (webConsole != null) {
+            console.plain("  or in a browser: %s/fleet", webConsole.url());
+        }
         console.plain("  e.g. SELECT * FROM open_alert;  SELECT * FROM alert_history;  SELECT * FROM metric_1m LIMIT 20;");
     }
 

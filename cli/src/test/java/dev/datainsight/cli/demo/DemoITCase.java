@@ -35,12 +35,13 @@ class DemoITCase {
         try {
             demo.start();
             demo.runFor(d, false);
+            consoleShowsWhatThePipelineWrote(demo.consoleUrl());
         } finally {
             demo.close();
         }
         String out = buf.toString(StandardCharsets.UTF_8);
         for (String expected : List.of("starting PostgreSQL", "  store     jdbc:postgresql://127.0.0.1:", "  kafka     127.0.0.1:",
-                "everything is up", "workload: incident 1/6 lock contention", "workload: lock contention over, cleaned up",
+                "everything is up", "  console   http://127.0.0.1:", "workload: incident 1/6 lock contention", "workload: lock contention over, cleaned up",
                 "=== DataInsight demo summary ===", "alerts by rule (fired / resolved):", "psql -h 127.0.0.1 -p ")) {
             assertTrue(out.contains(expected), "missing '" + expected + "' in:\n" + out);
         }
@@ -55,6 +56,29 @@ class DemoITCase {
         assertTrue(Files.exists(dir.resolve("demo.log")), "--data-dir keeps the log");
         assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(dir.toString())
                 && p.info().command().orElse("").endsWith("postgres")), "no PostgreSQL of the demo is left running");
+    }
+
+    /** The web console the demo started reads the pipeline's rows: the instance, its charts, the fired alerts. */
+    private static void consoleShowsWhatThePipelineWrote(String consoleUrl) throws Exception {
+        assertTrue(consoleUrl != null && consoleUrl.startsWith("http://127.0.0.1:"), String.valueOf(consoleUrl));
+        String fleet = get(consoleUrl + "/fleet");
+        assertTrue(fleet.contains("href=\"/instances/demo-pg\""), fleet);
+        String panels = get(consoleUrl + "/api/instances/demo-pg/panels?range=1h");
+        Matcher tps = Pattern.compile("\"id\":\"tps\".*?\"x\":\\[(\\d+)").matcher(panels);
+        assertTrue(tps.find(), "the tps chart has data points: " + panels);
+        String alerts = get(consoleUrl + "/alerts");
+        Matcher fp = Pattern.compile("href=\"/alerts/([^\"]+)\">([a-z_]+)</a>").matcher(alerts);
+        assertTrue(fp.find(), "the alerts page lists a fired alert: " + alerts);
+        String alert = get(consoleUrl + "/alerts/" + fp.group(1));
+        assertTrue(alert.contains(fp.group(2)) && alert.contains("<table id=\"events\">") && alert.contains("demo-pg"), alert);
+    }
+
+    private static String get(String url) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.statusCode() == 200, url + " answered " + r.statusCode());
+        return r.body();
     }
 
     private static long number(String out, String regex) {

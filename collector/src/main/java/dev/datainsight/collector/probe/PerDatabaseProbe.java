@@ -19,15 +19,11 @@ public abstract class PerDatabaseProbe extends QueryProbe {
 
     @Override
     public ProbeOutput collect(ProbeContext ctx) throws SQLException {
-        String text = sql().forVersion(ctx.serverVersionNum());
         List<SnapshotRow> all = new ArrayList<>();
         SQLException first = null;
         for (String db : ctx.databases()) {
             try {
-                for (SnapshotRow r : run(ctx.connection(db), text, ctx)) {
-                    r.getLabels().put("datname", db);
-                    all.add(r);
-                }
+                all.addAll(collectIn(ctx, db));
             } catch (SQLException e) {
                 if (first == null) {
                     // No SQLSTATE on the wrapper: a broken connection to one database is that
@@ -43,5 +39,18 @@ public abstract class PerDatabaseProbe extends QueryProbe {
             throw new PartialResultException(ProbeOutput.of(all), first);
         }
         return ProbeOutput.of(all);
+    }
+
+    /**
+     * The rows of one database, labelled with its {@code datname}. The collector calls this
+     * database by database (every per-database probe in one database, then the next), so that it
+     * holds one connection to one database at a time.
+     */
+    public List<SnapshotRow> collectIn(ProbeContext ctx, String db) throws SQLException {
+        List<SnapshotRow> rows = run(ctx.connection(db), sql().forVersion(ctx.serverVersionNum()), ctx);
+        for (SnapshotRow r : rows) {
+            r.getLabels().put("datname", db);
+        }
+        return rows;
     }
 }

@@ -31,7 +31,10 @@ public interface ProbeContext {
     /** A connection to another database of the same server, opened on first use and reused. */
     Connection connection(String database) throws SQLException;
 
-    /** Query ids whose text this collector already sent for this instance (mutable, bounded). */
+    /**
+     * Query ids whose text reached Kafka for this instance (bounded; the collector adds an id once
+     * the snapshot carrying its text was acknowledged, so a dropped snapshot's texts are read again).
+     */
     Set<String> seenQueryIds();
 
     /** Bounds of the per-session detail probes. */
@@ -46,6 +49,14 @@ public interface ProbeContext {
      */
     default Map<String, Object> cycleScratch() {
         return new HashMap<>();
+    }
+
+    /**
+     * State a probe keeps for this instance between cycles, created on first use and kept for
+     * the life of the instance's session (across reconnects). The probe documents its bound.
+     */
+    default <T> T state(Class<T> type, java.util.function.Supplier<T> create) {
+        throw new UnsupportedOperationException("this context keeps no probe state");
     }
 
     /** Logs a warning the first time {@code key} is seen for this instance; later calls are silent. */

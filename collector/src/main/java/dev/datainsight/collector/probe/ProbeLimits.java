@@ -7,7 +7,8 @@ package dev.datainsight.collector.probe;
  * @param topTables tables per database (ranked by size and by dead tuples)
  * @param topIndexes indexes per database (ranked by size)
  * @param topSequences sequences per database (ranked by used ratio)
- * @param topStatements pg_stat_statements entries per cycle (by total_exec_time) before "other"
+ * @param topStatements pg_stat_statements entries per cycle ranked by the change of total_exec_time since the
+ *     previous cycle, plus at most as many sticky ones, before "other"
  * @param queryTextMaxChars bound on one query text
  * @param maxDatabaseRows rows of pg_stat_database / pg_database
  */

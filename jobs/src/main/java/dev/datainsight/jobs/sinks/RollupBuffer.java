@@ -237,8 +237,13 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         ViewDef def = MetricCatalog.view(b.view);
         List<String> cols = new ArrayList<>(def.columns().keySet());
         int nc = b.columns.length;
+        // The last two: exec_time_sq (a counter: summed deltas, like the others) and the gauge
+        // max_exec_time (its largest value seen in the hour); absent from older collectors' rows.
         String[] wanted = {"calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read",
-            "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written", "wal_bytes"};
+            "shared_blks_dirtied", "shared_blks_written", "temp_blks_read", "temp_blks_written", "wal_bytes",
+            "exec_time_sq", "max_exec_time"};
+        int sq = wanted.length - 2;
+        int max = wanted.length - 1;
         int[] idx = new int[wanted.length];
         for (int k = 0; k < wanted.length; k++) {
             idx[k] = CompactSnapshot.positionOf(b.columns, cols.indexOf(wanted[k]));
@@ -251,11 +256,22 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
             }
             Map<String, String> l = CompactSnapshot.labelsOf(def, b.rowKeys[r]);
             List<String> key = List.of(nz(l.get("queryid")), nz(l.get("datname")), nz(l.get("rolname")));
-            double[] acc = sums.computeIfAbsent(key, k -> new double[wanted.length]);
+            double[] acc = sums.computeIfAbsent(key, k -> {
+                double[] a = new double[wanted.length];
+                a[sq] = Double.NaN;
+                a[max] = Double.NaN;
+                return a;
+            });
             for (int k = 0; k < wanted.length; k++) {
                 int i = base + idx[k];
                 if (idx[k] >= 0 && b.count[i] > 0) {
-                    acc[k] += b.sum[i];
+                    if (k == max) {
+                        acc[k] = Double.isNaN(acc[k]) ? b.max[i] : Math.max(acc[k], b.max[i]);
+                    } else if (k == sq) {
+                        acc[k] = (Double.isNaN(acc[k]) ? 0 : acc[k]) + b.sum[i];
+                    } else {
+                        acc[k] += b.sum[i];
+                    }
                 }
             }
         }
@@ -263,7 +279,8 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         for (Map.Entry<List<String>, double[]> e : sums.entrySet()) {
             double[] a = e.getValue();
             out.add(new StatementRollupRow(b.instance, e.getKey().get(0), e.getKey().get(1), e.getKey().get(2),
-                    b.bucketStart, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]));
+                    b.bucketStart, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
+                    Double.isNaN(a[sq]) ? null : a[sq], Double.isNaN(a[max]) ? null : a[max]));
         }
         return out;
     }

@@ -209,4 +209,52 @@ class RollupBufferTest {
             delegate.close();
         }
     }
+
+    @Test
+    void statementRows_sumTheSquaresOverToplevel_andKeepTheLargestMaxSeen() {
+        List<String> cols = new ArrayList<>(MetricCatalog.view("pg_stat_statements").columns().keySet());
+        RollupBatch b = new RollupBatch();
+        b.instance = "db-1";
+        b.view = "pg_stat_statements";
+        b.resolution = RollupBatch.STATEMENTS;
+        b.bucketStart = 3_600_000L;
+        char sep = CompactSnapshot.LABEL_SEPARATOR;
+        b.rowKeys = new String[] {"42" + sep + "app" + sep + "web" + sep + "true", "42" + sep + "app" + sep + "web" + sep + "false",
+            "7" + sep + "app" + sep + "web" + sep + "true"};
+        int nc = cols.size();
+        b.columns = new int[nc];
+        for (int j = 0; j < nc; j++) {
+            b.columns[j] = j;
+        }
+        b.count = new int[3 * nc];
+        b.min = new double[3 * nc];
+        b.max = new double[3 * nc];
+        b.sum = new double[3 * nc];
+        b.last = new double[3 * nc];
+        // rows 0 and 1: the same statement at top level and nested; row 2: an older collector's row
+        double[][] v = {{10, 12_000, 1_450_000, 1300}, {2, 100, 5000, 60}, {5, 50, Double.NaN, Double.NaN}};
+        String[] names = {"calls", "total_exec_time", "exec_time_sq", "max_exec_time"};
+        for (int r = 0; r < 3; r++) {
+            for (int k = 0; k < names.length; k++) {
+                if (Double.isNaN(v[r][k])) {
+                    continue;
+                }
+                int i = r * nc + cols.indexOf(names[k]);
+                b.count[i] = 2;
+                b.sum[i] = v[r][k];
+                b.min[i] = v[r][k] - 1;
+                b.max[i] = v[r][k];
+            }
+        }
+        List<StatementRollupRow> rows = RollupBuffer.statementRows(b);
+        assertEquals(2, rows.size());
+        StatementRollupRow q42 = rows.get(0);
+        assertEquals("42", q42.queryid());
+        assertEquals(12.0, q42.calls());
+        assertEquals(1_455_000.0, q42.execTimeSqMs2());
+        assertEquals(1300.0, q42.maxExecTimeMs());
+        StatementRollupRow q7 = rows.get(1);
+        assertEquals(null, q7.execTimeSqMs2(), "no exec_time_sq from an older collector");
+        assertEquals(null, q7.maxExecTimeMs());
+    }
 }

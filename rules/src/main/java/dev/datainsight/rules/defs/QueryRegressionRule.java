@@ -54,10 +54,13 @@ public final class QueryRegressionRule extends Rule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "15m")
                 .views("pg_stat_statements")
-                .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression).")
+                .detects("A statement whose mean time over 15 min is far above its own baseline (plan regression); the "
+                        + "summary adds the window's spread (consistently slow or spiky, as slow_query). The collector "
+                        + "publishes statements by their time in the last cycle, so a regression is seen once the "
+                        + "statement ranks in the top_statements of an interval, however heavy the cumulative hitters.")
                 .why("pganalyze / pgHero compare with the query's own history; 2x and > 100 ms filter jitter and fast "
                         + "queries; the 15 min window is the `for`.")
-                .context("one `statement` item: queryid, datname, rolname, the current mean, the baseline and their ratio, calls, window and the normalised text; the summary quotes the text cut to `text_chars`.")
+                .context("one `statement` item: queryid, datname, rolname, the current mean, the baseline and their ratio, calls, window, the spread (consistently slow or spiky) and the normalised text; the summary quotes the text cut to `text_chars`.")
                 .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "
                         + "a dropped index, parameter changes or data skew.")
                 .param(WINDOW)
@@ -70,6 +73,11 @@ public final class QueryRegressionRule extends Rule {
                 .param(QueryTexts.SUMMARY_CHARS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
+    }
+
+    /** "; spiky (mean 80 ms, sd 900 ms, max 6 s)": a plan change is steady, a spike is often a lock or I/O. */
+    private static String spreadNote(ExecSpread s) {
+        return s == null ? "" : "; " + (s.spiky() ? "" : "now ") + s.describe();
     }
 
     @Override
@@ -101,6 +109,13 @@ public final class QueryRegressionRule extends Rule {
                     });
             m.touched = ctx.now();
             ctx.remember("w" + key, m);
+            Double max = Rows.val(q.row(), "max_exec_time");
+            Memory sm = ExecSpread.add(ctx.memory("q" + key), ctx.now(), calls, Rows.val(q.row(), "exec_time_sq"), max,
+                    p.millis(WINDOW));
+            if (sm != null) {
+                sm.touched = ctx.now();
+                ctx.remember("q" + key, sm);
+            }
             b = base[0];
             if (b != null) {
                 b.touched = ctx.now();
@@ -120,6 +135,7 @@ public final class QueryRegressionRule extends Rule {
                     && b.t[1] - b.t[0] >= p.millis(MIN_BASELINE);
             Severity level = !applies ? null : c != null && ratio > c ? Severity.CRITICAL
                     : w != null && ratio > w ? Severity.WARNING : null;
+            ExecSpread spread = ExecSpread.of(sm, dc, dt, max);
             String text = level == null ? null : QueryTexts.lookup(ctx, labels.get("queryid"));
             AlertContext context = null;
             String who = labels.get("queryid");
@@ -129,7 +145,9 @@ public final class QueryRegressionRule extends Rule {
                         .put("datname", labels.get("datname")).put("rolname", labels.get("rolname"))
                         .put("mean", Fmt.ms(mean)).put("baseline", Fmt.ms(b.v[0]))
                         .put("ratio", String.format(Locale.ROOT, "%.1fx", ratio)).put("calls", Fmt.num(dc))
-                        .put("window", Fmt.duration(p.millis(WINDOW))).put("text", QueryTexts.orNotSeen(text));
+                        .put("window", Fmt.duration(p.millis(WINDOW)))
+                        .put("spread", spread == null ? "unknown" : spread.describe())
+                        .put("text", QueryTexts.orNotSeen(text));
                 who = QueryTexts.quote(text, p.number(QueryTexts.SUMMARY_CHARS).intValue()) + " (id "
                         + labels.get("queryid") + ")";
             }
@@ -137,7 +155,7 @@ public final class QueryRegressionRule extends Rule {
                     String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
                                     + "last %s vs a baseline of %s", who, labels.get("datname"), ratio,
                             Fmt.ms(mean), Fmt.num(dc), Fmt.duration(p.millis(WINDOW)),
-                            Fmt.ms(b.v[0])),
+                            Fmt.ms(b.v[0])) + spreadNote(spread),
                     "Mean execution time against the query's own EWMA baseline of previous hours.", context);
         }
     }

@@ -1,0 +1,347 @@
+package dev.datainsight.console;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.staticfiles.Location;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The console's HTTP server ({@code ./datainsight serve}): the Fleet, Instance and Alerts pages,
+ * the JSON the charts read, and uPlot from its webjar. Read-only: it only answers GET (and the
+ * sign-in POST), and reads the store through {@link StoreReader} as {@code datainsight_reader}.
+ *
+ * <p>Security: binds to loopback unless a token is set; with a token every request needs
+ * {@code Authorization: Bearer TOKEN} or the cookie set by the sign-in form. Every response
+ * carries a CSP without inline script or style, {@code X-Content-Type-Options: nosniff},
+ * {@code X-Frame-Options: DENY} and {@code frame-ancestors 'none'}.
+ *
+ * <p>Stable URLs: {@code /fleet?label=k=v&sort=instance|alerts|version|connections|seen}, {@code /instances/NAME?range=6h},
+ * (optional {@code &refresh=SECONDS}), {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
+ * {@code /api/instances/NAME/panels?range=6h}.
+ */
+public final class ConsoleServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
+
+    /** Content-Security-Policy of every response: scripts and styles from this origin only. */
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+            + " font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    static final String COOKIE = "datainsight_console";
+
+    private final ConsoleSettings settings;
+    private final StoreReader store;
+    private final Javalin app;
+    private final String cookieValue;
+
+    private ConsoleServer(ConsoleSettings settings) {
+        this.settings = settings;
+        this.store = new StoreReader(settings.jdbcUrl(), settings.user(), settings.password());
+        this.cookieValue = settings.authRequired() ? sessionValue(settings.bearerToken()) : null;
+        this.app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.staticFiles.enableWebjars();
+            config.staticFiles.add(sf -> {
+                sf.hostedPath = "/static";
+                sf.directory = "/console/static";
+                sf.location = Location.CLASSPATH;
+            });
+            config.http.defaultContentType = "text/html; charset=utf-8";
+        });
+        app.before(this::secure);
+        app.get("/", ctx -> ctx.redirect("/fleet"));
+        app.get("/login", ctx -> html(ctx, Pages.login(false)));
+        app.post("/login", this::login);
+        app.get("/fleet", this::fleet);
+        app.get("/instances/{instance}", this::instance);
+        app.get("/api/instances/{instance}/panels", this::panels);
+        app.get("/alerts", this::alerts);
+        app.get("/alerts/{fingerprint}", this::alert);
+        app.exception(Unauthorized.class, (e, ctx) -> {
+            ctx.status(HttpStatus.UNAUTHORIZED).header(Header.WWW_AUTHENTICATE, "Bearer realm=\"datainsight\"");
+            html(ctx, Pages.login(false));
+        });
+        app.exception(ForbiddenHost.class, (e, ctx) -> {
+            ctx.status(HttpStatus.FORBIDDEN);
+            html(ctx, Pages.notFound("This console answers to localhost only (set a token to serve other host names)."));
+        });
+        app.exception(SQLException.class, (e, ctx) -> {
+            LOG.warn("store query failed for {}: {}", ctx.path(), e.getMessage());
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE);
+            html(ctx, Pages.notFound("The store could not answer: " + e.getMessage()));
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || ctx.result().equals("Endpoint GET " + ctx.path() + " not found")) {
+                html(ctx, Pages.notFound("No page at " + ctx.path()));
+            }
+        });
+    }
+
+    /**
+     * Starts the console after checking that the store answers as the reader role.
+     *
+     * @throws SQLException when the store cannot be read as {@code datainsight_reader}
+     */
+    public static ConsoleServer start(ConsoleSettings settings) throws SQLException {
+        ConsoleServer s = new ConsoleServer(settings);
+        try (Connection c = s.store.connect()) {
+            c.isValid(5);
+        }
+        try {
+            s.app.start(settings.host(), settings.port());
+        } catch (RuntimeException e) {
+            // e.g. the port is taken: stop Jetty's threads before the caller tries another port.
+            s.app.stop();
+            throw e;
+        }
+        LOG.info("console listening on {} ({})", s.url(), settings);
+        return s;
+    }
+
+    /** The bound port. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Base URL of the console, e.g. {@code http://127.0.0.1:8080}. */
+    public String url() {
+        String host = settings.host();
+        if ("0.0.0.0".equals(host) || "::".equals(host)) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    // ---- security -------------------------------------------------------------------------------
+
+    private void secure(Context ctx) {
+        ctx.header("Content-Security-Policy", CSP);
+        ctx.header(Header.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header(Header.CACHE_CONTROL, "no-store");
+        if (!settings.authRequired()) {
+            // Without a token the console is on loopback only; refusing other Host names stops a
+            // web page from reading it through DNS rebinding (its name resolving to 127.0.0.1).
+            if (!loopbackHost(ctx.header(Header.HOST))) {
+                throw new ForbiddenHost();
+            }
+            return;
+        }
+        if (ctx.path().equals("/login")) {
+            return;
+        }
+        String auth = ctx.header(Header.AUTHORIZATION);
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && constantTimeEquals(auth.substring(7).trim(), settings.bearerToken())) {
+            return;
+        }
+        String cookie = ctx.cookie(COOKIE);
+        if (cookie != null && constantTimeEquals(cookie, cookieValue)) {
+            return;
+        }
+        throw new Unauthorized();
+    }
+
+    private void login(Context ctx) {
+        String token = ctx.formParam("token");
+        if (!settings.authRequired()) {
+            ctx.redirect("/fleet");
+        } else if (token != null && constantTimeEquals(token, settings.bearerToken())) {
+            ctx.header(Header.SET_COOKIE, COOKIE + "=" + cookieValue + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.redirect("/fleet");
+        } else {
+            ctx.status(HttpStatus.UNAUTHORIZED);
+            html(ctx, Pages.login(true));
+        }
+    }
+
+    /** What the sign-in cookie holds: a digest of the token, so the token itself is not stored in the browser. */
+    private static String sessionValue(String token) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(("datainsight-console-session:" + token).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether a Host header names this machine's loopback: localhost, 127.x.x.x or [::1], with any port. */
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return false;
+        }
+        String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
+    private static final class ForbiddenHost extends RuntimeException {
+        ForbiddenHost() {
+            super("forbidden host", null, false, false);
+        }
+    }
+
+    private static final class Unauthorized extends RuntimeException {
+        Unauthorized() {
+            super("unauthorized", null, false, false);
+        }
+    }
+
+    // ---- pages ----------------------------------------------------------------------------------
+
+    private void fleet(Context ctx) throws SQLException {
+        Map<String, String> filter = labelFilter(ctx.queryParams("label"));
+        try (Connection c = store.connect()) {
+            html(ctx, Pages.fleet(store.fleet(c, filter), filter, ctx.queryParam("sort"), Instant.now()));
+        }
+    }
+
+    /** {@code ?label=env=prod,team=a} (or {@code env:prod}; repeated parameters add up) to a label map. */
+    static Map<String, String> labelFilter(List<String> params) {
+        Map<String, String> out = new TreeMap<>();
+        for (String p : params) {
+            for (String part : p.split(",")) {
+                String kv = part.trim();
+                int i = kv.indexOf('=');
+                if (i < 0) i = kv.indexOf(':');
+                if (i > 0) {
+                    out.put(kv.substring(0, i).trim(), kv.substring(i + 1).trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    private void instance(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        try (Connection c = store.connect()) {
+            var row = store.instance(c, name);
+            if (row.isEmpty()) {
+                ctx.status(HttpStatus.NOT_FOUND);
+                html(ctx, Pages.notFound("No instance " + name + " in the store."));
+                return;
+            }
+            Range range = Range.parse(ctx.queryParam("range"));
+            Instant now = Instant.now();
+            html(ctx, Pages.instance(row.get(), range, store.topStatements(c, name, range, now, 10), store.deadTuples(c, name, 10),
+                    store.openAlerts(c, new StoreReader.AlertFilter(null, null, name, null)), refreshSeconds(ctx.queryParam("refresh")), now));
+        }
+    }
+
+    private void panels(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        Range range = Range.parse(ctx.queryParam("range"));
+        Instant now = Instant.now();
+        List<Map<String, Object>> panels = new ArrayList<>();
+        List<StoreReader.PanelData> data;
+        List<StoreReader.FiringPeriod> firing;
+        try (Connection c = store.connect()) {
+            data = store.panels(c, name, range, now);
+            firing = store.firingPeriods(c, name, now.minus(range.length), now);
+        }
+        for (StoreReader.PanelData d : data) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("id", d.panel().id());
+            p.put("title", d.panel().title());
+            p.put("unit", d.panel().unit());
+            p.put("x", d.x());
+            p.put("names", d.names());
+            p.put("lines", d.lines());
+            panels.add(p);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("instance", name);
+        body.put("range", range.param);
+        body.put("resolution", range.resolution.label);
+        body.put("from", now.minus(range.length).getEpochSecond());
+        body.put("to", now.getEpochSecond());
+        body.put("panels", panels);
+        List<Map<String, Object>> bands = new ArrayList<>();
+        for (StoreReader.FiringPeriod f : firing) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("fingerprint", f.fingerprint());
+            b.put("rule", f.rule());
+            b.put("severity", f.severity());
+            b.put("from", f.from().getEpochSecond());
+            b.put("to", f.to() == null ? null : f.to().getEpochSecond());
+            bands.add(b);
+        }
+        body.put("firing", bands);
+        ctx.json(body);
+    }
+
+    private void alerts(Context ctx) throws SQLException {
+        StoreReader.AlertFilter f = new StoreReader.AlertFilter(
+                oneOf(ctx.queryParam("severity"), Pages.SEVERITIES), blankToNull(ctx.queryParam("rule")),
+                blankToNull(ctx.queryParam("instance")), oneOf(ctx.queryParam("status"), Pages.STATUSES));
+        try (Connection c = store.connect()) {
+            html(ctx, Pages.alerts(store.openAlerts(c, f), store.history(c, f, 200), f, store.rules(c), Instant.now()));
+        }
+    }
+
+    private void alert(Context ctx) throws SQLException {
+        String fp = ctx.pathParam("fingerprint");
+        List<StoreReader.AlertRow> events;
+        try (Connection c = store.connect()) {
+            events = store.alertEvents(c, fp);
+        }
+        if (events.isEmpty()) {
+            ctx.status(HttpStatus.NOT_FOUND);
+            html(ctx, Pages.notFound("No alert " + fp + " in the store."));
+            return;
+        }
+        html(ctx, Pages.alert(events, Instant.now()));
+    }
+
+    /** Chart auto-refresh period: {@code ?refresh=SECONDS}, 5 s to 1 h, default a minute (the rollups are per minute). */
+    static int refreshSeconds(String param) {
+        try {
+            return param == null ? 60 : Math.max(5, Math.min(3600, Integer.parseInt(param.trim())));
+        } catch (NumberFormatException e) {
+            return 60;
+        }
+    }
+
+    private static String oneOf(String v, List<String> allowed) {
+        return v != null && allowed.contains(v) ? v : null;
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static void html(Context ctx, String body) {
+        ctx.contentType("text/html; charset=utf-8").result(body);
+    }
+}

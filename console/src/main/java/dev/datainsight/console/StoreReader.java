@@ -1,0 +1,425 @@
+package dev.datainsight.console;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Everything the console reads from the store. Every connection switches to the
+ * {@code datainsight_reader} role and to read-only transactions before its first query, so the
+ * console cannot write whatever login it is given (a login that is not a member of the reader
+ * role is refused). Every value is a bind parameter; the only identifiers in SQL text are the
+ * rollup table constants of {@link Range.Resolution}.
+ */
+final class StoreReader {
+    /** Role the console reads as (created by the store migrations). */
+    static final String READER_ROLE = "datainsight_reader";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String url;
+    private final Properties props = new Properties();
+
+    StoreReader(String url, String user, String password) {
+        this.url = url;
+        if (user != null && !user.isBlank()) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("ApplicationName", "datainsight console");
+        props.setProperty("connectTimeout", "10");
+    }
+
+    /** A connection in the reader role, read-only, with a statement timeout. */
+    Connection connect() throws SQLException {
+        Connection c;
+        try {
+            c = DriverManager.getConnection(url, props);
+        } catch (SQLException e) {
+            throw new SQLException("cannot connect to the store " + url.replaceAll("\\?.*", "") + ": " + e.getMessage(), e.getSQLState(), e);
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("SET ROLE " + READER_ROLE);
+            st.execute("SET default_transaction_read_only = on");
+            st.execute("SET statement_timeout = '15s'");
+            c.setReadOnly(true);
+        } catch (SQLException e) {
+            c.close();
+            throw new SQLException("cannot read the store as " + READER_ROLE + " (is the login a member of it?): " + e.getMessage(),
+                    e.getSQLState(), e);
+        }
+        return c;
+    }
+
+    // ---- fleet ----------------------------------------------------------------------------------
+
+    /** One row of the fleet page. */
+    record FleetRow(String instance, String state, int serverVersionNum, Map<String, String> labels, Instant lastSeen,
+                    Double connections, Double maxConnections, long critical, long warning, long info, long pending) {
+        long firing() {
+            return critical + warning + info;
+        }
+    }
+
+    /** Every instance whose labels contain {@code labelFilter}; instances with firing alerts first. */
+    List<FleetRow> fleet(Connection c, Map<String, String> labelFilter) throws SQLException {
+        return fleet(c, labelFilter, null);
+    }
+
+    private static List<FleetRow> fleet(Connection c, Map<String, String> labelFilter, String instance) throws SQLException {
+        String sql = """
+                /* datainsight console: fleet */
+                SELECT h.instance, h.state, h.server_version_num, h.labels::text, h.last_seen, h.connections, h.max_connections,
+                       coalesce(a.critical, 0), coalesce(a.warning, 0), coalesce(a.info, 0), coalesce(a.pending, 0)
+                FROM instance_health h
+                LEFT JOIN (
+                    SELECT instance,
+                           count(*) FILTER (WHERE status = 'firing' AND severity = 'critical') AS critical,
+                           count(*) FILTER (WHERE status = 'firing' AND severity = 'warning') AS warning,
+                           count(*) FILTER (WHERE status = 'firing' AND severity = 'info') AS info,
+                           count(*) FILTER (WHERE status = 'pending') AS pending
+                    FROM open_alert GROUP BY instance
+                ) a ON a.instance = h.instance
+                WHERE h.labels @> ?::jsonb AND (?::text IS NULL OR h.instance = ?)
+                ORDER BY (coalesce(a.critical, 0) + coalesce(a.warning, 0) + coalesce(a.info, 0)) > 0 DESC,
+                         coalesce(a.critical, 0) DESC, coalesce(a.warning, 0) DESC, h.instance""";
+        List<FleetRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, toJson(labelFilter));
+            ps.setString(2, instance);
+            ps.setString(3, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new FleetRow(rs.getString(1), rs.getString(2), rs.getInt(3), labels(rs.getString(4)), instant(rs, 5),
+                            nullableDouble(rs, 6), nullableDouble(rs, 7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The fleet row of one instance. */
+    Optional<FleetRow> instance(Connection c, String instance) throws SQLException {
+        // The fleet query for one instance: one definition of state and alert counts.
+        return fleet(c, Map.of(), instance).stream().findFirst();
+    }
+
+    // ---- instance panels ------------------------------------------------------------------------
+
+    /** Chart data of one panel, aligned for uPlot: x in epoch seconds, one value list per line. */
+    record PanelData(Panel panel, List<Long> x, List<String> names, List<List<Double>> lines) {}
+
+    /** The data of every panel for one instance over the range, at the range's resolution. */
+    List<PanelData> panels(Connection c, String instance, Range range, Instant now) throws SQLException {
+        Set<String> metrics = new LinkedHashSet<>();
+        for (Panel p : Panel.ALL) {
+            metrics.addAll(p.metrics());
+        }
+        String sql = "/* datainsight console: panels */ SELECT s.metric, s.labels::text, extract(epoch FROM r.bucket)::bigint,"
+                + " r.sum / r.count, r.last, r.max FROM " + range.resolution.table + " r JOIN series s ON s.id = r.series_id"
+                + " WHERE s.instance = ? AND s.metric = ANY (?) AND r.bucket >= ? AND r.bucket <= ? ORDER BY 3";
+        // per panel: line name -> (t -> value)
+        Map<String, Map<String, TreeMap<Long, Double>>> acc = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Array arr = c.createArrayOf("text", metrics.toArray());
+            ps.setString(1, instance);
+            ps.setArray(2, arr);
+            ps.setTimestamp(3, Timestamp.from(now.minus(range.length)));
+            ps.setTimestamp(4, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String metric = rs.getString(1);
+                    Map<String, String> labels = labels(rs.getString(2));
+                    long t = rs.getLong(3);
+                    for (Panel p : Panel.ALL) {
+                        if (!p.metrics().contains(metric)) {
+                            continue;
+                        }
+                        String line = p.splitLabel() == null ? metric : labels.getOrDefault(p.splitLabel(), "");
+                        double v = switch (p.value()) {
+                            case RATE_SUM, HIT_RATIO -> rs.getDouble(4);
+                            case LAST_SUM -> rs.getDouble(5);
+                            case MAX -> rs.getDouble(6);
+                        };
+                        TreeMap<Long, Double> points = acc.computeIfAbsent(p.id(), k -> new TreeMap<>()).computeIfAbsent(line, k -> new TreeMap<>());
+                        points.merge(t, v, p.value() == Panel.Value.MAX ? Math::max : Double::sum);
+                    }
+                }
+            }
+        }
+        List<PanelData> out = new ArrayList<>();
+        for (Panel p : Panel.ALL) {
+            Map<String, TreeMap<Long, Double>> lines = acc.getOrDefault(p.id(), Map.of());
+            if (p.value() == Panel.Value.HIT_RATIO) {
+                TreeMap<Long, Double> hit = lines.getOrDefault(p.metrics().get(0), new TreeMap<>());
+                TreeMap<Long, Double> read = lines.getOrDefault(p.metrics().get(1), new TreeMap<>());
+                TreeMap<Long, Double> ratio = new TreeMap<>();
+                hit.forEach((t, h) -> {
+                    double total = h + read.getOrDefault(t, 0.0);
+                    if (total > 0) {
+                        ratio.put(t, h / total);
+                    }
+                });
+                lines = ratio.isEmpty() ? Map.of() : Map.of("cache hit ratio", ratio);
+            }
+            TreeMap<Long, Boolean> xs = new TreeMap<>();
+            lines.values().forEach(m -> m.keySet().forEach(t -> xs.put(t, true)));
+            List<Long> x = new ArrayList<>(xs.keySet());
+            List<String> names = new ArrayList<>();
+            List<List<Double>> values = new ArrayList<>();
+            List<String> order = new ArrayList<>(lines.keySet());
+            if (p.splitLabel() == null && p.value() != Panel.Value.HIT_RATIO) {
+                order.sort((a, b) -> Integer.compare(p.metrics().indexOf(a), p.metrics().indexOf(b)));
+            }
+            for (String line : order) {
+                TreeMap<Long, Double> pts = lines.get(line);
+                names.add(p.splitLabel() == null && p.value() != Panel.Value.HIT_RATIO ? Panel.shortName(line) : line);
+                List<Double> ys = new ArrayList<>(x.size());
+                for (Long t : x) {
+                    Double v = pts.get(t);
+                    ys.add(v == null ? null : v * p.scale());
+                }
+                values.add(ys);
+            }
+            out.add(new PanelData(p, x, names, values));
+        }
+        return out;
+    }
+
+    /** A period during which an alert of the instance was firing; {@code to} is null while it still fires. */
+    record FiringPeriod(String fingerprint, String rule, String severity, Instant from, Instant to) {}
+
+    /** Firing periods of the instance's alerts that overlap {@code [from, to]}, for the charts' bands. */
+    List<FiringPeriod> firingPeriods(Connection c, String instance, Instant from, Instant to) throws SQLException {
+        String sql = """
+                /* datainsight console: firing periods */
+                SELECT fingerprint, max(rule), max(severity), firing_at, resolved_at FROM (
+                    SELECT fingerprint, rule, severity, started_at,
+                           min(event_at) FILTER (WHERE status = 'firing') OVER w AS firing_at,
+                           max(resolved_at) OVER w AS resolved_at
+                    FROM alert_event
+                    WHERE instance = ? AND event_at >= ?::timestamptz - interval '30 days'
+                    WINDOW w AS (PARTITION BY fingerprint, started_at)
+                ) e
+                WHERE firing_at IS NOT NULL AND firing_at <= ? AND (resolved_at IS NULL OR resolved_at >= ?)
+                GROUP BY fingerprint, started_at, firing_at, resolved_at
+                ORDER BY firing_at, fingerprint LIMIT 200""";
+        List<FiringPeriod> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setTimestamp(2, Timestamp.from(from));
+            ps.setTimestamp(3, Timestamp.from(to));
+            ps.setTimestamp(4, Timestamp.from(from));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new FiringPeriod(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4), instant(rs, 5)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A statement of the instance's top list. */
+    record StatementRow(String queryid, String datname, String rolname, double calls, double totalMs, String query) {}
+
+    /** Top statements by total execution time over the range (hourly statement rollups). */
+    List<StatementRow> topStatements(Connection c, String instance, Range range, Instant now, int limit) throws SQLException {
+        String sql = """
+                /* datainsight console: top statements */
+                SELECT queryid, datname, rolname, sum(calls), sum(total_exec_time_ms), max(query)
+                FROM top_queries_hourly
+                WHERE instance = ? AND bucket >= date_trunc('hour', ?::timestamptz)
+                GROUP BY queryid, datname, rolname
+                ORDER BY 5 DESC, 1 LIMIT ?""";
+        List<StatementRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setTimestamp(2, Timestamp.from(now.minus(range.length)));
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new StatementRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getDouble(5), rs.getString(6)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** A table of the dead-tuples list. */
+    record TableRow(String datname, String schemaname, String relname, Double deadTuples, Double liveTuples, Instant lastAutovacuum) {}
+
+    /** Tables with the most dead tuples now. */
+    List<TableRow> deadTuples(Connection c, String instance, int limit) throws SQLException {
+        String sql = """
+                /* datainsight console: dead tuples */
+                SELECT datname, schemaname, relname, n_dead_tup, n_live_tup, last_autovacuum
+                FROM table_dead_tuples WHERE instance = ?
+                ORDER BY n_dead_tup DESC NULLS LAST, datname, schemaname, relname LIMIT ?""";
+        List<TableRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new TableRow(rs.getString(1), rs.getString(2), rs.getString(3), nullableDouble(rs, 4), nullableDouble(rs, 5), instant(rs, 6)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    // ---- alerts ---------------------------------------------------------------------------------
+
+    /** Filters of the alerts page; null means any. */
+    record AlertFilter(String severity, String rule, String instance, String status) {}
+
+    /** An alert (open list) or an event (history, alert page). */
+    record AlertRow(String fingerprint, String rule, String severity, String status, String instance, Map<String, String> labels,
+                    Double value, Double threshold, Instant startedAt, Instant resolvedAt, Instant eventAt, String summary,
+                    String description, String runbook, String context) {}
+
+    /** Open alerts (the latest event of each unresolved fingerprint), firing and critical first. */
+    List<AlertRow> openAlerts(Connection c, AlertFilter f) throws SQLException {
+        String sql = """
+                /* datainsight console: open alerts */
+                SELECT fingerprint, rule, severity, status, instance, labels::text, value, threshold, started_at, NULL::timestamptz,
+                       last_event_at, summary, description, runbook
+                FROM open_alert
+                WHERE (?::text IS NULL OR severity = ?) AND (?::text IS NULL OR rule = ?) AND (?::text IS NULL OR instance = ?)
+                  AND (?::text IS NULL OR status = ?)
+                ORDER BY status = 'firing' DESC, CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END DESC,
+                         started_at DESC, fingerprint
+                LIMIT 500""";
+        String status = "resolved".equals(f.status()) ? "none" : f.status();
+        return alerts(c, sql, List.of(), f.severity(), f.rule(), f.instance(), status);
+    }
+
+    /** Alert transitions, newest first. */
+    List<AlertRow> history(Connection c, AlertFilter f, int limit) throws SQLException {
+        String sql = """
+                /* datainsight console: alert history */
+                SELECT fingerprint, rule, severity, status, instance, labels::text, value, threshold, started_at, resolved_at,
+                       event_at, summary, NULL::text, NULL::text
+                FROM alert_history
+                WHERE (?::text IS NULL OR severity = ?) AND (?::text IS NULL OR rule = ?) AND (?::text IS NULL OR instance = ?)
+                  AND (?::text IS NULL OR status = ?)
+                ORDER BY event_at DESC, fingerprint
+                LIMIT ?""";
+        return alerts(c, sql, List.of(limit), f.severity(), f.rule(), f.instance(), f.status());
+    }
+
+    /** Every event of one alert, oldest first, with its context when the store has that column. */
+    List<AlertRow> alertEvents(Connection c, String fingerprint) throws SQLException {
+        {
+            String context = hasContextColumn(c) ? "context::text" : "NULL::text";
+            String sql = "/* datainsight console: alert events */ SELECT fingerprint, rule, severity, status, instance, labels::text,"
+                    + " value, threshold, started_at, resolved_at, event_at, summary, description, runbook, " + context
+                    + " FROM alert_event WHERE fingerprint = ? ORDER BY event_at, status";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, fingerprint);
+                return read(ps);
+            }
+        }
+    }
+
+    /** Whether alert_event has the {@code context} jsonb column (added by a later migration). */
+    static boolean hasContextColumn(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute"
+                + " WHERE attrelid = pg_catalog.to_regclass('alert_event') AND attname = 'context' AND NOT attisdropped)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /** Distinct rule names, for the filter's choices. */
+    List<String> rules(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: rules */ SELECT DISTINCT rule FROM alert_event ORDER BY 1 LIMIT 500");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static List<AlertRow> alerts(Connection c, String sql, List<Integer> tail, String... pairs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (String v : pairs) {
+                ps.setString(i++, v);
+                ps.setString(i++, v);
+            }
+            for (Integer t : tail) {
+                ps.setInt(i++, t);
+            }
+            return read(ps);
+        }
+    }
+
+    private static List<AlertRow> read(PreparedStatement ps) throws SQLException {
+        List<AlertRow> rows = new ArrayList<>();
+        boolean hasContext = ps.getMetaData().getColumnCount() >= 15;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new AlertRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        labels(rs.getString(6)), nullableDouble(rs, 7), nullableDouble(rs, 8), instant(rs, 9), instant(rs, 10),
+                        instant(rs, 11), rs.getString(12), rs.getString(13), rs.getString(14), hasContext ? rs.getString(15) : null));
+            }
+        }
+        return rows;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    static Map<String, String> labels(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            Map<String, Object> raw = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+            Map<String, String> out = new TreeMap<>();
+            raw.forEach((k, v) -> out.put(k, v == null ? "" : v.toString()));
+            return out;
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    static String toJson(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int col) throws SQLException {
+        Timestamp t = rs.getTimestamp(col);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Double nullableDouble(ResultSet rs, int col) throws SQLException {
+        double v = rs.getDouble(col);
+        return rs.wasNull() ? null : v;
+    }
+}

@@ -1,0 +1,208 @@
+package dev.datainsight.notify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.embedded.FreePorts;
+import dev.datainsight.embedded.KafkaExtension;
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.WireCodec;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Two notifier consumers of one group, a real Kafka and a real Alertmanager: a rebalance moves an
+ * alert to the other consumer, which resolves it (the old owner must not re-post it), then one
+ * consumer stops mid-incident and the survivor keeps the other alert firing (no resolution
+ * invented when its endsAt passes), also across a restart of the last notifier, until it
+ * resolves for good. Part of the default build, like {@link AlertmanagerRealServerITCase} (the
+ * binary is Debian's prometheus-alertmanager; missing, the test fails).
+ */
+class AlertmanagerFailoverITCase {
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
+
+    /** Short, so that a lapse shows within seconds; the resend is well inside it. */
+    private static final Duration TTL = Duration.ofSeconds(10);
+    private static final Duration RESEND = Duration.ofSeconds(1);
+    private static final RetryPolicy FAST = new RetryPolicy(3, Duration.ofMillis(50), Duration.ofMillis(200), 2.0);
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final WireCodec codec = new WireCodec();
+
+    @Test
+    void aRebalanceAndAStoppedNotifier_neitherResurrectNorLapseAnAlert() throws Exception {
+        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
+        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
+        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
+        Path cfg = dir.resolve("alertmanager.yml");
+        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
+        int port = FreePorts.next();
+        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+        String topic = KAFKA.newTopic("alerts", 2);
+        String group = "notify-" + UUID.randomUUID();
+        AlertConsumer a = null;
+        AlertConsumer b = null;
+        AlertConsumer c = null;
+        try {
+            URI base = URI.create("http://127.0.0.1:" + port);
+            awaitReady(base);
+            a = consumer(base, topic, group, dir.resolve("dlq-a.jsonl"));
+            start(a, "notify-a");
+            AlertConsumer first = a;
+            AlertConsumerITCase.await(() -> first.assignedPartitions().equals(Set.of(0, 1)), "A owns both partitions");
+
+            long t0 = System.currentTimeMillis() - 120_000;
+            AlertEvent[] onPartition = {
+                Alerts.firing("failover-p0", "lock_contention", Severity.CRITICAL, t0),
+                Alerts.firing("failover-p1", "long_transaction", Severity.WARNING, t0)};
+            produce(topic, 0, onPartition[0]);
+            produce(topic, 1, onPartition[1]);
+            AlertConsumerITCase.await(() -> active(base, "failover-p0") && active(base, "failover-p1"), "both alerts active");
+            AlertConsumerITCase.await(() -> first.committed() == 2, "A committed both");
+
+            b = consumer(base, topic, group, dir.resolve("dlq-b.jsonl"));
+            start(b, "notify-b");
+            AlertConsumer second = b;
+            AlertConsumerITCase.await(() -> first.assignedPartitions().size() == 1 && second.assignedPartitions().size() == 1,
+                    "the partitions are shared");
+            int moved = b.assignedPartitions().iterator().next();
+            int stayed = 1 - moved;
+            AlertEvent m = onPartition[moved];
+            AlertEvent s = onPartition[stayed];
+
+            // B resolves the alert it took over; A, its old owner, must not post it again.
+            produce(topic, moved, Alerts.resolved(m, System.currentTimeMillis()));
+            AlertConsumerITCase.await(() -> !active(base, m.getFingerprint()), "the moved alert resolved");
+            holds(base, m.getFingerprint(), false, Duration.ofSeconds(4), "the resolved alert stays resolved after the rebalance");
+
+            // A stops mid-incident: B takes over the other alert and keeps it firing past its endsAt.
+            a.stop();
+            assertTrue(a.awaitStopped(Duration.ofSeconds(30)));
+            AlertConsumerITCase.await(() -> second.assignedPartitions().equals(Set.of(0, 1)), "B owns both partitions");
+            holds(base, s.getFingerprint(), true, TTL.plusSeconds(4), "the alert of the stopped notifier stays firing");
+
+            // A restart of the last notifier: the fresh one rebuilds the firing set from the topic.
+            b.stop();
+            assertTrue(b.awaitStopped(Duration.ofSeconds(30)));
+            c = consumer(base, topic, group, dir.resolve("dlq-c.jsonl"));
+            start(c, "notify-c");
+            AlertConsumer third = c;
+            AlertConsumerITCase.await(() -> third.assignedPartitions().equals(Set.of(0, 1)), "C owns both partitions");
+            holds(base, s.getFingerprint(), true, TTL.plusSeconds(4), "the alert stays firing across the restart");
+
+            produce(topic, stayed, Alerts.resolved(s, System.currentTimeMillis()));
+            AlertConsumerITCase.await(() -> !active(base, s.getFingerprint()), "the remaining alert resolved");
+            holds(base, s.getFingerprint(), false, Duration.ofSeconds(4), "and stays resolved");
+            holds(base, m.getFingerprint(), false, Duration.ofSeconds(1), "the first one too");
+            assertEquals(Map.of(), b.deadLettered());
+            assertEquals(Map.of(), c.deadLettered());
+        } finally {
+            for (AlertConsumer n : new AlertConsumer[] {a, b, c}) {
+                if (n != null) {
+                    n.stop();
+                    n.awaitStopped(Duration.ofSeconds(30));
+                }
+            }
+            am.destroy();
+            if (!am.waitFor(10, TimeUnit.SECONDS)) {
+                am.destroyForcibly();
+            }
+        }
+    }
+
+    private AlertConsumer consumer(URI base, String topic, String group, Path dlq) throws Exception {
+        AlertmanagerNotifier n = new AlertmanagerNotifier(base, Duration.ofSeconds(5), TTL, RESEND, Map.of(),
+                System::currentTimeMillis);
+        return new AlertConsumer(new AlertConsumer.Config(KAFKA.bootstrapServers(), topic, group,
+                AlertConsumer.StartFrom.EARLIEST, FAST, Duration.ofMillis(100)), List.of(n), new FileDeadLetterSink(dlq));
+    }
+
+    private static void start(AlertConsumer c, String name) {
+        Thread t = new Thread(c, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Samples Alertmanager every 200 ms for {@code window}: the alert's activity never differs. */
+    private void holds(URI base, String fingerprint, boolean expectActive, Duration window, String what) throws Exception {
+        long end = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() < end) {
+            assertEquals(expectActive, active(base, fingerprint), what + " (" + fingerprint + ")");
+            Thread.sleep(200);
+        }
+    }
+
+    private boolean active(URI base, String fingerprint) {
+        try {
+            String filter = URLEncoder.encode("datainsight_fingerprint=\"" + fingerprint + "\"", StandardCharsets.UTF_8);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v2/alerts?active=true&silenced=false"
+                    + "&inhibited=false&filter=" + filter)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode alerts = json.readTree(r.body());
+            for (JsonNode n : alerts) {
+                if ("active".equals(n.get("status").get("state").asText())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            throw new AssertionError("reading Alertmanager's alerts", e);
+        }
+    }
+
+    private void produce(String topic, int partition, AlertEvent e) throws Exception {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", KAFKA.bootstrapServers());
+        props.put("acks", "all");
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topic, partition, e.getFingerprint().getBytes(StandardCharsets.UTF_8),
+                    codec.encode(e))).get();
+        }
+    }
+
+    private void awaitReady(URI base) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Alertmanager did not become ready at " + base);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
