@@ -1,6 +1,7 @@
 package dev.datainsight.rules;
 
 import dev.datainsight.rules.defs.RuleCatalog;
+import dev.datainsight.rules.engine.AlertLifecycleFunction;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleDefinition;
@@ -42,8 +43,11 @@ public final class RulesDoc {
                 .append("the series has not been evaluated for `defaults.stale_after` (default ")
                 .append(dev.datainsight.rules.engine.Fmt.duration(RulesConfig.DEFAULT_STALE_AFTER_MS)).append("; instance silent, row gone);\n")
                 .append("- the fingerprint is 16 hex digits of SHA-256 over (rule, instance, labels); state and ")
-                .append("timers are cleared after resolve; open alerts live in checkpointed state, so a restart ")
-                .append("neither re-pages nor forgets to resolve.\n\n")
+                .append("timers are cleared after resolve, except the time of the resolve, kept for ")
+                .append(dev.datainsight.rules.engine.Fmt.duration(AlertLifecycleFunction.RESOLVED_MEMORY_MS))
+                .append(" of event time: a late snapshot (behind the watermark) from before it does not re-open ")
+                .append("the alert (counted in `datainsight.lateEvaluationsAfterResolve`); open alerts live in ")
+                .append("checkpointed state, so a restart neither re-pages nor forgets to resolve.\n\n")
                 .append("## How it runs\n\n")
                 .append("- `RulesPipeline.attach(snapshots, config)`: snapshots keyed by instance → `rules-evaluate` ")
                 .append("(every enabled rule, per-series memory in keyed state) → evaluations keyed by fingerprint → ")

@@ -26,9 +26,13 @@ class AlertLifecycleFunctionTest {
     private static final long MIN = 60_000;
     private KeyedOneInputStreamOperatorTestHarness<String, Evaluation, AlertEvent> h;
 
+    /**
+     * Without the memory of the last RESOLVED (0), so that a resolved fingerprint holds nothing
+     * right away; the tests of late evaluations below use the job's default ({@link #withResolvedMemory}).
+     */
     @BeforeEach
     void open() throws Exception {
-        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertLifecycleFunction()),
+        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertLifecycleFunction(0)),
                 new RulesPipeline.ByFingerprint(), Types.STRING);
         h.open();
     }
@@ -179,5 +183,94 @@ class AlertLifecycleFunctionTest {
         assertEquals(1, ev.size());
         assertEquals(AlertStatus.RESOLVED, ev.get(0).getStatus());
         assertEquals(0, h.numEventTimeTimers());
+    }
+
+    // ------------------------------------------------------------------ late evaluations after a resolve
+
+    /** A harness whose lifecycle remembers each RESOLVED as the job's does ({@link AlertLifecycleFunction#RESOLVED_MEMORY_MS}). */
+    private void withResolvedMemory() throws Exception {
+        h.close();
+        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertLifecycleFunction()),
+                new RulesPipeline.ByFingerprint(), Types.STRING);
+        h.open();
+    }
+
+    private static String show(List<AlertEvent> ev) {
+        return ev.stream().map(a -> a.getStatus().wire() + " started " + (a.getStartedAt() - T0) / MIN + "m at "
+                + (a.getEventAt() - T0) / MIN + "m").toList().toString();
+    }
+
+    @Test
+    void lateEvaluationBeforeATimerResolve_doesNotReopenTheAlert() throws Exception {
+        withResolvedMemory();
+        push(eval(T0, Severity.WARNING));
+        assertEquals(1, push(eval(T0 + 2 * MIN, Severity.WARNING)).size());
+        push(eval(T0 + 3 * MIN, null));
+        List<AlertEvent> resolved = watermark(T0 + 6 * MIN);
+        assertEquals("[resolved started 0m at 6m]", show(resolved));
+        // a lagging partition delivers snapshots of 4 and 6 minutes, behind the watermark: the
+        // condition held then, but that episode is over; no FIRING dated before the RESOLVED
+        assertEquals("[]", show(push(eval(T0 + 4 * MIN, Severity.WARNING))));
+        assertEquals("[]", show(push(eval(T0 + 6 * MIN, Severity.WARNING))));
+        // what comes after the resolve is a new episode with its own `for`
+        assertEquals("[]", show(push(eval(T0 + 7 * MIN, Severity.WARNING))));
+        assertEquals("[firing started 7m at 9m]", show(push(eval(T0 + 9 * MIN, Severity.WARNING))));
+    }
+
+    @Test
+    void lateEvaluationBeforeAStaleResolve_doesNotReopenTheAlert() throws Exception {
+        withResolvedMemory();
+        push(eval(T0, Severity.WARNING));
+        assertEquals(1, push(eval(T0 + 2 * MIN, Severity.WARNING)).size());
+        assertEquals("[resolved started 0m at 17m]", show(watermark(T0 + 17 * MIN)));
+        // newer than the last evaluation (T0 + 2 min) but before the stale RESOLVED
+        assertEquals("[]", show(push(eval(T0 + 10 * MIN, Severity.WARNING))));
+        assertEquals("[]", show(push(eval(T0 + 12 * MIN, Severity.WARNING))));
+        assertEquals("[]", show(push(eval(T0 + 17 * MIN, Severity.CRITICAL))));
+        assertEquals(1, h.numKeyedStateEntries(), "only the time of the RESOLVED");
+    }
+
+    @Test
+    void theRememberedResolve_isDroppedByItsTimer_andDoesNotDisturbTheNextEpisode() throws Exception {
+        withResolvedMemory();
+        long memory = AlertLifecycleFunction.RESOLVED_MEMORY_MS;
+        push(eval(T0, Severity.WARNING));
+        push(eval(T0 + 2 * MIN, Severity.WARNING));
+        push(eval(T0 + 3 * MIN, null));
+        assertEquals("[resolved started 0m at 6m]", show(watermark(T0 + 6 * MIN)));
+        assertEquals(1, h.numKeyedStateEntries());
+        assertEquals(1, h.numEventTimeTimers());
+        // a new episode while the resolve is remembered; the cleanup timer passes during it
+        push(eval(T0 + 7 * MIN, Severity.WARNING));
+        assertEquals("[firing started 7m at 9m]", show(push(eval(T0 + 9 * MIN, Severity.WARNING))));
+        List<AlertEvent> during = new ArrayList<>();
+        for (long t = T0 + 10 * MIN; t <= T0 + 6 * MIN + memory + 2 * MIN; t += MIN) {
+            during.addAll(push(eval(t, Severity.WARNING)));
+            during.addAll(watermark(t));
+        }
+        assertEquals("[]", show(during), "the cleanup timer neither resolves nor re-fires the open episode");
+        assertEquals(1, h.numKeyedStateEntries(), "the open episode only: the RESOLVED is forgotten");
+        long clear = T0 + 6 * MIN + memory + 3 * MIN;
+        push(eval(clear, null));
+        assertEquals("[resolved started 7m at " + (clear + 3 * MIN - T0) / MIN + "m]",
+                show(watermark(clear + 3 * MIN)));
+        assertEquals(1, h.numKeyedStateEntries());
+        assertEquals(List.of(), watermark(clear + 3 * MIN + memory));
+        assertEquals(0, h.numKeyedStateEntries(), "nothing left once the memory is over");
+        assertEquals(0, h.numEventTimeTimers(), "no timer left");
+        // later than the memory, a late evaluation is taken as new again (documented limit)
+        assertEquals("[]", show(push(eval(clear + 2 * MIN, Severity.WARNING))));
+        assertEquals(1, h.numKeyedStateEntries());
+    }
+
+    @Test
+    void withoutMemory_aLateEvaluationReopens_asDocumented() throws Exception {
+        // the 0 setting of the other tests: a resolved fingerprint holds nothing, so it cannot tell
+        push(eval(T0, Severity.WARNING));
+        push(eval(T0 + 2 * MIN, Severity.WARNING));
+        push(eval(T0 + 3 * MIN, null));
+        assertEquals("[resolved started 0m at 6m]", show(watermark(T0 + 6 * MIN)));
+        push(eval(T0 + 4 * MIN, Severity.WARNING));
+        assertEquals("[firing started 4m at 6m]", show(push(eval(T0 + 6 * MIN, Severity.WARNING))));
     }
 }

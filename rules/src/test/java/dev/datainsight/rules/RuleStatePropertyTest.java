@@ -81,8 +81,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * crash loops and fresh submissions. Snapshots arrive out of order within the watermark bound
  * (across instances and across the views of one instance; each view of one instance stays in its
  * order, as the job guarantees: one Kafka partition per instance and a forward edge), some twice,
- * a few behind the watermark; the watermark follows the largest time seen minus the bound;
- * processing time follows arrival ({@link #LATE} adds snapshots behind the watermark). After the
+ * a few behind the watermark ({@link #LATE}: a lagging partition); the watermark follows the
+ * largest time seen minus the bound; processing time follows arrival. After the
  * fleet stops, a keeper instance moves event time on past {@code instance_silent.forget_after}
  * plus {@code stale_after}.
  *
@@ -101,7 +101,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *   <li>per fingerprint, of every rule, the alert lifecycle is well formed: an episode starts
  *       with FIRING, a further FIRING in it is an escalation or a re-notification after
  *       {@code renotify}, RESOLVED only closes an open episode at its severity, event times never
- *       go back, and an episode never starts before the previous one resolved;
+ *       go back, and an episode never starts before the previous one resolved (also when a late
+ *       snapshot arrives after the resolve);
  *   <li>xid_wraparound (a gauge rule with {@code for} and {@code resolve_for}) produces exactly
  *       the alert events of {@link XidReference}, an independent model of the documented
  *       lifecycle (pending, firing, escalation, re-notify, resolve_for, stale) computed from the
@@ -127,15 +128,16 @@ class RuleStatePropertyTest {
     static final double WRAP = 2147483648.0;
     static final String WINDOW_CLASS = "dev/datainsight/rules/engine/Window";
     /**
-     * {@code -Drules.late=true}: also deliver some snapshots behind the watermark (a partition that
-     * lagged beyond the bound), still in order per view. Off by default, because the property then
-     * fails on a known limitation: an alert that resolved on its timer (the watermark passed
-     * {@code resolve_for} or {@code stale_after}) is re-opened by the late snapshot, with a FIRING
-     * whose {@code started_at} and {@code event_at} lie before the RESOLVED just sent — the
-     * evaluator evaluates late snapshots and the lifecycle, its state cleared on resolve, no longer
-     * knows it is late. See docs/job.md, "Property test of the rules' state".
+     * Also deliver some snapshots behind the watermark (a partition that lagged beyond the bound, up
+     * to about three minutes), still in order per view, and duplicates later still. On by default;
+     * {@code -Drules.late=false} turns it off. Such a snapshot can come after an alert resolved on
+     * its timer (the watermark passed {@code resolve_for} or {@code stale_after}) at a time before
+     * that RESOLVED; the lifecycle remembers the RESOLVED ({@link AlertLifecycleFunction#RESOLVED_STATE},
+     * for {@link AlertLifecycleFunction#RESOLVED_MEMORY_MS}) and ignores it, rather than re-opening
+     * the episode with a FIRING dated before the RESOLVED ({@link XidReference} models the same).
+     * See docs/job.md, "Property test of the rules' state".
      */
-    static final boolean LATE = Boolean.getBoolean("rules.late");
+    static final boolean LATE = Boolean.parseBoolean(System.getProperty("rules.late", "true"));
 
     /** The views the generator produces. */
     static final Set<String> GENERATED_VIEWS = Set.of(MetricCatalog.COLLECTOR_VIEW, "pg_stat_database",
@@ -320,7 +322,7 @@ class RuleStatePropertyTest {
                     + bound + " ms)";
             Reference ref = new Reference(config);
             XidReference xid = new XidReference(config);
-            try (RulesHarness h = new RulesHarness(config)) {
+            try (RulesHarness h = new RulesHarness(config, AlertLifecycleFunction.RESOLVED_MEMORY_MS)) {
                 long[] wm = {Long.MIN_VALUE};
                 long[] maxTs = {Long.MIN_VALUE};
                 Consumer<Delivery> step = d -> {
@@ -1202,7 +1204,8 @@ class RuleStatePropertyTest {
      * pending until the condition held for {@code for}, FIRING at the highest severity that held
      * that long, escalation, re-notify, RESOLVED after {@code resolve_for} of false evaluations (on
      * the data, or when the watermark passes it) or when nothing evaluated the series for
-     * {@code stale_after}; an evaluation older than the series' last one is ignored.
+     * {@code stale_after}; an evaluation older than the series' last one is ignored, and so is one at
+     * or before its last RESOLVED while the lifecycle remembers that (late snapshots).
      */
     static final class XidReference {
         final RulesConfig cfg;
@@ -1210,6 +1213,8 @@ class RuleStatePropertyTest {
         final Map<String, Object[]> active = new LinkedHashMap<>();
         final Map<String, St> st = new HashMap<>();
         final Map<String, List<String>> events = new TreeMap<>();
+        /** Time of each fingerprint's last RESOLVED, while the lifecycle remembers it. */
+        final Map<String, Long> resolved = new HashMap<>();
         final long forMs;
         final long resolveForMs;
         final long renotifyMs;
@@ -1309,9 +1314,16 @@ class RuleStatePropertyTest {
 
         void emit(String fp, AlertStatus status, Severity sev, St s, long at) {
             events.computeIfAbsent(fp, k -> new ArrayList<>()).add(show(status, sev, s.startedAt, at));
+            if (status == AlertStatus.RESOLVED) {
+                resolved.put(fp, at);
+            }
         }
 
         void evaluation(String fp, Severity level, long at) {
+            Long r = resolved.get(fp);
+            if (r != null && at <= r) {
+                return; // late: its episode already resolved after it
+            }
             St s = st.get(fp);
             if (s != null && at < s.lastEvalAt) {
                 return; // older than the last one: a replay
@@ -1401,6 +1413,7 @@ class RuleStatePropertyTest {
                     }
                 }
                 if (next == null) {
+                    resolved.values().removeIf(r -> r + AlertLifecycleFunction.RESOLVED_MEMORY_MS <= wm);
                     return;
                 }
                 St s = st.get(next);

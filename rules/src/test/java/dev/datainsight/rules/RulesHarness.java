@@ -34,30 +34,44 @@ final class RulesHarness implements AutoCloseable {
 
     /** Use RocksDB instead of the heap backend (state is serialized on every write: catches lost updates). */
     final boolean rocksDb;
+    /**
+     * The lifecycle's memory of the last RESOLVED ({@link AlertLifecycleFunction#AlertLifecycleFunction(long)}).
+     * 0 unless asked for: these tests feed each instance in order, never behind the watermark, and
+     * check that a resolved fingerprint holds nothing right away; the property test and the
+     * lifecycle's own tests use the job's default.
+     */
+    final long resolvedMemoryMs;
 
     RulesHarness(RulesConfig config) throws Exception {
         this(config, false);
     }
 
     RulesHarness(RulesConfig config, boolean rocksDb) throws Exception {
-        this(config, rocksDb, null, null, InternalErrors.NONE);
+        this(config, rocksDb, null, null, InternalErrors.NONE, 0);
+    }
+
+    /** With the lifecycle remembering each RESOLVED for {@code resolvedMemoryMs} (the job: {@link AlertLifecycleFunction#RESOLVED_MEMORY_MS}). */
+    RulesHarness(RulesConfig config, long resolvedMemoryMs) throws Exception {
+        this(config, false, null, null, InternalErrors.NONE, resolvedMemoryMs);
     }
 
     /** With a fault hook in the evaluator (quarantine tests). */
     RulesHarness(RulesConfig config, InternalErrors.FaultInjection faults) throws Exception {
-        this(config, false, null, null, faults);
+        this(config, false, null, null, faults, 0);
     }
 
     private RulesHarness(RulesConfig config, boolean rocksDb, OperatorSubtaskState evalState,
-            OperatorSubtaskState lifeState, InternalErrors.FaultInjection faults) throws Exception {
+            OperatorSubtaskState lifeState, InternalErrors.FaultInjection faults, long resolvedMemoryMs)
+            throws Exception {
         this.config = config;
         this.rocksDb = rocksDb;
+        this.resolvedMemoryMs = resolvedMemoryMs;
         evaluator = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new RuleEvaluatorFunction(config).withFaultInjection(faults)),
                 new RulesPipeline.ByInstance(),
                 Types.STRING);
         lifecycle = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new AlertLifecycleFunction()), new RulesPipeline.ByFingerprint(),
+                new KeyedProcessOperator<>(new AlertLifecycleFunction(resolvedMemoryMs)), new RulesPipeline.ByFingerprint(),
                 Types.STRING);
         if (rocksDb) {
             evaluator.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
@@ -133,7 +147,7 @@ final class RulesHarness implements AutoCloseable {
         OperatorSubtaskState e = evaluator.snapshot(1L, watermark);
         OperatorSubtaskState l = lifecycle.snapshot(1L, watermark);
         close();
-        RulesHarness r = new RulesHarness(config, rocksDb, e, l, InternalErrors.NONE);
+        RulesHarness r = new RulesHarness(config, rocksDb, e, l, InternalErrors.NONE, resolvedMemoryMs);
         r.watermark = watermark;
         r.events.addAll(events);
         return r;

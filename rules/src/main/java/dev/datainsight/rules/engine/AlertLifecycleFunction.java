@@ -39,10 +39,21 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Transitions run on evaluations and on one event-time timer per fingerprint (resolve due or
- * stale due). After RESOLVED, or when pending ends, the state and the timer are cleared, so an
- * idle fingerprint holds nothing. The state is checkpointed; the worst a restore can do is delay a
+ * stale due). After RESOLVED, or when pending ends, the state and the timer are cleared; after
+ * RESOLVED only the time of it stays, until its cleanup timer (below), so an idle fingerprint
+ * soon holds nothing. The state is checkpointed; the worst a restore can do is delay a
  * transition to the next evaluation, never repeat an event. Evaluations older than the last one
  * seen are ignored (replays after failover).
+ *
+ * <p><b>Late evaluations after a resolve.</b> A snapshot may reach the rules behind the watermark
+ * (one instance lagging while another on the same Kafka partition moves the watermark on): its
+ * evaluation can come after the alert already resolved on its timer, at a time before that
+ * RESOLVED. So that it does not re-open the episode with a FIRING dated before the RESOLVED just
+ * sent, the time of each fingerprint's last RESOLVED is kept in a state of its own
+ * ({@link #RESOLVED_STATE}) for {@link #resolvedMemoryMs} of event time past it (default
+ * {@link #RESOLVED_MEMORY_MS}; a cleanup timer drops it): an evaluation at or before it is ignored
+ * (one whose condition holds is counted in {@link #METRIC_LATE_AFTER_RESOLVE}). An evaluation
+ * later still than that (more than the memory behind the watermark) is treated as new, as before.
  *
  * <p><b>Per-key quarantine.</b> An unexpected exception on one fingerprint (a bug, e.g. a state
  * value that breaks an invariant) is counted ({@code internalErrors}), dead-lettered with reason
@@ -57,20 +68,60 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
     /** State descriptor name: part of the savepoint contract. */
     public static final String STATE = "alert-lifecycle-state";
 
+    /**
+     * State descriptor name of the time of the fingerprint's last RESOLVED (a {@code Long}), kept
+     * for {@link #resolvedMemoryMs} past it. Added after {@link #STATE}: an older savepoint simply
+     * has none.
+     */
+    public static final String RESOLVED_STATE = "alert-lifecycle-resolved-at";
+
+    /**
+     * Default event time a RESOLVED is remembered past its time: covers the job's default allowed
+     * lateness (2 min) plus watermark bound (30 s) with room to spare.
+     */
+    public static final long RESOLVED_MEMORY_MS = 10 * 60_000L;
+
+    /** Counter of evaluations whose condition held but that were ignored as older than the last RESOLVED. */
+    public static final String METRIC_LATE_AFTER_RESOLVE = "lateEvaluationsAfterResolve";
+
     /** Side output of internal-error dead letters (reason {@code internal_error}). */
     public static final OutputTag<DeadLetterRecord> DEAD_LETTERS =
             new OutputTag<>("lifecycle-dead-letters", TypeInformation.of(DeadLetterRecord.class));
     private static final Logger LOG = LoggerFactory.getLogger(AlertLifecycleFunction.class);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+    /** How long (event time) the time of the last RESOLVED is kept; 0 = not at all. */
+    private final long resolvedMemoryMs;
+
     private transient ValueState<AlertState> state;
+    private transient ValueState<Long> resolvedAt;
     private transient Counter internalErrors;
+    private transient Counter lateAfterResolve;
+
+    /** Remembers each RESOLVED for {@link #RESOLVED_MEMORY_MS}. */
+    public AlertLifecycleFunction() {
+        this(RESOLVED_MEMORY_MS);
+    }
+
+    /**
+     * @param resolvedMemoryMs event time a RESOLVED is remembered past its time, so that late
+     *     evaluations at or before it do not re-open the alert; 0 = forget it at once (the state of
+     *     a resolved fingerprint is then empty right away, and a late evaluation re-opens it)
+     */
+    public AlertLifecycleFunction(long resolvedMemoryMs) {
+        if (resolvedMemoryMs < 0) {
+            throw new IllegalArgumentException("resolvedMemoryMs < 0: " + resolvedMemoryMs);
+        }
+        this.resolvedMemoryMs = resolvedMemoryMs;
+    }
 
     @Override
     public void open(OpenContext openContext) {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, AlertState.class));
-        internalErrors = getRuntimeContext().getMetricGroup().addGroup(RuleEvaluatorFunction.METRIC_GROUP)
-                .counter(RuleEvaluatorFunction.METRIC_INTERNAL_ERRORS);
+        resolvedAt = getRuntimeContext().getState(new ValueStateDescriptor<>(RESOLVED_STATE, Long.class));
+        var group = getRuntimeContext().getMetricGroup().addGroup(RuleEvaluatorFunction.METRIC_GROUP);
+        internalErrors = group.counter(RuleEvaluatorFunction.METRIC_INTERNAL_ERRORS);
+        lateAfterResolve = group.counter(METRIC_LATE_AFTER_RESOLVE);
     }
 
     @Override
@@ -107,6 +158,14 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
     }
 
     private void evaluation(Evaluation e, Context ctx, Collector<AlertEvent> out) throws Exception {
+        Long resolved = resolvedAt.value();
+        if (resolved != null && e.at <= resolved) {
+            // late: the episode it belongs to already resolved after it; not a new one
+            if (e.level != null) {
+                lateAfterResolve.inc();
+            }
+            return;
+        }
         AlertState st = state.value();
         if (e.level == null) {
             if (st == null || e.at < st.lastEvalAt) {
@@ -189,8 +248,19 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
     }
 
     private void fire(long timestamp, OnTimerContext ctx, Collector<AlertEvent> out) throws Exception {
+        Long resolved = resolvedAt.value();
+        if (resolved != null && ctx.timerService().currentWatermark() != Long.MAX_VALUE) {
+            if (timestamp >= resolved + resolvedMemoryMs) {
+                resolvedAt.clear();
+            } else {
+                // (a timer of a longer memory setting, or of another timer: keep the cleanup armed)
+                ctx.timerService().registerEventTimeTimer(resolved + resolvedMemoryMs);
+            }
+        }
         AlertState st = state.value();
-        if (st == null) {
+        if (st == null || (st.timer >= 0 && timestamp != st.timer)) {
+            // nothing to do, or not this state's timer (the cleanup of the last RESOLVED, or one
+            // left behind by a quarantine)
             return;
         }
         st.timer = -1;
@@ -233,12 +303,26 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
         }
     }
 
-    private void resolve(AlertState st, long at, Context ctx, Collector<AlertEvent> out) {
+    private void resolve(AlertState st, long at, Context ctx, Collector<AlertEvent> out) throws Exception {
         AlertEvent ev = event(st, AlertStatus.RESOLVED, st.firedSeverity, at);
         ev.setResolvedAt(at);
         ev.setSummary("Resolved: " + nz(st.last.summary));
         out.collect(ev);
         clear(st, ctx);
+        remember(at, ctx);
+    }
+
+    /** Keeps the time of this RESOLVED for {@link #resolvedMemoryMs}, with its cleanup timer. */
+    private void remember(long at, Context ctx) throws Exception {
+        if (resolvedMemoryMs == 0) {
+            return;
+        }
+        Long previous = resolvedAt.value();
+        if (previous != null) {
+            ctx.timerService().deleteEventTimeTimer(previous + resolvedMemoryMs);
+        }
+        resolvedAt.update(at);
+        ctx.timerService().registerEventTimeTimer(at + resolvedMemoryMs);
     }
 
     private void clear(AlertState st, Context ctx) {
