@@ -62,7 +62,7 @@ abstract class ProbeMatrixBase {
         role = TestSupport.createRole(pg, "di_mon", true);
         exec(pg, db,
                 "CREATE EXTENSION pg_stat_statements",
-                "CREATE TABLE t_dead (id int PRIMARY KEY, v text)",
+                "CREATE TABLE t_dead (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = off)",
                 "INSERT INTO t_dead SELECT g, 'x' FROM generate_series(1, 1000) g",
                 "DELETE FROM t_dead WHERE id <= 500",
                 "ANALYZE t_dead",
@@ -240,7 +240,10 @@ abstract class ProbeMatrixBase {
                 + " extract(epoch from s.last_analyze) AS e_last_analyze, extract(epoch from s.last_autoanalyze) AS e_last_autoanalyze,"
                 + " current_setting('autovacuum_vacuum_threshold')::float8 AS autovacuum_vacuum_threshold,"
                 + " current_setting('autovacuum_vacuum_scale_factor')::float8 AS autovacuum_vacuum_scale_factor,"
-                + " current_setting('autovacuum')::boolean AS autovacuum_enabled"
+                // effective: the server setting and the table's reloption (t_dead has autovacuum off, so
+                // autovacuum cannot clean its dead tuples while the test reads them)
+                + " current_setting('autovacuum')::boolean AND NOT coalesce(c.reloptions && ARRAY['autovacuum_enabled=off',"
+                + " 'autovacuum_enabled=false'], false) AS autovacuum_enabled"
                 + " FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid) JOIN pg_class c ON c.oid = s.relid"
                 + " WHERE s.relname = 't_dead'").get(0));
         Set<String> exact = new java.util.HashSet<>(MetricCatalog.view("pg_stat_user_tables").columns().keySet());
