@@ -126,6 +126,9 @@ final class ReferenceRollups {
         Map<List<Object>, List<double[]>> statementDeltas = new LinkedHashMap<>();
         for (Snapshot s : ordered) {
             ViewDef def = MetricCatalog.view(s.getView());
+            if (def.isDetail()) {
+                continue; // per-session detail goes to the rules only: no rollup series (RouteRecords)
+            }
             boolean pgss = def.kind() == SnapshotKind.STATEMENTS;
             if (s.getView().equals("pg_settings") && !s.getRows().isEmpty()) {
                 Double v = s.getRows().get(0).getValues().get("server_start_epoch");
