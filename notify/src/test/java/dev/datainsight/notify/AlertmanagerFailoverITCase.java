@@ -55,23 +55,15 @@ class AlertmanagerFailoverITCase {
 
     @Test
     void aRebalanceAndAStoppedNotifier_neitherResurrectNorLapseAnAlert() throws Exception {
-        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
-        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
-        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
-        Path cfg = dir.resolve("alertmanager.yml");
-        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
-        int port = FreePorts.next();
-        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+        RealAlertmanager am = RealAlertmanager.start(RealAlertmanager.NULL_ROUTE);
+        Path dir = am.dir();
         String topic = KAFKA.newTopic("alerts", 2);
         String group = "notify-" + UUID.randomUUID();
         AlertConsumer a = null;
         AlertConsumer b = null;
         AlertConsumer c = null;
         try {
-            URI base = URI.create("http://127.0.0.1:" + port);
-            awaitReady(base);
+            URI base = am.base();
             a = consumer(base, topic, group, dir.resolve("dlq-a.jsonl"));
             start(a, "notify-a");
             AlertConsumer first = a;
@@ -129,10 +121,7 @@ class AlertmanagerFailoverITCase {
                     n.awaitStopped(Duration.ofSeconds(30));
                 }
             }
-            am.destroy();
-            if (!am.waitFor(10, TimeUnit.SECONDS)) {
-                am.destroyForcibly();
-            }
+            am.close();
         }
     }
 
@@ -184,25 +173,6 @@ class AlertmanagerFailoverITCase {
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(topic, partition, e.getFingerprint().getBytes(StandardCharsets.UTF_8),
                     codec.encode(e))).get();
-        }
-    }
-
-    private void awaitReady(URI base) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Alertmanager did not become ready at " + base);
-            }
-            Thread.sleep(100);
         }
     }
 }

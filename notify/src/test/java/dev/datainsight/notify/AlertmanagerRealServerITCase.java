@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Posts to a real Alertmanager and reads back what it stored. Part of the default build and CI:
  * {@code .ci/run} installs the binary when missing (Debian: {@code apt-get install
  * prometheus-alertmanager}); a missing binary fails the test, never skips it. Another binary:
- * {@code -Dalertmanager.binary=PATH}.
+ * {@code -Dalertmanager.binary=PATH} ({@link RealAlertmanager}).
  */
 class AlertmanagerRealServerITCase {
     private final ObjectMapper json = new ObjectMapper();
@@ -32,18 +32,8 @@ class AlertmanagerRealServerITCase {
 
     @Test
     void realAlertmanagerStoresTheFiringAlert_andMarksItResolved() throws Exception {
-        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
-        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
-        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
-        Path cfg = dir.resolve("alertmanager.yml");
-        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n");
-        int port = FreePorts.next();
-        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
-        try {
-            URI base = URI.create("http://127.0.0.1:" + port);
-            awaitReady(base);
+        try (RealAlertmanager am = RealAlertmanager.start(RealAlertmanager.NULL_ROUTE)) {
+            URI base = am.base();
             AlertmanagerNotifier n = new AlertmanagerNotifier(base);
             AlertEvent f = Alerts.firing("feedbeef", "lock_contention", Severity.CRITICAL, System.currentTimeMillis() - 120_000);
             f.setEventAt(System.currentTimeMillis());
@@ -64,30 +54,16 @@ class AlertmanagerRealServerITCase {
             n.deliver(r);
             JsonNode active = get(base.resolve("/api/v2/alerts?active=true&filter=alertname%3D%22lock_contention%22"));
             assertEquals(0, active.size(), "resolved alerts are no longer active: " + active);
-        } finally {
-            am.destroy();
-            if (!am.waitFor(10, TimeUnit.SECONDS)) {
-                am.destroyForcibly();
-            }
         }
     }
 
     @Test
     void realAlertmanagerKeepsTheContextAnnotations_andRoutesOnTheTeamLabel() throws Exception {
-        Path binary = Paths.get(System.getProperty("alertmanager.binary", "/usr/bin/prometheus-alertmanager"));
-        assertTrue(Files.isExecutable(binary), binary + " is not installed: apt-get install prometheus-alertmanager");
-        Path dir = Files.createDirectories(Paths.get(System.getProperty("java.io.tmpdir"), "alertmanager-" + UUID.randomUUID()));
-        Path cfg = dir.resolve("alertmanager.yml");
         // The billing team's route matches the fleet label the event carries.
-        Files.writeString(cfg, "route:\n  receiver: 'null'\n  group_wait: 1s\n  routes:\n    - receiver: billing\n"
-                + "      matchers: ['team=\"billing\"']\nreceivers:\n  - name: 'null'\n  - name: billing\n");
-        int port = FreePorts.next();
-        Process am = new ProcessBuilder(binary.toString(), "--config.file=" + cfg, "--storage.path=" + dir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
-        try {
-            URI base = URI.create("http://127.0.0.1:" + port);
-            awaitReady(base);
+        String config = "route:\n  receiver: 'null'\n  group_wait: 1s\n  routes:\n    - receiver: billing\n"
+                + "      matchers: ['team=\"billing\"']\nreceivers:\n  - name: 'null'\n  - name: billing\n";
+        try (RealAlertmanager am = RealAlertmanager.start(config)) {
+            URI base = am.base();
             AlertmanagerNotifier n = new AlertmanagerNotifier(base);
             AlertEvent f = Alerts.withContext("c0ffee", System.currentTimeMillis() - 120_000);
             f.setEventAt(System.currentTimeMillis());
@@ -105,30 +81,6 @@ class AlertmanagerRealServerITCase {
             assertTrue(a.get("annotations").get("summary").asText().contains("`UPDATE accounts SET balance = …`"));
             JsonNode items = json.readTree(a.get("annotations").get("context_json").asText());
             assertEquals("billing-api", items.get(0).get("fields").get("application_name").asText());
-        } finally {
-            am.destroy();
-            if (!am.waitFor(10, TimeUnit.SECONDS)) {
-                am.destroyForcibly();
-            }
-        }
-    }
-
-    private void awaitReady(URI base) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Alertmanager did not become ready at " + base);
-            }
-            Thread.sleep(100);
         }
     }
 
