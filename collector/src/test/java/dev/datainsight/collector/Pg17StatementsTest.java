@@ -13,4 +13,9 @@ class Pg17StatementsTest extends StatementsProbeBase {
     EmbeddedPostgresServer server() {
         return PG.server();
     }
+
+    @org.junit.jupiter.api.Test
+    void nestedStatements_arePublishedAsDetail_butCountedOnceInTheTotals() {
+        nestedStatementsArePublishedAsDetail_butCountedOnceInTheTotals();
+    }
 }

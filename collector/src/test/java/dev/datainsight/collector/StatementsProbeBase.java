@@ -301,9 +301,13 @@ abstract class StatementsProbeBase {
         assertTrue(before[0] >= again);
     }
 
-    @Test
-    void nestedStatements_arePublishedAsDetail_butCountedOnceInTheTotals() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(version() >= 140000, "toplevel from 1.9 (PostgreSQL 14)");
+    /**
+     * Nested statements (track = all) are published with toplevel=false but counted once in the
+     * totals. Needs the toplevel column (pg_stat_statements 1.9, PostgreSQL 14+): the subclasses
+     * for those versions run it as a test; PostgreSQL 13 has no such column to test.
+     */
+    void nestedStatementsArePublishedAsDetail_butCountedOnceInTheTotals() {
+        assertTrue(version() >= 140000, "toplevel from 1.9 (PostgreSQL 14)");
         start(10);
         exec(pg, db, "CREATE TABLE n_t (id int)",
                 "CREATE FUNCTION n_f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.01), count(*) FROM n_t;"
