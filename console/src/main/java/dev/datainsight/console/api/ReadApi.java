@@ -31,6 +31,7 @@ import graphql.schema.DataFetcher;
 import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.GraphQLScalarType;
 import graphql.schema.GraphQLSchema;
+import graphql.schema.GraphqlTypeComparatorRegistry;
 import graphql.schema.idl.RuntimeWiring;
 import graphql.schema.idl.SchemaGenerator;
 import graphql.schema.idl.SchemaParser;
@@ -123,10 +124,13 @@ public final class ReadApi {
         return print(graphql.getGraphQLSchema());
     }
 
-    /** How {@code docs/api.graphql} is printed: every type, no built-in directive definitions. */
+    /**
+     * How {@code docs/api.graphql} is printed: every type (by name), fields and values in the order
+     * of the SDL, no built-in directive definitions.
+     */
     public static String print(GraphQLSchema schema) {
         return new SchemaPrinter(SchemaPrinter.Options.defaultOptions().includeDirectives(false).includeScalarTypes(true)
-                .includeSchemaDefinition(false)).print(schema);
+                .includeSchemaDefinition(false).setComparators(GraphqlTypeComparatorRegistry.AS_IS_REGISTRY)).print(schema);
     }
 
     /**
