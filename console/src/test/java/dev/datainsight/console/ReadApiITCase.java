@@ -279,6 +279,7 @@ class ReadApiITCase {
         assertEquals(400, tooBig.statusCode());
         assertTrue(JSON.readTree(tooBig.body()).at("/errors/0/message").asText().startsWith("query too complex: complexity "), tooBig.body());
         assertTrue(tooBig.body().contains("over the limit of 200000"), tooBig.body());
+        System.out.println("complexity refusal: " + tooBig.body());
 
         JsonNode first = post("{ instances(first: 501) { nodes { name } } }", Map.of());
         assertTrue(first.at("/errors/0/message").asText().contains("first must be between 1 and 500, was 501"), first.toString());
@@ -424,6 +425,54 @@ class ReadApiITCase {
         var fromIntrospection = UnExecutableSchemaGenerator.makeUnExecutableSchema(new graphql.schema.idl.TypeDefinitionRegistry().merge(
                 new SchemaParser().buildRegistry(doc)));
         assertEquals(served, ReadApi.print(fromIntrospection), "introspection and docs/api.graphql agree");
+    }
+
+    @Test
+    void theExampleInDocsConsoleMdIsARealAnswer() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "console.md"));
+        String query = block(doc, "<!-- api-example-query -->");
+        JsonNode docVars = JSON.readTree(block(doc, "<!-- api-example-variables -->"));
+        JsonNode docAnswer = JSON.readTree(block(doc, "<!-- api-example-answer -->"));
+        Instant hour = store.t.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        Map<String, Object> vars = Map.of("last3min", range(store.t.minusSeconds(120), store.t.plusSeconds(60)),
+                "thisHour", range(hour, hour.plusSeconds(3600)));
+        List<String> names = new ArrayList<>();
+        docVars.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("last3min", "thisHour"), names, "the documented variables");
+        JsonNode answer = post(query, vars);
+        Files.writeString(Path.of("target", "api-example.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer));
+        assertFalse(answer.has("errors"), answer.toString());
+        assertEquals(masked(docAnswer), masked(answer), "docs/console.md shows this answer (times and cursors aside): target/api-example.json");
+        CountingConnection counter = new CountingConnection();
+        countedApi(counter).execute(query, null, vars);
+        assertEquals(5, counter.count(), "as docs/console.md says: instances, open alerts, series, points, statements");
+    }
+
+    /** The first fenced code block after {@code marker}. */
+    private static String block(String doc, String marker) {
+        int m = doc.indexOf(marker);
+        assertTrue(m >= 0, marker);
+        int start = doc.indexOf('\n', doc.indexOf("```", m)) + 1;
+        return doc.substring(start, doc.indexOf("```", start));
+    }
+
+    /** The answer with instants and cursors replaced by placeholders (they change with every run). */
+    private static JsonNode masked(JsonNode n) {
+        if (n.isObject()) {
+            var o = JSON.createObjectNode();
+            n.fields().forEachRemaining(e -> o.set(e.getKey(), e.getKey().equals("endCursor") || e.getKey().equals("cursor")
+                    ? JSON.getNodeFactory().textNode("<cursor>") : masked(e.getValue())));
+            return o;
+        }
+        if (n.isArray()) {
+            var a = JSON.createArrayNode();
+            n.forEach(x -> a.add(masked(x)));
+            return a;
+        }
+        if (n.isTextual() && n.asText().matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z")) {
+            return JSON.getNodeFactory().textNode("<time>");
+        }
+        return n;
     }
 
     // ---- helpers --------------------------------------------------------------------------------
