@@ -137,6 +137,35 @@ class ReadApiITCase {
     }
 
     @Test
+    void rowsAddedWhileWalkingShiftNothing() throws Exception {
+        String q = "query($after: String) { instances(first: 30, after: $after) { edges { cursor node { name } }"
+                + " pageInfo { hasNextPage endCursor } } }";
+        JsonNode page1 = data(q, Map.of()).get("instances");
+        List<String> names = new ArrayList<>();
+        page1.get("edges").forEach(e -> names.add(e.at("/node/name").asText()));
+        // One instance sorting before the cursor, one after it: the walk goes on from the cursor's
+        // key, so the earlier one is not seen, the later one is seen once, and no other row moves.
+        store.exec("INSERT INTO instance VALUES ('db-0005', '{}', 170002, now(), now()), ('db-0505', '{}', 170002, now(), now())");
+        try {
+            String after = page1.at("/pageInfo/endCursor").asText();
+            while (after != null) {
+                Map<String, Object> v = new LinkedHashMap<>();
+                v.put("after", after);
+                JsonNode p = data(q, v).get("instances");
+                p.get("edges").forEach(e -> names.add(e.at("/node/name").asText()));
+                after = p.at("/pageInfo/hasNextPage").asBoolean() ? p.at("/pageInfo/endCursor").asText() : null;
+            }
+        } finally {
+            store.exec("DELETE FROM instance WHERE instance IN ('db-0005', 'db-0505')");
+        }
+        assertEquals(ApiFixture.INSTANCES + 1, names.size(), names.toString());
+        assertEquals(names.size(), new HashSet<>(names).size(), "no duplicates");
+        assertFalse(names.contains("db-0005"));
+        assertEquals(names.indexOf("db-050") + 1, names.indexOf("db-0505"));
+        assertEquals(names.stream().sorted().toList(), names);
+    }
+
+    @Test
     void pagesWalkAlertEventsStatementsAndInsights_withoutDuplicatesOrGaps() throws Exception {
         Map<String, Object> last4h = Map.of("range", range(store.t.minusSeconds(4 * 3600), store.t.plusSeconds(60)));
         List<String> events = walk("query($after: String, $range: TimeRange!) { alerts(range: $range, first: 37, after: $after) {"
