@@ -223,6 +223,43 @@ class ReadApiITCase {
     }
 
     @Test
+    void filtersNarrowTheLists() throws Exception {
+        Map<String, Object> r = Map.of("r", range(store.t.minusSeconds(4 * 3600), store.t.plusSeconds(60)));
+        JsonNode d = data("query($r: TimeRange!) {"
+                + " criticalFiring: alerts(range: $r, severity: CRITICAL, status: FIRING, first: 500) { nodes { severity status } }"
+                + " lag: alerts(range: $r, rule: \"replication_lag\", first: 500) { nodes { rule } }"
+                + " resolved: alerts(range: $r, status: RESOLVED, first: 500) { nodes { status resolvedAt } }"
+                + " one: alerts(range: $r, instance: \"db-007\", first: 500) { nodes { instance } }"
+                + " openWarning: openAlerts(severity: WARNING, first: 500) { nodes { rule status } }"
+                + " openPending: openAlerts(status: PENDING, first: 500) { nodes { status } }"
+                + " openResolved: openAlerts(status: RESOLVED) { nodes { status } }"
+                + " openOne: openAlerts(instance: \"db-007\", rule: \"dead_tuples\") { nodes { fingerprint } }"
+                + " insightsCritical: insights(severity: CRITICAL, first: 500) { nodes { kind } }"
+                + " insightsKind: insights(kind: \"unused_index\", first: 500) { nodes { kind } }"
+                + " insightsOne: insights(instance: \"db-003\") { nodes { kind severity } }"
+                + " db7: instance(name: \"db-007\") { openAlerts(severity: CRITICAL) { nodes { fingerprint } } }"
+                + " }", r);
+        assertEquals(ApiFixture.INSTANCES, d.at("/criticalFiring/nodes").size());
+        d.at("/criticalFiring/nodes").forEach(n -> assertEquals("CRITICAL/FIRING", n.get("severity").asText() + "/" + n.get("status").asText()));
+        assertEquals(2 * ApiFixture.INSTANCES, d.at("/lag/nodes").size(), "fired and resolved");
+        assertEquals(ApiFixture.INSTANCES, d.at("/resolved/nodes").size());
+        d.at("/resolved/nodes").forEach(n -> assertFalse(n.get("resolvedAt").isNull()));
+        assertEquals(5, d.at("/one/nodes").size());
+        assertEquals(ApiFixture.INSTANCES, d.at("/openWarning/nodes").size(), "the pending dead-tuples alerts (lag is resolved)");
+        d.at("/openWarning/nodes").forEach(n -> assertEquals("dead_tuples", n.get("rule").asText()));
+        assertEquals(ApiFixture.INSTANCES, d.at("/openPending/nodes").size());
+        assertEquals(0, d.at("/openResolved/nodes").size(), "an open alert is never resolved");
+        assertEquals("fp-db-007-dead", d.at("/openOne/nodes/0/fingerprint").asText());
+        assertEquals(1, d.at("/openOne/nodes").size());
+        assertEquals(33, d.at("/insightsCritical/nodes").size(), "every third instance");
+        assertEquals(ApiFixture.INSTANCES, d.at("/insightsKind/nodes").size());
+        assertEquals("sequence_exhaustion/CRITICAL", d.at("/insightsOne/nodes/0/kind").asText() + "/" + d.at("/insightsOne/nodes/0/severity").asText());
+        assertEquals(2, d.at("/insightsOne/nodes").size());
+        assertEquals("fp-db-007-conn", d.at("/db7/openAlerts/nodes/0/fingerprint").asText());
+        assertEquals(1, d.at("/db7/openAlerts/nodes").size());
+    }
+
+    @Test
     void aCursorOfAnotherListOrAForgedOneIsRefused() throws Exception {
         String cursor = data("{ instances(first: 1) { pageInfo { endCursor } } }", Map.of()).at("/instances/pageInfo/endCursor").asText();
         JsonNode r = post("query($a: String) { insights(first: 1, after: $a) { nodes { kind } } }", Map.of("a", cursor));
