@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The console's HTTP server ({@code ./datainsight serve}): the Fleet, Instance and Alerts pages,
- * the JSON the charts read, and uPlot from its webjar. Read-only: it only answers GET (and the
- * sign-in POST), and reads the store through {@link StoreReader} as {@code datainsight_reader}.
+ * the JSON the charts read, uPlot from its webjar, and the GraphQL API ({@link ReadApi}). Read-only:
+ * it answers GET, the sign-in POST and GraphQL queries (the schema has no mutations), and reads the
+ * store through {@link StoreReader} as {@code datainsight_reader}.
  *
  * <p>Security: binds to loopback unless a token is set; with a token every request needs
  * {@code Authorization: Bearer TOKEN} or the cookie set by the sign-in form. Every response
