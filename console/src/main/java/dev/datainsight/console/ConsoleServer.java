@@ -1,5 +1,9 @@
 package dev.datainsight.console;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.console.api.ReadApi;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
@@ -22,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The console's HTTP server ({@code ./datainsight serve}): the Fleet, Instance and Alerts pages,
- * the JSON the charts read, and uPlot from its webjar. Read-only: it only answers GET (and the
- * sign-in POST), and reads the store through {@link StoreReader} as {@code datainsight_reader}.
+ * the JSON the charts read, uPlot from its webjar, and the GraphQL API ({@link ReadApi}). Read-only:
+ * it answers GET, the sign-in POST and GraphQL queries (the schema has no mutations), and reads the
+ * store through {@link StoreReader} as {@code datainsight_reader}.
  *
  * <p>Security: binds to loopback unless a token is set; with a token every request needs
  * {@code Authorization: Bearer TOKEN} or the cookie set by the sign-in form. Every response
@@ -32,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stable URLs: {@code /fleet?label=k=v&sort=instance|alerts|version|connections|seen}, {@code /instances/NAME?range=6h},
  * (optional {@code &refresh=SECONDS}), {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
- * {@code /api/instances/NAME/panels?range=6h}.
+ * {@code /api/instances/NAME/panels?range=6h}; the read-only GraphQL API at {@code /graphql} ({@link ReadApi}).
  */
 public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
@@ -44,6 +49,7 @@ public final class ConsoleServer implements AutoCloseable {
 
     private final ConsoleSettings settings;
     private final StoreReader store;
+    private final ReadApi api;
     private final Javalin app;
     private final String cookieValue;
 
@@ -51,6 +57,7 @@ public final class ConsoleServer implements AutoCloseable {
         this.settings = settings;
         this.store = new StoreReader(settings.jdbcUrl(), settings.user(), settings.password());
         this.cookieValue = settings.authRequired() ? sessionValue(settings.bearerToken()) : null;
+        this.api = new ReadApi(store::connect);
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.staticFiles.enableWebjars();
@@ -70,6 +77,8 @@ public final class ConsoleServer implements AutoCloseable {
         app.get("/api/instances/{instance}/panels", this::panels);
         app.get("/alerts", this::alerts);
         app.get("/alerts/{fingerprint}", this::alert);
+        app.post("/graphql", this::graphql);
+        app.get("/graphql", this::graphql);
         app.exception(Unauthorized.class, (e, ctx) -> {
             ctx.status(HttpStatus.UNAUTHORIZED).header(Header.WWW_AUTHENTICATE, "Bearer realm=\"datainsight\"");
             html(ctx, Pages.login(false));
@@ -322,6 +331,59 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         html(ctx, Pages.alert(events, Instant.now()));
+    }
+
+    // ---- GraphQL API ----------------------------------------------------------------------------
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * {@code POST /graphql} with a JSON body {@code {"query", "operationName", "variables"}}, or
+     * {@code GET /graphql?query=...&variables=...}. Answers {@code application/json}: 200 when
+     * the query ran (field errors, if any, are in {@code errors}), 400 when it was refused
+     * before running (syntax, validation, limits, a mutation), 415 for a POST body that is not JSON.
+     */
+    private void graphql(Context ctx) throws Exception {
+        String query;
+        String operation;
+        Map<String, Object> variables;
+        try {
+            if ("POST".equals(ctx.method().name())) {
+                String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+                if (!type.startsWith("application/json")) {
+                    graphqlError(ctx, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "POST /graphql needs Content-Type: application/json");
+                    return;
+                }
+                JsonNode body = JSON.readTree(ctx.body());
+                if (body == null || !body.isObject()) {
+                    throw new IllegalArgumentException("the body must be a JSON object");
+                }
+                query = body.path("query").isTextual() ? body.get("query").asText() : null;
+                operation = body.path("operationName").isTextual() ? body.get("operationName").asText() : null;
+                JsonNode vars = body.get("variables");
+                variables = vars == null || vars.isNull() ? Map.of() : JSON.convertValue(vars, new TypeReference<Map<String, Object>>() {});
+            } else {
+                query = ctx.queryParam("query");
+                operation = blankToNull(ctx.queryParam("operationName"));
+                String vars = ctx.queryParam("variables");
+                variables = vars == null || vars.isBlank() ? Map.of() : JSON.readValue(vars, new TypeReference<Map<String, Object>>() {});
+            }
+        } catch (com.fasterxml.jackson.core.JacksonException | IllegalArgumentException e) {
+            graphqlError(ctx, HttpStatus.BAD_REQUEST, "not a GraphQL request: the body must be JSON {\"query\": ..., \"variables\": {...}}");
+            return;
+        }
+        if (query == null || query.isBlank()) {
+            graphqlError(ctx, HttpStatus.BAD_REQUEST, "no query: send {\"query\": \"{ instances { nodes { name } } }\"}");
+            return;
+        }
+        Map<String, Object> result = api.execute(query, operation, variables);
+        ctx.status(result.containsKey("data") ? HttpStatus.OK : HttpStatus.BAD_REQUEST);
+        ctx.contentType("application/json; charset=utf-8").result(JSON.writeValueAsString(result));
+    }
+
+    private static void graphqlError(Context ctx, HttpStatus status, String message) throws Exception {
+        ctx.status(status).contentType("application/json; charset=utf-8")
+                .result(JSON.writeValueAsString(Map.of("errors", List.of(Map.of("message", message)))));
     }
 
     /** Chart auto-refresh period: {@code ?refresh=SECONDS}, 5 s to 1 h, default a minute (the rollups are per minute). */
