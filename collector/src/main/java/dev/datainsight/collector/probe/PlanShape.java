@@ -74,7 +74,11 @@ public record PlanShape(String fingerprint, String summary, Double totalCost) {
 
     /** One node in words: {@code Index Scan using orders_pkey on orders}. */
     public static String describe(JsonNode node) {
-        StringBuilder b = new StringBuilder(node.path("Node Type").asText("?"));
+        String type = node.path("Node Type").asText("?");
+        if ("ModifyTable".equals(type) && node.hasNonNull("Operation")) {
+            type = node.get("Operation").asText(); // as EXPLAIN's text format: "Update on t"
+        }
+        StringBuilder b = new StringBuilder(type);
         if (node.hasNonNull("Join Type") && !"Inner".equals(node.get("Join Type").asText())) {
             b.append(" (").append(node.get("Join Type").asText()).append(')');
         }
