@@ -34,7 +34,7 @@ class StatementTextTest {
         assertTrue(why("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d").contains("DELETE"));
         assertTrue(why("SELECT * FROM t FOR UPDATE").contains("UPDATE"));
         assertTrue(why("SELECT * FROM t FOR SHARE").contains("RowShareLock"));
-        assertTrue(why("SELECT * FROM t FOR NO KEY UPDATE").contains("UPDATE"));
+        assertTrue(why("SELECT * FROM t FOR NO KEY UPDATE").contains("locking clause"));
         assertEquals("SELECT INTO creates a table", why("SELECT * INTO t2 FROM t"));
         assertEquals("DDL (CREATE)", why("CREATE INDEX i ON t (a)"));
         assertEquals("utility statement (VACUUM)", why("VACUUM t"));
