@@ -303,6 +303,38 @@ abstract class PlansProbeBase {
     }
 
     @Test
+    void anOversizedPlan_isCutWithAMarker_notDropped() throws Exception {
+        Collector c = collector(reader, PlansSettings.on());
+        cycle(c, null);
+        // 600 branches: a plan of about a megabyte in VERBOSE JSON, from a text of 25,000 characters.
+        StringBuilder sql = new StringBuilder();
+        for (int i = 0; i < 600; i++) {
+            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT amount FROM orders WHERE id = ").append(i);
+        }
+        try (Connection x = pg.connect(db); Statement st = x.createStatement()) {
+            for (int i = 0; i < 3; i++) {
+                st.execute(sql.toString());
+            }
+        }
+        PlansSnapshot s = cycle(c, null);
+        assertNotNull(s);
+        QueryPlan big = null;
+        for (QueryPlan p : s.getPlans()) {
+            if (p.summary() != null && p.summary().contains("Append(")) {
+                big = p;
+            }
+        }
+        assertNotNull(big, () -> s.getPlans().toString());
+        assertEquals(QueryPlan.CAPTURED, big.status());
+        assertTrue(big.truncated(), "marked truncated");
+        assertTrue(big.planBytes() > dev.datainsight.model.WireFormat.MAX_PLAN_BYTES, "whole size: " + big.planBytes());
+        assertTrue(big.plan().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= dev.datainsight.model.WireFormat.MAX_PLAN_BYTES);
+        assertTrue(big.fingerprint().matches("[0-9a-f]{16}"));
+        assertTrue(big.summary().length() <= 500, big.summary());
+        assertTrue(codec.encode(s).length < dev.datainsight.model.WireFormat.DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    @Test
     void aRoleWithoutSelect_getsNoPrivilegeOnce_notAnErrorPerCycle() {
         String monitorOnly = TestSupport.createRole(pg, "di_plans_nopriv", true);
         Collector c = collector(monitorOnly, PlansSettings.on());
