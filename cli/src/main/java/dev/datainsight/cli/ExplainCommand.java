@@ -187,11 +187,12 @@ public final class ExplainCommand implements Callable<Integer> {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION READ ONLY");
+            // String literals read as StatementText read them (no backslash escapes outside E'').
+            st.execute("SET LOCAL standard_conforming_strings = on");
             String explain;
             if (params.isEmpty()) {
                 explain = "EXPLAIN (" + (n > 0 ? "GENERIC_PLAN, " : "") + opts + ") " + text;
             } else {
-                st.execute("SET LOCAL standard_conforming_strings = on");
                 dev.datainsight.collector.probe.PlansProbe.simpleUpdate(st, "PREPARE " + PREPARED + " AS " + text);
                 List<String> lits = new ArrayList<>();
                 for (String v : params) {

@@ -49,6 +49,7 @@ class Pg13PlansTest {
                 }
             }
         }
+        TestSupport.exec(PG.server(), "postgres", "DROP DATABASE " + db + " WITH (FORCE)"); // the server is shared
         assertEquals(1, plans.size(), "one plans snapshot in four cycles: " + plans);
         assertTrue(plans.get(0).getStatus().startsWith(PlansProbe.NEEDS_16), plans.get(0).getStatus());
         assertTrue(plans.get(0).getPlans().isEmpty());

@@ -40,6 +40,8 @@ class StatementTextTest {
         assertEquals("utility statement (VACUUM)", why("VACUUM t"));
         assertEquals("utility statement (EXPLAIN)", why("EXPLAIN SELECT 1"));
         assertEquals("more than one statement", why("SELECT 1; DROP TABLE t"));
+        assertEquals("more than one statement", why("SELECT 1 --\r; DROP TABLE t"), "a comment ends at \\r too");
+        assertEquals("more than one statement", why("SELECT 1 /* a /* nested */ still */; DROP TABLE t"));
         assertTrue(why("SELECT * FROM t WHERE a = 'abc").contains("truncated"));
         assertTrue(why("SELECT /* unterminated").contains("truncated"));
         assertEquals("empty statement", why(" -- nothing"));

@@ -235,6 +235,9 @@ public final class PlansProbe implements Probe {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION READ ONLY");
+            // The server must read string literals as StatementText did (a backslash is no escape
+            // outside E''), so a text cannot hide a second statement from the check.
+            st.execute("SET LOCAL standard_conforming_strings = on");
             try (ResultSet rs = simpleQuery(st, explainSql(text))) {
                 StringBuilder b = new StringBuilder();
                 while (rs.next()) {

@@ -11,7 +11,10 @@ import java.util.Set;
  * dollar-quoted bodies are recognised and never mistaken for keywords), and the checks look at the
  * words. It is deliberately stricter than PostgreSQL's grammar: a column named {@code update}
  * makes a SELECT refused, which is the safe mistake. The text is untrusted (it comes from the
- * monitored server or the command line); nothing here executes it.
+ * monitored server or the command line); nothing here executes it. Strings are read with
+ * {@code standard_conforming_strings = on} (a backslash escapes only in {@code E'...'}); the
+ * callers set it for the transaction that sends the text, so the server reads the text the same
+ * way.
  */
 public final class StatementText {
 
@@ -57,8 +60,12 @@ public final class StatementText {
             if (Character.isWhitespace(c)) {
                 i++;
             } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int nl = sql.indexOf('\n', i);
-                i = nl < 0 ? n : nl + 1;
+                // PostgreSQL ends a -- comment at \n or \r: so must we, or "--\r; DROP" would hide a statement
+                int j = i + 2;
+                while (j < n && sql.charAt(j) != '\n' && sql.charAt(j) != '\r') {
+                    j++;
+                }
+                i = Math.min(n, j + 1);
             } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
                 int depth = 1;
                 i += 2;
