@@ -97,12 +97,14 @@ class ExplainCommandTest {
         String url = PG.server().jdbcUrl(db);
         String[] g = run("explain", "--target", url, "--sql", "SELECT * FROM t WHERE id = $1 OR v > $2");
         assertEquals("0", g[0], g[2]);
+        System.out.print(g[1]);
         assertTrue(g[1].startsWith("plan fingerprint "), g[1]);
         assertTrue(g[1].contains("on t") && g[1].contains("◀ hot"), g[1]);
 
         String[] a = run("explain", "--target", url, "--analyze", "--sql", "SELECT count(*) FROM t WHERE v > $1",
                 "--param", "10");
         assertEquals("0", a[0], a[2]);
+        System.out.print(a[1]);
         assertTrue(a[1].contains("actual time=") && a[1].contains("% of the time"), a[1]);
         assertTrue(a[1].contains("Execution Time:"), a[1]);
 

@@ -1,57 +1,16 @@
 package dev.datainsight.collector;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.datainsight.collector.probe.PlansProbe;
-import dev.datainsight.collector.probe.PlansSettings;
-import dev.datainsight.collector.probe.StatementsProbe;
+import dev.datainsight.embedded.EmbeddedPostgresServer;
 import dev.datainsight.embedded.PostgresExtension;
-import dev.datainsight.model.MetricCatalog;
-import dev.datainsight.model.PlansSnapshot;
-import dev.datainsight.model.Snapshot;
-import dev.datainsight.model.SnapshotRow;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** PostgreSQL 13 has no EXPLAIN GENERIC_PLAN: the plans probe says so once, not every cycle. */
-class Pg13PlansTest {
+/** The plans probe on a real PostgreSQL 13: a status once, no plans. */
+class Pg13PlansTest extends PlansBefore16Base {
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension(13);
 
-    @Test
-    void reportsGenericPlansNeed16_once_acrossCycles() {
-        String db = PG.server().createDatabase("plans13");
-        TestSupport.exec(PG.server(), db, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
-                "CREATE TABLE t (id int PRIMARY KEY)", "SELECT count(*) FROM t");
-        String role = TestSupport.createRole(PG.server(), "di_plans13", true);
-        FleetConfig cfg = FleetConfig.builder()
-                .instance(FleetConfig.Instance.builder("p13").url(PG.server().jdbcUrlNoUser(db)).user(role).password("secret")
-                        .plans(new PlansSettings(true, 5, java.time.Duration.ofMillis(1))).build())
-                .build();
-        List<PlansSnapshot> plans = new ArrayList<>();
-        try (Collector c = new Collector(cfg, s -> { }, List.of(new StatementsProbe(), new PlansProbe()))) {
-            for (int i = 0; i < 4; i++) {
-                TestSupport.exec(PG.server(), db, "SELECT count(*) FROM t");
-                List<Snapshot> out = c.collectOnce("p13");
-                SnapshotRow health = TestSupport.row(TestSupport.view(out, MetricCatalog.COLLECTOR_VIEW),
-                        Map.of("probe", PlansSnapshot.VIEW));
-                assertNotNull(health);
-                assertEquals(0.0, health.getValues().get("error"), "a status, not an error");
-                for (Snapshot s : out) {
-                    if (s instanceof PlansSnapshot p) {
-                        plans.add(p);
-                    }
-                }
-            }
-        }
-        TestSupport.exec(PG.server(), "postgres", "DROP DATABASE " + db + " WITH (FORCE)"); // the server is shared
-        assertEquals(1, plans.size(), "one plans snapshot in four cycles: " + plans);
-        assertTrue(plans.get(0).getStatus().startsWith(PlansProbe.NEEDS_16), plans.get(0).getStatus());
-        assertTrue(plans.get(0).getPlans().isEmpty());
+    @Override
+    EmbeddedPostgresServer server() {
+        return PG.server();
     }
 }

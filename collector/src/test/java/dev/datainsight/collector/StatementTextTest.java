@@ -68,6 +68,9 @@ class StatementTextTest {
         assertEquals(PlanShape.of(a).fingerprint(), PlanShape.of(b).fingerprint());
         assertTrue(!PlanShape.of(a).fingerprint().equals(PlanShape.of(c).fingerprint()));
         assertEquals("Index Scan using i on t", PlanShape.of(a).summary());
+        assertEquals("HashAggregate(Seq Scan on t)", PlanShape.of("[{\"Plan\": {\"Node Type\": \"Aggregate\", \"Strategy\":"
+                + " \"Hashed\", \"Plans\": [{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"t\"}]}}]").summary());
+        assertEquals("Aggregate", PlanShape.of("[{\"Plan\": {\"Node Type\": \"Aggregate\", \"Strategy\": \"Plain\"}}]").summary());
         String join = "[{\"Plan\": {\"Node Type\": \"Nested Loop\", \"Join Type\": \"Inner\", \"Plans\": ["
                 + "{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"a\"}, {\"Node Type\": \"Seq Scan\", \"Relation Name\": \"b\"}]}}]";
         String swapped = join.replace("\"a\"", "\"x\"").replace("\"b\"", "\"a\"").replace("\"x\"", "\"b\"");

@@ -82,8 +82,16 @@ public record PlanShape(String fingerprint, String summary, Double totalCost) {
         if (node.hasNonNull("Join Type") && !"Inner".equals(node.get("Join Type").asText())) {
             b.append(" (").append(node.get("Join Type").asText()).append(')');
         }
-        if (node.hasNonNull("Strategy") && "Aggregate".equals(node.path("Node Type").asText())) {
-            b.insert(0, node.get("Strategy").asText() + " ");
+        if (node.hasNonNull("Strategy") && "Aggregate".equals(node.path("Node Type").asText())
+                && !"Plain".equals(node.get("Strategy").asText())) {
+            // as EXPLAIN's text format: HashAggregate, GroupAggregate, MixedAggregate; plain: Aggregate
+            String st = node.get("Strategy").asText();
+            b.replace(0, b.indexOf("Aggregate") + "Aggregate".length(), switch (st) {
+                case "Hashed" -> "HashAggregate";
+                case "Sorted" -> "GroupAggregate";
+                case "Mixed" -> "MixedAggregate";
+                default -> st + " Aggregate";
+            });
         }
         if (node.hasNonNull("Index Name")) {
             b.append(" using ").append(node.get("Index Name").asText());
