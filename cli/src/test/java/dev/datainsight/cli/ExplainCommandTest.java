@@ -118,4 +118,41 @@ class ExplainCommandTest {
             assertEquals(7, rs.getInt(1));
         }
     }
+
+    @Test
+    void queryId_explainsTheNormalisedText_andAnalyzeOfAnUpdateIdIsRefusedBeforeItRuns() throws Exception {
+        String db = PG.server().createDatabase("explainqid");
+        long select;
+        long update;
+        try (Connection c = PG.server().connect(db); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            st.execute("CREATE TABLE q (id int PRIMARY KEY, v int)");
+            st.execute("INSERT INTO q SELECT i, i FROM generate_series(1, 100) i");
+            st.execute("SELECT v FROM q WHERE id = 5");
+            st.execute("UPDATE q SET v = v + 1 WHERE id = 6");
+            try (ResultSet rs = st.executeQuery("SELECT queryid FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+                    + " WHERE d.datname = current_database() AND s.query = 'SELECT v FROM q WHERE id = $1'")) {
+                rs.next();
+                select = rs.getLong(1);
+            }
+            try (ResultSet rs = st.executeQuery("SELECT queryid FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+                    + " WHERE d.datname = current_database() AND s.query LIKE 'UPDATE q SET v = v + % WHERE id = %'")) {
+                rs.next();
+                update = rs.getLong(1);
+            }
+        }
+        String url = PG.server().jdbcUrl(db);
+        String[] r = run("explain", "--target", url, "--query-id", Long.toString(select));
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("using q_pkey on q") && r[1].contains("Index Cond: (q.id = $1)"), r[1]);
+
+        String[] u = run("explain", "--target", url, "--query-id", Long.toString(update), "--analyze", "--param", "1", "--param", "6");
+        assertEquals("2", u[0], u[2]);
+        assertTrue(u[2].contains("refused (not explained)") && u[2].contains("UPDATE"), u[2]);
+        try (Connection c = PG.server().connect(db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT v FROM q WHERE id = 6")) {
+            rs.next();
+            assertEquals(7, rs.getInt(1), "updated once by the setup, never by explain");
+        }
+    }
 }
