@@ -143,10 +143,17 @@ public final class FleetConfig {
      * @param metricsTopic topic of metrics snapshots
      * @param statementsTopic topic of pg_stat_statements snapshots
      * @param bufferRecords snapshots held while Kafka is unreachable before the oldest are dropped
+     * @param plansTopic topic of plans snapshots (the plans probe)
      */
-    public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords) {
+    public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+            String plansTopic) {
+        /** With the default plans topic. */
+        public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords) {
+            this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, WireFormat.TOPIC_PLANS);
+        }
+
         public static Kafka defaults() {
-            return new Kafka(null, WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS, 10_000);
+            return new Kafka(null, WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS, 10_000, WireFormat.TOPIC_PLANS);
         }
     }
 
@@ -178,9 +185,11 @@ public final class FleetConfig {
         private final String password;
         private final Map<String, String> labels;
         private final Intervals intervals;
+        private final dev.datainsight.collector.probe.PlansSettings plans;
 
         private Instance(String id, PostgresUrl url, String user, String password, Map<String, String> labels,
-                Intervals intervals) {
+                Intervals intervals, dev.datainsight.collector.probe.PlansSettings plans) {
+            this.plans = plans;
             this.id = id;
             this.url = url;
             this.user = user;
@@ -230,6 +239,11 @@ public final class FleetConfig {
             return intervals;
         }
 
+        /** The plans probe of this instance (off unless {@code plans.enabled}). */
+        public dev.datainsight.collector.probe.PlansSettings plans() {
+            return plans;
+        }
+
         @Override
         public String toString() {
             return "Instance{id=" + id + ", url=" + jdbcUrl() + ", user=" + user + ", password="
@@ -245,6 +259,7 @@ public final class FleetConfig {
         private String password;
         private Map<String, String> labels = Map.of();
         private Intervals intervals = Intervals.defaults();
+        private dev.datainsight.collector.probe.PlansSettings plans = dev.datainsight.collector.probe.PlansSettings.defaults();
         private final Map<String, String> defaultParams = new LinkedHashMap<>();
 
         private InstanceBuilder(String id) {
@@ -277,6 +292,12 @@ public final class FleetConfig {
             return this;
         }
 
+        /** The plans probe of this instance. */
+        public InstanceBuilder plans(dev.datainsight.collector.probe.PlansSettings p) {
+            this.plans = Objects.requireNonNull(p);
+            return this;
+        }
+
         /**
          * A URL parameter used unless the URL sets its own (the fleet's {@code defaults.sslmode}
          * and {@code defaults.sslrootcert}); checked like the URL's own parameters.
@@ -302,7 +323,7 @@ public final class FleetConfig {
             if (usr == null || usr.isBlank()) {
                 throw new IllegalArgumentException("instance " + id + ": no user (set user, or user= in the URL)");
             }
-            return new Instance(id, u, usr, pw, labels, intervals);
+            return new Instance(id, u, usr, pw, labels, intervals, plans);
         }
     }
 

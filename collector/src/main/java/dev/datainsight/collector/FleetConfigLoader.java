@@ -142,12 +142,14 @@ public final class FleetConfigLoader {
             k = new FleetConfig.Kafka(fk.bootstrapServers(),
                     fk.metricsTopic() == null ? k.metricsTopic() : fk.metricsTopic(),
                     fk.statementsTopic() == null ? k.statementsTopic() : fk.statementsTopic(),
-                    atLeast(fk.bufferRecords(), "kafka.buffer_records", k.bufferRecords(), 1));
+                    atLeast(fk.bufferRecords(), "kafka.buffer_records", k.bufferRecords(), 1),
+                    fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic());
         }
         String envBootstrap = env.get("DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         k = new FleetConfig.Kafka(envBootstrap != null && !envBootstrap.isBlank() ? envBootstrap : k.bootstrapServers(),
                 env.getOrDefault("DATAINSIGHT_METRICS_TOPIC", k.metricsTopic()),
-                env.getOrDefault("DATAINSIGHT_STATEMENTS_TOPIC", k.statementsTopic()), k.bufferRecords());
+                env.getOrDefault("DATAINSIGHT_STATEMENTS_TOPIC", k.statementsTopic()), k.bufferRecords(),
+                env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()));
         b.kafka(k);
 
         if (f.instances() == null) {
@@ -233,19 +235,29 @@ public final class FleetConfigLoader {
             }
         }
         FleetConfig.Intervals iv = intervals(n.intervals(), path + ".intervals", defIntervals);
+        dev.datainsight.collector.probe.PlansSettings plans = plans(n.plans(), path + ".plans");
         if (problems.errorCount() > before) {
             return null;
         }
         try {
             FleetConfig.InstanceBuilder ib = FleetConfig.Instance.builder(id).url(url).user(n.user()).password(password)
                     .labels(n.labels() == null ? Map.of() : new LinkedHashMap<>(n.labels()))
-                    .intervals(iv.fast(), iv.slow());
+                    .intervals(iv.fast(), iv.slow()).plans(plans);
             sslDefaults.forEach(ib::defaultParam);
             return ib.build();
         } catch (IllegalArgumentException e) {
             problems.error(path + (e.getMessage().contains(": no user") ? ".user" : ".url"), e.getMessage());
             return null;
         }
+    }
+
+    private dev.datainsight.collector.probe.PlansSettings plans(FleetFile.Plans n, String path) {
+        dev.datainsight.collector.probe.PlansSettings d = dev.datainsight.collector.probe.PlansSettings.defaults();
+        if (n == null) {
+            return d;
+        }
+        return new dev.datainsight.collector.probe.PlansSettings(Boolean.TRUE.equals(n.enabled()),
+                atLeast(n.perCycle(), path + ".per_cycle", d.perCycle(), 1), positive(n.interval(), path + ".interval", d.interval()));
     }
 
     private FleetConfig.Intervals intervals(FleetFile.Intervals n, String path, FleetConfig.Intervals def) {

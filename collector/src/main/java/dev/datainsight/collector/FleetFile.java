@@ -26,9 +26,13 @@ public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<In
     public record Intervals(Duration fast, Duration slow) {}
 
     /** The {@code kafka} section. */
-    public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, Integer bufferRecords) {}
+    public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, Integer bufferRecords,
+            String plansTopic) {}
 
     /** One entry of {@code instances}: either {@code url} or {@code host}/{@code port}/{@code dbname}. */
     public record Instance(String id, String url, String host, Integer port, String dbname, String user, String password,
-            String passwordEnv, String passwordFile, Map<String, String> labels, Intervals intervals) {}
+            String passwordEnv, String passwordFile, Map<String, String> labels, Intervals intervals, Plans plans) {}
+
+    /** {@code instances[].plans}: the plans probe (off unless {@code enabled: true}). */
+    public record Plans(Boolean enabled, Integer perCycle, Duration interval) {}
 }

@@ -211,6 +211,11 @@ final class InstanceSession implements AutoCloseable {
         }
 
         @Override
+        public dev.datainsight.collector.probe.PlansSettings plans() {
+            return instance.plans();
+        }
+
+        @Override
         public dev.datainsight.collector.probe.SessionLimits sessionLimits() {
             return config.sessionLimits();
         }
@@ -788,7 +793,7 @@ final class InstanceSession implements AutoCloseable {
         List<Probe> single = new ArrayList<>();
         List<PerDatabaseProbe> perDb = new ArrayList<>();
         for (Probe p : probes) {
-            if (!groups.contains(p.group()) || serverVersionNum < p.minServerVersion()) {
+            if (!groups.contains(p.group()) || serverVersionNum < p.minServerVersion() || !p.enabledFor(lane)) {
                 continue;
             }
             if (p instanceof PerDatabaseProbe pd) {
@@ -929,7 +934,9 @@ final class InstanceSession implements AutoCloseable {
 
     private Snapshot snapshot(Probe probe, ProbeOutput r, long collectedAt) {
         Snapshot s;
-        if (MetricCatalog.view(probe.view()).kind() == SnapshotKind.STATEMENTS) {
+        if (r.plans() != null) {
+            s = r.plans();
+        } else if (MetricCatalog.view(probe.view()).kind() == SnapshotKind.STATEMENTS) {
             StatementsSnapshot st = new StatementsSnapshot();
             st.setExtensionVersion(r.extensionVersion());
             st.setTexts(new ArrayList<>(r.texts()));

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes snapshots to Kafka: metrics snapshots to the metrics topic, pg_stat_statements
- * snapshots to the statements topic, key = instance id (one server's snapshots stay ordered in
+ * snapshots to the statements topic, plans snapshots to the plans topic, key = instance id (one server's snapshots stay ordered in
  * one partition), value = the wire JSON ({@link WireCodec}).
  *
  * <p>The producer is idempotent with {@code acks=all}, lz4 compression and an unbounded delivery
@@ -37,6 +37,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
 
     private final String metricsTopic;
     private final String statementsTopic;
+    private final String plansTopic;
     private final int capacity;
     private final WireCodec codec = new WireCodec();
     private final KafkaProducer<byte[], byte[]> producer;
@@ -66,7 +67,8 @@ public final class KafkaSnapshotSink implements SnapshotSink {
             throw new ConfigException("no Kafka configured: set kafka.bootstrap_servers in the fleet file"
                     + " or DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         }
-        return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.bufferRecords(), Map.of());
+        return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.plansTopic(),
+                k.bufferRecords(), Map.of());
     }
 
     /**
@@ -75,11 +77,19 @@ public final class KafkaSnapshotSink implements SnapshotSink {
      */
     public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
             Map<String, Object> producerOverrides) {
+        this(bootstrapServers, metricsTopic, statementsTopic, dev.datainsight.model.WireFormat.TOPIC_PLANS, bufferRecords,
+                producerOverrides);
+    }
+
+    /** As above, with the topic of plans snapshots. */
+    public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic, String plansTopic,
+            int bufferRecords, Map<String, Object> producerOverrides) {
         if (bufferRecords < 1) {
             throw new IllegalArgumentException("bufferRecords must be at least 1");
         }
         this.metricsTopic = metricsTopic;
         this.statementsTopic = statementsTopic;
+        this.plansTopic = plansTopic;
         this.capacity = bufferRecords;
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -116,7 +126,11 @@ public final class KafkaSnapshotSink implements SnapshotSink {
     /** As {@link #publish(Snapshot)}; {@code onDelivered} runs on the producer's thread after the broker's ack. */
     @Override
     public void publish(Snapshot s, Runnable onDelivered) {
-        String topic = s.kind() == SnapshotKind.STATEMENTS ? statementsTopic : metricsTopic;
+        String topic = switch (s.kind()) {
+            case STATEMENTS -> statementsTopic;
+            case PLANS -> plansTopic;
+            case METRICS -> metricsTopic;
+        };
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.getCollectedAt(),
                 s.getInstance().getBytes(StandardCharsets.UTF_8), codec.encode(s));
         synchronized (queue) {

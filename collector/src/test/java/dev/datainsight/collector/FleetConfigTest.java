@@ -37,6 +37,8 @@ class FleetConfigTest {
         Files.writeString(copy, text);
         FleetConfig c = FleetConfig.load(copy, Map.of("ORDERS_PG_PASSWORD", "p1", "BILLING_PG_PASSWORD", "p3"));
         assertEquals(3, c.instances().size());
+        assertTrue(c.instance("billing").plans().enabled(), "the example enables the plans probe on billing");
+        assertFalse(c.instance("orders-primary").plans().enabled());
         FleetConfig.Instance orders = c.instance("orders-primary");
         assertEquals("jdbc:postgresql://db-orders-1.internal:5432/orders", orders.jdbcUrl());
         assertEquals("p1", orders.password());
@@ -64,6 +66,25 @@ class FleetConfigTest {
                 """, Map.of("HOST", "db1:5433", "DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"));
         assertEquals("k1:9092,k2:9092", c.kafka().bootstrapServers());
         assertEquals("jdbc:postgresql://db1:5433/app", c.instance("a").jdbcUrl());
+    }
+
+    @Test
+    void plansProbe_isOffByDefault_andConfiguredPerInstance() {
+        FleetConfig c = parse("""
+                kafka: {plans_topic: my.plans}
+                instances:
+                  - {id: a, url: "postgresql://h/app", user: mon}
+                  - {id: b, url: "postgresql://h/app", user: mon, plans: {enabled: true, per_cycle: 3, interval: 5m}}
+                """, Map.of());
+        assertEquals(dev.datainsight.collector.probe.PlansSettings.defaults(), c.instance("a").plans());
+        assertFalse(c.instance("a").plans().enabled());
+        assertEquals(new dev.datainsight.collector.probe.PlansSettings(true, 3, java.time.Duration.ofMinutes(5)),
+                c.instance("b").plans());
+        assertEquals("my.plans", c.kafka().plansTopic());
+        assertTrue(error("""
+                instances:
+                  - {id: a, url: "postgresql://h/app", user: mon, plans: {enabled: true, per_cycle: 0}}
+                """).contains("instances[0].plans.per_cycle: must be at least 1"));
     }
 
     @Test
@@ -200,7 +221,7 @@ class FleetConfigTest {
             "fleet.yaml:3:15: defaults.intervals.fast: must be positive",
             "fleet.yaml:3:25: defaults.intervals.slow: 'often' is not a duration",
             "fleet.yaml:4:3: defaults.top_tables: expected a whole number, got 'lots'",
-            "fleet.yaml:6:3: kafka.bootstrap_server: unknown key (valid keys: bootstrap_servers, buffer_records, metrics_topic, statements_topic)",
+            "fleet.yaml:6:3: kafka.bootstrap_server: unknown key (valid keys: bootstrap_servers, buffer_records, metrics_topic, plans_topic, statements_topic)",
             "fleet.yaml:8:5: instances[0].id: 'bad id' must be letters",
             "fleet.yaml:16:14: instances[1].labels.env: expected a string, got a list",
             "fleet.yaml:14:5: instances[1].password: give only one of password, password_env, password_file",

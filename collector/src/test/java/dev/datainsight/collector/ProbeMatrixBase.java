@@ -149,6 +149,12 @@ abstract class ProbeMatrixBase {
         SnapshotRow server = row(health, Map.of("probe", ""));
         assertEquals(1.0, server.getValues().get("up"));
         for (var p : Probes.all()) {
+            if (p instanceof dev.datainsight.collector.probe.PlansProbe) {
+                // off unless the instance enables it: no health row, no snapshot
+                assertNull(row(health, Map.of("probe", p.name())), "the plans probe is off by default");
+                assertNull(view(s, p.view()));
+                continue;
+            }
             if (version < p.minServerVersion()) {
                 assertNull(view(s, p.view()), p.name() + " must not run on " + version);
                 continue;

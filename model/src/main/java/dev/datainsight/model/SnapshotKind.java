@@ -1,9 +1,11 @@
 package dev.datainsight.model;
 
-/** The two snapshot record types; each has its own topic. */
+/** The snapshot record types; each has its own topic. */
 public enum SnapshotKind {
     METRICS("metrics"),
-    STATEMENTS("statements");
+    STATEMENTS("statements"),
+    /** Execution plans of top statements ({@link PlansSnapshot}), topic {@code datainsight.plans}. */
+    PLANS("plans");
 
     private final String wireName;
 

@@ -92,6 +92,30 @@ public final class WireCodec implements Serializable {
                 }
                 g.writeEndArray();
             }
+            if (s instanceof PlansSnapshot ps) {
+                g.writeStringField("status", ps.getStatus());
+                g.writeArrayFieldStart("plans");
+                for (QueryPlan p : ps.getPlans()) {
+                    g.writeStartObject();
+                    g.writeStringField("queryid", p.queryid());
+                    g.writeStringField("datname", p.datname());
+                    g.writeStringField("rolname", p.rolname());
+                    g.writeStringField("status", p.status());
+                    g.writeStringField("detail", p.detail());
+                    g.writeStringField("fingerprint", p.fingerprint());
+                    g.writeStringField("summary", p.summary());
+                    g.writeStringField("plan", p.plan());
+                    g.writeBooleanField("truncated", p.truncated());
+                    g.writeNumberField("plan_bytes", p.planBytes());
+                    if (p.totalCost() == null) {
+                        g.writeNullField("total_cost");
+                    } else {
+                        g.writeNumberField("total_cost", p.totalCost());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
             g.writeArrayFieldStart("rows");
             for (SnapshotRow r : s.getRows()) {
                 g.writeStartObject();
@@ -209,6 +233,11 @@ public final class WireCodec implements Serializable {
         if (kind == null) {
             throw new Rejection(RejectReason.WRONG_SHAPE, "kind must be 'metrics' or 'statements', got '" + kindText + "'", instance);
         }
+        if (kind == SnapshotKind.PLANS) {
+            // Plans travel on their own topic; a snapshot reader that gets one was pointed at it by mistake.
+            throw new Rejection(RejectReason.WRONG_SHAPE, "kind 'plans' is not a metrics or statements snapshot"
+                    + " (plans snapshots belong on topic " + WireFormat.TOPIC_PLANS + ", read with decodePlans)", instance);
+        }
         instance = text(root, "instance", instance);
         if (instance.isBlank()) {
             throw new Rejection(RejectReason.MISSING_FIELD, "instance is blank", null);
@@ -314,6 +343,101 @@ public final class WireCodec implements Serializable {
             vals.put(e.getKey(), d);
         }
         return new SnapshotRow(labels, vals, optionalLong(row, "stats_reset", instance));
+    }
+
+    /**
+     * Decodes and validates a plans snapshot ({@code kind = "plans"}, topic
+     * {@value WireFormat#TOPIC_PLANS}). Never throws.
+     */
+    public DecodeResult<PlansSnapshot> decodePlans(byte[] bytes) {
+        try {
+            return DecodeResult.ok(decodePlansUnchecked(bytes));
+        } catch (Rejection r) {
+            return DecodeResult.error(r.reason, r.getMessage(), r.instance);
+        } catch (RuntimeException e) {
+            return DecodeResult.error(RejectReason.WRONG_SHAPE, "unreadable record: " + e, null);
+        }
+    }
+
+    private PlansSnapshot decodePlansUnchecked(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new Rejection(RejectReason.NOT_JSON, "empty record", null);
+        }
+        if (bytes.length > maxRecordBytes) {
+            throw new Rejection(RejectReason.OVERSIZED,
+                    "record of " + bytes.length + " bytes exceeds the bound of " + maxRecordBytes + " bytes", null);
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new Rejection(RejectReason.NOT_JSON, "not JSON: " + firstLine(e.getMessage()), null);
+        }
+        if (root == null || !root.isObject()) {
+            throw new Rejection(RejectReason.WRONG_SHAPE, "expected a JSON object", null);
+        }
+        String instance = root.path("instance").isTextual() ? root.get("instance").asText() : null;
+        if (integral(root, "schema", instance) != WireFormat.SCHEMA_VERSION) {
+            throw new Rejection(RejectReason.UNKNOWN_SCHEMA_VERSION, "schema " + root.get("schema")
+                    + " is not supported (this build reads schema " + WireFormat.SCHEMA_VERSION + ")", instance);
+        }
+        String kind = text(root, "kind", instance);
+        if (!SnapshotKind.PLANS.wireName().equals(kind)) {
+            throw new Rejection(RejectReason.WRONG_SHAPE, "kind must be 'plans', got '" + kind + "'", instance);
+        }
+        instance = text(root, "instance", instance);
+        if (instance.isBlank()) {
+            throw new Rejection(RejectReason.MISSING_FIELD, "instance is blank", null);
+        }
+        long serverVersion = integral(root, "server_version_num", instance);
+        if (!WireFormat.validServerVersion(serverVersion)) {
+            throw new Rejection(RejectReason.OUT_OF_DOMAIN, "server_version_num " + serverVersion + " is not a PostgreSQL version number", instance);
+        }
+        long collectedAt = integral(root, "collected_at", instance);
+        if (!WireFormat.validCollectedAt(collectedAt)) {
+            throw new Rejection(RejectReason.OUT_OF_DOMAIN, "collected_at must be epoch milliseconds, got " + collectedAt, instance);
+        }
+        PlansSnapshot s = new PlansSnapshot();
+        s.setInstance(instance);
+        s.setServerVersionNum((int) serverVersion);
+        s.setCollectedAt(collectedAt);
+        s.setView(text(root, "view", instance));
+        s.setLabels(stringMap(root.get("labels"), "labels", instance));
+        s.setStatus(optionalText(root, "status", instance));
+        JsonNode plans = root.get("plans");
+        if (plans != null && !plans.isNull()) {
+            if (!plans.isArray()) {
+                throw new Rejection(RejectReason.WRONG_TYPE, "plans must be an array", instance);
+            }
+            int i = 0;
+            for (JsonNode p : plans) {
+                String where = "plans[" + i++ + "]";
+                if (!p.isObject()) {
+                    throw new Rejection(RejectReason.WRONG_SHAPE, where + " must be an object", instance);
+                }
+                JsonNode cost = p.get("total_cost");
+                if (cost != null && !cost.isNull() && !cost.isNumber()) {
+                    throw new Rejection(RejectReason.WRONG_TYPE, where + ".total_cost must be a number or null", instance);
+                }
+                s.getPlans().add(new QueryPlan(text(p, "queryid", instance), optionalText(p, "datname", instance),
+                        optionalText(p, "rolname", instance), text(p, "status", instance), optionalText(p, "detail", instance),
+                        optionalText(p, "fingerprint", instance), optionalText(p, "summary", instance),
+                        optionalText(p, "plan", instance), p.path("truncated").asBoolean(false),
+                        p.path("plan_bytes").asInt(0), cost == null || cost.isNull() ? null : cost.asDouble()));
+            }
+        }
+        return s;
+    }
+
+    private static String optionalText(JsonNode obj, String field, String instance) {
+        JsonNode n = obj.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new Rejection(RejectReason.WRONG_TYPE, field + " must be a string or null, got " + n.getNodeType(), instance);
+        }
+        return n.asText();
     }
 
     /**

@@ -13,6 +13,8 @@ public final class WireFormat {
 
     public static final String TOPIC_METRICS = "datainsight.metrics";
     public static final String TOPIC_STATEMENTS = "datainsight.statements";
+    /** Plans snapshots ({@link PlansSnapshot}); the job does not read this topic. */
+    public static final String TOPIC_PLANS = "datainsight.plans";
     public static final String TOPIC_ALERTS = "datainsight.alerts";
     public static final String TOPIC_DEADLETTER = "datainsight.deadletter";
 
@@ -32,6 +34,12 @@ public final class WireFormat {
     public static boolean validCollectedAt(long collectedAtMs) {
         return collectedAtMs > 0;
     }
+
+    /**
+     * Bound on one plan's JSON text in a plans snapshot (UTF-8 bytes): a longer plan is cut and
+     * marked {@code truncated}, with its full size in {@code plan_bytes}; never dropped.
+     */
+    public static final int MAX_PLAN_BYTES = 256 * 1024;
 
     private WireFormat() {}
 }

@@ -14,7 +14,7 @@ class WireFormatDocTest {
 
     @Test
     void docHasOneExampleOfEachRecord() throws Exception {
-        assertEquals(java.util.Set.of("metrics", "statements", "alert", "deadletter"), DocExamples.examples().keySet());
+        assertEquals(java.util.Set.of("metrics", "statements", "plans", "alert", "deadletter"), DocExamples.examples().keySet());
     }
 
     @Test
@@ -48,6 +48,24 @@ class WireFormatDocTest {
         assertEquals("-3624873468463128410", s.getTexts().get(0).queryid());
         assertEquals("other", s.getRows().get(1).getLabels().get("queryid"));
         assertEquals(845123.25, s.getRows().get(0).getValues().get("total_exec_time"));
+    }
+
+    @Test
+    void plansExampleDecodes_andASnapshotReaderRefusesIt() throws Exception {
+        DecodeResult<PlansSnapshot> r = codec.decodePlans(DocExamples.examples().get("plans"));
+        assertTrue(r.isOk(), r.toString());
+        PlansSnapshot s = r.value();
+        assertEquals(2, s.getPlans().size());
+        QueryPlan p = s.getPlans().get(0);
+        assertEquals(QueryPlan.CAPTURED, p.status());
+        assertEquals("9c41d02b7e5a3f16", p.fingerprint());
+        assertEquals(8.3, p.totalCost());
+        assertTrue(WireCodec.mapper().readTree(p.plan()).isArray(), "the plan text is JSON");
+        assertEquals(QueryPlan.SKIPPED, s.getPlans().get(1).status());
+        assertEquals(s, codec.decodePlans(codec.encode(s)).value(), "round trip");
+        DecodeResult<Snapshot> asSnapshot = codec.decodeSnapshot(DocExamples.examples().get("plans"));
+        assertEquals(RejectReason.WRONG_SHAPE, asSnapshot.reason(), asSnapshot.toString());
+        assertTrue(asSnapshot.detail().contains("datainsight.plans"), asSnapshot.detail());
     }
 
     @Test

@@ -57,6 +57,24 @@ class WireFormatFieldsTest {
     }
 
     @Test
+    void plansSnapshotFields() throws Exception {
+        PlansSnapshot s = new PlansSnapshot();
+        s.setInstance("i1");
+        s.setServerVersionNum(170000);
+        s.setCollectedAt(1L);
+        s.getPlans().add(QueryPlan.without("1", "d", "r", QueryPlan.SKIPPED, "why"));
+        JsonNode n = WireCodec.mapper().readTree(codec.encode(s));
+        assertEquals(List.of("schema", "kind", "instance", "server_version_num", "collected_at", "view", "stats_reset",
+                "labels", "status", "plans", "rows"), fields(codec.encode(s)));
+        List<String> planFields = new ArrayList<>();
+        n.get("plans").get(0).fieldNames().forEachRemaining(planFields::add);
+        assertEquals(List.of("queryid", "datname", "rolname", "status", "detail", "fingerprint", "summary", "plan",
+                "truncated", "plan_bytes", "total_cost"), planFields);
+        assertEquals("plans", n.get("kind").asText());
+        assertEquals("query_plans", n.get("view").asText());
+    }
+
+    @Test
     void alertEventFields() throws Exception {
         assertEquals(List.of("schema", "fingerprint", "rule", "severity", "status", "instance", "labels", "value",
                 "threshold", "started_at", "resolved_at", "event_at", "summary", "description", "runbook", "context",

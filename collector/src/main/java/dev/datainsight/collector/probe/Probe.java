@@ -29,6 +29,14 @@ public interface Probe {
     }
 
     /**
+     * Whether the probe runs for this instance at all; a probe that does not (the plans probe
+     * unless enabled) gets no health row either.
+     */
+    default boolean enabledFor(ProbeContext ctx) {
+        return true;
+    }
+
+    /**
      * Reads the view.
      *
      * @return the rows (and view-level extras), or {@link ProbeOutput#skipped(String)} when the

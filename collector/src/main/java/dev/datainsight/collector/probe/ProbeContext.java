@@ -37,6 +37,11 @@ public interface ProbeContext {
      */
     Set<String> seenQueryIds();
 
+    /** The instance's plans probe settings (off by default). */
+    default PlansSettings plans() {
+        return PlansSettings.defaults();
+    }
+
     /** Bounds of the per-session detail probes. */
     default SessionLimits sessionLimits() {
         return SessionLimits.defaults();

@@ -36,6 +36,8 @@ public final class Probes {
                 new TablesProbe(),
                 new IndexesProbe(),
                 new SequencesProbe(),
-                new StatementsProbe());
+                new StatementsProbe(),
+                // After the statements probe: it explains from that probe's ranking of the cycle.
+                new PlansProbe());
     }
 }

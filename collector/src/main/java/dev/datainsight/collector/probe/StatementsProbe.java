@@ -343,6 +343,14 @@ public final class StatementsProbe implements Probe {
             }
         }
         published.addAll(sticky.subList(0, Math.min(top, sticky.size())));
+        // The plans probe of the same cycle explains from this ranking instead of reading
+        // pg_stat_statements again.
+        List<TopStatement> ranking = new ArrayList<>(Math.min(top, ranked.size()));
+        for (Cur cur : ranked.subList(0, Math.min(top, ranked.size()))) {
+            ranking.add(new TopStatement(cur.key.queryid(), cur.key.dbid(), cur.key.userid(), cur.datname, cur.rolname,
+                    cur.toplevel, primed ? cur.d(EXEC_TIME) : cur.v[EXEC_TIME]));
+        }
+        ctx.cycleScratch().put(TopStatement.SCRATCH_KEY, new TopStatement.Ranking(schema, ranking));
         Set<StatementsMemory.Key> publishedKeys = new HashSet<>();
         for (Cur cur : published) {
             publishedKeys.add(cur.key);

@@ -1,0 +1,16 @@
+package dev.datainsight.collector;
+
+import dev.datainsight.embedded.EmbeddedPostgresServer;
+import dev.datainsight.embedded.PostgresExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The plans probe on a real PostgreSQL 17. */
+class Pg17PlansTest extends PlansProbeBase {
+    @RegisterExtension
+    static final PostgresExtension PG = new PostgresExtension(17);
+
+    @Override
+    EmbeddedPostgresServer server() {
+        return PG.server();
+    }
+}
