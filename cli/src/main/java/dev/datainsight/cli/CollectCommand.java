@@ -117,7 +117,8 @@ public final class CollectCommand implements Callable<Integer> {
     private int run(FleetConfig cfg) throws InterruptedException {
         FleetConfig.Kafka k = cfg.kafka();
         if (bootstrapServers != null) {
-            k = new FleetConfig.Kafka(bootstrapServers, k.metricsTopic(), k.statementsTopic(), k.bufferRecords());
+            k = new FleetConfig.Kafka(bootstrapServers, k.metricsTopic(), k.statementsTopic(), k.bufferRecords(),
+                    k.plansTopic());
         }
         CountDownLatch stop = new CountDownLatch(1);
         KafkaSnapshotSink sink = KafkaSnapshotSink.from(k);
