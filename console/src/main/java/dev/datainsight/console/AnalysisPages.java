@@ -54,7 +54,7 @@ final class AnalysisPages {
         if (!instancePage) h.raw("<th>Instance</th>");
         h.raw("<th>Database</th><th>Calls</th><th>Total ms</th><th>Mean ms</th><th>Class</th><th>Regression</th></tr></thead><tbody>");
         for (StoreReader.QueryRow q : rows) {
-            h.raw("<tr><td data-label=\"Query\"><a class=\"query\"").attr("href", "/queries/" + Html.enc(q.instance()) + "/" + Html.enc(q.queryid()))
+            h.raw("<tr><td data-label=\"Query\"><a class=\"query\"").attr("href", "/queries/" + Html.enc(q.instance()) + "/" + Html.enc(q.queryid()) + "?range=" + range.param)
                     .raw("><code>").text(q.query() == null ? "(text not stored) " + q.queryid() : abbreviate(q.query(), 300)).raw("</code></a></td>");
             if (!instancePage) {
                 h.raw("<td data-label=\"Instance\">").link("/instances/" + Html.enc(q.instance()), q.instance()).raw("</td>");
@@ -193,7 +193,7 @@ final class AnalysisPages {
             }
             h.raw("<td data-label=\"What\">");
             if (r.metric() == Trends.Metric.QUERY_MEAN_TIME) {
-                h.text(r.metric().title + " ").link("/queries/" + Html.enc(r.instance()) + "/" + Html.enc(r.subject()), r.subject());
+                h.text(r.metric().title + " ").link("/queries/" + Html.enc(r.instance()) + "/" + Html.enc(r.subject()) + "?range=7d", r.subject());
                 if (r.query() != null) h.raw(" ").el("code", "muted", abbreviate(r.query(), 80));
             } else {
                 h.text(r.metric().title);

@@ -169,7 +169,7 @@ final class Pages {
         h.raw("<h2>Top statements by total time</h2><div class=\"table\"><table id=\"statements\"><thead><tr><th>Query</th>"
                 + "<th>Database</th><th>Role</th><th>Calls</th><th>Total ms</th></tr></thead><tbody>");
         for (StoreReader.StatementRow s : statements) {
-            h.raw("<tr><td data-label=\"Query\"><a").attr("href", "/queries/" + Html.enc(r.instance()) + "/" + Html.enc(s.queryid()))
+            h.raw("<tr><td data-label=\"Query\"><a").attr("href", "/queries/" + Html.enc(r.instance()) + "/" + Html.enc(s.queryid()) + "?range=" + range.param)
                     .raw("><code>").text(s.query() == null ? "(text not stored) " + s.queryid() : s.query())
                     .raw("</code></a></td><td data-label=\"Database\">").text(s.datname()).raw("</td><td data-label=\"Role\">").text(s.rolname())
                     .raw("</td><td data-label=\"Calls\">").text(number(s.calls())).raw("</td><td data-label=\"Total ms\">")

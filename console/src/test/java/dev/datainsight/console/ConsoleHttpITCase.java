@@ -343,7 +343,7 @@ class ConsoleHttpITCase {
         for (String href : List.of("/instances/db-xss/queries", "/instances/db-xss/trends", "/insights?instance=db-xss")) {
             assertTrue(section(instance, "id=\"instance-links\"", "</nav>").contains("href=\"" + href + "\""), href);
         }
-        assertTrue(instance.contains("href=\"/queries/db-xss/4242\""), "top statements link to their query page");
+        assertTrue(instance.contains("href=\"/queries/db-xss/4242?range=6h\""), "top statements link to their query page, same range");
     }
 
     @Test
@@ -357,9 +357,9 @@ class ConsoleHttpITCase {
         String table = section(body, "<table id=\"queries\">", "</table>");
         assertTrue(table.indexOf("/queries/db-xss/4242") < table.indexOf("/queries/db-quiet/777"), "by total time: 4242 first");
         // 24 h by default: 25 hourly rows (the current hour included) of 120 calls; 4242 is steady, 777 spiky.
-        String row4242 = section(table, "href=\"/queries/db-xss/4242\"", "</tr>");
+        String row4242 = section(table, "href=\"/queries/db-xss/4242?range=24h\"", "</tr>");
         assertTrue(row4242.contains(">3,000<") && row4242.contains(">steady<"), row4242);
-        assertTrue(section(table, "href=\"/queries/db-quiet/777\"", "</tr>").contains(">spiky<"));
+        assertTrue(section(table, "href=\"/queries/db-quiet/777?range=24h\"", "</tr>").contains(">spiky<"));
         assertTrue(row4242.contains("×1.62"), "mean 30 ms against 18.57 ms in the 7 days before: " + row4242);
 
         String byMean = section(get(console.url() + "/queries?sort=mean").body(), "<table id=\"queries\">", "</table>");
