@@ -253,6 +253,16 @@ public final class Trends {
         return week != 0 && Math.signum(week) == Math.signum(step) && Math.abs(step) >= 0.5 * Math.abs(week);
     }
 
+    /** Whether the store knows the instance (its inventory row). */
+    public static boolean instanceExists(Connection c, String instance) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: instance exists */ SELECT 1 FROM instance WHERE instance = ?")) {
+            ps.setString(1, instance);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /**
      * A connection as the console opens them: in the {@code datainsight_reader} role, read-only
      * transactions, a 15 s statement timeout. A login outside the reader role is refused.
