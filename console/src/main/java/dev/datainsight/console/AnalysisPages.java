@@ -165,8 +165,8 @@ final class AnalysisPages {
             h.raw("<h1>").link("/instances/" + Html.enc(instance), instance).raw(" <span class=\"muted\">week over week</span></h1>");
             Pages.instanceLinks(h, instance, "trends");
         }
-        h.raw("<p class=\"muted\">").text("This week (" + Pages.TIME.format(now.minus(java.time.Duration.ofDays(7))) + " to now) against the"
-                + " week before, from the hourly rollups; most changed first.").raw("</p>");
+        h.raw("<p class=\"muted\" id=\"trend-window\">").text("This week (" + Pages.TIME.format(Trends.weekStart(now)) + " to now) against the"
+                + " 7 days before, from the daily rollups; change points from the hourly ones; most changed first.").raw("</p>");
         h.raw("<h2>What changed most</h2><ol class=\"sentences\" id=\"trend-sentences\">");
         int n = 0;
         for (Trends.Row r : rows) {

@@ -290,18 +290,23 @@ final class StoreReader {
 
     /** Orders of the Queries page; the SQL of each is a constant. */
     enum QueryOrder {
-        TOTAL("total", "total time", "total DESC"),
-        MEAN("mean", "mean time", "mean DESC NULLS LAST"),
-        CALLS("calls", "calls", "calls DESC"),
-        REGRESSION("regression", "regression", "regression DESC NULLS LAST");
+        TOTAL("total", "total time", "total DESC", "q.total DESC"),
+        MEAN("mean", "mean time", "total / nullif(calls, 0) DESC NULLS LAST", "q.mean DESC NULLS LAST"),
+        CALLS("calls", "calls", "calls DESC", "q.calls DESC"),
+        /** Needs the baseline of every statement of the range, not only of the top ones: the costly order. */
+        REGRESSION("regression", "regression", null, "q.regression DESC NULLS LAST");
 
         final String param;
         final String title;
+        /** Order of the range's sums ({@code cur}) that picks the top rows before the baseline is read; null: all rows. */
+        final String pick;
+        /** Order of the result. */
         final String sql;
 
-        QueryOrder(String param, String title, String sql) {
+        QueryOrder(String param, String title, String pick, String sql) {
             this.param = param;
             this.title = title;
+            this.pick = pick;
             this.sql = sql;
         }
 
@@ -326,28 +331,39 @@ final class StoreReader {
     record QueryRow(String instance, String queryid, String datnames, String rolnames, double calls, double totalMs, Double meanMs,
                     double rows, Double stddevMs, Double maxMs, String spread, Double baselineMeanMs, Double regression, String query) {}
 
+    /**
+     * The range's sums per statement ({@code cur}), the top ones of the order ({@code pick}; all for
+     * the regression order), and only for those the baseline of the 7 days before ({@code base},
+     * read by the rollups' primary key), so a fleet-wide page reads one range, not eight.
+     */
     private static final String QUERIES_SQL = """
             /* datainsight console: queries */
-            WITH cur AS (
-                SELECT instance, queryid, string_agg(DISTINCT datname, ', ') AS datnames, string_agg(DISTINCT rolname, ', ') AS rolnames,
-                       sum(calls) AS calls, sum(total_exec_time_ms) AS total, sum(rows) AS rows,
+            WITH per_key AS (
+                -- hashable first level (one row per statement, database and role), then per statement
+                SELECT instance, queryid, datname, rolname, sum(calls) AS calls, sum(total_exec_time_ms) AS total, sum(rows) AS rows,
                        sum(exec_time_sq_ms2) AS sq, count(exec_time_sq_ms2) AS nsq, count(*) AS n, max(max_exec_time_ms) AS maxms
                 FROM statement_rollup_1h
                 WHERE bucket >= date_trunc('hour', ?::timestamptz) AND bucket <= ? AND (?::text IS NULL OR instance = ?)
                   AND (?::text IS NULL OR queryid = ?) AND queryid <> 'other'
-                GROUP BY instance, queryid
+                GROUP BY instance, queryid, datname, rolname
+            ), cur AS (
+                SELECT instance, queryid, string_agg(DISTINCT datname, ', ') AS datnames, string_agg(DISTINCT rolname, ', ') AS rolnames,
+                       sum(calls) AS calls, sum(total) AS total, sum(rows) AS rows, sum(sq) AS sq, sum(nsq) AS nsq, sum(n) AS n,
+                       max(maxms) AS maxms
+                FROM per_key GROUP BY instance, queryid
+            ), pick AS (
+                SELECT * FROM cur %s
             ), base AS (
-                SELECT instance, queryid, sum(total_exec_time_ms) / nullif(sum(calls), 0) AS mean
-                FROM statement_rollup_1h
-                WHERE bucket >= date_trunc('hour', ?::timestamptz) - interval '7 days' AND bucket < date_trunc('hour', ?::timestamptz)
-                  AND (?::text IS NULL OR instance = ?) AND (?::text IS NULL OR queryid = ?) AND queryid <> 'other'
-                GROUP BY instance, queryid
+                SELECT r.instance, r.queryid, sum(r.total_exec_time_ms) / nullif(sum(r.calls), 0) AS mean
+                FROM pick p JOIN statement_rollup_1h r ON r.instance = p.instance AND r.queryid = p.queryid
+                WHERE r.bucket >= date_trunc('hour', ?::timestamptz) - interval '7 days' AND r.bucket < date_trunc('hour', ?::timestamptz)
+                GROUP BY r.instance, r.queryid
             ), q AS (
                 SELECT c.*, c.total / nullif(c.calls, 0) AS mean,
                        CASE WHEN c.nsq = c.n AND c.calls > 0
                             THEN sqrt(greatest(c.sq / c.calls - (c.total / c.calls) * (c.total / c.calls), 0)) END AS sd,
                        b.mean AS baseline, (c.total / nullif(c.calls, 0)) / nullif(b.mean, 0) AS regression
-                FROM cur c LEFT JOIN base b ON b.instance = c.instance AND b.queryid = c.queryid
+                FROM pick c LEFT JOIN base b ON b.instance = c.instance AND b.queryid = c.queryid
             )
             SELECT q.instance, q.queryid, q.datnames, q.rolnames, q.calls, q.total, q.mean, q.rows, q.sd, q.maxms,
                    CASE WHEN q.sd IS NULL THEN NULL WHEN q.sd > q.mean THEN 'spiky' ELSE 'steady' END, q.baseline, q.regression, t.query
@@ -360,20 +376,20 @@ final class StoreReader {
             throws SQLException {
         List<QueryRow> rows = new ArrayList<>();
         Timestamp from = Timestamp.from(now.minus(range.length));
-        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, order.sql))) {
+        String pick = order.pick == null ? "" : "ORDER BY " + order.pick + ", instance, queryid LIMIT ?";
+        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, pick, order.sql))) {
             int i = 1;
             ps.setTimestamp(i++, from);
             ps.setTimestamp(i++, Timestamp.from(now));
-            for (int k = 0; k < 2; k++) {
-                ps.setString(i++, instance);
-                ps.setString(i++, instance);
-                ps.setString(i++, queryid);
-                ps.setString(i++, queryid);
-                if (k == 0) {
-                    ps.setTimestamp(i++, from);
-                    ps.setTimestamp(i++, from);
-                }
+            ps.setString(i++, instance);
+            ps.setString(i++, instance);
+            ps.setString(i++, queryid);
+            ps.setString(i++, queryid);
+            if (order.pick != null) {
+                ps.setInt(i++, limit);
             }
+            ps.setTimestamp(i++, from);
+            ps.setTimestamp(i++, from);
             ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -10,24 +10,30 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Week over week: what changed most on one instance or on the whole fleet, computed in SQL from
- * the hourly rollups ({@code metric_rollup_1h}, {@code statement_rollup_1h}). The Trends page of
- * the console and {@code ./datainsight inspect trends} both print {@link #weekOverWeek}.
+ * the rollups. The Trends page of the console and {@code ./datainsight inspect trends} both print
+ * {@link #weekOverWeek}.
  *
- * <p>Per instance (and, for the fleet, per metric over all instances together) and per metric,
- * this week is {@code [now - 7d, now)} and the previous week {@code [now - 14d, now - 7d)}; a
- * week's value is the ratio of its sums (mean rates of counters, the hit share of the block reads,
- * total time over calls of a statement), so hours with more traffic weigh more. Rows rank by the
- * relative change. The <em>change point</em> is the hour that splits the 14 days of hourly values
- * into the two segments whose means differ most (the split with the largest between-segment sum of
- * squares, each segment at least 3 hours): when that step explains most of the weekly change, the
- * sentence says "cache hit ratio 95.0% → 75.0% since Tue 14:00", else "tps 60 → 80 (+33%) week
- * over week".
+ * <p>Weeks are UTC days: this week is the last 7 days, today so far included
+ * ({@link #weekStart}), the previous week the 7 days before. Per instance, per metric, and for
+ * the fleet per metric over all instances together, a week's value comes from the daily rollups
+ * ({@code metric_rollup_1d}: each series' mean over the week's samples, summed over series; the
+ * cache hit ratio is the hit share of the summed block rates); a statement's is its total time over
+ * its calls in the week, from {@code statement_rollup_1h} (statements with fewer than
+ * {@value #MIN_CALLS} calls in either week are left out). Rows rank by the relative change.
+ *
+ * <p>Then, only for the rows shown and per instance, the <em>change point</em> is found in the
+ * hourly rollups of the two weeks: the hour that splits them into the two segments whose means
+ * differ most (the largest between-segment sum of squares, each segment at least 3 hours). When
+ * that step is in the direction of the weekly change, at least half of it and inside this week,
+ * the sentence says "cache hit ratio 95.0% → 75.0% (-21%) since Tue 14:00"; else (and for the
+ * fleet rows, which compare the weeks only) "tps 60/s → 80/s (+33%) week over week".
  *
  * <p>Every value is a bind parameter; the SQL has no identifier from outside this class. Run it on
  * a connection in {@code datainsight_reader} ({@link #connectAsReader}).
@@ -111,45 +117,69 @@ public final class Trends {
 
     private static final String SQL = """
             /* datainsight console: trends */
-            WITH hourly AS (
-                SELECT s.instance, r.bucket,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric IN ('pg_stat_database.xact_commit', 'pg_stat_database.xact_rollback')) AS tps,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_database.xact_rollback') AS rollbacks,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_database.blks_hit') AS hit,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_database.blks_read') AS rd,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_activity.connections_total') AS conns,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_database.temp_bytes') AS temp,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_database.deadlocks') * 3600 AS deadlocks,
-                       sum(r.sum / r.count) FILTER (WHERE s.metric = 'pg_stat_wal.wal_bytes') AS wal,
-                       sum(r.last) FILTER (WHERE s.metric = 'pg_database.size_bytes') AS size
-                FROM metric_rollup_1h r JOIN series s ON s.id = r.series_id
+            WITH map (metric, trend, num_f, den_f) AS (VALUES
+                ('pg_stat_database.xact_commit', 'tps', 1.0::float8, NULL::float8),
+                ('pg_stat_database.xact_rollback', 'tps', 1.0, NULL),
+                ('pg_stat_database.xact_rollback', 'rollbacks', 1.0, NULL),
+                ('pg_stat_database.blks_hit', 'cache_hit_ratio', 1.0, 1.0),
+                ('pg_stat_database.blks_read', 'cache_hit_ratio', 0.0, 1.0),
+                ('pg_stat_activity.connections_total', 'connections', 1.0, NULL),
+                ('pg_stat_database.temp_bytes', 'temp_bytes', 1.0, NULL),
+                ('pg_stat_database.deadlocks', 'deadlocks', 3600.0, NULL),
+                ('pg_stat_wal.wal_bytes', 'wal_bytes', 1.0, NULL),
+                ('pg_database.size_bytes', 'database_size', 1.0, NULL)
+            ), series_week AS (
+                SELECT s.instance, s.metric, r.bucket >= :w AS this_week, sum(r.sum) / sum(r.count) AS v
+                FROM metric_rollup_1d r JOIN series s ON s.id = r.series_id
                 WHERE s.metric = ANY (:metrics) AND (:inst::text IS NULL OR s.instance = :inst) AND r.bucket >= :t0 AND r.bucket < :t1
-                GROUP BY GROUPING SETS ((s.instance, r.bucket), (r.bucket))
-            ), points AS (
-                SELECT h.instance, m.metric, ''::text AS subject, h.bucket, m.num, m.den
-                FROM hourly h
-                CROSS JOIN LATERAL (VALUES ('tps', h.tps, 1.0::float8), ('rollbacks', h.rollbacks, 1.0),
-                                           ('cache_hit_ratio', h.hit, h.hit + h.rd), ('connections', h.conns, 1.0),
-                                           ('temp_bytes', h.temp, 1.0), ('deadlocks', h.deadlocks, 1.0), ('wal_bytes', h.wal, 1.0),
-                                           ('database_size', h.size, 1.0)) m(metric, num, den)
-                WHERE m.num IS NOT NULL AND m.den > 0 AND (h.instance IS NOT NULL OR :inst::text IS NULL)
-                UNION ALL
-                SELECT r.instance, 'query_mean_ms', r.queryid, r.bucket, sum(r.total_exec_time_ms), sum(r.calls)
-                FROM statement_rollup_1h r
-                WHERE (:inst::text IS NULL OR r.instance = :inst) AND r.bucket >= :t0 AND r.bucket < :t1 AND r.queryid <> 'other'
-                GROUP BY r.instance, r.queryid, r.bucket
-                HAVING sum(r.calls) > 0
+                GROUP BY s.id, s.instance, s.metric, 3
+            ), metric_week AS (
+                SELECT sw.instance, m.trend AS metric, ''::text AS subject,
+                       sum(sw.v * m.num_f) FILTER (WHERE sw.this_week)
+                           / CASE WHEN bool_and(m.den_f IS NULL) THEN 1 ELSE nullif(sum(sw.v * m.den_f) FILTER (WHERE sw.this_week), 0) END AS this_week,
+                       sum(sw.v * m.num_f) FILTER (WHERE NOT sw.this_week)
+                           / CASE WHEN bool_and(m.den_f IS NULL) THEN 1 ELSE nullif(sum(sw.v * m.den_f) FILTER (WHERE NOT sw.this_week), 0) END AS prev_week
+                FROM series_week sw JOIN map m ON m.metric = sw.metric
+                GROUP BY GROUPING SETS ((sw.instance, m.trend), (m.trend))
+            ), statement_week AS (
+                SELECT instance, 'query_mean_ms'::text AS metric, queryid AS subject,
+                       sum(total_exec_time_ms) FILTER (WHERE bucket >= :w) / nullif(sum(calls) FILTER (WHERE bucket >= :w), 0) AS this_week,
+                       sum(total_exec_time_ms) FILTER (WHERE bucket < :w) / nullif(sum(calls) FILTER (WHERE bucket < :w), 0) AS prev_week,
+                       sum(calls) FILTER (WHERE bucket >= :w) AS this_calls, sum(calls) FILTER (WHERE bucket < :w) AS prev_calls
+                FROM statement_rollup_1h
+                WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :t0 AND bucket < :t1 AND queryid <> 'other'
+                GROUP BY instance, queryid
             ), weekly AS (
-                SELECT instance, metric, subject,
-                       sum(num) FILTER (WHERE bucket >= :w) / nullif(sum(den) FILTER (WHERE bucket >= :w), 0) AS this_week,
-                       sum(num) FILTER (WHERE bucket < :w) / nullif(sum(den) FILTER (WHERE bucket < :w), 0) AS prev_week,
-                       sum(den) FILTER (WHERE bucket >= :w) AS this_den, sum(den) FILTER (WHERE bucket < :w) AS prev_den
-                FROM points GROUP BY instance, metric, subject
+                SELECT instance, metric, subject, this_week, prev_week FROM metric_week WHERE instance IS NOT NULL OR :inst::text IS NULL
+                UNION ALL
+                SELECT instance, metric, subject, this_week, prev_week FROM statement_week
+                WHERE this_calls >= :mincalls AND prev_calls >= :mincalls
+            ), ranked AS (
+                SELECT w.*, CASE WHEN w.prev_week = 0 THEN 'Infinity'::float8 ELSE abs(w.this_week - w.prev_week) / abs(w.prev_week) END AS key
+                FROM weekly w
+                WHERE w.this_week IS NOT NULL AND w.prev_week IS NOT NULL AND NOT (w.this_week = 0 AND w.prev_week = 0)
+                ORDER BY key DESC, w.instance NULLS FIRST, w.metric, w.subject
+                LIMIT :limit
+            ), points AS (
+                -- hourly values of the rows shown (one instance each), for their change points
+                SELECT s.instance, m.trend AS metric, ''::text AS subject, r.bucket,
+                       sum(r.sum / r.count * m.num_f)
+                           / CASE WHEN bool_and(m.den_f IS NULL) THEN 1 ELSE nullif(sum(r.sum / r.count * m.den_f), 0) END AS v
+                FROM ranked k JOIN map m ON m.trend = k.metric
+                JOIN series s ON s.instance = k.instance AND s.metric = m.metric
+                JOIN metric_rollup_1h r ON r.series_id = s.id
+                WHERE k.instance IS NOT NULL AND k.metric <> 'query_mean_ms' AND r.bucket >= :t0 AND r.bucket < :t1
+                GROUP BY s.instance, m.trend, r.bucket
+                UNION ALL
+                SELECT r.instance, k.metric, r.queryid, r.bucket, sum(r.total_exec_time_ms) / nullif(sum(r.calls), 0)
+                FROM ranked k JOIN statement_rollup_1h r ON r.instance = k.instance AND r.queryid = k.subject
+                WHERE k.metric = 'query_mean_ms' AND r.bucket >= :t0 AND r.bucket < :t1
+                GROUP BY r.instance, k.metric, r.queryid, r.bucket
             ), scored AS (
                 SELECT instance, metric, subject, bucket,
                        row_number() OVER w AS k, sum(v) OVER w AS sk, count(*) OVER a AS n, sum(v) OVER a AS s,
                        lead(bucket) OVER w AS next_bucket
-                FROM (SELECT instance, metric, subject, bucket, num / den AS v FROM points) x
+                FROM points WHERE v IS NOT NULL
                 WINDOW a AS (PARTITION BY instance, metric, subject),
                        w AS (PARTITION BY instance, metric, subject ORDER BY bucket ROWS UNBOUNDED PRECEDING)
             ), change AS (
@@ -159,17 +189,12 @@ public final class Trends {
                 WHERE k >= 3 AND n - k >= 3
                 ORDER BY instance, metric, subject, k * (n - k) * power(sk / k - (s - sk) / (n - k), 2) DESC, bucket
             )
-            SELECT w.instance, w.metric, w.subject, t.query, w.prev_week, w.this_week,
-                   (w.this_week - w.prev_week) / nullif(abs(w.prev_week), 0) AS rel,
-                   c.change_at, c.before, c.after
-            FROM weekly w
-            LEFT JOIN change c ON c.instance IS NOT DISTINCT FROM w.instance AND c.metric = w.metric AND c.subject = w.subject
-            LEFT JOIN statement_text t ON w.metric = 'query_mean_ms' AND t.instance = w.instance AND t.queryid = w.subject
-            WHERE w.this_week IS NOT NULL AND w.prev_week IS NOT NULL AND NOT (w.this_week = 0 AND w.prev_week = 0)
-              AND (w.metric <> 'query_mean_ms' OR (w.this_den >= :mincalls AND w.prev_den >= :mincalls))
-            ORDER BY CASE WHEN w.prev_week = 0 THEN 'Infinity'::float8 ELSE abs(w.this_week - w.prev_week) / abs(w.prev_week) END DESC,
-                     w.instance NULLS FIRST, w.metric, w.subject
-            LIMIT :limit""";
+            SELECT k.instance, k.metric, k.subject, t.query, k.prev_week, k.this_week,
+                   (k.this_week - k.prev_week) / nullif(abs(k.prev_week), 0) AS rel, c.change_at, c.before, c.after
+            FROM ranked k
+            LEFT JOIN change c ON c.instance = k.instance AND c.metric = k.metric AND c.subject = k.subject
+            LEFT JOIN statement_text t ON k.metric = 'query_mean_ms' AND t.instance = k.instance AND t.queryid = k.subject
+            ORDER BY k.key DESC, k.instance NULLS FIRST, k.metric, k.subject""";
 
     /** {@link #SQL} with {@code ?} for its {@code :name} parameters, and their names in order. */
     private static final List<String> SQL_PARAMS = new ArrayList<>();
@@ -200,14 +225,14 @@ public final class Trends {
      * @param limit rows at most
      */
     public static List<Row> weekOverWeek(Connection c, String instance, Instant now, int limit) throws SQLException {
-        Instant weekStart = now.minus(Duration.ofDays(7));
+        Instant weekStart = weekStart(now);
         List<Row> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(SQL_POSITIONAL)) {
             Array metrics = c.createArrayOf("text", METRIC_NAMES);
             int i = 1;
             for (String name : SQL_PARAMS) {
                 switch (name) {
-                    case "t0" -> ps.setTimestamp(i, Timestamp.from(now.minus(Duration.ofDays(14))));
+                    case "t0" -> ps.setTimestamp(i, Timestamp.from(weekStart.minus(Duration.ofDays(7))));
                     case "w" -> ps.setTimestamp(i, Timestamp.from(weekStart));
                     case "t1" -> ps.setTimestamp(i, Timestamp.from(now));
                     case "inst" -> ps.setString(i, instance);
@@ -227,7 +252,7 @@ public final class Trends {
                     Double before = nullable(rs, 9);
                     Double after = nullable(rs, 10);
                     Instant changeAt = at == null ? null : at.toInstant();
-                    if (!explains(prev, cur, before, after, changeAt, now)) {
+                    if (!explains(prev, cur, before, after, changeAt, weekStart)) {
                         changeAt = null;
                         before = null;
                         after = null;
@@ -240,12 +265,17 @@ public final class Trends {
         return rows;
     }
 
+    /** Start of "this week": midnight UTC six days before {@code now}'s day (so 7 UTC days, today so far included). */
+    public static Instant weekStart(Instant now) {
+        return now.truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(6));
+    }
+
     /**
      * Whether the step at the change point tells the week's story: in the same direction as the
-     * weekly change, at least half of it, and inside the last week (so "since" is this week's news).
+     * weekly change, at least half of it, and inside this week (so "since" is this week's news).
      */
-    static boolean explains(double prev, double cur, Double before, Double after, Instant changeAt, Instant now) {
-        if (before == null || after == null || changeAt == null || changeAt.isBefore(now.minus(Duration.ofDays(7)))) {
+    static boolean explains(double prev, double cur, Double before, Double after, Instant changeAt, Instant weekStart) {
+        if (before == null || after == null || changeAt == null || changeAt.isBefore(weekStart)) {
             return false;
         }
         double week = cur - prev;

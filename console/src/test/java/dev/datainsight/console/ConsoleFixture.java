@@ -134,6 +134,10 @@ final class ConsoleFixture {
                         + "   ELSE 12 END::double precision AS v) x"
                         + " WHERE s.metric IN ('pg_stat_database.xact_commit', 'pg_stat_database.blks_hit', 'pg_stat_database.blks_read',"
                         + "   'pg_stat_activity.connections_total')",
+                // Daily rollups cascaded from the hourly ones, as the job does.
+                "INSERT INTO metric_rollup_1d (series_id, bucket, count, min, max, sum, last)"
+                        + " SELECT series_id, date_trunc('day', bucket), sum(count), min(min), max(max), sum(sum), (array_agg(last ORDER BY bucket DESC))[1]"
+                        + " FROM metric_rollup_1h GROUP BY 1, 2",
                 // Query 4242: 120 calls an hour, 10 ms a call until 96 hours ago, 30 ms since (standard
                 // deviation half the mean: steady). The current hour's row gets its sums of squares too.
                 "UPDATE statement_rollup_1h SET exec_time_sq_ms2 = 120 * 1.25 * 900, max_exec_time_ms = 80 WHERE queryid = '4242'",

@@ -115,8 +115,8 @@ public final class InspectTrendsCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, List<Trends.Row> rows, Instant at) {
-        out.println((instance == null ? "fleet" : printable(instance)) + ": week over week (this week " + TIME.format(at.minus(Duration.ofDays(7)))
-                + " to " + TIME.format(at) + " against the week before), most changed first");
+        out.println((instance == null ? "fleet" : printable(instance)) + ": week over week (this week " + TIME.format(Trends.weekStart(at))
+                + " to " + TIME.format(at) + " against the 7 days before), most changed first");
         if (rows.isEmpty()) {
             out.println("no two weeks of hourly rollups to compare yet");
             return;
@@ -160,8 +160,8 @@ public final class InspectTrendsCommand implements Callable<Integer> {
     private String json(List<Trends.Row> rows, Instant at) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("instance", instance);
-        body.put("from", at.minus(Duration.ofDays(14)).toString());
-        body.put("weekStart", at.minus(Duration.ofDays(7)).toString());
+        body.put("from", Trends.weekStart(at).minus(Duration.ofDays(7)).toString());
+        body.put("weekStart", Trends.weekStart(at).toString());
         body.put("to", at.toString());
         List<Map<String, Object>> list = new ArrayList<>();
         for (Trends.Row r : rows) {

@@ -22,8 +22,8 @@ import picocli.CommandLine;
 
 /**
  * {@code datainsight inspect trends} against a real, migrated store on embedded PostgreSQL, read
- * through a login that is only a member of datainsight_reader. Two weeks of hourly rollups up to a
- * fixed "now" (Tue 2026-12-01 12:00 UTC): db-a's cache hit ratio goes from 95% to 75% at Sat 14:00
+ * through a login that is only a member of datainsight_reader. Hourly rollups (and the daily ones
+ * cascaded from them) up to a fixed "now" (Tue 2026-12-01 12:00 UTC; this week from Wed 11-25 00:00): db-a's cache hit ratio goes from 95% to 75% at Sat 14:00
  * (70 hours before), its query 99 from 5 ms to 20 ms a call at Sun 12:00 (48 hours before); db-b is
  * steady.
  */
@@ -62,6 +62,10 @@ class InspectTrendsCommandTest {
                     + " rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, shared_blks_written, temp_blks_read, temp_blks_written, wal_bytes)"
                     + " SELECT 'db-a', '99', 'app', 'web', " + h + " - m * interval '1 hour', 100, 100 * mean, mean, 100, 0, 0, 0, 0, 0, 0, 0"
                     + " FROM generate_series(1, 400) m CROSS JOIN LATERAL (SELECT CASE WHEN m <= 48 THEN 20.0 ELSE 5.0 END::float8 AS mean) x");
+            // Daily rollups cascaded from the hourly ones, as the job does.
+            st.execute("INSERT INTO metric_rollup_1d (series_id, bucket, count, min, max, sum, last)"
+                    + " SELECT series_id, date_trunc('day', bucket), sum(count), min(min), max(max), sum(sum), (array_agg(last ORDER BY bucket DESC))[1]"
+                    + " FROM metric_rollup_1h GROUP BY 1, 2");
         }
     }
 
@@ -82,15 +86,15 @@ class InspectTrendsCommandTest {
         String[] r = run("--store", readerUrl, "--instance", "db-a");
         assertEquals("0", r[0], r[2]);
         List<String> lines = r[1].lines().toList();
-        assertEquals("db-a: week over week (this week 2026-11-24 12:00 UTC to 2026-12-01 12:00 UTC against the week before), most changed first",
+        assertEquals("db-a: week over week (this week 2026-11-25 00:00 UTC to 2026-12-01 12:00 UTC against the 7 days before), most changed first",
                 lines.get(0));
         String header = lines.get(1);
         assertTrue(header.startsWith("WHAT") && !header.contains("INSTANCE"), header);
-        assertTrue(lines.get(2).startsWith("mean time of query 99"), "the query changed most (+86%): " + r[1]);
-        assertTrue(lines.get(2).contains("5 ms") && lines.get(2).contains("9.3 ms") && lines.get(2).contains("+86%")
+        assertTrue(lines.get(2).startsWith("mean time of query 99"), "the query changed most (+92%): " + r[1]);
+        assertTrue(lines.get(2).contains("5 ms") && lines.get(2).contains("9.6 ms") && lines.get(2).contains("+92%")
                 && lines.get(2).contains("Sun 12:00 (5 ms → 20 ms)"), lines.get(2));
         assertTrue(lines.get(3).startsWith("cache hit ratio"), r[1]);
-        assertTrue(lines.get(3).contains("95.0%") && lines.get(3).contains("86.7%") && lines.get(3).contains("-9%")
+        assertTrue(lines.get(3).contains("95.0%") && lines.get(3).contains("86.0%") && lines.get(3).contains("-9%")
                 && lines.get(3).contains("Sat 14:00 (95.0% → 75.0%)"), lines.get(3));
         assertTrue(lines.get(4).startsWith("transactions") && lines.get(4).contains("+0%") && lines.get(4).contains("40/s"), lines.get(4));
         assertEquals(5, lines.size(), r[1]);
@@ -111,7 +115,7 @@ class InspectTrendsCommandTest {
         assertEquals("0", r[0], r[2]);
         JsonNode root = new ObjectMapper().readTree(r[1]);
         assertEquals("db-a", root.get("instance").asText());
-        assertEquals("2026-11-24T12:00:00Z", root.get("weekStart").asText());
+        assertEquals("2026-11-25T00:00:00Z", root.get("weekStart").asText());
         JsonNode rows = root.get("rows");
         assertEquals(3, rows.size());
         assertEquals("query_mean_ms", rows.get(0).get("metric").asText());
@@ -122,7 +126,7 @@ class InspectTrendsCommandTest {
         JsonNode cache = rows.get(1);
         assertEquals("cache_hit_ratio", cache.get("metric").asText());
         assertEquals(0.95, cache.get("previousWeek").asDouble(), 1e-9);
-        assertEquals((70 * 75 + 98 * 95) / 16800.0, cache.get("thisWeek").asDouble(), 1e-9);
+        assertEquals((70 * 75 + 86 * 95) / 15600.0, cache.get("thisWeek").asDouble(), 1e-9, "156 hours this week, 70 of them at 75%");
         assertEquals("2026-11-28T14:00:00Z", cache.get("changeAt").asText());
         assertEquals("cache hit ratio 95.0% → 75.0% (-21%) since Sat 14:00", cache.get("sentence").asText());
         assertTrue(rows.get(2).get("changeAt").isNull(), "steady: no change point");
