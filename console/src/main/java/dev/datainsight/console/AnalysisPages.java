@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * The Queries, Trends and Insights pages. Same rules as {@link Pages}: store text only through
@@ -228,16 +227,19 @@ final class AnalysisPages {
         // Totals per kind over what is listed.
         Map<String, long[]> counts = new LinkedHashMap<>();
         Map<String, Double> bytes = new LinkedHashMap<>();
-        TreeSet<String> withFindings = new TreeSet<>();
+        Map<String, long[]> perInstance = new LinkedHashMap<>();
+        Map<String, Double> wastedPerInstance = new LinkedHashMap<>();
         double totalWasted = 0;
         for (StoreReader.InsightRow r : rows) {
             counts.computeIfAbsent(r.kind(), k -> new long[1])[0]++;
-            withFindings.add(r.instance());
+            perInstance.computeIfAbsent(r.instance(), k -> new long[1])[0]++;
             if (wasted(r)) {
                 bytes.merge(r.kind(), r.bytes(), Double::sum);
+                wastedPerInstance.merge(r.instance(), r.bytes(), Double::sum);
                 totalWasted += r.bytes();
             }
         }
+        java.util.Set<String> withFindings = perInstance.keySet();
         h.raw("<p class=\"count\" id=\"insights-total\">").text(rows.size() + (rows.size() == 1 ? " finding" : " findings") + " on "
                 + withFindings.size() + (withFindings.size() == 1 ? " instance" : " instances")
                 + (totalWasted > 0 ? "; " + Trends.bytes(totalWasted) + " wasted" : "")).raw("</p>");
@@ -256,8 +258,8 @@ final class AnalysisPages {
             if (!r.instance().equals(current)) {
                 if (current != null) h.raw("</tbody></table></div>");
                 current = r.instance();
-                double wastedHere = rows.stream().filter(x -> x.instance().equals(r.instance()) && wasted(x)).mapToDouble(StoreReader.InsightRow::bytes).sum();
-                long here = rows.stream().filter(x -> x.instance().equals(r.instance())).count();
+                double wastedHere = wastedPerInstance.getOrDefault(r.instance(), 0.0);
+                long here = perInstance.get(r.instance())[0];
                 h.raw("<h2>").link("/instances/" + Html.enc(r.instance()), r.instance()).raw(" <span class=\"muted\">")
                         .text(here + (here == 1 ? " finding" : " findings") + (wastedHere > 0 ? ", " + Trends.bytes(wastedHere) + " wasted" : ""))
                         .raw("</span></h2>");
