@@ -429,12 +429,10 @@ public final class ConsoleServer implements AutoCloseable {
         json(ctx, body);
     }
 
-    private static final int TREND_ROWS = 200;
-
     private void trends(Context ctx) throws SQLException {
         Instant now = Instant.now();
         try (Connection c = store.connect()) {
-            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, null, now, TREND_ROWS), null, now));
+            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, null, now), null, now));
         }
     }
 
@@ -446,7 +444,7 @@ public final class ConsoleServer implements AutoCloseable {
                 noInstance(ctx, name);
                 return;
             }
-            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, name, now, TREND_ROWS), name, now));
+            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, name, now), name, now));
         }
     }
 

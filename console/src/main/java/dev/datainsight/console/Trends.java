@@ -33,7 +33,7 @@ import java.util.Locale;
  * differ most (the largest between-segment sum of squares, each segment at least 3 hours). When
  * that step is in the direction of the weekly change, at least half of it and inside this week,
  * the sentence says "cache hit ratio 95.0% → 75.0% (-21%) since Tue 14:00"; else (and for the
- * fleet rows, which compare the weeks only) "tps 60/s → 80/s (+33%) week over week".
+ * fleet rows, which compare the weeks only) "transactions 60/s → 80/s (+33%) week over week".
  *
  * <p>Every value is a bind parameter; the SQL has no identifier from outside this class. Run it on
  * a connection in {@code datainsight_reader} ({@link #connectAsReader}).
@@ -93,7 +93,7 @@ public final class Trends {
     public record Row(String instance, Metric metric, String subject, String query, double previousWeek, double thisWeek,
                       Double relativeChange, Instant changeAt, Double before, Double after) {
 
-        /** E.g. {@code cache hit ratio 95.0% → 75.0% since Sat 14:00}. */
+        /** E.g. {@code cache hit ratio 95.0% → 75.0% (-21%) since Sat 14:00}, or {@code connections 22 → 26 (+18%) week over week}. */
         public String sentence() {
             String what = metric == Metric.QUERY_MEAN_TIME ? metric.title + " " + subject : metric.title;
             if (changeAt != null) {
@@ -215,6 +215,14 @@ public final class Trends {
     private static final String[] METRIC_NAMES = {"pg_stat_database.xact_commit", "pg_stat_database.xact_rollback",
         "pg_stat_database.blks_hit", "pg_stat_database.blks_read", "pg_stat_activity.connections_total",
         "pg_stat_database.temp_bytes", "pg_stat_database.deadlocks", "pg_stat_wal.wal_bytes", "pg_database.size_bytes"};
+
+    /** Rows of {@link #weekOverWeek(Connection, String, Instant)}: enough for every metric of a few dozen instances. */
+    public static final int DEFAULT_LIMIT = 200;
+
+    /** {@link #weekOverWeek(Connection, String, Instant, int)} with at most {@value #DEFAULT_LIMIT} rows. */
+    public static List<Row> weekOverWeek(Connection c, String instance, Instant now) throws SQLException {
+        return weekOverWeek(c, instance, now, DEFAULT_LIMIT);
+    }
 
     /**
      * This week against the previous one, most changed first.

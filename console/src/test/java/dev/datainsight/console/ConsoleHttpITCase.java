@@ -450,7 +450,7 @@ class ConsoleHttpITCase {
 
         // The class the CLI reuses, on a reader connection.
         try (Connection c = Trends.connectAsReader(store.readerUrl, null, null)) {
-            List<Trends.Row> rows = Trends.weekOverWeek(c, "db-xss", java.time.Instant.now(), 50);
+            List<Trends.Row> rows = Trends.weekOverWeek(c, "db-xss", java.time.Instant.now());
             Trends.Row first = rows.get(0);
             assertEquals(Trends.Metric.QUERY_MEAN_TIME, first.metric());
             assertEquals("4242", first.subject());
