@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The console's HTTP server ({@code ./datainsight serve}): the Fleet, Instance and Alerts pages,
+ * The console's HTTP server ({@code ./datainsight serve}): the Fleet, Instance, Queries, Trends, Insights and Alerts pages,
  * the JSON the charts read, uPlot from its webjar, and the GraphQL API ({@link ReadApi}). Read-only:
  * it answers GET, the sign-in POST and GraphQL queries (the schema has no mutations), and reads the
  * store through {@link StoreReader} as {@code datainsight_reader}.
@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stable URLs: {@code /fleet?label=k=v&sort=instance|alerts|version|connections|seen}, {@code /instances/NAME?range=6h},
  * (optional {@code &refresh=SECONDS}), {@code /alerts?severity=&rule=&instance=&status=}, {@code /alerts/FINGERPRINT},
- * {@code /api/instances/NAME/panels?range=6h}; the read-only GraphQL API at {@code /graphql} ({@link ReadApi}).
+ * {@code /api/instances/NAME/panels?range=6h}, {@code /queries?instance=&range=&sort=total|mean|calls|regression},
+ * {@code /instances/NAME/queries}, {@code /queries/NAME/QUERYID} (+ {@code /api/queries/NAME/QUERYID/history}),
+ * {@code /trends}, {@code /instances/NAME/trends}, {@code /insights?instance=&kind=}; the read-only GraphQL API at {@code /graphql} ({@link ReadApi}).
  */
 public final class ConsoleServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
@@ -77,6 +79,13 @@ public final class ConsoleServer implements AutoCloseable {
         app.get("/api/instances/{instance}/panels", this::panels);
         app.get("/alerts", this::alerts);
         app.get("/alerts/{fingerprint}", this::alert);
+        app.get("/queries", this::queries);
+        app.get("/instances/{instance}/queries", this::instanceQueries);
+        app.get("/queries/{instance}/{queryid}", this::query);
+        app.get("/api/queries/{instance}/{queryid}/history", this::queryHistory);
+        app.get("/trends", this::trends);
+        app.get("/instances/{instance}/trends", this::instanceTrends);
+        app.get("/insights", this::insights);
         app.post("/graphql", this::graphql);
         app.get("/graphql", this::graphql);
         app.exception(Unauthorized.class, (e, ctx) -> {
@@ -144,6 +153,7 @@ public final class ConsoleServer implements AutoCloseable {
     // ---- security -------------------------------------------------------------------------------
 
     private void secure(Context ctx) {
+        ctx.attribute(T0, System.nanoTime());
         ctx.header("Content-Security-Policy", CSP);
         ctx.header(Header.X_CONTENT_TYPE_OPTIONS, "nosniff");
         ctx.header("X-Frame-Options", "DENY");
@@ -307,7 +317,7 @@ public final class ConsoleServer implements AutoCloseable {
             bands.add(b);
         }
         body.put("firing", bands);
-        ctx.json(body);
+        json(ctx, body);
     }
 
     private void alerts(Context ctx) throws SQLException {
@@ -331,6 +341,129 @@ public final class ConsoleServer implements AutoCloseable {
             return;
         }
         html(ctx, Pages.alert(events, Instant.now()));
+    }
+
+    // ---- queries, trends, insights --------------------------------------------------------------
+
+    private static final int QUERY_LIMIT = 100;
+
+    private static Range queryRange(Context ctx) {
+        String p = ctx.queryParam("range");
+        return p == null ? AnalysisPages.QUERIES_DEFAULT : Range.parse(p);
+    }
+
+    private void queries(Context ctx) throws SQLException {
+        String instance = blankToNull(ctx.queryParam("instance"));
+        Range range = queryRange(ctx);
+        StoreReader.QueryOrder order = StoreReader.QueryOrder.parse(ctx.queryParam("sort"));
+        try (Connection c = store.connect()) {
+            html(ctx, AnalysisPages.queries(store.queries(c, instance, null, range, Instant.now(), order, QUERY_LIMIT), instance, range, order,
+                    store.instanceNames(c), false));
+        }
+    }
+
+    private void instanceQueries(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        Range range = queryRange(ctx);
+        StoreReader.QueryOrder order = StoreReader.QueryOrder.parse(ctx.queryParam("sort"));
+        try (Connection c = store.connect()) {
+            if (store.instance(c, name).isEmpty()) {
+                noInstance(ctx, name);
+                return;
+            }
+            html(ctx, AnalysisPages.queries(store.queries(c, name, null, range, Instant.now(), order, QUERY_LIMIT), name, range, order,
+                    List.of(), true));
+        }
+    }
+
+    private void query(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        String queryid = ctx.pathParam("queryid");
+        Range range = queryRange(ctx);
+        try (Connection c = store.connect()) {
+            var text = store.statement(c, name, queryid);
+            if (text.isEmpty()) {
+                ctx.status(HttpStatus.NOT_FOUND);
+                html(ctx, Pages.notFound("No query " + queryid + " of instance " + name + " in the store."));
+                return;
+            }
+            var summary = store.queries(c, name, queryid, range, Instant.now(), StoreReader.QueryOrder.TOTAL, 1).stream().findFirst();
+            html(ctx, AnalysisPages.query(name, queryid, text.get(), summary, range, store.plans(c, name, queryid)));
+        }
+    }
+
+    private void queryHistory(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        String queryid = ctx.pathParam("queryid");
+        Range range = queryRange(ctx);
+        Instant now = Instant.now();
+        List<StoreReader.PanelData> data;
+        try (Connection c = store.connect()) {
+            if (store.statement(c, name, queryid).isEmpty()) {
+                ctx.status(HttpStatus.NOT_FOUND);
+                json(ctx, Map.of("error", "no such query"));
+                return;
+            }
+            data = store.queryHistory(c, name, queryid, range, now);
+        }
+        List<Map<String, Object>> panels = new ArrayList<>();
+        for (StoreReader.PanelData d : data) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("id", d.panel().id());
+            p.put("title", d.panel().title());
+            p.put("unit", d.panel().unit());
+            p.put("x", d.x());
+            p.put("names", d.names());
+            p.put("lines", d.lines());
+            panels.add(p);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("instance", name);
+        body.put("queryid", queryid);
+        body.put("range", range.param);
+        body.put("resolution", "1h");
+        body.put("from", now.minus(range.length).getEpochSecond());
+        body.put("to", now.getEpochSecond());
+        body.put("panels", panels);
+        body.put("firing", List.of());
+        json(ctx, body);
+    }
+
+    private void trends(Context ctx) throws SQLException {
+        Instant now = Instant.now();
+        try (Connection c = store.connect()) {
+            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, null, now), null, now));
+        }
+    }
+
+    private void instanceTrends(Context ctx) throws SQLException {
+        String name = ctx.pathParam("instance");
+        Instant now = Instant.now();
+        try (Connection c = store.connect()) {
+            if (store.instance(c, name).isEmpty()) {
+                noInstance(ctx, name);
+                return;
+            }
+            html(ctx, AnalysisPages.trends(Trends.weekOverWeek(c, name, now), name, now));
+        }
+    }
+
+    private void insights(Context ctx) throws SQLException {
+        String instance = blankToNull(ctx.queryParam("instance"));
+        String kind = blankToNull(ctx.queryParam("kind"));
+        try (Connection c = store.connect()) {
+            if (instance != null && store.instance(c, instance).isEmpty()) {
+                noInstance(ctx, instance);
+                return;
+            }
+            html(ctx, AnalysisPages.insights(store.insights(c, instance, kind), instance, kind, store.insightKinds(c), store.instanceNames(c),
+                    Instant.now()));
+        }
+    }
+
+    private static void noInstance(Context ctx, String name) {
+        ctx.status(HttpStatus.NOT_FOUND);
+        html(ctx, Pages.notFound("No instance " + name + " in the store."));
     }
 
     // ---- GraphQL API ----------------------------------------------------------------------------
@@ -404,6 +537,27 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private static void html(Context ctx, String body) {
+        serverTiming(ctx);
         ctx.contentType("text/html; charset=utf-8").result(body);
+    }
+
+    private static final String T0 = "datainsight.t0";
+
+    /**
+     * {@code Server-Timing: app;dur=MS}: the time from the request's arrival to its body being
+     * ready (store queries and rendering), also logged at debug level.
+     */
+    private static void serverTiming(Context ctx) {
+        Long t0 = ctx.attribute(T0);
+        if (t0 != null) {
+            double ms = (System.nanoTime() - t0) / 1e6;
+            ctx.header("Server-Timing", String.format(java.util.Locale.ROOT, "app;dur=%.1f", ms));
+            LOG.debug("{} {} in {} ms", ctx.method(), ctx.path(), String.format(java.util.Locale.ROOT, "%.1f", ms));
+        }
+    }
+
+    private static void json(Context ctx, Object body) {
+        serverTiming(ctx);
+        ctx.json(body);
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
  * forbids both), charts are drawn by {@code /static/console.js} from the JSON API.
  */
 final class Pages {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> SEVERITIES = List.of("critical", "warning", "info");
     static final List<String> STATUSES = List.of("firing", "pending", "resolved");
@@ -32,10 +32,15 @@ final class Pages {
                 .raw("<link rel=\"stylesheet\" href=\"/webjars/uplot/1.6.30/dist/uPlot.min.css\">")
                 .raw("<link rel=\"stylesheet\" href=\"/static/console.css\">")
                 .raw("</head><body><header><a class=\"brand\" href=\"/fleet\">DataInsight</a><nav>")
-                .raw("<a href=\"/fleet\"" + ("fleet".equals(active) ? " aria-current=\"page\"" : "") + ">Fleet</a>")
-                .raw("<a href=\"/alerts\"" + ("alerts".equals(active) ? " aria-current=\"page\"" : "") + ">Alerts</a>")
+                .raw(navLink("/fleet", "Fleet", "fleet", active)).raw(navLink("/queries", "Queries", "queries", active))
+                .raw(navLink("/trends", "Trends", "trends", active)).raw(navLink("/insights", "Insights", "insights", active))
+                .raw(navLink("/alerts", "Alerts", "alerts", active))
                 .raw("</nav></header><main>");
         return h;
+    }
+
+    private static String navLink(String href, String title, String id, String active) {
+        return "<a href=\"" + href + "\"" + (id.equals(active) ? " aria-current=\"page\"" : "") + ">" + title + "</a>";
     }
 
     static String end(Html h) {
@@ -63,7 +68,9 @@ final class Pages {
         }
         String labelParam = String.join(",", filter.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         Html h = layout("Fleet", "fleet");
-        h.raw("<h1>Fleet</h1><form class=\"filters\" method=\"get\" action=\"/fleet\"><label>Label <input name=\"label\"")
+        h.raw("<h1>Fleet</h1><p class=\"see\" id=\"fleet-links\">Fleet-wide: <a href=\"/queries\">top queries</a> · "
+                + "<a href=\"/trends\">week over week</a> · <a href=\"/insights\">insights</a></p>");
+        h.raw("<form class=\"filters\" method=\"get\" action=\"/fleet\"><label>Label <input name=\"label\"")
                 .attr("value", labelParam)
                 .raw(" placeholder=\"env=prod,team=billing\"></label><button type=\"submit\">Filter</button>");
         if (!filter.isEmpty()) {
@@ -138,7 +145,9 @@ final class Pages {
         h.raw("<h1>").text(r.instance()).raw("</h1><p class=\"meta\">").el("span", "badge " + r.state(), r.state()).raw(" ")
                 .text("PostgreSQL " + version(r.serverVersionNum()) + " · last seen " + ago(r.lastSeen(), now) + " · ");
         labels(h, r.labels(), true);
-        h.raw("</p><nav class=\"ranges\" aria-label=\"time range\">");
+        h.raw("</p>");
+        instanceLinks(h, r.instance(), "charts");
+        h.raw("<nav class=\"ranges\" aria-label=\"time range\">");
         for (Range x : Range.values()) {
             h.raw("<a").attr("href", base + "?range=" + x.param);
             if (x == range) h.raw(" aria-current=\"true\"");
@@ -160,13 +169,15 @@ final class Pages {
         h.raw("<h2>Top statements by total time</h2><div class=\"table\"><table id=\"statements\"><thead><tr><th>Query</th>"
                 + "<th>Database</th><th>Role</th><th>Calls</th><th>Total ms</th></tr></thead><tbody>");
         for (StoreReader.StatementRow s : statements) {
-            h.raw("<tr><td data-label=\"Query\"><code>").text(s.query() == null ? "(text not stored) " + s.queryid() : s.query())
-                    .raw("</code></td><td data-label=\"Database\">").text(s.datname()).raw("</td><td data-label=\"Role\">").text(s.rolname())
+            h.raw("<tr><td data-label=\"Query\"><a").attr("href", "/queries/" + Html.enc(r.instance()) + "/" + Html.enc(s.queryid()) + "?range=" + range.param)
+                    .raw("><code>").text(s.query() == null ? "(text not stored) " + s.queryid() : s.query())
+                    .raw("</code></a></td><td data-label=\"Database\">").text(s.datname()).raw("</td><td data-label=\"Role\">").text(s.rolname())
                     .raw("</td><td data-label=\"Calls\">").text(number(s.calls())).raw("</td><td data-label=\"Total ms\">")
                     .text(number(s.totalMs())).raw("</td></tr>");
         }
         h.raw("</tbody></table></div>");
         if (statements.isEmpty()) h.raw("<p class=\"empty\">No statements in this range.</p>");
+        h.raw("<p><a").attr("href", base + "/queries?range=" + range.param).raw(">all statements of ").text(r.instance()).raw("</a></p>");
 
         h.raw("<h2>Top tables by dead tuples</h2><div class=\"table\"><table id=\"tables\"><thead><tr><th>Table</th>"
                 + "<th>Dead</th><th>Live</th><th>Last autovacuum</th></tr></thead><tbody>");
@@ -179,6 +190,20 @@ final class Pages {
         h.raw("</tbody></table></div>");
         if (tables.isEmpty()) h.raw("<p class=\"empty\">No table statistics in the last 2 hours.</p>");
         return end(h);
+    }
+
+    /** The links between an instance's pages: charts, queries, trends, insights; {@code current} is marked. */
+    static void instanceLinks(Html h, String instance, String current) {
+        String base = "/instances/" + Html.enc(instance);
+        String[][] links = {{"charts", base, "Charts"}, {"queries", base + "/queries", "Queries"}, {"trends", base + "/trends", "Trends"},
+            {"insights", "/insights?instance=" + Html.enc(instance), "Insights"}};
+        h.raw("<nav class=\"tabs\" id=\"instance-links\" aria-label=\"instance pages\">");
+        for (String[] l : links) {
+            h.raw("<a").attr("href", l[1]);
+            if (l[0].equals(current)) h.raw(" aria-current=\"page\"");
+            h.raw(">").text(l[2]).raw("</a>");
+        }
+        h.raw("</nav>");
     }
 
     // ---- alerts ---------------------------------------------------------------------------------
@@ -226,7 +251,7 @@ final class Pages {
         if (alerts.isEmpty()) h.raw("<p class=\"empty\">No open alerts.</p>");
     }
 
-    private static void select(Html h, String name, String title, List<String> options, String current) {
+    static void select(Html h, String name, String title, List<String> options, String current) {
         h.raw("<label>").text(title).raw(" <select").attr("name", name).raw("><option value=\"\">any</option>");
         for (String o : options) {
             h.raw("<option").attr("value", o);

@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * {@code datainsight_reader} role and to read-only transactions before its first query, so the
  * console cannot write whatever login it is given (a login that is not a member of the reader
  * role is refused). Every value is a bind parameter; the only identifiers in SQL text are the
- * rollup table constants of {@link Range.Resolution}.
+ * rollup table constants of {@link Range.Resolution} and {@link #PLAN_TABLE}.
  */
 final class StoreReader {
     /** Role the console reads as (created by the store migrations). */
@@ -284,6 +284,298 @@ final class StoreReader {
             }
         }
         return rows;
+    }
+
+    // ---- queries --------------------------------------------------------------------------------
+
+    /** Orders of the Queries page; the SQL of each is a constant. */
+    enum QueryOrder {
+        TOTAL("total", "total time", "total DESC", "q.total DESC"),
+        MEAN("mean", "mean time", "total / nullif(calls, 0) DESC NULLS LAST", "q.mean DESC NULLS LAST"),
+        CALLS("calls", "calls", "calls DESC", "q.calls DESC"),
+        /** Needs the baseline of every statement of the range, not only of the top ones: the costly order. */
+        REGRESSION("regression", "regression", null, "q.regression DESC NULLS LAST");
+
+        final String param;
+        final String title;
+        /** Order of the range's sums ({@code cur}) that picks the top rows before the baseline is read; null: all rows. */
+        final String pick;
+        /** Order of the result. */
+        final String sql;
+
+        QueryOrder(String param, String title, String pick, String sql) {
+            this.param = param;
+            this.title = title;
+            this.pick = pick;
+            this.sql = sql;
+        }
+
+        static QueryOrder parse(String p) {
+            for (QueryOrder o : values()) {
+                if (o.param.equals(p)) {
+                    return o;
+                }
+            }
+            return TOTAL;
+        }
+    }
+
+    /**
+     * A statement over a range, summed over its databases and roles.
+     *
+     * @param spread {@code steady} or {@code spiky} (standard deviation above the mean over the range), null without
+     *     the sums of squares (rows older than V4)
+     * @param baselineMeanMs mean time in the 7 days before the range
+     * @param regression mean time in the range over the baseline mean
+     */
+    record QueryRow(String instance, String queryid, String datnames, String rolnames, double calls, double totalMs, Double meanMs,
+                    double rows, Double stddevMs, Double maxMs, String spread, Double baselineMeanMs, Double regression, String query) {}
+
+    /**
+     * The range's sums per statement ({@code cur}), the top ones of the order ({@code pick}; all for
+     * the regression order), and only for those the baseline of the 7 days before ({@code base},
+     * read by the rollups' primary key), so a fleet-wide page reads one range, not eight.
+     */
+    private static final String QUERIES_SQL = """
+            /* datainsight console: queries */
+            WITH per_key AS (
+                -- hashable first level (one row per statement, database and role), then per statement
+                SELECT instance, queryid, datname, rolname, sum(calls) AS calls, sum(total_exec_time_ms) AS total, sum(rows) AS rows,
+                       sum(exec_time_sq_ms2) AS sq, count(exec_time_sq_ms2) AS nsq, count(*) AS n, max(max_exec_time_ms) AS maxms
+                FROM statement_rollup_1h
+                WHERE bucket >= date_trunc('hour', ?::timestamptz) AND bucket <= ? AND (?::text IS NULL OR instance = ?)
+                  AND (?::text IS NULL OR queryid = ?) AND queryid <> 'other'
+                GROUP BY instance, queryid, datname, rolname
+            ), cur AS (
+                SELECT instance, queryid, string_agg(DISTINCT datname, ', ') AS datnames, string_agg(DISTINCT rolname, ', ') AS rolnames,
+                       sum(calls) AS calls, sum(total) AS total, sum(rows) AS rows, sum(sq) AS sq, sum(nsq) AS nsq, sum(n) AS n,
+                       max(maxms) AS maxms
+                FROM per_key GROUP BY instance, queryid
+            ), pick AS (
+                SELECT * FROM cur %s
+            ), base AS (
+                SELECT r.instance, r.queryid, sum(r.total_exec_time_ms) / nullif(sum(r.calls), 0) AS mean
+                FROM pick p JOIN statement_rollup_1h r ON r.instance = p.instance AND r.queryid = p.queryid
+                WHERE r.bucket >= date_trunc('hour', ?::timestamptz) - interval '7 days' AND r.bucket < date_trunc('hour', ?::timestamptz)
+                GROUP BY r.instance, r.queryid
+            ), q AS (
+                SELECT c.*, c.total / nullif(c.calls, 0) AS mean,
+                       CASE WHEN c.nsq = c.n AND c.calls > 0
+                            THEN sqrt(greatest(c.sq / c.calls - (c.total / c.calls) * (c.total / c.calls), 0)) END AS sd,
+                       b.mean AS baseline, (c.total / nullif(c.calls, 0)) / nullif(b.mean, 0) AS regression
+                FROM pick c LEFT JOIN base b ON b.instance = c.instance AND b.queryid = c.queryid
+            )
+            SELECT q.instance, q.queryid, q.datnames, q.rolnames, q.calls, q.total, q.mean, q.rows, q.sd, q.maxms,
+                   CASE WHEN q.sd IS NULL THEN NULL WHEN q.sd > q.mean THEN 'spiky' ELSE 'steady' END, q.baseline, q.regression, t.query
+            FROM q LEFT JOIN statement_text t ON t.instance = q.instance AND t.queryid = q.queryid
+            ORDER BY %s, q.instance, q.queryid
+            LIMIT ?""";
+
+    /** Top statements over the range, fleet-wide ({@code instance} null) or of one instance. */
+    List<QueryRow> queries(Connection c, String instance, String queryid, Range range, Instant now, QueryOrder order, int limit)
+            throws SQLException {
+        List<QueryRow> rows = new ArrayList<>();
+        Timestamp from = Timestamp.from(now.minus(range.length));
+        String pick = order.pick == null ? "" : "ORDER BY " + order.pick + ", instance, queryid LIMIT ?";
+        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, pick, order.sql))) {
+            int i = 1;
+            ps.setTimestamp(i++, from);
+            ps.setTimestamp(i++, Timestamp.from(now));
+            ps.setString(i++, instance);
+            ps.setString(i++, instance);
+            ps.setString(i++, queryid);
+            ps.setString(i++, queryid);
+            if (order.pick != null) {
+                ps.setInt(i++, limit);
+            }
+            ps.setTimestamp(i++, from);
+            ps.setTimestamp(i++, from);
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new QueryRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5),
+                            rs.getDouble(6), nullableDouble(rs, 7), rs.getDouble(8), nullableDouble(rs, 9), nullableDouble(rs, 10),
+                            rs.getString(11), nullableDouble(rs, 12), nullableDouble(rs, 13), rs.getString(14)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The stored text of a statement and when it was first and last seen. */
+    record StatementText(String query, boolean truncated, Instant firstSeen, Instant lastSeen) {}
+
+    /** The text of one statement, empty when the store has neither its text nor any of its rollups. */
+    Optional<StatementText> statement(Connection c, String instance, String queryid) throws SQLException {
+        String sql = """
+                /* datainsight console: statement */
+                SELECT t.query, coalesce(t.truncated, false), t.first_seen, t.last_seen
+                FROM (SELECT 1) one
+                LEFT JOIN statement_text t ON t.instance = ? AND t.queryid = ?
+                WHERE t.queryid IS NOT NULL
+                   OR EXISTS (SELECT 1 FROM statement_rollup_1h r WHERE r.instance = ? AND r.queryid = ?)""";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setString(2, queryid);
+            ps.setString(3, instance);
+            ps.setString(4, queryid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new StatementText(rs.getString(1), rs.getBoolean(2), instant(rs, 3), instant(rs, 4)));
+            }
+        }
+    }
+
+    /** The per-query charts: hourly mean (and standard deviation), calls and total time. */
+    static final List<Panel> QUERY_PANELS = List.of(
+            new Panel("q-mean", "Mean time per call", "ms", List.of("mean", "stddev"), null, Panel.Value.MAX, 1),
+            new Panel("q-calls", "Calls per hour", "count", List.of("calls"), null, Panel.Value.RATE_SUM, 1),
+            new Panel("q-total", "Total time per hour", "ms", List.of("total"), null, Panel.Value.RATE_SUM, 1));
+
+    /** Hourly history of one statement over the range (summed over its databases and roles), as chart data. */
+    List<PanelData> queryHistory(Connection c, String instance, String queryid, Range range, Instant now) throws SQLException {
+        String sql = """
+                /* datainsight console: statement history */
+                SELECT extract(epoch FROM bucket)::bigint, sum(calls), sum(total_exec_time_ms),
+                       CASE WHEN count(exec_time_sq_ms2) = count(*) AND sum(calls) > 0
+                            THEN sqrt(greatest(sum(exec_time_sq_ms2) / sum(calls) - power(sum(total_exec_time_ms) / sum(calls), 2), 0)) END
+                FROM statement_rollup_1h
+                WHERE instance = ? AND queryid = ? AND bucket >= date_trunc('hour', ?::timestamptz) AND bucket <= ?
+                GROUP BY bucket ORDER BY bucket""";
+        List<Long> x = new ArrayList<>();
+        List<Double> mean = new ArrayList<>();
+        List<Double> sd = new ArrayList<>();
+        List<Double> calls = new ArrayList<>();
+        List<Double> total = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setString(2, queryid);
+            ps.setTimestamp(3, Timestamp.from(now.minus(range.length)));
+            ps.setTimestamp(4, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    x.add(rs.getLong(1));
+                    double n = rs.getDouble(2);
+                    double t = rs.getDouble(3);
+                    calls.add(n);
+                    total.add(t);
+                    mean.add(n > 0 ? t / n : null);
+                    sd.add(nullableDouble(rs, 4));
+                }
+            }
+        }
+        boolean hasSd = sd.stream().anyMatch(v -> v != null);
+        return List.of(
+                new PanelData(QUERY_PANELS.get(0), x, hasSd ? List.of("mean", "stddev") : List.of("mean"),
+                        hasSd ? List.of(mean, sd) : List.of(mean)),
+                new PanelData(QUERY_PANELS.get(1), x, List.of("calls"), List.of(calls)),
+                new PanelData(QUERY_PANELS.get(2), x, List.of("total"), List.of(total)));
+    }
+
+    /** A plan of a statement as the plans probe captured it (docs/plans.md); one row per plan fingerprint. */
+    record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
+
+    /** Table the plans of statements are stored in, with the columns the Queries page reads. */
+    static final String PLAN_TABLE = "statement_plan";
+    static final List<String> PLAN_COLUMNS = List.of("instance", "queryid", "fingerprint", "summary", "total_cost", "first_seen", "last_seen");
+
+    /**
+     * The plans of a statement, oldest first, or empty when the store has no {@value #PLAN_TABLE}
+     * table with the columns {@link #PLAN_COLUMNS} (the store keeps no plans yet: the panel then
+     * stays off, and appears once a migration adds the table).
+     */
+    Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: plan table */ SELECT count(*) FROM pg_catalog.pg_attribute"
+                + " WHERE attrelid = pg_catalog.to_regclass(?) AND attname = ANY (?) AND NOT attisdropped AND attnum > 0")) {
+            ps.setString(1, PLAN_TABLE);
+            ps.setArray(2, c.createArrayOf("text", PLAN_COLUMNS.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getInt(1) < PLAN_COLUMNS.size()) {
+                    return Optional.empty();
+                }
+            }
+        }
+        String sql = "/* datainsight console: plans */ SELECT fingerprint, max(summary), max(total_cost::float8), min(first_seen), max(last_seen)"
+                + " FROM " + PLAN_TABLE + " WHERE instance = ? AND queryid = ? GROUP BY fingerprint ORDER BY min(first_seen), fingerprint LIMIT 100";
+        List<PlanRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setString(2, queryid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new PlanRow(rs.getString(1), rs.getString(2), nullableDouble(rs, 3), instant(rs, 4), instant(rs, 5)));
+                }
+            }
+        }
+        return Optional.of(rows);
+    }
+
+    /** Instance names, for the filter's choices. */
+    List<String> instanceNames(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: instances */ SELECT instance FROM instance ORDER BY 1 LIMIT 5000");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    // ---- insights -------------------------------------------------------------------------------
+
+    /**
+     * A current finding of the insight table.
+     *
+     * @param bytes size in bytes from the evidence ({@code wasted_bytes}, {@code index_size_bytes} or {@code size_bytes}), if any
+     * @param usedRatio share used from the evidence ({@code used_ratio}, sequences), if any
+     */
+    record InsightRow(String instance, String kind, String subject, String severity, String summary, String evidence,
+                      Double bytes, Double usedRatio, Instant firstSeen, Instant observedAt) {}
+
+    /** Current findings, of one instance or all, most severe first. */
+    List<InsightRow> insights(Connection c, String instance, String kind) throws SQLException {
+        String sql = """
+                /* datainsight console: insights */
+                SELECT instance, kind, subject, severity, summary, evidence::text,
+                       CASE WHEN jsonb_typeof(evidence -> 'wasted_bytes') = 'number' THEN (evidence ->> 'wasted_bytes')::float8
+                            WHEN jsonb_typeof(evidence -> 'index_size_bytes') = 'number' THEN (evidence ->> 'index_size_bytes')::float8
+                            WHEN jsonb_typeof(evidence -> 'size_bytes') = 'number' THEN (evidence ->> 'size_bytes')::float8 END,
+                       CASE WHEN jsonb_typeof(evidence -> 'used_ratio') = 'number' THEN (evidence ->> 'used_ratio')::float8 END,
+                       first_seen, observed_at
+                FROM insight
+                WHERE (?::text IS NULL OR instance = ?) AND (?::text IS NULL OR kind = ?)
+                ORDER BY instance, CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END DESC, kind, subject
+                LIMIT 5000""";
+        List<InsightRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, instance);
+            ps.setString(2, instance);
+            ps.setString(3, kind);
+            ps.setString(4, kind);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new InsightRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), nullableDouble(rs, 7), nullableDouble(rs, 8), instant(rs, 9), instant(rs, 10)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Distinct insight kinds, for the filter's choices. */
+    List<String> insightKinds(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: insight kinds */ SELECT DISTINCT kind FROM insight ORDER BY 1 LIMIT 200");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     // ---- alerts ---------------------------------------------------------------------------------

@@ -157,19 +157,97 @@ class ConsoleBrowserITCase {
         Dimension before = driver.manage().window().getSize();
         try {
             driver.manage().window().setSize(new Dimension(390, 844));
-            for (String path : List.of("/fleet", "/instances/db-xss", "/alerts", "/alerts/fp-conn")) {
+            for (String path : List.of("/fleet", "/instances/db-xss", "/alerts", "/alerts/fp-conn", "/queries", "/instances/db-xss/queries",
+                    "/queries/db-xss/4242", "/trends", "/instances/db-xss/trends", "/insights")) {
                 driver.get(console.url() + path);
-                if (path.startsWith("/instances")) {
+                if (path.startsWith("/instances/db-xss") && !path.endsWith("queries") && !path.endsWith("trends") || path.startsWith("/queries/")) {
                     wait(d -> "true".equals(d.findElement(By.id("panels")).getAttribute("data-loaded")));
                 }
                 Object overflow = ((JavascriptExecutor) driver).executeScript(
                         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
                 assertEquals(0L, ((Number) overflow).longValue(), path + " scrolls sideways on a phone");
                 shot("phone" + path.replace('/', '-'));
+                if (!driver.findElements(By.id("panels")).isEmpty()) {
+                    WebElement canvas = driver.findElement(By.cssSelector("#panels canvas"));
+                    assertTrue(canvas.getSize().getWidth() <= 390, path + ": the chart follows the screen width");
+                }
             }
         } finally {
             driver.manage().window().setSize(before);
         }
+    }
+
+    @Test
+    void queriesPageShowsTheStatements_theXssQueryTextAsText_andTheQueryPageDrawsItsHistory() throws Exception {
+        driver.get(console.url() + "/fleet");
+        driver.findElement(By.cssSelector("header nav a[href='/queries']")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/queries"));
+        WebElement table = driver.findElement(By.id("queries"));
+        List<String> texts = table.findElements(By.cssSelector("tbody tr td:first-child code")).stream().map(WebElement::getText).toList();
+        assertEquals(List.of("SELECT '" + XSS + "' FROM t WHERE id = $1", "SELECT pg_sleep($1) /* nightly batch */"), texts,
+                "by total time; the stored query text shown as its literal text");
+        assertTrue(table.getText().contains("spiky") && table.getText().contains("steady"));
+        assertNoInjectedMarkup();
+        shot("queries");
+
+        new Select(driver.findElement(By.name("instance"))).selectByValue("db-quiet"); // submits on change
+        wait(d -> d.getCurrentUrl().contains("instance=db-quiet"));
+        assertEquals(1, driver.findElements(By.cssSelector("#queries tbody tr")).size());
+        shot("queries-db-quiet");
+
+        driver.get(console.url() + "/instances/db-xss/queries?range=7d");
+        driver.findElement(By.cssSelector("#queries a.query")).click();
+        wait(d -> d.getCurrentUrl().contains("/queries/db-xss/4242"));
+        wait(d -> "true".equals(d.findElement(By.id("panels")).getAttribute("data-loaded")));
+        assertEquals("SELECT '" + XSS + "' FROM t WHERE id = $1", driver.findElement(By.id("query-text")).getText());
+        WebElement mean = driver.findElement(By.id("panel-q-mean"));
+        assertEquals("169", mean.getAttribute("data-points"), "7 days of hourly rows and the current hour");
+        assertTrue(painted("#panel-q-mean canvas") > 500, "the history chart is painted");
+        assertTrue(driver.findElements(By.id("plans")).isEmpty(), "no plan table in this store: no plans panel");
+        assertNoInjectedMarkup();
+        shot("query");
+    }
+
+    @Test
+    void trendsPageShowsWhatChangedMost() throws Exception {
+        driver.get(console.url() + "/fleet");
+        driver.findElement(By.cssSelector("#fleet-links a[href='/trends']")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/trends"));
+        String sentences = driver.findElement(By.id("trend-sentences")).getText();
+        assertTrue(sentences.contains("db-xss: cache hit ratio 95.0% → 75.0% (-21%) since "), sentences);
+        assertTrue(sentences.contains("db-xss: mean time of query 4242 10 ms → 30 ms (×3.0) since "), sentences);
+        assertTrue(driver.findElement(By.id("trends")).getText().contains("cache hit ratio"));
+        assertNoInjectedMarkup();
+        shot("trends");
+
+        driver.get(console.url() + "/instances/db-xss");
+        driver.findElement(By.cssSelector("#instance-links a[href='/instances/db-xss/trends']")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/instances/db-xss/trends"));
+        assertTrue(driver.findElement(By.id("trend-sentences")).getText().startsWith("mean time of query 4242 10 ms → 30 ms"));
+        shot("instance-trends");
+    }
+
+    @Test
+    void insightsPageShowsTheFindingsWithBytesWasted() throws Exception {
+        driver.get(console.url() + "/fleet");
+        driver.findElement(By.cssSelector("header nav a[href='/insights']")).click();
+        wait(d -> d.getCurrentUrl().endsWith("/insights"));
+        assertEquals("3 findings on 2 instances; 13.0 GiB wasted", driver.findElement(By.id("insights-total")).getText());
+        String page = driver.findElement(By.tagName("main")).getText();
+        assertTrue(page.contains("public.orders_old_idx") && page.contains("12.0 GiB wasted"), page);
+        assertTrue(page.contains("duplicates public.orders_user_idx " + XSS), "the summary as its literal text");
+        assertTrue(page.contains("Sequence public.orders_id_seq has used 91% of its range"));
+        assertNoInjectedMarkup();
+        shot("insights");
+        new Select(driver.findElement(By.name("kind"))).selectByValue("sequence_exhaustion");
+        wait(d -> d.getCurrentUrl().contains("kind=sequence_exhaustion"));
+        assertEquals("1 finding on 1 instance", driver.findElement(By.id("insights-total")).getText());
+    }
+
+    private static long painted(String canvasSelector) {
+        return (Long) ((JavascriptExecutor) driver).executeScript(
+                "var c = document.querySelector(arguments[0]); var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                        + " var n = 0; for (var i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;", canvasSelector);
     }
 
     private static void assertNoInjectedMarkup() {

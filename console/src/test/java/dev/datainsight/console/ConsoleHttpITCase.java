@@ -48,7 +48,7 @@ class ConsoleHttpITCase {
     @Test
     void everyResponseCarriesTheSecurityHeaders() throws Exception {
         for (String path : List.of("/fleet", "/instances/db-xss", "/alerts", "/alerts/fp-conn", "/api/instances/db-xss/panels",
-                "/static/console.js", "/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", "/no-such-page")) {
+                "/queries", "/queries/db-xss/4242", "/api/queries/db-xss/4242/history", "/trends", "/insights", "/static/console.js", "/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", "/no-such-page")) {
             HttpResponse<String> r = get(console.url() + path);
             String csp = r.headers().firstValue("Content-Security-Policy").orElse("");
             assertTrue(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), path + ": " + csp);
@@ -65,7 +65,10 @@ class ConsoleHttpITCase {
 
     @Test
     void pagesHaveNoInlineScriptOrStyle() throws Exception {
-        for (String path : List.of("/fleet", "/instances/db-xss", "/alerts", "/alerts/fp-conn")) {
+        for (String path : NEW_PAGES) {
+            assertEquals(200, get(console.url() + path).statusCode(), path);
+        }
+        for (String path : concat(List.of("/fleet", "/instances/db-xss", "/alerts", "/alerts/fp-conn"), NEW_PAGES)) {
             String body = get(console.url() + path).body();
             assertFalse(body.matches("(?s).*<script(?![^>]*\\bsrc=)[^>]*>.*"), path + " has an inline script");
             assertFalse(body.contains(" style=") || body.contains("<style"), path + " has inline style");
@@ -313,6 +316,188 @@ class ConsoleHttpITCase {
                 rs.next();
                 return rs.getLong(1);
             }
+        }
+    }
+
+    /** The Queries, Trends and Insights pages (issue 17, section 2). */
+    static final List<String> NEW_PAGES = List.of("/queries", "/queries?instance=db-quiet&range=7d&sort=mean", "/instances/db-xss/queries",
+            "/queries/db-xss/4242", "/trends", "/instances/db-xss/trends", "/insights", "/insights?instance=db-quiet");
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static final java.time.format.DateTimeFormatter SINCE =
+            java.time.format.DateTimeFormatter.ofPattern("EEE HH:mm", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
+    @Test
+    void navigationLinksTheNewPages_fromTheNavBarTheFleetAndTheInstance() throws Exception {
+        String fleet = get(console.url() + "/fleet").body();
+        for (String href : List.of("/queries", "/trends", "/insights")) {
+            assertTrue(fleet.contains("<nav><a href=\"/fleet\"") && fleet.contains("href=\"" + href + "\">"), href);
+        }
+        assertTrue(section(fleet, "id=\"fleet-links\"", "</p>").contains("href=\"/trends\""), "fleet page links the fleet-wide trends");
+        String instance = get(console.url() + "/instances/db-xss").body();
+        for (String href : List.of("/instances/db-xss/queries", "/instances/db-xss/trends", "/insights?instance=db-xss")) {
+            assertTrue(section(instance, "id=\"instance-links\"", "</nav>").contains("href=\"" + href + "\""), href);
+        }
+        assertTrue(instance.contains("href=\"/queries/db-xss/4242?range=6h\""), "top statements link to their query page, same range");
+    }
+
+    @Test
+    void queriesPageListsTopStatements_escapesTheirText_sortsAndFiltersByInstance() throws Exception {
+        HttpResponse<String> r = get(console.url() + "/queries");
+        assertEquals(200, r.statusCode());
+        String body = r.body();
+        assertTrue(body.contains("SELECT &#39;" + XSS_ESCAPED + "&#39; FROM t WHERE id = $1"), "query text escaped");
+        assertFalse(body.contains(XSS));
+        assertTrue(body.contains("SELECT pg_sleep($1) /* nightly batch */"));
+        String table = section(body, "<table id=\"queries\">", "</table>");
+        assertTrue(table.indexOf("/queries/db-xss/4242") < table.indexOf("/queries/db-quiet/777"), "by total time: 4242 first");
+        // 24 h by default: 25 hourly rows (the current hour included) of 120 calls; 4242 is steady, 777 spiky.
+        String row4242 = section(table, "href=\"/queries/db-xss/4242?range=24h\"", "</tr>");
+        assertTrue(row4242.contains(">3,000<") && row4242.contains(">steady<"), row4242);
+        assertTrue(section(table, "href=\"/queries/db-quiet/777?range=24h\"", "</tr>").contains(">spiky<"));
+        assertTrue(row4242.contains("×1.62"), "mean 30 ms against 18.57 ms in the 7 days before: " + row4242);
+
+        String byMean = section(get(console.url() + "/queries?sort=mean").body(), "<table id=\"queries\">", "</table>");
+        assertTrue(byMean.indexOf("/queries/db-quiet/777") < byMean.indexOf("/queries/db-xss/4242"), "777 (100 ms) before 4242 (30 ms)");
+        String byRegression = section(get(console.url() + "/queries?sort=regression").body(), "<table id=\"queries\">", "</table>");
+        assertTrue(byRegression.indexOf("/queries/db-xss/4242") < byRegression.indexOf("/queries/db-quiet/777"));
+        String quiet = get(console.url() + "/queries?instance=db-quiet").body();
+        assertTrue(quiet.contains("/queries/db-quiet/777") && !quiet.contains("/queries/db-xss/4242"), "instance filter");
+        assertTrue(quiet.contains("1 statement<"));
+        String own = get(console.url() + "/instances/db-xss/queries?range=7d").body();
+        assertTrue(own.contains("/queries/db-xss/4242") && !own.contains("/queries/db-quiet/777"));
+        assertTrue(own.contains("href=\"/instances/db-xss/queries?range=30d&amp;sort=total\""), "range links keep the order");
+        assertEquals(404, get(console.url() + "/instances/nope/queries").statusCode());
+        HttpResponse<String> xssInstance = get(console.url() + "/instances/" + Html.enc(XSS) + "/queries");
+        assertEquals(404, xssInstance.statusCode());
+        assertFalse(xssInstance.body().contains(XSS));
+        assertFalse(get(console.url() + "/queries?instance=" + Html.enc(XSS) + "&sort=" + Html.enc(XSS)).body().contains(XSS));
+    }
+
+    @Test
+    void queryPageShowsTextFactsAndHistory_andNoPlansPanelWithoutAPlanTable() throws Exception {
+        HttpResponse<String> r = get(console.url() + "/queries/db-xss/4242?range=7d");
+        assertEquals(200, r.statusCode());
+        String body = r.body();
+        assertTrue(section(body, "id=\"query-text\">", "</pre>").contains("SELECT &#39;" + XSS_ESCAPED + "&#39; FROM t WHERE id = $1"));
+        assertFalse(body.contains(XSS));
+        assertTrue(body.contains("data-src=\"/api/queries/db-xss/4242/history?range=7d\""));
+        String facts = section(body, "id=\"query-facts\"", "</dl>");
+        assertTrue(facts.contains(">steady<") && facts.contains("app · billing"), facts);
+        assertFalse(body.contains("<h2>Plans</h2>"), "the store has no plan table: no plans panel");
+        assertEquals(404, get(console.url() + "/queries/db-xss/999").statusCode());
+        assertEquals(404, get(console.url() + "/queries/nope/4242").statusCode());
+        HttpResponse<String> xss = get(console.url() + "/queries/" + Html.enc(XSS) + "/" + Html.enc(XSS));
+        assertEquals(404, xss.statusCode());
+        assertFalse(xss.body().contains(XSS));
+
+        JsonNode history = new ObjectMapper().readTree(get(console.url() + "/api/queries/db-xss/4242/history?range=7d").body());
+        assertEquals("1h", history.get("resolution").asText());
+        JsonNode mean = panel(history, "q-mean");
+        assertEquals(169, mean.get("x").size(), "168 hours back and the current one");
+        assertEquals(10.0, mean.get("lines").get(0).get(0).asDouble(), 1e-9, "10 ms a week ago");
+        assertEquals(30.0, mean.get("lines").get(0).get(168).asDouble(), 1e-9, "30 ms now");
+        assertEquals(15.0, mean.get("lines").get(1).get(168).asDouble(), 1e-9, "standard deviation half the mean");
+        assertEquals(120.0, panel(history, "q-calls").get("lines").get(0).get(5).asDouble(), 1e-9);
+        assertEquals(404, get(console.url() + "/api/queries/db-xss/999/history").statusCode());
+    }
+
+    @Test
+    void plansPanelAppearsWhenTheStoreHasAPlanTable_withThePlanChanges() throws Exception {
+        ConsoleFixture withPlans = ConsoleFixture.create(PG, "console_plans");
+        withPlans.exec("CREATE TABLE statement_plan (instance text NOT NULL, queryid text NOT NULL, datname text, fingerprint text NOT NULL,"
+                        + " summary text, total_cost double precision, first_seen timestamptz NOT NULL, last_seen timestamptz NOT NULL)",
+                "GRANT SELECT ON statement_plan TO datainsight_reader",
+                "INSERT INTO statement_plan VALUES"
+                        + " ('db-xss', '4242', 'app', 'aaaaaaaaaaaaaaaa', 'Index Scan on t', 8.3, now() - interval '5 days', now() - interval '4 days'),"
+                        + " ('db-xss', '4242', 'app', 'bbbbbbbbbbbbbbbb', 'Seq Scan on t ' || '" + XSS + "', 1234.5, now() - interval '4 days', now())");
+        try (ConsoleServer c = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, withPlans.readerUrl, null, null, null))) {
+            String page = get(c.url() + "/queries/db-xss/4242").body();
+            String plans = section(page, "<h2>Plans</h2>", "</table>");
+            assertTrue(plans.contains("2 plans, 1 plan change"), plans);
+            assertTrue(plans.indexOf("aaaaaaaaaaaaaaaa") < plans.indexOf("bbbbbbbbbbbbbbbb"), "oldest first");
+            assertTrue(plans.contains("changed from aaaaaaaaaaaaaaaa") && plans.contains("Seq Scan on t " + XSS_ESCAPED), plans);
+            assertFalse(page.contains(XSS));
+            assertTrue(get(c.url() + "/queries/db-quiet/777").body().contains("No plan captured for this statement."));
+        }
+    }
+
+    @Test
+    void trendsPageSaysWhatChangedMostWeekOverWeek_withTheChangePoint() throws Exception {
+        String fleet = get(console.url() + "/trends").body();
+        String sentences = section(fleet, "id=\"trend-sentences\">", "</ol>");
+        assertTrue(sentences.contains("<strong>db-xss</strong>: cache hit ratio 95.0% → 75.0% (-21%) since " + SINCE.format(store.cacheDropAt)),
+                sentences);
+        assertTrue(sentences.contains("<strong>db-xss</strong>: mean time of query 4242 10 ms → 30 ms (×3.0) since "
+                + SINCE.format(store.querySlowerAt)), sentences);
+        assertTrue(sentences.contains("<strong>db-quiet</strong>: connections 10 → 14 (+40%) since "), sentences);
+        assertTrue(java.util.regex.Pattern.compile("<strong>fleet</strong>: connections 22 → 2[0-9]\\.[0-9] \\(\\+[0-9]+%\\) week over week")
+                .matcher(sentences).find(), "fleet-wide rows compare the weeks (no change point): " + sentences);
+        assertTrue(sentences.indexOf("query 4242") < sentences.indexOf("db-quiet"), "most changed first (+115% before +40%)");
+        assertFalse(sentences.contains("transactions"), "no change in tps: not among the sentences");
+        assertTrue(section(fleet, "<table id=\"trends\">", "</table>").contains(">transactions<"), "but in the table (0%)");
+        assertFalse(fleet.contains(XSS));
+        assertTrue(fleet.contains(XSS_ESCAPED), "the query text next to the trend, escaped");
+
+        String own = get(console.url() + "/instances/db-xss/trends").body();
+        assertTrue(own.contains("cache hit ratio 95.0% → 75.0%") && !own.contains("db-quiet") && !own.contains(">fleet<"), own);
+        assertEquals(404, get(console.url() + "/instances/nope/trends").statusCode());
+
+        // The class the CLI reuses, on a reader connection.
+        try (Connection c = Trends.connectAsReader(store.readerUrl, null, null)) {
+            List<Trends.Row> rows = Trends.weekOverWeek(c, "db-xss", java.time.Instant.now());
+            Trends.Row first = rows.get(0);
+            assertEquals(Trends.Metric.QUERY_MEAN_TIME, first.metric());
+            assertEquals("4242", first.subject());
+            assertEquals(store.querySlowerAt, first.changeAt());
+            assertEquals(10.0, first.previousWeek(), 1e-9);
+            Trends.Row cache = rows.stream().filter(x -> x.metric() == Trends.Metric.CACHE_HIT_RATIO).findFirst().orElseThrow();
+            assertEquals(0.95, cache.previousWeek(), 1e-9);
+            assertEquals(0.95, cache.before(), 1e-9);
+            assertEquals(0.75, cache.after(), 1e-9);
+            assertEquals(store.cacheDropAt, cache.changeAt());
+            assertTrue(rows.stream().allMatch(x -> "db-xss".equals(x.instance())), "one instance only");
+        }
+    }
+
+    @Test
+    void insightsPageListsFindingsPerInstance_withTheBytesWastedAndTotals() throws Exception {
+        String body = get(console.url() + "/insights").body();
+        assertTrue(body.contains("3 findings on 2 instances; 13.0 GiB wasted"), body);
+        String kinds = section(body, "id=\"insight-kinds\"", "</ul>");
+        assertTrue(kinds.contains("1 unused index</a> wasting 12.0 GiB") && kinds.contains("1 duplicate index</a> wasting 1.0 GiB"), kinds);
+        assertTrue(kinds.contains("1 sequence exhaustion</a>"), kinds);
+        assertTrue(body.contains("public.orders_old_idx") && body.contains("12.0 GiB wasted"));
+        assertTrue(body.contains("Sequence public.orders_id_seq has used 91% of its range") && body.contains("(91.0% used)"));
+        assertTrue(body.contains("2 findings, 13.0 GiB wasted"), "per instance: db-xss");
+        assertTrue(body.indexOf(">db-quiet</a>") < body.indexOf(">db-xss</a> <span"), "grouped by instance");
+        assertTrue(body.contains("duplicates public.orders_user_idx " + XSS_ESCAPED));
+        assertFalse(body.contains(XSS));
+        String quiet = get(console.url() + "/insights?instance=db-quiet").body();
+        assertTrue(quiet.contains("1 finding on 1 instance") && !quiet.contains("orders_old_idx"), quiet);
+        String unused = get(console.url() + "/insights?kind=unused_index").body();
+        assertTrue(unused.contains("orders_old_idx") && !unused.contains("orders_id_seq"));
+        assertEquals(404, get(console.url() + "/insights?instance=nope").statusCode());
+        assertFalse(get(console.url() + "/insights?kind=" + Html.enc(XSS)).body().contains(XSS));
+    }
+
+    @Test
+    void newPagesAnswerWithTheirServerTime() throws Exception {
+        for (String path : NEW_PAGES) {
+            double[] ms = new double[7];
+            for (int i = 0; i < ms.length; i++) {
+                HttpResponse<String> r = get(console.url() + path);
+                String timing = r.headers().firstValue("Server-Timing").orElseThrow(() -> new AssertionError("no Server-Timing on " + path));
+                assertTrue(timing.matches("app;dur=\\d+\\.\\d"), timing);
+                ms[i] = Double.parseDouble(timing.substring("app;dur=".length()));
+            }
+            java.util.Arrays.sort(ms);
+            System.out.printf(java.util.Locale.ROOT, "server time %-45s p50 %6.1f ms  max %6.1f ms (7 requests)%n", path, ms[3], ms[6]);
         }
     }
 
