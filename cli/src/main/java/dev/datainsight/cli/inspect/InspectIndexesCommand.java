@@ -32,7 +32,7 @@ public final class InspectIndexesCommand extends LiveInspectCommand<InspectIndex
     int limit;
 
     /** One wasteful index. */
-    public record Index(String schema, String name, String table, long bytes, Long scans, boolean unused,
+    public record Index(long oid, String schema, String name, String table, long bytes, Long scans, boolean unused,
             String duplicate, String duplicateOf, boolean invalid, boolean beingBuilt, String definition) {
     }
 
@@ -77,23 +77,27 @@ public final class InspectIndexesCommand extends LiveInspectCommand<InspectIndex
                         AND a.cols = b.cols[1:a.indnkeyatts] AND a.opclasses = b.opclasses[1:a.indnkeyatts]
                         AND a.colls = b.colls[1:a.indnkeyatts] AND a.opts = b.opts[1:a.indnkeyatts]))
                 ORDER BY a.indexrelid, b.backs_constraint DESC, b.indisunique DESC, b.scans DESC, b.indexrelid
+            ), building AS MATERIALIZED (
+                SELECT p.index_relid FROM pg_catalog.pg_stat_progress_create_index p
             ), found AS (
-                SELECT x.indexrelid, x.indrelid, x.indisvalid, s.idx_scan, d.kind, d.kept,
-                       (s.idx_scan = 0 AND x.indisvalid AND NOT x.indisunique AND NOT x.indisprimary
+                SELECT x.indexrelid, x.indrelid, x.indisvalid, x.scans AS idx_scan, d.kind, d.kept,
+                       (x.scans = 0 AND x.indisvalid AND NOT x.indisunique AND NOT x.indisprimary
                         AND NOT x.backs_constraint) AS unused
                 FROM idx x
-                LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = x.indexrelid
                 LEFT JOIN dup d ON d.indexrelid = x.indexrelid
             )
             SELECT n.nspname::text, ci.relname::text, ct.relname::text, pg_catalog.pg_relation_size(f.indexrelid),
                    f.idx_scan, f.unused, f.kind, f.kept::pg_catalog.regclass::text, NOT f.indisvalid,
-                   EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p WHERE p.index_relid = f.indexrelid),
-                   pg_catalog.pg_get_indexdef(f.indexrelid)
+                   EXISTS (SELECT 1 FROM building b WHERE b.index_relid = f.indexrelid), f.indexrelid
             FROM found f
             JOIN pg_catalog.pg_class ci ON ci.oid = f.indexrelid
             JOIN pg_catalog.pg_class ct ON ct.oid = f.indrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
             WHERE f.unused OR f.kind IS NOT NULL OR NOT f.indisvalid
+            """;
+
+    private static final String DEFINITIONS = """
+            SELECT o, pg_catalog.pg_get_indexdef(o) FROM pg_catalog.unnest(?::oid[]) AS t(o)
             """;
 
     private static final String RESET = """
@@ -111,11 +115,23 @@ public final class InspectIndexesCommand extends LiveInspectCommand<InspectIndex
         List<Index> all = s.query("indexes", SQL, null, rs -> {
             long scans = rs.getLong(5);
             Long sc = rs.wasNull() ? null : scans;
-            return new Index(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), sc, rs.getBoolean(6),
-                    rs.getString(7), rs.getString(8), rs.getBoolean(9), rs.getBoolean(10), rs.getString(11));
+            return new Index(rs.getLong(11), rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), sc,
+                    rs.getBoolean(6), rs.getString(7), rs.getString(8), rs.getBoolean(9), rs.getBoolean(10), null);
         });
         List<String> reset = s.query("indexes", RESET, null, rs -> rs.getString(1));
-        return report(s.database(), reset.isEmpty() ? null : reset.get(0), all, limit);
+        Report r = report(s.database(), reset.isEmpty() ? null : reset.get(0), all, limit);
+        // Definitions only for the indexes listed: deparsing thousands costs more than the rest.
+        java.util.Map<Long, String> defs = new java.util.HashMap<>();
+        Long[] oids = r.indexes().stream().map(Index::oid).toArray(Long[]::new);
+        if (oids.length > 0) {
+            s.query("indexes", DEFINITIONS, ps -> ps.setArray(1, ps.getConnection().createArrayOf("oid", oids)),
+                    rs -> defs.put(rs.getLong(1), rs.getString(2)));
+        }
+        List<Index> listed = r.indexes().stream().map(i -> new Index(i.oid(), i.schema(), i.name(), i.table(), i.bytes(),
+                i.scans(), i.unused(), i.duplicate(), i.duplicateOf(), i.invalid(), i.beingBuilt(), defs.get(i.oid())))
+                .toList();
+        return new Report(r.database(), r.statsReset(), r.unusedCount(), r.unusedBytes(), r.duplicateCount(),
+                r.duplicateBytes(), r.invalidCount(), r.invalidBytes(), r.totalCount(), r.totalBytes(), r.headline(), listed);
     }
 
     static Report report(String db, String statsReset, List<Index> all, int limit) {

@@ -14,7 +14,7 @@ import java.util.Properties;
  * The one connection of an {@code inspect} run, with the collector's safety settings in the
  * startup packet: every statement in a read-only transaction ({@code default_transaction_read_only}),
  * {@code statement_timeout} and {@code lock_timeout} (the collector's defaults, 5 s and 1 s),
- * {@code idle_in_transaction_session_timeout}, and the driver's {@code readOnly}. Every query
+ * {@code idle_in_transaction_session_timeout}, {@code jit=off}, and the driver's {@code readOnly}. Every query
  * carries the marker comment {@value #MARKER} and the subcommand's name, and the session's
  * {@code application_name} is {@value #APPLICATION_NAME}, so a DBA sees at once what it is.
  */
@@ -45,7 +45,10 @@ public final class InspectSession implements AutoCloseable {
         long st = t.statementTimeout().toMillis();
         p.setProperty("options", "-c statement_timeout=" + st + " -c lock_timeout=" + t.lockTimeout().toMillis()
                 + " -c default_transaction_read_only=on"
-                + " -c idle_in_transaction_session_timeout=" + Math.max(10_000, st * 2));
+                + " -c idle_in_transaction_session_timeout=" + Math.max(10_000, st * 2)
+                // Catalog queries over thousands of relations look expensive to the planner; compiling
+                // them with JIT would cost more than running them.
+                + " -c jit=off");
         long connectSecs = Math.max(1, t.connectTimeout().toSeconds());
         p.setProperty("connectTimeout", Long.toString(connectSecs));
         p.setProperty("loginTimeout", Long.toString(connectSecs));

@@ -63,6 +63,7 @@ public final class InspectTablesCommand extends LiveInspectCommand<InspectTables
             """;
 
     private static final String TABLES = """
+            WITH vacuuming AS MATERIALIZED (SELECT p.relid FROM pg_catalog.pg_stat_progress_vacuum p)
             SELECT c.oid, s.schemaname::text, s.relname::text, s.n_live_tup, s.n_dead_tup, c.reltuples::float8,
                    c.reloptions, s.n_ins_since_vacuum, s.n_mod_since_analyze,
                    EXTRACT(EPOCH FROM pg_catalog.now() - s.last_vacuum)::float8,
@@ -70,7 +71,7 @@ public final class InspectTablesCommand extends LiveInspectCommand<InspectTables
                    EXTRACT(EPOCH FROM pg_catalog.now() - s.last_analyze)::float8,
                    EXTRACT(EPOCH FROM pg_catalog.now() - s.last_autoanalyze)::float8,
                    pg_catalog.age(c.relfrozenxid), pg_catalog.mxid_age(c.relminmxid),
-                   EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_vacuum p WHERE p.relid = c.oid)
+                   EXISTS (SELECT 1 FROM vacuuming v WHERE v.relid = c.oid)
             FROM pg_catalog.pg_stat_user_tables s
             JOIN pg_catalog.pg_class c ON c.oid = s.relid
             WHERE c.relkind IN ('r', 'm')
