@@ -17,9 +17,9 @@ public final class InspectActivityCommand extends LiveInspectCommand<InspectActi
             description = "Groups and sessions listed (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--text-chars", paramLabel = "N", defaultValue = "200",
-            description = "Characters of each statement read from the server (default ${DEFAULT-VALUE}).")
-    int textChars;
+    @Option(names = "--text-chars", paramLabel = "N",
+            description = "Characters of each statement read from the server (default: the collector's, ${DEFAULT-VALUE}).")
+    int textChars = dev.datainsight.collector.probe.SessionLimits.defaults().queryTextMaxChars();
 
     /** A session that is not idle. */
     public record Session(int pid, String user, String application, String client, String database, String state,

@@ -29,9 +29,9 @@ import picocli.CommandLine.Option;
                 + " waiters with wait time, lock mode and relation.")
 public final class InspectLocksCommand extends LiveInspectCommand<InspectLocksCommand.Report> {
 
-    @Option(names = "--text-chars", paramLabel = "N", defaultValue = "200",
-            description = "Characters of each statement read from the server (default ${DEFAULT-VALUE}).")
-    int textChars;
+    @Option(names = "--text-chars", paramLabel = "N",
+            description = "Characters of each statement read from the server (default: the collector's, ${DEFAULT-VALUE}).")
+    int textChars = dev.datainsight.collector.probe.SessionLimits.defaults().queryTextMaxChars();
 
     /** One session of the tree. */
     public record Session(int pid, String user, String application, String client, String database, String state,
@@ -231,16 +231,5 @@ public final class InspectLocksCommand extends LiveInspectCommand<InspectLocksCo
             boolean last = i == w.size() - 1;
             add(table, w.get(i), childPrefix + (last ? "└─ " : "├─ "), childPrefix + (last ? "   " : "│  "), t);
         }
-    }
-
-    static List<Integer> pids(Report r) {
-        List<Integer> out = new ArrayList<>();
-        r.rootBlockers().forEach(s -> collect(s, out));
-        return out;
-    }
-
-    private static void collect(Session s, List<Integer> out) {
-        out.add(s.pid());
-        s.waiters().forEach(w -> collect(w, out));
     }
 }

@@ -149,6 +149,9 @@ class InspectOptionsTest {
                 + DurationSyntax.format(d.statementTimeout()) + ")"), r.out());
         assertTrue(flat.contains("lock_timeout of the session (default: the collector's, "
                 + DurationSyntax.format(d.lockTimeout()) + ")"), r.out());
+        InspectRun l = InspectRun.run("inspect", "locks", "--help");
+        assertTrue(l.out().replaceAll("\\s+", " ").contains("(default: the collector's, "
+                + dev.datainsight.collector.probe.SessionLimits.defaults().queryTextMaxChars() + ")"), l.out());
         InspectRun q = InspectRun.run("inspect", "queries", "--help");
         assertTrue(q.out().contains("--interval=SECONDS") && q.out().contains("(default 5)"), q.out());
         InspectRun bare = InspectRun.run("inspect");
