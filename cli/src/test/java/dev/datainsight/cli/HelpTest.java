@@ -26,7 +26,7 @@ class HelpTest {
     void helpListsEveryCommand() {
         String[] r = run("--help");
         assertEquals("0", r[0]);
-        for (String c : List.of("demo", "collect", "job", "migrate", "maintain", "notify", "bench", "serve")) {
+        for (String c : List.of("demo", "collect", "job", "migrate", "maintain", "notify", "bench", "serve", "explain", "inspect")) {
             assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "--help lists " + c + ":\n" + r[1]);
         }
     }
@@ -38,6 +38,22 @@ class HelpTest {
         for (String c : List.of("job", "collector", "store")) {
             assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "bench --help lists " + c + ":\n" + r[1]);
         }
+    }
+
+    @Test
+    void inspectHelpListsEveryView() {
+        String[] r = run("inspect", "--help");
+        assertEquals("0", r[0]);
+        for (String c : List.of("locks", "activity", "connections", "indexes", "tables", "queries", "trends")) {
+            assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "inspect --help lists " + c + ":\n" + r[1]);
+        }
+    }
+
+    @Test
+    void inspectTrendsWithoutAStoreFailsBeforeConnecting() {
+        String[] r = run("inspect", "trends");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("no store given"), r[2]);
     }
 
     @Test

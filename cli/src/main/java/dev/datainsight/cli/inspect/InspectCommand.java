@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"On-call answers from a live server: who blocks whom, how full the connection slots are,"
-                + " wasted indexes, tables autovacuum is behind on, the statements busy right now.",
+                + " wasted indexes, tables autovacuum is behind on, the statements busy right now; and from the store, week over week (trends).",
             "One read-only connection with the collector's statement_timeout and lock_timeout; every query carries"
                 + " the comment /* datainsight-inspect */. Tables for people (colour only on a terminal), --json for"
                 + " scripts. The password comes from PGPASSWORD or --password-env, never from the command line."},
@@ -25,12 +25,14 @@ import picocli.CommandLine.Mixin;
             InspectIndexesCommand.class,
             InspectTablesCommand.class,
             InspectQueriesCommand.class,
+            InspectTrendsCommand.class,
         },
         commandListHeading = "%nWhat to inspect:%n",
         footer = {"", "Examples:",
             "  PGPASSWORD=... datainsight inspect --target postgresql://oncall@db1:5432/app locks",
             "  datainsight inspect --target postgresql://oncall@db1/app connections --json",
             "  datainsight inspect --target postgresql://oncall@db1/app queries --interval 10",
+            "  datainsight inspect trends --store jdbc:postgresql://store:5432/datainsight --instance db1",
             "Docs: docs/inspect.md"})
 public final class InspectCommand implements Callable<Integer> {
     @Mixin
