@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * never from the command line, and are never printed.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the web console (Fleet, Instance and Alerts pages) from the store, read-only as datainsight_reader.")
+        description = "Serve the web console (Fleet, Instance, Alerts, Queries, Trends and Insights pages and the GraphQL API) from the store, read-only as datainsight_reader.")
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--store", paramLabel = "JDBC_URL", defaultValue = "${env:DATAINSIGHT_STORE_URL}",
