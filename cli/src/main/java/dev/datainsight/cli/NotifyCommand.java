@@ -62,6 +62,12 @@ public final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--alertmanager", paramLabel = "URL", description = "Alertmanager base URL, e.g. http://alertmanager:9093 (repeatable).")
     List<URI> alertmanagers = new ArrayList<>();
 
+    @Option(names = "--console-url", paramLabel = "URL", defaultValue = "${env:DATAINSIGHT_CONSOLE_URL}",
+            description = {"External base URL of the console (./datainsight serve), e.g. https://pg-console.example.org"
+                + " (env DATAINSIGHT_CONSOLE_URL). Alertmanager alerts then carry generatorURL = URL/alerts/FINGERPRINT,"
+                + " the alert's console page, and webhook bodies carry it as alert_url."})
+    URI consoleUrl;
+
     @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per target before dead-lettering. Default: ${DEFAULT-VALUE}")
     int maxAttempts;
 
@@ -97,11 +103,11 @@ public final class NotifyCommand implements Callable<Integer> {
             headers.put(h.getKey(), v);
         }
         for (URI u : webhooks) {
-            targets.add(new WebhookNotifier(u, timeout, headers));
+            targets.add(new WebhookNotifier(u, timeout, headers, consoleUrl));
         }
         for (URI u : alertmanagers) {
             targets.add(new AlertmanagerNotifier(u, timeout, Duration.ofHours(1), Duration.ofMinutes(5), Map.of(),
-                    System::currentTimeMillis));
+                    System::currentTimeMillis, consoleUrl));
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("no target: use --stdout, --webhook URL or --alertmanager URL");

@@ -75,12 +75,30 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     /** A target's backlog above which the consumer pauses reading. */
     public static final int MAX_QUEUED = 10_000;
 
+    /**
+     * How long a revocation waits for deliveries of the revoked partitions already under way
+     * (and for a periodic re-post) before committing and handing the partitions over.
+     */
+    public static final Duration REVOKE_WAIT = Duration.ofSeconds(5);
+    private static final int IDLE = -2;
+    private static final int TICK = -1;
+
+    /** Client settings the notifier owns (its delivery guarantees depend on them). */
+    private static final Set<String> RESERVED = Set.of(ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+
     /** Where to start when the group has no committed offset. */
     public enum StartFrom { EARLIEST, LATEST }
 
-    /** Settings of one consumer. */
+    /**
+     * Settings of one consumer. {@code kafkaProperties} are extra Kafka client settings applied to
+     * the group consumer and to the reader that rebuilds firing sets (TLS/SASL settings,
+     * {@code session.timeout.ms}, ...); the notifier's own settings (group, offsets, commit mode,
+     * deserializers) cannot be overridden.
+     */
     public record Config(String bootstrapServers, String topic, String groupId, StartFrom startFrom,
-            RetryPolicy retry, Duration pollTimeout) {
+            RetryPolicy retry, Duration pollTimeout, Map<String, String> kafkaProperties) {
         public Config {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("bootstrap servers are required");
@@ -88,6 +106,17 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalArgumentException("a consumer group id is required");
             }
+            kafkaProperties = kafkaProperties == null ? Map.of() : Map.copyOf(kafkaProperties);
+            for (String k : kafkaProperties.keySet()) {
+                if (RESERVED.contains(k)) {
+                    throw new IllegalArgumentException("Kafka property " + k + " is set by the notifier itself");
+                }
+            }
+        }
+
+        public Config(String bootstrapServers, String topic, String groupId, StartFrom startFrom, RetryPolicy retry,
+                Duration pollTimeout) {
+            this(bootstrapServers, topic, groupId, startFrom, retry, pollTimeout, Map.of());
         }
 
         public static Config defaults(String bootstrapServers, String topic, String groupId) {
@@ -139,6 +168,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             workers.add(new TargetWorker(t));
         }
         Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -266,6 +296,24 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Queued records of these partitions are not started any more; the ones under way
+            // are finished (bounded), so they are committed here instead of being sent again by
+            // the next owner, and no re-post of their alerts lands after the hand-over.
+            Set<Integer> revoked = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                revoked.add(tp.partition());
+                ArrayDeque<Pending> q = inFlight.get(tp);
+                if (q != null) {
+                    q.forEach(p -> p.cancelled = true);
+                }
+            }
+            long deadline = System.nanoTime() + REVOKE_WAIT.toNanos();
+            for (TargetWorker w : workers) {
+                if (!w.awaitIdle(revoked, deadline)) {
+                    LOG.warn("{} is still delivering a record of revoked partitions {} after {}; the new owner may send it again",
+                            w.target.name(), revoked, REVOKE_WAIT);
+                }
+            }
             try {
                 commitCompleted(partitions);
             } catch (RuntimeException e) {
@@ -325,6 +373,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         partitions.forEach(tp -> firing.put(tp.partition(), new HashMap<>()));
         Set<TopicPartition> parts = Set.copyOf(partitions);
         Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG); // the reader is outside the group
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1000");
@@ -391,6 +441,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
         final RetryingDelivery delivery;
         final Thread thread;
+        /** The partition of the record being delivered, {@link #TICK} or {@link #IDLE}. */
+        volatile int busyPartition = IDLE;
 
         TargetWorker(Notifier target) {
             this.target = target;
@@ -409,16 +461,25 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                     } catch (InterruptedException e) {
                         break;
                     }
-                    if (w != null && !w.pending().cancelled) {
-                        if (!handle(w)) {
-                            break; // stopping mid-record: it stays uncommitted and is read again
+                    if (w != null) {
+                        // Announce the record before looking at its cancel flag: a revocation
+                        // sets the flag, then waits for what is announced (see awaitIdle).
+                        busyPartition = w.record().partition();
+                        if (!w.pending().cancelled) {
+                            if (!handle(w)) {
+                                break; // stopping mid-record: it stays uncommitted and is read again
+                            }
+                            w.pending().remaining.decrementAndGet();
                         }
-                        w.pending().remaining.decrementAndGet();
+                        busyPartition = IDLE;
                     }
+                    busyPartition = TICK;
                     try {
                         target.tick(System.currentTimeMillis());
                     } catch (RuntimeException e) {
                         LOG.error("{} failed in its periodic work", target.name(), e);
+                    } finally {
+                        busyPartition = IDLE;
                     }
                 }
             } catch (RuntimeException e) {
@@ -453,6 +514,28 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                 deadLettered.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
             }
             return true;
+        }
+
+        /**
+         * Waits (until {@code deadline}, nanoTime) while this target delivers a record of one of
+         * {@code partitions} or runs its periodic work; true when it is not doing so.
+         */
+        boolean awaitIdle(Set<Integer> partitions, long deadline) {
+            while (true) {
+                int busy = busyPartition;
+                if (busy == IDLE || (busy != TICK && !partitions.contains(busy)) || !thread.isAlive()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
 
         void stop() {
