@@ -65,6 +65,13 @@ import org.slf4j.LoggerFactory;
  * (the new owner reads them again from the committed offset) and the targets forget their
  * alerts.
  *
+ * <p><b>Replicas.</b> Notifiers of one group split the partitions, so in steady state each
+ * event is delivered once. On revocation the queued records of the lost partitions are not
+ * started any more, and the deliveries of them already under way (and a periodic re-post) are
+ * given {@link #REVOKE_WAIT} to finish, then committed: a rebalance alone resends nothing, and
+ * no re-post of the old owner lands after the new owner took over. A notifier that dies leaves
+ * only its uncommitted records, which the new owner delivers again.
+ *
  * <p>Records of one partition are handled in order by each target (the topic is keyed by
  * fingerprint, so the transitions of one alert arrive in order). {@link #run()} blocks until
  * {@link #stop()}.
