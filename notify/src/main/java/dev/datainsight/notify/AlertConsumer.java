@@ -163,6 +163,20 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     private final AtomicLong committedRecords = new AtomicLong();
     private final Map<String, AtomicLong> delivered = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> deadLettered = new ConcurrentHashMap<>();
+    private final NotifierMetrics metrics;
+    /** When the polling loop last returned from poll (ms); 0 before the first. */
+    private volatile long lastPollAt;
+    private volatile boolean running;
+
+    /** The consumer's health as {@code /health} reports it. */
+    public record Health(boolean up, String reason, Set<Integer> assignedPartitions, long lastPollMillisAgo,
+            Map<String, Integer> queued) {}
+
+    /**
+     * How long the polling loop may go without returning from poll before the notifier reports
+     * itself down: longer than a firing-set rebuild may take (2 min) on an assignment.
+     */
+    public static final Duration HEALTHY_POLL_GAP = Duration.ofSeconds(150);
 
     public AlertConsumer(Config config, List<Notifier> targets, DeadLetterSink deadLetters) {
         if (targets.isEmpty()) {
@@ -174,6 +188,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         for (Notifier t : this.targets) {
             workers.add(new TargetWorker(t));
         }
+        this.metrics = new NotifierMetrics(this::queuedByTarget, this::firingByTarget, () -> assigned.size(),
+                () -> health().up());
         Properties p = new Properties();
         p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -194,6 +210,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             for (TargetWorker w : workers) {
                 w.thread.start();
             }
+            running = true;
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -201,6 +218,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                 } catch (WakeupException e) {
                     break;
                 }
+                lastPollAt = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     dispatch(r);
                 }
@@ -211,6 +229,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             // stop() during commit: nothing else to do
         } finally {
             stopping = true;
+            running = false;
             try {
                 for (TargetWorker w : workers) {
                     w.stop();
@@ -239,10 +258,12 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     /** Decodes one record and queues it for every target (unreadable ones go to the dead letter). */
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
         received.incrementAndGet();
+        metrics.received.inc();
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         DecodeResult<AlertEvent> d = codec.decodeAlert(r.value());
         if (!d.isOk()) {
             unreadable.incrementAndGet();
+            metrics.unreadable.inc();
             LOG.warn("unreadable alert record at {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), d.detail());
             try {
                 deadLetters.writeUnreadable(WireCodec.deadLetter(r.value(), d.reason(), d.detail(), d.instance(),
@@ -286,6 +307,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         if (!offsets.isEmpty()) {
             consumer.commitSync(offsets);
             committedRecords.addAndGet(count);
+            metrics.committed.inc(count);
         }
     }
 
@@ -504,9 +526,18 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             if (o instanceof RetryingDelivery.Interrupted) {
                 return false;
             }
-            if (o instanceof RetryingDelivery.Delivered) {
+            if (o instanceof RetryingDelivery.Delivered d) {
                 delivered.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
+                metrics.deliveries.labelValues(target.name(), "delivered").inc();
+                if (d.attempts() > 1) {
+                    metrics.failures.labelValues(target.name()).inc(d.attempts() - 1);
+                }
+                if (r.timestamp() > 0) {
+                    metrics.latency.labelValues(target.name())
+                            .observe(Math.max(0, System.currentTimeMillis() - r.timestamp()) / 1000.0);
+                }
             } else if (o instanceof RetryingDelivery.GaveUp g) {
+                metrics.failures.labelValues(target.name()).inc(g.attempts());
                 FailedDelivery f = new FailedDelivery(target.name(), g.attempts(), g.error(), System.currentTimeMillis(),
                         r.topic(), r.partition(), r.offset(), Notifier.dedupKey(event), event);
                 try {
@@ -519,6 +550,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                             + "); stopping without committing", e);
                 }
                 deadLettered.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
+                metrics.deliveries.labelValues(target.name(), "dead_lettered").inc();
             }
             return true;
         }
@@ -594,6 +626,55 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** This consumer's metrics (served by {@link NotifierHttpServer}). */
+    public NotifierMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Up while {@link #run()} is polling: started, not stopped or failed, and its last poll
+     * returned within {@link #HEALTHY_POLL_GAP}.
+     */
+    public Health health() {
+        long now = System.currentTimeMillis();
+        long last = lastPollAt;
+        long ago = last == 0 ? -1 : now - last;
+        String reason;
+        boolean up = false;
+        if (fatal != null) {
+            reason = "failed: " + fatal.getMessage();
+        } else if (!running) {
+            reason = last == 0 ? "not started" : "stopped";
+        } else if (last == 0) {
+            reason = "joining the group";
+            up = true;
+        } else if (ago > HEALTHY_POLL_GAP.toMillis()) {
+            reason = "no poll for " + ago + " ms";
+        } else {
+            reason = "polling";
+            up = true;
+        }
+        return new Health(up, reason, new java.util.TreeSet<>(assigned), ago, queuedByTarget());
+    }
+
+    private Map<String, Integer> queuedByTarget() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (TargetWorker w : workers) {
+            m.put(w.target.name(), w.queue.size());
+        }
+        return m;
+    }
+
+    private Map<String, Integer> firingByTarget() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (Notifier t : targets) {
+            if (t instanceof AlertmanagerNotifier am) {
+                m.put(t.name(), am.activeCount());
+            }
+        }
+        return m;
     }
 
     /** Partitions of the alerts topic this consumer owns now. */
