@@ -188,7 +188,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         for (Notifier t : this.targets) {
             workers.add(new TargetWorker(t));
         }
-        this.metrics = new NotifierMetrics(this::queuedByTarget, this::firingByTarget, () -> assigned.size(),
+        this.metrics = new NotifierMetrics(this::queuedByTarget, this::firingByTarget, this::repostFailuresByTarget,
+                () -> assigned.size(),
                 () -> health().up());
         Properties p = new Properties();
         p.putAll(config.kafkaProperties());
@@ -663,6 +664,16 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         Map<String, Integer> m = new java.util.LinkedHashMap<>();
         for (TargetWorker w : workers) {
             m.put(w.target.name(), w.queue.size());
+        }
+        return m;
+    }
+
+    private Map<String, Long> repostFailuresByTarget() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Notifier t : targets) {
+            if (t instanceof AlertmanagerNotifier am) {
+                m.put(t.name(), am.repostFailures());
+            }
         }
         return m;
     }

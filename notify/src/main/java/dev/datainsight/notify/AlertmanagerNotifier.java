@@ -82,6 +82,7 @@ public final class AlertmanagerNotifier implements Notifier {
     private record Firing(AlertEvent event, int partition) {}
 
     private volatile long lastResend;
+    private final java.util.concurrent.atomic.AtomicLong repostFailures = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param baseUrl Alertmanager's base URL, e.g. {@code http://alertmanager:9093}
@@ -207,9 +208,15 @@ public final class AlertmanagerNotifier implements Notifier {
         try {
             post(batch);
         } catch (DeliveryException ex) {
+            repostFailures.incrementAndGet();
             // The alerts stay active here and in Alertmanager until their endsAt; next tick retries.
             LOG.warn("re-posting {} active alerts to {} failed: {}", batch.size(), alertsUri, ex.getMessage());
         }
+    }
+
+    /** Periodic re-posts that failed (each one risks the alerts lapsing at their endsAt). */
+    public long repostFailures() {
+        return repostFailures.get();
     }
 
     /** Number of alerts currently held as firing (re-posted on each resend). */

@@ -1,6 +1,7 @@
 package dev.datainsight.notify;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -22,7 +23,8 @@ import java.util.function.Supplier;
  *       request itself);</li>
  *   <li>{@code datainsight_notify_queued_events{target}}: the target's backlog;</li>
  *   <li>{@code datainsight_notify_alertmanager_firing{target}}: alerts an Alertmanager bridge
- *       keeps firing (re-posts each resend interval).</li>
+ *       keeps firing (re-posts each resend interval), and
+ *       {@code datainsight_notify_alertmanager_repost_failures_total{target}}: re-posts that failed.</li>
  * </ul>
  * and for the consumer: {@code datainsight_notify_events_received_total},
  * {@code datainsight_notify_events_unreadable_total}, {@code datainsight_notify_events_committed_total},
@@ -42,7 +44,7 @@ public final class NotifierMetrics {
     final Histogram latency;
 
     NotifierMetrics(Supplier<Map<String, Integer>> queued, Supplier<Map<String, Integer>> firing,
-            Supplier<Integer> assignedPartitions, Supplier<Boolean> up) {
+            Supplier<Map<String, Long>> repostFailures, Supplier<Integer> assignedPartitions, Supplier<Boolean> up) {
         received = Counter.builder().name("datainsight_notify_events_received").help("Alert records read from the topic")
                 .register(registry);
         unreadable = Counter.builder().name("datainsight_notify_events_unreadable")
@@ -62,6 +64,9 @@ public final class NotifierMetrics {
         GaugeWithCallback.builder().name("datainsight_notify_alertmanager_firing")
                 .help("Alerts an Alertmanager bridge keeps firing (re-posted each resend interval)").labelNames("target")
                 .callback(cb -> firing.get().forEach((t, n) -> cb.call(n, t))).register(registry);
+        CounterWithCallback.builder().name("datainsight_notify_alertmanager_repost_failures")
+                .help("Periodic re-posts of the firing alerts that failed (a lasting failure lets them lapse at endsAt)")
+                .labelNames("target").callback(cb -> repostFailures.get().forEach((t, n) -> cb.call(n, t))).register(registry);
         GaugeWithCallback.builder().name("datainsight_notify_assigned_partitions")
                 .help("Partitions of the alerts topic this notifier owns").callback(cb -> cb.call(assignedPartitions.get()))
                 .register(registry);

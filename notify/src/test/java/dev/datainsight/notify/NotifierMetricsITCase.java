@@ -53,10 +53,14 @@ class NotifierMetricsITCase {
             WebhookNotifier g = new WebhookNotifier(good.uri("/good"));
             WebhookNotifier f = new WebhookNotifier(flaky.uri("/flaky"));
             WebhookNotifier r = new WebhookNotifier(refusing.uri("/refusing"));
+            // An Alertmanager bridge whose first re-post (1 s after start) fails.
+            RecordingHttpServer amServer = new RecordingHttpServer();
+            AlertmanagerNotifier am = new AlertmanagerNotifier(amServer.uri("/"), Duration.ofSeconds(5), Duration.ofMinutes(10),
+                    Duration.ofSeconds(1), Map.of(), System::currentTimeMillis);
             AlertConsumer c = new AlertConsumer(new AlertConsumer.Config(KAFKA.bootstrapServers(), topic,
                     "notify-" + UUID.randomUUID(), AlertConsumer.StartFrom.EARLIEST,
                     new RetryPolicy(3, Duration.ofMillis(20), Duration.ofMillis(50), 2.0), Duration.ofMillis(100)),
-                    List.of(g, f, r), new FileDeadLetterSink(dlq));
+                    List.of(g, f, r, am), new FileDeadLetterSink(dlq));
             try (NotifierHttpServer srv = NotifierHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), c)) {
                 URI base = URI.create("http://127.0.0.1:" + srv.port());
                 assertEquals(503, get(base, "/health").statusCode(), "down before it runs");
@@ -75,6 +79,8 @@ class NotifierMetricsITCase {
                                 "not json".getBytes(StandardCharsets.UTF_8))).get();
                     }
                     AlertConsumerITCase.await(() -> c.committed() == 4, "every record committed");
+                    amServer.answerAlways(500);
+                    AlertConsumerITCase.await(() -> am.repostFailures() >= 1, "a re-post to Alertmanager failed");
 
                     String text = get(base, "/metrics").body();
                     assertEquals(3.0, value(text, "datainsight_notify_deliveries_total", g.name(), "delivered"), text);
@@ -92,6 +98,9 @@ class NotifierMetricsITCase {
                     assertEquals(0.0, value(text, "datainsight_notify_queued_events", g.name(), null));
                     assertEquals(1.0, value(text, "datainsight_notify_assigned_partitions", null, null));
                     assertEquals(1.0, value(text, "datainsight_notify_up", null, null));
+                    assertEquals(3.0, value(text, "datainsight_notify_alertmanager_firing", am.name(), null));
+                    assertTrue(value(text, "datainsight_notify_alertmanager_repost_failures_total", am.name(), null) >= 1.0, text);
+                    assertEquals(3.0, value(text, "datainsight_notify_deliveries_total", am.name(), "delivered"), text);
 
                     HttpResponse<String> h = get(base, "/health");
                     assertEquals(200, h.statusCode(), h.body());
@@ -107,6 +116,8 @@ class NotifierMetricsITCase {
                 assertEquals(503, down.statusCode(), down.body());
                 assertEquals("stopped", new ObjectMapper().readTree(down.body()).get("reason").asText());
                 assertEquals(0.0, value(get(base, "/metrics").body(), "datainsight_notify_up", null, null));
+            } finally {
+                amServer.close();
             }
         }
     }
