@@ -62,6 +62,18 @@ public final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--alertmanager", paramLabel = "URL", description = "Alertmanager base URL, e.g. http://alertmanager:9093 (repeatable).")
     List<URI> alertmanagers = new ArrayList<>();
 
+    @Option(names = "--console-url", paramLabel = "URL", defaultValue = "${env:DATAINSIGHT_CONSOLE_URL}",
+            description = {"External base URL of the console (./datainsight serve), e.g. https://pg-console.example.org"
+                + " (env DATAINSIGHT_CONSOLE_URL). Alertmanager alerts then carry generatorURL = URL/alerts/FINGERPRINT,"
+                + " the alert's console page, and webhook bodies carry it as alert_url."})
+    URI consoleUrl;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = {"Serve GET /metrics (Prometheus text format: deliveries, failures and latency per target, backlog,"
+                + " partitions) and GET /health (JSON; 200 while the consumer polls, 503 otherwise) here,"
+                + " e.g. 0.0.0.0:9465. Off by default."})
+    String metricsListen;
+
     @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per target before dead-lettering. Default: ${DEFAULT-VALUE}")
     int maxAttempts;
 
@@ -97,11 +109,11 @@ public final class NotifyCommand implements Callable<Integer> {
             headers.put(h.getKey(), v);
         }
         for (URI u : webhooks) {
-            targets.add(new WebhookNotifier(u, timeout, headers));
+            targets.add(new WebhookNotifier(u, timeout, headers, consoleUrl));
         }
         for (URI u : alertmanagers) {
             targets.add(new AlertmanagerNotifier(u, timeout, Duration.ofHours(1), Duration.ofMinutes(5), Map.of(),
-                    System::currentTimeMillis));
+                    System::currentTimeMillis, consoleUrl));
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("no target: use --stdout, --webhook URL or --alertmanager URL");
@@ -124,16 +136,43 @@ public final class NotifyCommand implements Callable<Integer> {
             }
         }, "notify-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        dev.datainsight.notify.NotifierHttpServer http = metricsListen == null ? null
+                : dev.datainsight.notify.NotifierHttpServer.start(listenAddress(metricsListen), consumer);
         System.err.println("datainsight notify: group '" + group + "' reading " + topic + " at " + bootstrap + " -> "
                 + targets.stream().map(Notifier::name).toList() + "; dead letters to " + dlq.describe() + " (Ctrl-C stops)");
+        if (http != null) {
+            System.err.println("datainsight notify: metrics at http://" + metricsListen + "/metrics, health at /health");
+        }
         try {
             consumer.run();
         } finally {
+            if (http != null) {
+                http.close();
+            }
             dlq.close();
         }
         System.err.println("datainsight notify: stopped after " + consumer.received() + " events; delivered "
                 + consumer.delivered() + ", dead-lettered " + consumer.deadLettered());
         return 0;
+    }
+
+    /** {@code HOST:PORT} (a bracketed IPv6 host allowed) as a socket address to bind. */
+    static java.net.InetSocketAddress listenAddress(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("--metrics-listen " + hostPort + ": expected HOST:PORT, e.g. 127.0.0.1:9465");
+        }
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--metrics-listen " + hostPort + ": the port is not a number");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--metrics-listen " + hostPort + ": port out of range");
+        }
+        return new java.net.InetSocketAddress(host, port);
     }
 
     /** Fails fast, with a clear message, when the broker or the topic is not there. */

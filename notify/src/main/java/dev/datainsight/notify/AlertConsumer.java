@@ -65,6 +65,13 @@ import org.slf4j.LoggerFactory;
  * (the new owner reads them again from the committed offset) and the targets forget their
  * alerts.
  *
+ * <p><b>Replicas.</b> Notifiers of one group split the partitions, so in steady state each
+ * event is delivered once. On revocation the queued records of the lost partitions are not
+ * started any more, and the deliveries of them already under way (and a periodic re-post) are
+ * given {@link #REVOKE_WAIT} to finish, then committed: a rebalance alone resends nothing, and
+ * no re-post of the old owner lands after the new owner took over. A notifier that dies leaves
+ * only its uncommitted records, which the new owner delivers again.
+ *
  * <p>Records of one partition are handled in order by each target (the topic is keyed by
  * fingerprint, so the transitions of one alert arrive in order). {@link #run()} blocks until
  * {@link #stop()}.
@@ -75,12 +82,30 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     /** A target's backlog above which the consumer pauses reading. */
     public static final int MAX_QUEUED = 10_000;
 
+    /**
+     * How long a revocation waits for deliveries of the revoked partitions already under way
+     * (and for a periodic re-post) before committing and handing the partitions over.
+     */
+    public static final Duration REVOKE_WAIT = Duration.ofSeconds(5);
+    private static final int IDLE = -2;
+    private static final int TICK = -1;
+
+    /** Client settings the notifier owns (its delivery guarantees depend on them). */
+    private static final Set<String> RESERVED = Set.of(ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+
     /** Where to start when the group has no committed offset. */
     public enum StartFrom { EARLIEST, LATEST }
 
-    /** Settings of one consumer. */
+    /**
+     * Settings of one consumer. {@code kafkaProperties} are extra Kafka client settings applied to
+     * the group consumer and to the reader that rebuilds firing sets (TLS/SASL settings,
+     * {@code session.timeout.ms}, ...); the notifier's own settings (group, offsets, commit mode,
+     * deserializers) cannot be overridden.
+     */
     public record Config(String bootstrapServers, String topic, String groupId, StartFrom startFrom,
-            RetryPolicy retry, Duration pollTimeout) {
+            RetryPolicy retry, Duration pollTimeout, Map<String, String> kafkaProperties) {
         public Config {
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("bootstrap servers are required");
@@ -88,6 +113,17 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             if (groupId == null || groupId.isBlank()) {
                 throw new IllegalArgumentException("a consumer group id is required");
             }
+            kafkaProperties = kafkaProperties == null ? Map.of() : Map.copyOf(kafkaProperties);
+            for (String k : kafkaProperties.keySet()) {
+                if (RESERVED.contains(k)) {
+                    throw new IllegalArgumentException("Kafka property " + k + " is set by the notifier itself");
+                }
+            }
+        }
+
+        public Config(String bootstrapServers, String topic, String groupId, StartFrom startFrom, RetryPolicy retry,
+                Duration pollTimeout) {
+            this(bootstrapServers, topic, groupId, startFrom, retry, pollTimeout, Map.of());
         }
 
         public static Config defaults(String bootstrapServers, String topic, String groupId) {
@@ -127,6 +163,20 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     private final AtomicLong committedRecords = new AtomicLong();
     private final Map<String, AtomicLong> delivered = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> deadLettered = new ConcurrentHashMap<>();
+    private final NotifierMetrics metrics;
+    /** When the polling loop last returned from poll (ms); 0 before the first. */
+    private volatile long lastPollAt;
+    private volatile boolean running;
+
+    /** The consumer's health as {@code /health} reports it. */
+    public record Health(boolean up, String reason, Set<Integer> assignedPartitions, long lastPollMillisAgo,
+            Map<String, Integer> queued) {}
+
+    /**
+     * How long the polling loop may go without returning from poll before the notifier reports
+     * itself down: longer than a firing-set rebuild may take (2 min) on an assignment.
+     */
+    public static final Duration HEALTHY_POLL_GAP = Duration.ofSeconds(150);
 
     public AlertConsumer(Config config, List<Notifier> targets, DeadLetterSink deadLetters) {
         if (targets.isEmpty()) {
@@ -138,7 +188,11 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         for (Notifier t : this.targets) {
             workers.add(new TargetWorker(t));
         }
+        this.metrics = new NotifierMetrics(this::queuedByTarget, this::firingByTarget, this::repostFailuresByTarget,
+                () -> assigned.size(),
+                () -> health().up());
         Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -157,6 +211,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             for (TargetWorker w : workers) {
                 w.thread.start();
             }
+            running = true;
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -164,6 +219,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                 } catch (WakeupException e) {
                     break;
                 }
+                lastPollAt = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     dispatch(r);
                 }
@@ -174,6 +230,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             // stop() during commit: nothing else to do
         } finally {
             stopping = true;
+            running = false;
             try {
                 for (TargetWorker w : workers) {
                     w.stop();
@@ -202,10 +259,12 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     /** Decodes one record and queues it for every target (unreadable ones go to the dead letter). */
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
         received.incrementAndGet();
+        metrics.received.inc();
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         DecodeResult<AlertEvent> d = codec.decodeAlert(r.value());
         if (!d.isOk()) {
             unreadable.incrementAndGet();
+            metrics.unreadable.inc();
             LOG.warn("unreadable alert record at {}/{}/{}: {}", r.topic(), r.partition(), r.offset(), d.detail());
             try {
                 deadLetters.writeUnreadable(WireCodec.deadLetter(r.value(), d.reason(), d.detail(), d.instance(),
@@ -249,6 +308,7 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         if (!offsets.isEmpty()) {
             consumer.commitSync(offsets);
             committedRecords.addAndGet(count);
+            metrics.committed.inc(count);
         }
     }
 
@@ -266,6 +326,24 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Queued records of these partitions are not started any more; the ones under way
+            // are finished (bounded), so they are committed here instead of being sent again by
+            // the next owner, and no re-post of their alerts lands after the hand-over.
+            Set<Integer> revoked = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                revoked.add(tp.partition());
+                ArrayDeque<Pending> q = inFlight.get(tp);
+                if (q != null) {
+                    q.forEach(p -> p.cancelled = true);
+                }
+            }
+            long deadline = System.nanoTime() + REVOKE_WAIT.toNanos();
+            for (TargetWorker w : workers) {
+                if (!w.awaitIdle(revoked, deadline)) {
+                    LOG.warn("{} is still delivering a record of revoked partitions {} after {}; the new owner may send it again",
+                            w.target.name(), revoked, REVOKE_WAIT);
+                }
+            }
             try {
                 commitCompleted(partitions);
             } catch (RuntimeException e) {
@@ -325,6 +403,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         partitions.forEach(tp -> firing.put(tp.partition(), new HashMap<>()));
         Set<TopicPartition> parts = Set.copyOf(partitions);
         Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG); // the reader is outside the group
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1000");
@@ -391,6 +471,8 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
         final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
         final RetryingDelivery delivery;
         final Thread thread;
+        /** The partition of the record being delivered, {@link #TICK} or {@link #IDLE}. */
+        volatile int busyPartition = IDLE;
 
         TargetWorker(Notifier target) {
             this.target = target;
@@ -409,16 +491,25 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                     } catch (InterruptedException e) {
                         break;
                     }
-                    if (w != null && !w.pending().cancelled) {
-                        if (!handle(w)) {
-                            break; // stopping mid-record: it stays uncommitted and is read again
+                    if (w != null) {
+                        // Announce the record before looking at its cancel flag: a revocation
+                        // sets the flag, then waits for what is announced (see awaitIdle).
+                        busyPartition = w.record().partition();
+                        if (!w.pending().cancelled) {
+                            if (!handle(w)) {
+                                break; // stopping mid-record: it stays uncommitted and is read again
+                            }
+                            w.pending().remaining.decrementAndGet();
                         }
-                        w.pending().remaining.decrementAndGet();
+                        busyPartition = IDLE;
                     }
+                    busyPartition = TICK;
                     try {
                         target.tick(System.currentTimeMillis());
                     } catch (RuntimeException e) {
                         LOG.error("{} failed in its periodic work", target.name(), e);
+                    } finally {
+                        busyPartition = IDLE;
                     }
                 }
             } catch (RuntimeException e) {
@@ -436,9 +527,18 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
             if (o instanceof RetryingDelivery.Interrupted) {
                 return false;
             }
-            if (o instanceof RetryingDelivery.Delivered) {
+            if (o instanceof RetryingDelivery.Delivered d) {
                 delivered.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
+                metrics.deliveries.labelValues(target.name(), "delivered").inc();
+                if (d.attempts() > 1) {
+                    metrics.failures.labelValues(target.name()).inc(d.attempts() - 1);
+                }
+                if (r.timestamp() > 0) {
+                    metrics.latency.labelValues(target.name())
+                            .observe(Math.max(0, System.currentTimeMillis() - r.timestamp()) / 1000.0);
+                }
             } else if (o instanceof RetryingDelivery.GaveUp g) {
+                metrics.failures.labelValues(target.name()).inc(g.attempts());
                 FailedDelivery f = new FailedDelivery(target.name(), g.attempts(), g.error(), System.currentTimeMillis(),
                         r.topic(), r.partition(), r.offset(), Notifier.dedupKey(event), event);
                 try {
@@ -451,8 +551,31 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
                             + "); stopping without committing", e);
                 }
                 deadLettered.computeIfAbsent(target.name(), k -> new AtomicLong()).incrementAndGet();
+                metrics.deliveries.labelValues(target.name(), "dead_lettered").inc();
             }
             return true;
+        }
+
+        /**
+         * Waits (until {@code deadline}, nanoTime) while this target delivers a record of one of
+         * {@code partitions} or runs its periodic work; true when it is not doing so.
+         */
+        boolean awaitIdle(Set<Integer> partitions, long deadline) {
+            while (true) {
+                int busy = busyPartition;
+                if (busy == IDLE || (busy != TICK && !partitions.contains(busy)) || !thread.isAlive()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
 
         void stop() {
@@ -504,6 +627,65 @@ public final class AlertConsumer implements Runnable, AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** This consumer's metrics (served by {@link NotifierHttpServer}). */
+    public NotifierMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Up while {@link #run()} is polling: started, not stopped or failed, and its last poll
+     * returned within {@link #HEALTHY_POLL_GAP}.
+     */
+    public Health health() {
+        long now = System.currentTimeMillis();
+        long last = lastPollAt;
+        long ago = last == 0 ? -1 : now - last;
+        String reason;
+        boolean up = false;
+        if (fatal != null) {
+            reason = "failed: " + fatal.getMessage();
+        } else if (!running) {
+            reason = last == 0 ? "not started" : "stopped";
+        } else if (last == 0) {
+            reason = "joining the group";
+            up = true;
+        } else if (ago > HEALTHY_POLL_GAP.toMillis()) {
+            reason = "no poll for " + ago + " ms";
+        } else {
+            reason = "polling";
+            up = true;
+        }
+        return new Health(up, reason, new java.util.TreeSet<>(assigned), ago, queuedByTarget());
+    }
+
+    private Map<String, Integer> queuedByTarget() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (TargetWorker w : workers) {
+            m.put(w.target.name(), w.queue.size());
+        }
+        return m;
+    }
+
+    private Map<String, Long> repostFailuresByTarget() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Notifier t : targets) {
+            if (t instanceof AlertmanagerNotifier am) {
+                m.put(t.name(), am.repostFailures());
+            }
+        }
+        return m;
+    }
+
+    private Map<String, Integer> firingByTarget() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (Notifier t : targets) {
+            if (t instanceof AlertmanagerNotifier am) {
+                m.put(t.name(), am.activeCount());
+            }
+        }
+        return m;
     }
 
     /** Partitions of the alerts topic this consumer owns now. */

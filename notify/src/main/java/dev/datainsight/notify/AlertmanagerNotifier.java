@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  *       by a re-post of every active alert each {@code resendInterval} (as Prometheus does), so an
  *       alert whose resolution was lost still ends by itself. Resolved: {@code endsAt} =
  *       resolvedAt, which Alertmanager shows as resolved.</li>
+ *   <li>{@code generatorURL} = the console's page of the alert ({@code CONSOLE/alerts/FINGERPRINT})
+ *       when a console URL is set, so the "Source" link of Alertmanager's UI and of its
+ *       notification templates ({@code .GeneratorURL}) opens the alert in the console.</li>
  *   <li>An escalation (same fingerprint, new severity) ends the alert of the old severity in the
  *       same request, so a page never stays open under a stale severity.</li>
  * </ul>
@@ -64,6 +67,8 @@ public final class AlertmanagerNotifier implements Notifier {
     private final Duration firingTtl;
     private final Duration resendInterval;
     private final LongSupplier clock;
+    /** Where {@code generatorURL} points (the console's alert page); null: not set. */
+    private final ConsoleLinks console;
     private final ObjectMapper json = new ObjectMapper();
     /**
      * Alerts firing now, by DataInsight fingerprint, with the alerts-topic partition they came
@@ -77,6 +82,7 @@ public final class AlertmanagerNotifier implements Notifier {
     private record Firing(AlertEvent event, int partition) {}
 
     private volatile long lastResend;
+    private final java.util.concurrent.atomic.AtomicLong repostFailures = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param baseUrl Alertmanager's base URL, e.g. {@code http://alertmanager:9093}
@@ -86,6 +92,16 @@ public final class AlertmanagerNotifier implements Notifier {
      */
     public AlertmanagerNotifier(URI baseUrl, Duration timeout, Duration firingTtl, Duration resendInterval,
             Map<String, String> headers, LongSupplier clock) {
+        this(baseUrl, timeout, firingTtl, resendInterval, headers, clock, null);
+    }
+
+    /**
+     * @param consoleUrl the console's external base URL: each alert's {@code generatorURL} is
+     *     its page there ({@code consoleUrl/alerts/FINGERPRINT}); null leaves generatorURL unset
+     */
+    public AlertmanagerNotifier(URI baseUrl, Duration timeout, Duration firingTtl, Duration resendInterval,
+            Map<String, String> headers, LongSupplier clock, URI consoleUrl) {
+        this.console = consoleUrl == null ? null : ConsoleLinks.of(consoleUrl);
         String base = baseUrl.toString().replaceAll("/+$", "");
         this.alertsUri = URI.create(base + "/api/v2/alerts");
         this.poster = new HttpJsonPoster(timeout, headers);
@@ -192,9 +208,15 @@ public final class AlertmanagerNotifier implements Notifier {
         try {
             post(batch);
         } catch (DeliveryException ex) {
+            repostFailures.incrementAndGet();
             // The alerts stay active here and in Alertmanager until their endsAt; next tick retries.
             LOG.warn("re-posting {} active alerts to {} failed: {}", batch.size(), alertsUri, ex.getMessage());
         }
+    }
+
+    /** Periodic re-posts that failed (each one risks the alerts lapsing at their endsAt). */
+    public long repostFailures() {
+        return repostFailures.get();
     }
 
     /** Number of alerts currently held as firing (re-posted on each resend). */
@@ -252,6 +274,9 @@ public final class AlertmanagerNotifier implements Notifier {
                 item.fields().forEach(f::put);
             }
             ann.put("context_json", items.toString());
+        }
+        if (console != null && e.getFingerprint() != null) {
+            a.put("generatorURL", console.alertPage(e.getFingerprint()));
         }
         a.put("startsAt", Instant.ofEpochMilli(e.getStartedAt()).toString());
         a.put("endsAt", Instant.ofEpochMilli(Math.max(endsAtMillis, e.getStartedAt())).toString());

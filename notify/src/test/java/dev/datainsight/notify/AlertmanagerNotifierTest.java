@@ -122,4 +122,37 @@ class AlertmanagerNotifierTest {
                     .get("datainsight_fingerprint").asText());
         }
     }
+
+    @Test
+    void withAConsoleUrl_everyPostableAlertLinksToTheAlertsConsolePage() throws Exception {
+        AtomicLong now = new AtomicLong(2_000_000_000_000L);
+        try (RecordingHttpServer am = new RecordingHttpServer()) {
+            AlertmanagerNotifier n = new AlertmanagerNotifier(am.uri("/"), Duration.ofSeconds(5), Duration.ofMinutes(20),
+                    Duration.ofMinutes(5), Map.of(), now::get, java.net.URI.create("https://console.example.org/di/"));
+            AlertEvent f = Alerts.firing("0123abcd4567ef89", "lock_contention", Severity.WARNING, now.get() - 1000);
+            n.deliver(f);
+            n.deliver(Alerts.firing("0123abcd4567ef89", "lock_contention", Severity.CRITICAL, now.get() - 1000));
+            n.deliver(Alerts.resolved(f, now.get()));
+            now.addAndGet(6 * 60_000);
+            n.deliver(Alerts.firing("odd fp/1", "long_transaction", Severity.WARNING, now.get() - 1000));
+            n.tick(now.get());
+            int postable = 0;
+            for (RecordingHttpServer.Request r : am.requests()) {
+                for (JsonNode a : json.readTree(r.body())) {
+                    String fp = a.get("labels").get("datainsight_fingerprint").asText();
+                    String expected = fp.equals("odd fp/1") ? "https://console.example.org/di/alerts/odd%20fp%2F1"
+                            : "https://console.example.org/di/alerts/0123abcd4567ef89";
+                    assertEquals(expected, a.get("generatorURL").asText(), "firing, escalated, resolved and re-posted alike");
+                    postable++;
+                }
+            }
+            assertEquals(7, postable); // firing; escalation (2); resolution (ends the critical one too, 2); firing; re-post
+
+            AlertmanagerNotifier plain = new AlertmanagerNotifier(am.uri("/"));
+            assertFalse(plain.toPostable(f, now.get(), now.get()).has("generatorURL"), "no console URL: no generatorURL");
+            assertThrows(IllegalArgumentException.class, () -> new AlertmanagerNotifier(am.uri("/"), Duration.ofSeconds(5),
+                    Duration.ofMinutes(20), Duration.ofMinutes(5), Map.of(), now::get, java.net.URI.create("console.example.org")));
+            assertThrows(IllegalArgumentException.class, () -> ConsoleLinks.of(java.net.URI.create("https://c.example.org/?x=1")));
+        }
+    }
 }

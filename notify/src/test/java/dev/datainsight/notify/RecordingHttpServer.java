@@ -35,6 +35,7 @@ final class RecordingHttpServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Integer> script = new ConcurrentLinkedQueue<>();
     private volatile int defaultStatus = 200;
     private volatile Supplier<String> responseBody = () -> "";
+    private volatile long delayMillis;
 
     RecordingHttpServer() {
         try {
@@ -44,6 +45,13 @@ final class RecordingHttpServer implements AutoCloseable {
         }
         server.createContext("/", ex -> {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Integer scripted = script.poll();
             int status = scripted != null ? scripted : defaultStatus;
             requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body,
@@ -70,6 +78,12 @@ final class RecordingHttpServer implements AutoCloseable {
 
     RecordingHttpServer answerAlways(int status) {
         defaultStatus = status;
+        return this;
+    }
+
+    /** Takes this long to answer each request (requests are served one at a time). */
+    RecordingHttpServer answerAfter(long millis) {
+        delayMillis = millis;
         return this;
     }
 

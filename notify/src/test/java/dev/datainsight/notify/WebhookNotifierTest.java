@@ -63,4 +63,22 @@ class WebhookNotifierTest {
         assertEquals(4, g.attempts());
         assertTrue(g.error().contains("ConnectException"), g.error());
     }
+
+    @Test
+    void withAConsoleUrl_theBodyCarriesTheAlertsConsolePage_andStillDecodes() throws Exception {
+        try (RecordingHttpServer srv = new RecordingHttpServer()) {
+            WebhookNotifier hook = new WebhookNotifier(srv.uri("/hooks/pg"), Duration.ofSeconds(5), Map.of(),
+                    URI.create("http://console.internal:8080"));
+            AlertEvent e = Alerts.firing("fedcba9876543210", "idle_in_transaction", Severity.WARNING, 1_000_000L);
+            hook.deliver(e);
+            RecordingHttpServer.Request r = srv.requests().get(0);
+            com.fasterxml.jackson.databind.JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            assertEquals("http://console.internal:8080/alerts/fedcba9876543210", body.get(WebhookNotifier.ALERT_URL).asText());
+            assertEquals(e, new WireCodec().decodeAlert(r.body().getBytes()).value(), "the wire decoder ignores the link");
+            assertEquals("fedcba9876543210:firing:warning:1000000:1060000", r.header(WebhookNotifier.DEDUP_HEADER));
+
+            new WebhookNotifier(srv.uri("/plain")).deliver(e);
+            assertTrue(!srv.requests().get(1).body().contains(WebhookNotifier.ALERT_URL), "no console URL: no link");
+        }
+    }
 }
