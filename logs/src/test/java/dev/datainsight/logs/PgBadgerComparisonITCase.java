@@ -95,7 +95,7 @@ class PgBadgerComparisonITCase {
         assertEquals(List.of(), diffs, table::toString);
         // the workload produced each category: a comparison of zeros would prove nothing
         for (String must : List.of("deadlocks", "lock waits (still waiting)", "authentication failures", "temp files",
-                "checkpoints started", "autovacuums", "autoanalyzes", "connections authorized", "statements >= 100 ms")) {
+                "checkpoints started", "checkpoint warnings", "autovacuums", "autoanalyzes", "connections authorized", "statements >= 100 ms")) {
             assertTrue(rows.get(must)[1] > 0, must + " is 0");
         }
     }

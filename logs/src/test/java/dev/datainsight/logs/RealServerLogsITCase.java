@@ -133,6 +133,10 @@ class RealServerLogsITCase {
             assertEquals(major >= 18, c.slruBuffersWritten() != null, "SLRU buffers are logged from 18 on");
         }
         assertTrue(done.stream().anyMatch(c -> c.buffersWritten() > 0));
+        List<LogEvent.CheckpointTooFrequent> warnings = LogFiles.of(events, LogEvent.CheckpointTooFrequent.class);
+        assertFalse(warnings.isEmpty(), "checkpoint warnings");
+        assertTrue(warnings.get(0).secondsApart() < 30, warnings::toString);
+        assertTrue(starts.stream().anyMatch(s -> s.flags().contains("wal")), starts::toString);
 
         // autovacuum and autoanalyze of av: 1000 of 2000 rows deleted
         List<LogEvent.Autovacuum> av = LogFiles.of(events, LogEvent.Autovacuum.class).stream()

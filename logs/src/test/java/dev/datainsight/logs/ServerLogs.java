@@ -82,6 +82,7 @@ final class ServerLogs {
         cfg.put("log_autovacuum_min_duration", "0");
         cfg.put("autovacuum_naptime", "1");
         cfg.put("log_connections", "on");
+        cfg.put("max_wal_size", "32MB");
         cfg.put("log_disconnections", "on");
         // a crash must not restart a second time: restart_after_crash stays on (the default)
         try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(major, base, 0, cfg)) {
@@ -189,6 +190,9 @@ final class ServerLogs {
 
             // 6. checkpoint
             st.execute("CHECKPOINT");
+            // WAL past max_wal_size soon after: "checkpoints are occurring too frequently"
+            st.execute("CREATE TABLE walfill (id int, pad text)");
+            st.execute("INSERT INTO walfill SELECT g, repeat('w', 100) FROM generate_series(1, 300000) g");
 
             // 7. password changes, logged with log_statement = ddl; one that fails to parse
             st.execute("SET password_encryption = 'scram-sha-256'");
