@@ -173,6 +173,14 @@ public final class LogEvents {
                 }
             }
             case 'r' -> {
+                if (msg.startsWith("restartpoint ")) {
+                    if ((m = CKPT_START.matcher(msg)).matches()) {
+                        return new LogEvent.CheckpointStarting(e, true, m.group(2).trim());
+                    }
+                    if ((m = CKPT_DONE.matcher(msg)).find()) {
+                        return checkpoint(e, m);
+                    }
+                }
                 if (msg.startsWith("remaining connection slots are reserved")) {
                     return new LogEvent.ConnectionLimit(e, LogEvent.ConnectionLimit.Reason.RESERVED_SLOTS, null);
                 }
