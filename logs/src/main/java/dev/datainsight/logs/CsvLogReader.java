@@ -138,23 +138,38 @@ final class CsvLogReader extends LogReader {
         int i = 0;
         while (true) {
             if (i < n && s.charAt(i) == '"') {
-                StringBuilder sb = new StringBuilder();
-                i++;
-                while (i < n) {
-                    char c = s.charAt(i);
-                    if (c == '"') {
-                        if (i + 1 < n && s.charAt(i + 1) == '"') {
-                            sb.append('"');
-                            i += 2;
-                            continue;
-                        }
-                        i++;
+                StringBuilder sb = null;
+                int from = ++i;
+                while (true) {
+                    int q = s.indexOf('"', i);
+                    if (q < 0) {
+                        // unterminated (a cut record): keep the rest
+                        i = n;
                         break;
                     }
-                    sb.append(c);
-                    i++;
+                    if (q + 1 < n && s.charAt(q + 1) == '"') {
+                        if (sb == null) {
+                            sb = new StringBuilder(q - from + 32);
+                        }
+                        sb.append(s, from, q + 1);
+                        i = q + 2;
+                        from = i;
+                        continue;
+                    }
+                    i = q;
+                    break;
                 }
-                out.add(sb.toString());
+                String v;
+                if (sb == null) {
+                    v = s.substring(from, i);
+                } else {
+                    sb.append(s, from, i);
+                    v = sb.toString();
+                }
+                if (i < n) {
+                    i++; // the closing quote
+                }
+                out.add(v);
                 // skip to the separator (nothing should be there in a well-formed record)
                 while (i < n && s.charAt(i) != ',') {
                     i++;

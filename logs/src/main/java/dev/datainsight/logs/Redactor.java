@@ -20,7 +20,6 @@ final class Redactor {
     private static final Pattern ROLE_PASSWORD = Pattern.compile(
             "\\b(?:CREATE|ALTER)\\s+(?:ROLE|USER|GROUP)\\b(?:[^;'\"]|\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')*?\\bPASSWORD\\s+",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-    private static final Pattern QUICK = Pattern.compile("password", Pattern.CASE_INSENSITIVE);
 
     private static final Pattern SQL_MESSAGE = Pattern.compile(
             "^((?:duration: [0-9.]+ ms  )?(?:statement|execute [^:]*|parse [^:]*|bind [^:]*|fastpath function call|plan)):(?: |\n|$).*",
@@ -45,7 +44,7 @@ final class Redactor {
     }
 
     private static void maskPasswords(LogEntry.Builder b) {
-        if (b.raw == null || !QUICK.matcher(b.raw).find()) {
+        if (b.raw == null || !mentionsPassword(b.raw)) {
             return;
         }
         List<String> secrets = new ArrayList<>();
@@ -72,9 +71,21 @@ final class Redactor {
         b.raw = leaks ? "[raw text withheld: it held a password]" : raw;
     }
 
+    /** A cheap first test (a case-insensitive regex scan costs more than the whole parse). */
+    static boolean mentionsPassword(String s) {
+        int n = s.length() - 8;
+        for (int i = 0; i <= n; i++) {
+            char c = s.charAt(i);
+            if ((c == 'p' || c == 'P') && s.regionMatches(true, i + 1, "assword", 0, 7)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Masks every role-password literal of {@code s}, collecting the literals' contents. */
     static String mask(String s, List<String> secrets) {
-        if (s == null || !QUICK.matcher(s).find()) {
+        if (s == null || !mentionsPassword(s)) {
             return s;
         }
         Matcher m = ROLE_PASSWORD.matcher(s);
