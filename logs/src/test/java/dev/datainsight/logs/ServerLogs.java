@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,12 +53,29 @@ final class ServerLogs {
         }
     }
 
-    private static final Map<Integer, Induced> DONE = new ConcurrentHashMap<>();
+    private static final Map<Integer, CompletableFuture<Induced>> DONE = new ConcurrentHashMap<>();
+    /** Two servers at a time: the versions of the matrix are produced while the first is tested. */
+    private static final ExecutorService PRODUCERS = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "server-logs");
+        t.setDaemon(true);
+        return t;
+    });
 
     private ServerLogs() {}
 
-    static synchronized Induced of(int major) {
-        return DONE.computeIfAbsent(major, ServerLogs::produce);
+    static Induced of(int major) {
+        for (int m : RealServerLogsITCase.majors()) {
+            submit(m);
+        }
+        try {
+            return submit(major).join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("PostgreSQL " + major + ": " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static CompletableFuture<Induced> submit(int major) {
+        return DONE.computeIfAbsent(major, m -> CompletableFuture.supplyAsync(() -> produce(m), PRODUCERS));
     }
 
     private static Induced produce(int major) {
