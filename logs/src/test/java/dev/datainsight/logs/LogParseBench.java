@@ -33,9 +33,12 @@ public final class LogParseBench {
 
     private static void run(String name, byte[] bytes, java.util.function.Supplier<LogReader> reader, boolean report) {
         int n = count(bytes);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long baseline = split(bytes);
         long t1 = System.nanoTime();
+        long c1 = mx.getCurrentThreadCpuTime();
         LogReader r = reader.get();
         long entries = 0;
         long events = 0;
@@ -51,11 +54,16 @@ public final class LogParseBench {
             events += LogEvents.classify(e).size();
         }
         long t2 = System.nanoTime();
+        long c2 = mx.getCurrentThreadCpuTime();
         if (report) {
             double base = n / ((t1 - t0) / 1e9);
             double parse = n / ((t2 - t1) / 1e9);
-            System.out.printf("%-7s baseline (read + line split): %,12.0f lines/s | parse + classify: %,12.0f lines/s "
-                    + "(%,d entries, %,d events) | ratio %.2f%n", name, base, parse, entries, events, parse / base);
+            double baseCpu = n / ((c1 - c0) / 1e9);
+            double parseCpu = n / ((c2 - c1) / 1e9);
+            System.out.printf("%-7s wall: baseline (read + line split) %,11.0f lines/s | parse + classify %,10.0f lines/s | ratio %.3f%n",
+                    name, base, parse, parse / base);
+            System.out.printf("%-7s cpu:  baseline (read + line split) %,11.0f lines/s | parse + classify %,10.0f lines/s | ratio %.3f"
+                    + "  (%,d entries, %,d events)%n", name, baseCpu, parseCpu, parseCpu / baseCpu, entries, events);
         }
         if (baseline != n) {
             throw new IllegalStateException("split " + baseline + " of " + n);
