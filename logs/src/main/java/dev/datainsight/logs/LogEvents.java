@@ -60,7 +60,6 @@ public final class LogEvents {
     private static final Pattern DURATION = Pattern.compile(
             "^duration: ([0-9.]+) ms  (statement|execute|parse|bind|fastpath function call)( [^:]*)?: (.*)$", Pattern.DOTALL);
     private static final Pattern PLAN = Pattern.compile("^duration: ([0-9.]+) ms  plan:\\n?(.*)$", Pattern.DOTALL);
-    private static final Pattern JSON_QUERY_TEXT = Pattern.compile("\"Query Text\": \"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static final Pattern TERMINATED = Pattern.compile("^(.+) \\(PID (\\d+)\\) was terminated by signal (\\d+)");
     private static final Pattern EXITED = Pattern.compile("^(.+) \\(PID (\\d+)\\) exited with exit code (\\d+)");
@@ -403,10 +402,7 @@ public final class LogEvents {
         String queryText = null;
         if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
             format = "json";
-            Matcher q = JSON_QUERY_TEXT.matcher(plan);
-            if (q.find()) {
-                queryText = unescapeJson(q.group(1));
-            }
+            queryText = jsonQueryText(plan);
         } else if (trimmed.startsWith("<")) {
             format = "xml";
         } else if (trimmed.startsWith("Query Text:") || trimmed.contains("\n")) {
@@ -419,6 +415,29 @@ public final class LogEvents {
             format = "text";
         }
         return new LogEvent.AutoExplainPlan(e, Double.parseDouble(m.group(1)), format, queryText, plan);
+    }
+
+    /** The value of {@code "Query Text"} in a JSON plan (scanned: a regex would recurse per character). */
+    static String jsonQueryText(String plan) {
+        String key = "\"Query Text\": \"";
+        int at = plan.indexOf(key);
+        if (at < 0) {
+            return null;
+        }
+        int i = at + key.length();
+        int j = i;
+        while (j < plan.length()) {
+            char c = plan.charAt(j);
+            if (c == '\\') {
+                j += 2;
+                continue;
+            }
+            if (c == '"') {
+                return unescapeJson(plan.substring(i, j));
+            }
+            j++;
+        }
+        return unescapeJson(plan.substring(i));
     }
 
     private static String unescapeJson(String s) {

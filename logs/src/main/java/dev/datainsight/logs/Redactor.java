@@ -16,16 +16,15 @@ final class Redactor {
     /** Replaces SQL text when statement text is off. */
     static final String OFF = "[statement text off]";
 
-    // CREATE/ALTER ROLE|USER|GROUP <anything but a ';' outside quotes> PASSWORD <literal>
-    private static final Pattern ROLE_PASSWORD = Pattern.compile(
-            "\\b(?:CREATE|ALTER)\\s+(?:ROLE|USER|GROUP)\\b(?:[^;'\"]|\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')*?\\bPASSWORD\\s+",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    // CREATE/ALTER ROLE|USER|GROUP; the PASSWORD keyword after it is found by scanning (a regex
+    // alternation repeated over a long statement would recurse once per character)
+    private static final Pattern ROLE_COMMAND = Pattern.compile("\\b(?:CREATE|ALTER)\\s+(?:ROLE|USER|GROUP)\\b",
+            Pattern.CASE_INSENSITIVE);
 
     private static final Pattern SQL_MESSAGE = Pattern.compile(
             "^((?:duration: [0-9.]+ ms  )?(?:statement|execute [^:]*|parse [^:]*|bind [^:]*|fastpath function call|plan)):(?: |\n|$).*",
             Pattern.DOTALL);
     private static final Pattern DEADLOCK_STATEMENT = Pattern.compile("(?m)^(\\s*Process \\d+): .*$");
-    private static final Pattern SQL_CONTEXT = Pattern.compile("SQL statement \"(?:[^\"]|\"\")*\"?", Pattern.DOTALL);
 
     private final LogOptions options;
 
@@ -88,15 +87,19 @@ final class Redactor {
         if (s == null || !mentionsPassword(s)) {
             return s;
         }
-        Matcher m = ROLE_PASSWORD.matcher(s);
+        Matcher m = ROLE_COMMAND.matcher(s);
         StringBuilder out = null;
         int copied = 0;
         int from = 0;
         while (from < s.length() && m.find(from)) {
-            int start = m.end();
+            int start = passwordLiteralStart(s, m.end());
+            if (start < 0) {
+                from = m.end();
+                continue;
+            }
             int end = literalEnd(s, start);
             if (end < 0) {
-                from = m.end();
+                from = start;
                 continue;
             }
             if (out == null) {
@@ -112,6 +115,53 @@ final class Redactor {
         }
         out.append(s, copied, s.length());
         return out.toString();
+    }
+
+    /**
+     * Where the literal after the {@code PASSWORD} keyword of the role command starts, scanning
+     * from {@code i} up to the end of the statement (a {@code ;} outside quotes), skipping quoted
+     * identifiers and strings; -1 when the command has no PASSWORD.
+     */
+    static int passwordLiteralStart(String s, int i) {
+        int n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == ';') {
+                return -1;
+            }
+            if (c == '"' || c == '\'') {
+                int close = i + 1;
+                while (true) {
+                    close = s.indexOf(c, close);
+                    if (close < 0) {
+                        return -1;
+                    }
+                    if (close + 1 < n && s.charAt(close + 1) == c) {
+                        close += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i = close + 1;
+                continue;
+            }
+            if ((c == 'p' || c == 'P') && s.regionMatches(true, i, "password", 0, 8)
+                    && (i == 0 || !isIdent(s.charAt(i - 1))) && (i + 8 >= n || !isIdent(s.charAt(i + 8)))) {
+                int j = i + 8;
+                if (j < n && Character.isWhitespace(s.charAt(j))) {
+                    while (j < n && Character.isWhitespace(s.charAt(j))) {
+                        j++;
+                    }
+                    return j;
+                }
+            }
+            i++;
+        }
+        return -1;
+    }
+
+    private static boolean isIdent(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
     /**
@@ -178,6 +228,38 @@ final class Redactor {
         return a <= b ? s.substring(a, b) : "";
     }
 
+    /** {@code SQL statement "..."} (quotes doubled inside) becomes {@code SQL statement [statement text off]}. */
+    static String dropContextSql(String c) {
+        String key = "SQL statement \"";
+        int at = c.indexOf(key);
+        if (at < 0) {
+            return c;
+        }
+        StringBuilder out = new StringBuilder(c.length());
+        int copied = 0;
+        while (at >= 0) {
+            int i = at + key.length();
+            int end = c.length();
+            while (i < c.length()) {
+                int q = c.indexOf('"', i);
+                if (q < 0) {
+                    break;
+                }
+                if (q + 1 < c.length() && c.charAt(q + 1) == '"') {
+                    i = q + 2;
+                    continue;
+                }
+                end = q + 1;
+                break;
+            }
+            out.append(c, copied, at).append("SQL statement ").append(OFF);
+            copied = end;
+            at = c.indexOf(key, end);
+        }
+        out.append(c, copied, c.length());
+        return out.toString();
+    }
+
     private static void dropStatements(LogEntry.Builder b) {
         b.statement = b.statement == null ? null : OFF;
         b.internalQuery = b.internalQuery == null ? null : OFF;
@@ -195,7 +277,7 @@ final class Redactor {
             }
         }
         if (b.context != null) {
-            b.context = SQL_CONTEXT.matcher(b.context).replaceAll("SQL statement " + OFF);
+            b.context = dropContextSql(b.context);
             if (b.context.contains("portal") && b.context.contains("parameter")) {
                 b.context = OFF;
             }

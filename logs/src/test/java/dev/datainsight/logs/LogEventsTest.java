@@ -145,6 +145,18 @@ class LogEventsTest {
     }
 
     @Test
+    void longJsonPlansKeepTheirQueryText() {
+        String longSql = "SELECT \\\"a\\\", 'x' FROM t WHERE id IN (" + "1, ".repeat(20_000) + "1)";
+        String msg = "duration: 1.5 ms  plan:\n{\n  \"Query Text\": \"" + longSql + "\",\n  \"Plan\": {}\n}";
+        LogEntry.Builder b = new LogEntry.Builder();
+        b.severity = "LOG";
+        b.message = msg;
+        var p = (LogEvent.AutoExplainPlan) LogEvents.classify(b.build()).get(0);
+        assertEquals("json", p.format());
+        assertEquals(longSql.replace("\\\"", "\""), p.queryText());
+    }
+
+    @Test
     void extendedProtocolDurationsWithParameters() {
         var s = (LogEvent.SlowStatement) only(TS + "[9] bob@shop LOG:  duration: 1500.000 ms  execute S_3: SELECT * FROM t WHERE id = $1\n"
                 + TS + "[9] bob@shop DETAIL:  parameters: $1 = '42'\n");

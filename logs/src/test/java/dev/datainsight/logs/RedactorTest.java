@@ -34,6 +34,19 @@ class RedactorTest {
     }
 
     @Test
+    void longStatementsNeitherOverflowNorLeak() {
+        String pad = " VALID UNTIL 'infinity'".repeat(3000);
+        String in = "ALTER ROLE bob" + " CONNECTION LIMIT 5".repeat(4000) + " PASSWORD 'hunter2'" + pad;
+        String out = Redactor.mask(in, new ArrayList<>());
+        assertFalse(out.contains("hunter2"));
+        assertEquals(in.length() - "'hunter2'".length() + Redactor.MASK.length(), out.length());
+        String ctx = "SQL statement \"SELECT " + "\"\"c\"\", ".repeat(20_000) + "1\"\nPL/pgSQL function f() line 3 at PERFORM";
+        assertEquals("SQL statement [statement text off]\nPL/pgSQL function f() line 3 at PERFORM", Redactor.dropContextSql(ctx));
+        String noPassword = "CREATE ROLE bob" + " x".repeat(50_000) + " -- password is elsewhere";
+        assertEquals(noPassword, Redactor.mask(noPassword, new ArrayList<>()));
+    }
+
+    @Test
     void masksEveryFieldAndTheRawTextOfAReadEntry() {
         String log = "2026-12-03 10:00:01.001 UTC [1] LOG:  statement: ALTER ROLE bob PASSWORD 'hunter2'\n"
                 + "2026-12-03 10:00:02.001 UTC [1] ERROR:  invalid input syntax for type timestamp with time zone: \"x\"\n"
