@@ -32,7 +32,6 @@ final class JsonLogReader extends LogReader {
         b.truncated = truncated;
         b.raw = truncated ? line + LogOptions.TRUNCATION_MARKER : line;
         String host = null;
-        String port = null;
         try (JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 b.parsed = false;
@@ -52,7 +51,6 @@ final class JsonLogReader extends LogReader {
                         case "dbname" -> b.database = v;
                         case "pid" -> b.pid = p.getValueAsInt();
                         case "remote_host" -> host = v;
-                        case "remote_port" -> port = v;
                         case "session_id" -> b.sessionId = v;
                         case "line_num" -> b.lineNumber = p.getValueAsLong();
                         case "vxid" -> b.vxid = v;

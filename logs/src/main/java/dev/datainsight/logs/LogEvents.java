@@ -83,7 +83,13 @@ public final class LogEvents {
         if (e.isError()) {
             out.add(new LogEvent.Error(e, e.severity(), e.sqlstate(), e.sqlstateClass(), e.message()));
         }
-        LogEvent specific = specific(e);
+        LogEvent specific;
+        try {
+            specific = specific(e);
+        } catch (NumberFormatException | IndexOutOfBoundsException malformed) {
+            // a number too long for its field, or text that only looks like a known message
+            specific = null;
+        }
         if (specific != null) {
             out.add(specific);
         }

@@ -166,7 +166,7 @@ public final class LogLinePrefix {
                 case 's' -> r.sessionStart = v;
                 case 'p' -> r.pid = parseInt(v);
                 case 'P' -> r.leaderPid = parseInt(v);
-                case 'l' -> r.lineNumber = Long.parseLong(v);
+                case 'l' -> r.lineNumber = parseLong(v);
                 case 'x' -> r.xid = v;
                 case 'v' -> r.vxid = v;
                 case 'Q' -> r.queryId = v;
@@ -190,6 +190,14 @@ public final class LogLinePrefix {
         r.severity = m.group(groups.length + 1);
         r.messageStart = m.end();
         return r;
+    }
+
+    private static Long parseLong(String v) {
+        try {
+            return Long.valueOf(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static Integer parseInt(String v) {

@@ -145,6 +145,18 @@ class LogEventsTest {
     }
 
     @Test
+    void malformedNumbersGiveNoEventButNoFailure() {
+        LogReader r = LogReader.stderr("%m [%p] %l ", LogOptions.defaults());
+        List<LogEntry> e = new ArrayList<>(r.feed((TS + "[9] 99999999999999999999999 ERROR:  x\n"
+                + TS + "[9] 1 LOG:  process 99999999999 still waiting for ShareLock on transaction 1 after 1.0 ms\n").getBytes(StandardCharsets.UTF_8), 0).entries());
+        e.addAll(r.finish().entries());
+        assertEquals(2, e.size());
+        assertNull(e.get(0).lineNumber());
+        assertEquals(1, LogEvents.classify(e.get(0)).size(), "the error event");
+        assertTrue(LogEvents.classify(e.get(1)).isEmpty());
+    }
+
+    @Test
     void longJsonPlansKeepTheirQueryText() {
         String longSql = "SELECT \\\"a\\\", 'x' FROM t WHERE id IN (" + "1, ".repeat(20_000) + "1)";
         String msg = "duration: 1.5 ms  plan:\n{\n  \"Query Text\": \"" + longSql + "\",\n  \"Plan\": {}\n}";
