@@ -127,6 +127,19 @@ class LogReaderTest {
     }
 
     @Test
+    void clientHostsAndFileNames() {
+        assertEquals("10.0.0.7", LogReader.clientHost("10.0.0.7(51234)"));
+        assertEquals("10.0.0.7", LogReader.clientHost("10.0.0.7:51234"));
+        assertEquals("::1", LogReader.clientHost("::1:51234"));
+        assertEquals("[local]", LogReader.clientHost("[local]"));
+        assertEquals("db.example.com", LogReader.clientHost("db.example.com"));
+        assertNull(LogReader.clientHost(""));
+        assertEquals(LogFormat.CSVLOG, LogFormat.ofFileName("postgresql-2026-12-03_100000.csv"));
+        assertEquals(LogFormat.JSONLOG, LogFormat.ofFileName("postgresql.json"));
+        assertEquals(LogFormat.STDERR, LogFormat.ofFileName("postgresql-Thu.log"));
+    }
+
+    @Test
     void csvColumnCountsPerVersion() {
         assertEquals(24, CsvLogReader.columns(13));
         for (int v = 14; v <= 18; v++) {
