@@ -102,11 +102,14 @@ final class ServerLogs {
         cfg.put("autovacuum_naptime", "1");
         cfg.put("log_connections", "on");
         cfg.put("max_wal_size", "32MB");
+        cfg.put("checkpoint_warning", "1h"); // a slow, loaded machine still gets its warning
         cfg.put("log_disconnections", "on");
         // a crash must not restart a second time: restart_after_crash stays on (the default)
         try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(major, base, 0, cfg)) {
             Induced in = induce(pg, logDir, major);
             pg.stop();
+            // the logs stay for the tests; the data directory (about 40 MB) goes
+            deleteTree(base.resolve("pg" + major + "-" + pg.port() + "-data"));
             return in;
         } catch (SQLException | InterruptedException | java.util.concurrent.ExecutionException | IOException e) {
             throw new IllegalStateException("inducing log events on PostgreSQL " + major + ": " + e, e);
@@ -279,6 +282,17 @@ final class ServerLogs {
         waitUntilUp(pg);
         return new Induced(major, logDir.resolve("postgresql.log"), logDir.resolve("postgresql.csv"),
                 major >= 15 ? logDir.resolve("postgresql.json") : null, dl1, dl2, holder, waiter, killed);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void waitUntilUp(EmbeddedPostgresServer pg) throws InterruptedException {
