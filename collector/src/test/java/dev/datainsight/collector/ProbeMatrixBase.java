@@ -319,9 +319,64 @@ abstract class ProbeMatrixBase {
                 + " current_setting('autovacuum_multixact_freeze_max_age')::bigint AS autovacuum_multixact_freeze_max_age,"
                 + " (SELECT setting::int FROM pg_settings WHERE name = 'checkpoint_timeout') AS checkpoint_timeout_seconds,"
                 + " (SELECT setting::bigint * 1024 * 1024 FROM pg_settings WHERE name = 'max_wal_size') AS max_wal_size_bytes,"
-                + " extract(epoch from pg_postmaster_start_time()) AS server_start_epoch"
+                + " extract(epoch from pg_postmaster_start_time()) AS server_start_epoch,"
+                + " current_setting('autovacuum_max_workers')::int AS autovacuum_max_workers,"
+                + " current_setting('max_wal_senders')::int AS max_wal_senders,"
+                + " current_setting('max_replication_slots')::int AS max_replication_slots,"
+                + " (SELECT CASE WHEN setting = '-1' THEN NULL ELSE setting::bigint * 1024 * 1024 END FROM pg_settings"
+                + "   WHERE name = 'max_slot_wal_keep_size') AS max_slot_wal_keep_size_bytes,"
+                + " current_setting('hot_standby_feedback')::boolean AS hot_standby_feedback,"
+                + " current_setting('track_io_timing')::boolean AS track_io_timing,"
+                + " current_setting('block_size')::int AS block_size_bytes,"
+                + " (SELECT count(*) FROM pg_settings WHERE pending_restart) AS pending_restart_settings"
                 + (version >= 160000 ? ", current_setting('reserved_connections')::int AS reserved_connections" : "")).get(0);
         assertRowMatches(MetricCatalog.view("pg_settings"), r, d, Map.of(), MetricCatalog.view("pg_settings").columns().keySet());
+        assertEquals(8192.0, r.getValues().get("block_size_bytes"));
+        assertNull(r.getValues().get("max_slot_wal_keep_size_bytes"), "-1 (unlimited, the default) is sent as null");
+    }
+
+    /**
+     * A setting that needs a restart, changed and reloaded, is named in pg_settings_pending_restart
+     * and counted in pg_settings; a reloadable one (max_slot_wal_keep_size) takes effect at once.
+     * Put back the same way (the value written back equals the running one, which clears the flag).
+     */
+    @Test
+    void pendingRestart_namesTheSetting_andSlotWalLimitIsInBytes() {
+        int senders = num(query(pg, db, "SELECT current_setting('max_wal_senders')::int AS v").get(0).get("v")).intValue();
+        try {
+            exec(pg, db, "ALTER SYSTEM SET max_wal_senders = " + (senders + 1), "ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'",
+                    "SELECT pg_reload_conf()");
+            List<Snapshot> s = awaitCycle(c -> row(view(c, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")) != null
+                    && Double.valueOf(64.0 * 1024 * 1024).equals(view(c, "pg_settings").getRows().get(0).getValues()
+                            .get("max_slot_wal_keep_size_bytes")));
+            SnapshotRow p = row(view(s, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders"));
+            assertEquals(1.0, p.getValues().get("pending_restart"));
+            SnapshotRow settings = view(s, "pg_settings").getRows().get(0);
+            assertEquals((double) view(s, "pg_settings_pending_restart").getRows().size(),
+                    settings.getValues().get("pending_restart_settings"));
+            assertEquals((double) senders, settings.getValues().get("max_wal_senders"), "the running value until a restart");
+        } finally {
+            exec(pg, db, "ALTER SYSTEM SET max_wal_senders = " + senders, "ALTER SYSTEM RESET max_slot_wal_keep_size",
+                    "SELECT pg_reload_conf()");
+            awaitCycle(c -> row(view(c, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")) == null);
+            exec(pg, db, "ALTER SYSTEM RESET max_wal_senders", "SELECT pg_reload_conf()");
+        }
+        List<Snapshot> after = awaitCycle(c -> view(c, "pg_settings").getRows().get(0).getValues()
+                .get("max_slot_wal_keep_size_bytes") == null);
+        assertNull(row(view(after, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")));
+    }
+
+    /** Collection cycles until one satisfies {@code ok} (a reload reaches backends asynchronously). */
+    List<Snapshot> awaitCycle(Predicate<List<Snapshot>> ok) {
+        long deadline = System.currentTimeMillis() + 15_000;
+        List<Snapshot> s = cycle();
+        while (!ok.test(s) && System.currentTimeMillis() < deadline) {
+            TestSupport.sleep(200);
+            s = cycle();
+        }
+        assertTrue(ok.test(s), "condition never held; pg_settings: " + view(s, "pg_settings").getRows()
+                + ", pending: " + view(s, "pg_settings_pending_restart").getRows());
+        return s;
     }
 
     @Test

@@ -189,7 +189,21 @@ public final class MetricCatalog {
                 gauge("autovacuum_multixact_freeze_max_age", "xids"),
                 gauge("checkpoint_timeout_seconds", "seconds"),
                 gauge("max_wal_size_bytes", "bytes"),
-                gauge("server_start_epoch", "epoch_seconds")));
+                gauge("server_start_epoch", "epoch_seconds"),
+                // Added later (an older job ignores them): null max_slot_wal_keep_size_bytes = -1, unlimited.
+                gauge("autovacuum_max_workers", "count"),
+                gauge("max_wal_senders", "count"),
+                gauge("max_replication_slots", "count"),
+                gauge("max_slot_wal_keep_size_bytes", "bytes"),
+                gauge("hot_standby_feedback", "bool"),
+                gauge("track_io_timing", "bool"),
+                gauge("block_size_bytes", "bytes"),
+                gauge("pending_restart_settings", "count")));
+
+        // The settings changed in the configuration and reloaded that take effect only after a
+        // restart (pg_settings.pending_restart): one row per such setting, none when there is none.
+        v.add(metrics("pg_settings_pending_restart", List.of("name"),
+                gauge("pending_restart", "bool")));
 
         v.add(metrics("pg_stat_replication", List.of("application_name", "client_addr", "state"),
                 gauge("write_lag_seconds", "seconds"),

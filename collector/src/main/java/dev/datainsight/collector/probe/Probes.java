@@ -33,6 +33,7 @@ public final class Probes {
                 new IoProbe(),
                 new ArchiverProbe(),
                 new SettingsProbe(),
+                new PendingRestartProbe(),
                 new TablesProbe(),
                 new IndexesProbe(),
                 new SequencesProbe(),
