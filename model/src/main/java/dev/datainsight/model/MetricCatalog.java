@@ -100,7 +100,19 @@ public final class MetricCatalog {
                 counter("sessions", "count"),
                 counter("sessions_abandoned", "count"),
                 counter("sessions_fatal", "count"),
-                counter("sessions_killed", "count")));
+                counter("sessions_killed", "count"),
+                // Added later: null when data checksums are off (PostgreSQL returns NULL then).
+                counter("checksum_failures", "count")));
+
+        // Queries cancelled on a standby because of recovery (all zero on a primary); one row per
+        // database. confl_active_logicalslot 16+.
+        v.add(metrics("pg_stat_database_conflicts", List.of("datname"),
+                counter("confl_tablespace", "count"),
+                counter("confl_lock", "count"),
+                counter("confl_snapshot", "count"),
+                counter("confl_bufferpin", "count"),
+                counter("confl_deadlock", "count"),
+                counter("confl_active_logicalslot", "count")));
 
         // Sizes and freeze ages per database: slower to read, so a probe of their own.
         v.add(metrics("pg_database", List.of("datname"),
@@ -162,7 +174,14 @@ public final class MetricCatalog {
                 gauge("relfrozenxid_age", "xids"),
                 gauge("autovacuum_enabled", "bool"),
                 gauge("autovacuum_vacuum_threshold", "count"),
-                gauge("autovacuum_vacuum_scale_factor", "ratio")));
+                gauge("autovacuum_vacuum_scale_factor", "ratio"),
+                // Added later: rows inserted since the last vacuum (13+), mxid_age(relminmxid), the
+                // TOAST table's own age(relfrozenxid) (null without TOAST), and whether a VACUUM
+                // (auto or manual) is working on the table now (pg_stat_progress_vacuum).
+                gauge("n_ins_since_vacuum", "count"),
+                gauge("relminmxid_age", "xids"),
+                gauge("toast_relfrozenxid_age", "xids"),
+                gauge("vacuum_running", "bool")));
 
         v.add(metrics("pg_stat_user_indexes", List.of("datname", "schemaname", "relname", "indexrelname"),
                 counter("idx_scan", "count"),
@@ -213,7 +232,18 @@ public final class MetricCatalog {
 
         v.add(metrics("pg_replication_slots", List.of("slot_name", "slot_type"),
                 gauge("active", "bool"),
-                gauge("retained_wal_bytes", "bytes")));
+                gauge("retained_wal_bytes", "bytes"),
+                // Added later. wal_status coded: 0 reserved, 1 extended, 2 unreserved, 3 lost (null:
+                // no WAL reserved, restart_lsn NULL); lost = 1 when the slot can no longer be used
+                // (wal_status lost, or 17+ invalidation_reason set, or 16 conflicting); safe_wal_size
+                // (null when max_slot_wal_keep_size = -1 or lost; never below 0); ages of xmin and
+                // catalog_xmin; seconds since inactive_since (17+).
+                gauge("wal_status", "code"),
+                gauge("lost", "bool"),
+                gauge("safe_wal_size_bytes", "bytes"),
+                gauge("xmin_age", "xids"),
+                gauge("catalog_xmin_age", "xids"),
+                gauge("inactive_seconds", "seconds")));
 
         // PostgreSQL 14+. On 18 wal_write/wal_sync and their times moved to pg_stat_io
         // (object 'wal'); the collector reads them there and keeps these names.
@@ -245,7 +275,13 @@ public final class MetricCatalog {
                 counter("archived_count", "count"),
                 counter("failed_count", "count"),
                 gauge("last_archived_age_seconds", "seconds"),
-                gauge("last_failed_age_seconds", "seconds")));
+                gauge("last_failed_age_seconds", "seconds"),
+                // Added later: WAL segments waiting to be archived (.ready files in
+                // pg_wal/archive_status) and the WAL directory's files and bytes (pg_ls_waldir);
+                // null without EXECUTE on those functions (pg_monitor has it).
+                gauge("ready_count", "count"),
+                gauge("wal_dir_files", "count"),
+                gauge("wal_dir_bytes", "bytes")));
 
         // The collector's own health: one row with probe = "" for the server (up), one per probe.
         // stale: a group skipped because its previous run was still going (row probe = "" plus a

@@ -24,6 +24,7 @@ public final class Probes {
                 new ActivityProbe(),
                 new LocksProbe(),
                 new DatabaseProbe(),
+                new DatabaseConflictsProbe(),
                 new ReplicationProbe(),
                 new ReplicationSlotsProbe(),
                 new DatabaseSizeProbe(),
