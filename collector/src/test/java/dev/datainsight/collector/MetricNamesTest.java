@@ -33,6 +33,8 @@ class MetricNamesTest {
                 + " waiters longest_wait_seconds");
         PINNED.put("pg_stat_activity_connections", "connections oldest_state_age_seconds");
         PINNED.put("pg_locks", "waiters longest_wait_seconds blocker_xact_age_seconds");
+        PINNED.put("xmin_horizon", "horizon_age holder holder_pid holder_xact_age_seconds backend_xmin_age prepared_xact_age"
+                + " slot_xmin_age slot_catalog_xmin_age");
         PINNED.put("pg_stat_database", "numbackends xact_commit xact_rollback blks_read blks_hit tup_returned tup_fetched"
                 + " tup_inserted tup_updated tup_deleted conflicts temp_files temp_bytes deadlocks blk_read_time blk_write_time"
                 + " session_time active_time idle_in_transaction_time sessions sessions_abandoned sessions_fatal sessions_killed"

@@ -438,6 +438,41 @@ abstract class ProbeMatrixBase {
         }
     }
 
+    /**
+     * A REPEATABLE READ transaction holding a snapshot while other transactions commit is the
+     * horizon's holder: its pid, its age in transactions, as pg_stat_activity says.
+     */
+    @Test
+    void xminHorizon_namesTheSessionHoldingIt() throws Exception {
+        try (Connection holder = pg.connect(db)) {
+            holder.setAutoCommit(false);
+            holder.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            int pid;
+            try (Statement st = holder.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            String[] burn = new String[15];
+            java.util.Arrays.fill(burn, "SELECT txid_current()");
+            exec(pg, db, burn);
+            List<Snapshot> s = cycle();
+            SnapshotRow r = view(s, "xmin_horizon").getRows().get(0);
+            Map<String, Object> d = query(pg, db, "SELECT age(backend_xmin) AS a FROM pg_stat_activity WHERE pid = " + pid).get(0);
+            assertEquals(1.0, r.getValues().get("holder"), () -> "a session holds it: " + r.getValues());
+            assertEquals((double) pid, r.getValues().get("holder_pid"));
+            assertTrue(r.getValues().get("horizon_age") >= 15, r.getValues().toString());
+            assertEquals(r.getValues().get("horizon_age"), r.getValues().get("backend_xmin_age"));
+            assertTrue(Math.abs(r.getValues().get("backend_xmin_age") - num(d.get("a"))) <= 2, r.getValues() + " vs " + d);
+            assertTrue(r.getValues().get("holder_xact_age_seconds") >= 0);
+            assertNull(r.getValues().get("prepared_xact_age"), "max_prepared_transactions = 0 here");
+            assertNull(r.getValues().get("slot_xmin_age"));
+            holder.rollback();
+        }
+        SnapshotRow after = view(cycle(), "xmin_horizon").getRows().get(0);
+        assertTrue(after.getValues().get("holder_pid") == null || after.getValues().get("horizon_age") < 15,
+                "released: " + after.getValues());
+    }
+
     /** pg_stat_database_conflicts: one row per database, zeros on a primary, 16+ the logical slot column. */
     @Test
     void databaseConflicts_matchCatalog() {

@@ -77,6 +77,19 @@ public final class MetricCatalog {
                 gauge("longest_wait_seconds", "seconds"),
                 gauge("blocker_xact_age_seconds", "seconds")));
 
+        // What holds the xmin horizon and how old it is (one row, derived from pg_stat_activity,
+        // pg_prepared_xacts and pg_replication_slots). holder: 1 session, 2 walsender (standby
+        // feedback), 3 prepared transaction, 4 slot xmin, 5 slot catalog_xmin; null when none.
+        v.add(metrics("xmin_horizon", List.of(),
+                gauge("horizon_age", "xids"),
+                gauge("holder", "code"),
+                gauge("holder_pid", "id"),
+                gauge("holder_xact_age_seconds", "seconds"),
+                gauge("backend_xmin_age", "xids"),
+                gauge("prepared_xact_age", "xids"),
+                gauge("slot_xmin_age", "xids"),
+                gauge("slot_catalog_xmin_age", "xids")));
+
         v.add(metrics("pg_stat_database", List.of("datname"),
                 gauge("numbackends", "count"),
                 counter("xact_commit", "count"),

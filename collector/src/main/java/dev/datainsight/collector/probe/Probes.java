@@ -23,6 +23,7 @@ public final class Probes {
                 new ConnectionsProbe(),
                 new ActivityProbe(),
                 new LocksProbe(),
+                new XminHorizonProbe(),
                 new DatabaseProbe(),
                 new DatabaseConflictsProbe(),
                 new ReplicationProbe(),
