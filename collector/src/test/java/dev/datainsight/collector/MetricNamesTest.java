@@ -41,7 +41,10 @@ class MetricNamesTest {
                 + " checksum_failures");
         PINNED.put("pg_stat_database_conflicts", "confl_tablespace confl_lock confl_snapshot confl_bufferpin confl_deadlock"
                 + " confl_active_logicalslot");
-        PINNED.put("pg_stat_replication", "write_lag_seconds flush_lag_seconds replay_lag_seconds replay_lag_bytes");
+        PINNED.put("pg_stat_replication", "write_lag_seconds flush_lag_seconds replay_lag_seconds replay_lag_bytes pid"
+                + " sent_lag_bytes write_lag_bytes flush_lag_bytes sync_state backend_xmin_age logical");
+        PINNED.put("pg_stat_wal_receiver", "status receiver_running receive_replay_lag_bytes replay_timestamp_age_seconds"
+                + " last_msg_receipt_age_seconds");
         PINNED.put("pg_replication_slots", "active retained_wal_bytes wal_status lost safe_wal_size_bytes xmin_age"
                 + " catalog_xmin_age inactive_seconds");
         PINNED.put("pg_database", "size_bytes xid_age mxid_age datconnlimit");

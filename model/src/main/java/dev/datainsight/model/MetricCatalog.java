@@ -241,7 +241,28 @@ public final class MetricCatalog {
                 gauge("write_lag_seconds", "seconds"),
                 gauge("flush_lag_seconds", "seconds"),
                 gauge("replay_lag_seconds", "seconds"),
-                gauge("replay_lag_bytes", "bytes")));
+                gauge("replay_lag_bytes", "bytes"),
+                // Added later: the sender's pid, bytes behind per position, sync_state coded (0 async,
+                // 1 potential, 2 sync, 3 quorum), age of its backend_xmin, logical (1: a logical slot).
+                gauge("pid", "id"),
+                gauge("sent_lag_bytes", "bytes"),
+                gauge("write_lag_bytes", "bytes"),
+                gauge("flush_lag_bytes", "bytes"),
+                gauge("sync_state", "code"),
+                gauge("backend_xmin_age", "xids"),
+                gauge("logical", "bool")));
+
+        // The standby side, one row on a server in recovery (none on a primary): the WAL
+        // receiver's status coded (null: no receiver running, i.e. disconnected; 0 stopped,
+        // 1 starting, 2 streaming, 3 waiting, 4 restarting, 5 stopping), received vs replayed WAL,
+        // time since the last replayed transaction's commit and since the last message from the
+        // primary.
+        v.add(metrics("pg_stat_wal_receiver", List.of(),
+                gauge("status", "code"),
+                gauge("receiver_running", "bool"),
+                gauge("receive_replay_lag_bytes", "bytes"),
+                gauge("replay_timestamp_age_seconds", "seconds"),
+                gauge("last_msg_receipt_age_seconds", "seconds")));
 
         v.add(metrics("pg_replication_slots", List.of("slot_name", "slot_type"),
                 gauge("active", "bool"),

@@ -27,6 +27,7 @@ public final class Probes {
                 new DatabaseProbe(),
                 new DatabaseConflictsProbe(),
                 new ReplicationProbe(),
+                new WalReceiverProbe(),
                 new ReplicationSlotsProbe(),
                 new DatabaseSizeProbe(),
                 new CheckpointerProbe(),

@@ -43,7 +43,7 @@ public final class XminHorizonProbe extends QueryProbe {
                   CASE WHEN h.backend_age >= COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), 0)
                     THEN (SELECT b.pid FROM b) END AS holder_pid,
                   CASE WHEN h.backend_age >= COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), 0)
-                    THEN (SELECT GREATEST(b.xact_age, 0) FROM b) END AS holder_xact_age_seconds,
+                    THEN (SELECT CASE WHEN b.xact_age IS NOT NULL THEN GREATEST(b.xact_age, 0) END FROM b) END AS holder_xact_age_seconds,
                   h.backend_age AS backend_xmin_age, h.prepared_age AS prepared_xact_age,
                   h.slot_age AS slot_xmin_age, h.catalog_age AS slot_catalog_xmin_age
                 FROM h"""));
