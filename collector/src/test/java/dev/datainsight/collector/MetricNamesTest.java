@@ -67,7 +67,7 @@ class MetricNamesTest {
                 + " idx_blks_read idx_blks_hit table_size_bytes total_size_bytes relfrozenxid_age autovacuum_enabled"
                 + " autovacuum_vacuum_threshold autovacuum_vacuum_scale_factor n_ins_since_vacuum relminmxid_age"
                 + " toast_relfrozenxid_age vacuum_running");
-        PINNED.put("pg_stat_user_indexes", "idx_scan idx_tup_read idx_tup_fetch index_size_bytes is_unique is_primary");
+        PINNED.put("pg_stat_user_indexes", "idx_scan idx_tup_read idx_tup_fetch index_size_bytes is_unique is_primary is_valid");
         PINNED.put("pg_sequences", "last_value max_value used_ratio");
         PINNED.put("pg_stat_statements", "calls total_exec_time total_plan_time rows shared_blks_hit shared_blks_read"
                 + " shared_blks_dirtied shared_blks_written temp_blks_read temp_blks_written shared_blk_read_time"

@@ -290,7 +290,7 @@ abstract class ProbeMatrixBase {
         SnapshotRow r = row(s, Map.of("datname", db, "indexrelname", "t_dead_pkey"));
         assertNotNull(r);
         Map<String, Object> d = query(pg, db, "SELECT s.*, pg_relation_size(s.indexrelid) AS index_size_bytes,"
-                + " i.indisunique AS is_unique, i.indisprimary AS is_primary FROM pg_stat_user_indexes s"
+                + " i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid FROM pg_stat_user_indexes s"
                 + " JOIN pg_index i USING (indexrelid) WHERE s.indexrelname = 't_dead_pkey'").get(0);
         assertRowMatches(MetricCatalog.view("pg_stat_user_indexes"), r, d, Map.of(),
                 MetricCatalog.view("pg_stat_user_indexes").columns().keySet());
@@ -419,6 +419,36 @@ abstract class ProbeMatrixBase {
             }
         } finally {
             exec(pg, db, "SELECT pg_drop_replication_slot('" + slot + "')");
+        }
+    }
+
+    /**
+     * A failed CREATE UNIQUE INDEX CONCURRENTLY leaves an invalid index: published first with
+     * is_valid = 0 although it is the smallest index (top N = 10 of many larger ones).
+     */
+    @Test
+    void indexes_invalidIndexIsPublished() {
+        exec(pg, db, "CREATE TABLE t_inv (v int)", "INSERT INTO t_inv VALUES (1), (1)");
+        List<String> big = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            big.add("t_big_ix_" + i);
+            exec(pg, db, "CREATE TABLE t_big_ix_" + i + " (id int PRIMARY KEY)",
+                    "INSERT INTO t_big_ix_" + i + " SELECT generate_series(1, 5000)", "ANALYZE t_big_ix_" + i);
+        }
+        try {
+            try {
+                exec(pg, db, "CREATE UNIQUE INDEX CONCURRENTLY t_inv_v ON t_inv (v)");
+                throw new AssertionError("duplicates: the unique index cannot be built");
+            } catch (IllegalStateException expected) {
+                // could not create unique index: the index stays, INVALID
+            }
+            SnapshotRow r = row(view(cycle(), "pg_stat_user_indexes"), Map.of("datname", db, "indexrelname", "t_inv_v"));
+            assertNotNull(r, "the invalid index is among the top N");
+            assertEquals(0.0, r.getValues().get("is_valid"));
+            SnapshotRow pk = row(view(cycle(), "pg_stat_user_indexes"), Map.of("datname", db, "indexrelname", "t_big_ix_0_pkey"));
+            assertTrue(pk == null || pk.getValues().get("is_valid") == 1.0);
+        } finally {
+            exec(pg, db, "DROP TABLE t_inv, " + String.join(", ", big));
         }
     }
 

@@ -258,6 +258,14 @@ class StandbyTest {
             assertEquals(2.0, w.getValues().get("status"), "streaming");
             assertTrue(w.getValues().get("receive_replay_lag_bytes") >= 0, w.getValues().toString());
             assertTrue(w.getValues().get("last_msg_receipt_age_seconds") >= 0, w.getValues().toString());
+            // 13-16: pg_stat_bgwriter's checkpoint counters count restartpoints on a standby
+            SnapshotRow cp = view(st, "pg_stat_checkpointer").getRows().get(0);
+            if (major < 17) {
+                assertNull(cp.getValues().get("num_timed"), () -> "they are restartpoints: " + cp.getValues());
+                assertNull(cp.getValues().get("num_requested"));
+            }
+            assertNotNull(cp.getValues().get("restartpoints_timed"), () -> "restartpoints: " + cp.getValues());
+            assertNotNull(cp.getValues().get("restartpoints_req"));
             System.out.println("StandbyTest " + major + ": primary " + repl.getRows() + "; standby " + w.getValues());
         } finally {
             for (Standby s : standbys) {

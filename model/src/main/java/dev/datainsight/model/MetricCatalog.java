@@ -202,7 +202,9 @@ public final class MetricCatalog {
                 counter("idx_tup_fetch", "count"),
                 gauge("index_size_bytes", "bytes"),
                 gauge("is_unique", "bool"),
-                gauge("is_primary", "bool")));
+                gauge("is_primary", "bool"),
+                // Added later: 0 for an invalid index (a failed CREATE INDEX CONCURRENTLY); those rank first.
+                gauge("is_valid", "bool")));
 
         v.add(metrics("pg_sequences", List.of("datname", "schemaname", "sequencename"),
                 gauge("last_value", "count"),
