@@ -625,9 +625,19 @@ abstract class ProbeMatrixBase {
         if (version < 160000) {
             // no pg_stat_io yet: pg_stat_wal's own reset is the row's
             exec(pg, db, "SELECT pg_stat_reset_shared('wal')");
-            long walReset = ((java.sql.Timestamp) query(pg, db, "SELECT stats_reset AS t FROM pg_stat_wal").get(0).get("t"))
-                    .getTime();
-            assertEquals(walReset, view(cycle(), "pg_stat_wal").getStatsReset());
+            // 14/15: the reset travels through the statistics collector; wait until both readers see it
+            long deadline = System.currentTimeMillis() + 15_000;
+            long walReset;
+            Long got;
+            do {
+                TestSupport.sleep(100);
+                walReset = ((java.sql.Timestamp) query(pg, db, "SELECT stats_reset AS t FROM pg_stat_wal").get(0).get("t"))
+                        .getTime();
+                got = view(cycle(), "pg_stat_wal").getStatsReset();
+            } while ((got == null || got != walReset || (before.getStatsReset() != null && got <= before.getStatsReset()))
+                    && System.currentTimeMillis() < deadline);
+            assertEquals(walReset, got, "the row's stats_reset is pg_stat_wal's own");
+            assertTrue(before.getStatsReset() == null || got > before.getStatsReset(), "moved by the reset");
             return;
         }
         exec(pg, db, "SELECT pg_stat_reset_shared('io')");
