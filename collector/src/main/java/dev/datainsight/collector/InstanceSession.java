@@ -952,9 +952,9 @@ final class InstanceSession implements AutoCloseable {
 
     private void fill(Snapshot s, String view, long collectedAt) {
         s.setInstance(instance.id());
-        // A server never reached has no version yet; the wire format requires a plausible one, so
-        // health snapshots carry the oldest supported version until the first connection (after
-        // that, the last known version, also while the server is down).
+        // A server never reached has no version yet: health snapshots carry 0 (the wire format's
+        // "unknown") until the first connection; after that, the last known version, also while
+        // the server is down.
         s.setServerVersionNum(serverVersionNum > 0 ? serverVersionNum : UNKNOWN_VERSION);
         s.setCollectedAt(collectedAt);
         s.setView(view);

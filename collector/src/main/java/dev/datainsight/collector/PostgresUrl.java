@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * A PostgreSQL server address split into its parts: a JDBC URL
  * ({@code jdbc:postgresql://host[:port][,host2...]/db?k=v}) or a libpq URL
  * ({@code postgresql://[user[:password]@]host[:port]/db?k=v}). Credentials and the database name
- * given as query parameters are taken out; {@code application_name} and {@code options} are
- * dropped because the collector sets its own. Every other parameter must be on the
+ * given as query parameters are taken out; {@code application_name} is dropped because the
+ * collector sets its own; {@code options} is refused (the driver would send it instead of the
+ * collector's startup options, i.e. without its timeouts and read-only mode). Every other parameter must be on the
  * {@link #ALLOWED_PARAMETERS allowlist}: TLS, authentication and host selection. A parameter that
  * could weaken the collector's safety ({@code socketTimeout=0}, {@code readOnly=false},
  * {@code preferQueryMode}, {@code sslfactory} bypassing certificate checks, ...) is rejected.
@@ -35,6 +36,13 @@ public record PostgresUrl(String hosts, String database, String params, String u
             "channelBinding", "gssEncMode", "gsslib", "kerberosServerName", "jaasApplicationName", "jaasLogin",
             "sspiServiceClass", "useSpnego", "targetServerType", "loadBalanceHosts", "hostRecheckSeconds",
             "tcpNoDelay");
+
+    /**
+     * The session settings the collector sends as startup {@code options}; a URL's own
+     * {@code options} would replace them all, so it is refused.
+     */
+    public static final java.util.List<String> SESSION_SETTINGS = java.util.List.of("statement_timeout", "lock_timeout",
+            "default_transaction_read_only", "idle_in_transaction_session_timeout");
 
     /** Values {@code sslmode} accepts. */
     public static final java.util.Set<String> SSL_MODES = java.util.Set.of("disable", "allow", "prefer", "require",
@@ -102,9 +110,13 @@ public record PostgresUrl(String hosts, String database, String params, String u
                     case "user" -> user = v;
                     case "password" -> password = v;
                     case "dbname" -> database = v;
-                    case "application_name", "ApplicationName", "options" -> {
-                        // the collector sets its own (marker name and safety timeouts)
+                    case "application_name", "ApplicationName" -> {
+                        // the collector sets its own (the marker name its own sessions are known by)
                     }
+                    case "options" -> throw new IllegalArgumentException("URL parameter 'options' is not allowed: the"
+                            + " driver would send it instead of the collector's own startup options ("
+                            + String.join(", ", SESSION_SETTINGS) + "), so " + describeOptions(v)
+                            + "; set timeouts with defaults.statement_timeout / lock_timeout");
                     default -> {
                         if (!ALLOWED_PARAMETERS.contains(k)) {
                             throw new IllegalArgumentException("URL parameter '" + k + "' is not allowed: the collector"
@@ -153,6 +165,18 @@ public record PostgresUrl(String hosts, String database, String params, String u
     @Override
     public String toString() {
         return "PostgresUrl{" + jdbcUrl(database) + ", user=" + user + ", password=" + (password == null ? "none" : "***") + "}";
+    }
+
+    /** What a refused {@code options} value would have done, for the error message. */
+    private static String describeOptions(String v) {
+        java.util.List<String> hit = new java.util.ArrayList<>();
+        for (String name : SESSION_SETTINGS) {
+            if (v.contains(name)) {
+                hit.add(name);
+            }
+        }
+        return hit.isEmpty() ? "the server would run the collector without its timeouts and read-only mode"
+                : "'" + v + "' would override " + String.join(", ", hit);
     }
 
     private static String decode(String s) {

@@ -245,9 +245,14 @@ class FleetConfigTest {
                   - id: c
                     url: postgresql://h/db?readOnly=false&sslfactory=org.postgresql.ssl.NonValidatingFactory
                     user: mon
+                  - id: d
+                    url: "postgresql://h/db?options=-c%20statement_timeout%3D0"
+                    user: mon
                 """);
         assertTrue(m.contains("fleet.yaml:6:") && m.contains("instances[1].url") && m.contains("'socketTimeout' is not allowed"), m);
         assertTrue(m.contains("fleet.yaml:9:") && m.contains("instances[2].url") && m.contains("'readOnly' is not allowed"), m);
+        assertTrue(m.contains("fleet.yaml:12:") && m.contains("instances[3].url") && m.contains("'options' is not allowed")
+                && m.contains("'-c statement_timeout=0' would override statement_timeout"), m);
         assertFalse(m.contains("instances[0]"), m);
     }
 

@@ -21,7 +21,7 @@ class PostgresUrlTest {
         "jdbc:postgresql://h/db?user=u&password=p&ApplicationName=x | h    | db       |                  | u   | p",
         "postgresql://mon:s%40cret@h/db?sslmode=verify-full | h          | db       | sslmode=verify-full | mon | s@cret",
         "postgres://h:6432                               | h:6432        | postgres |                  | -   | -",
-        "postgresql:///my%20db?dbname=other&options=-c%20x | localhost   | other    |                  | -   | -",
+        "postgresql:///my%20db?dbname=other&application_name=x | localhost | other  |                  | -   | -",
         "postgresql://[::1]:5432/db                      | [::1]:5432    | db       |                  | -   | -",
     })
     void parses(String url, String hosts, String db, String params, String user, String password) {
@@ -46,6 +46,12 @@ class PostgresUrlTest {
         "postgresql://h/db?preferQueryMode=simple | 'preferQueryMode' is not allowed",
         "postgresql://h/db?sslfactory=org.postgresql.ssl.NonValidatingFactory | 'sslfactory' is not allowed",
         "postgresql://h/db?sslmode=maybe | sslmode='maybe' is not one of",
+        "postgresql://h/db?options=-c%20statement_timeout%3D0 | 'options' is not allowed",
+        "postgresql://h/db?options=-c%20lock_timeout%3D0%20-c%20default_transaction_read_only%3Doff | would override lock_timeout, default_transaction_read_only",
+        "jdbc:postgresql://h/db?options=-c%20search_path%3Dx | without its timeouts and read-only mode",
+        "jdbc:postgresql://h/db?tcpKeepAlive=false | 'tcpKeepAlive' is not allowed",
+        "jdbc:postgresql://h/db?connectTimeout=0 | 'connectTimeout' is not allowed",
+        "jdbc:postgresql://h/db?assumeMinServerVersion=9.6 | 'assumeMinServerVersion' is not allowed",
     })
     void rejects(String url, String message) {
         String m = assertThrows(IllegalArgumentException.class, () -> PostgresUrl.parse(url)).getMessage();

@@ -241,7 +241,9 @@ abstract class ProbeMatrixBase {
         assertEquals(500.0, r.getValues().get("n_dead_tup"));
         Map<String, Object> d = new java.util.HashMap<>(query(pg, db, "SELECT s.*, io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit,"
                 + " pg_relation_size(s.relid) AS table_size_bytes, pg_total_relation_size(s.relid) AS total_size_bytes_fs,"
-                + " age(c.relfrozenxid) AS relfrozenxid_age,"
+                + " age(c.relfrozenxid) AS relfrozenxid_age, mxid_age(c.relminmxid) AS relminmxid_age,"
+                + " (SELECT age(tc.relfrozenxid) FROM pg_class tc WHERE tc.oid = c.reltoastrelid) AS toast_relfrozenxid_age,"
+                + " false AS vacuum_running,"
                 + " extract(epoch from s.last_vacuum) AS e_last_vacuum, extract(epoch from s.last_autovacuum) AS e_last_autovacuum,"
                 + " extract(epoch from s.last_analyze) AS e_last_analyze, extract(epoch from s.last_autoanalyze) AS e_last_autoanalyze,"
                 + " current_setting('autovacuum_vacuum_threshold')::float8 AS autovacuum_vacuum_threshold,"
@@ -254,6 +256,9 @@ abstract class ProbeMatrixBase {
                 + " WHERE s.relname = 't_dead'").get(0));
         Set<String> exact = new java.util.HashSet<>(MetricCatalog.view("pg_stat_user_tables").columns().keySet());
         exact.remove("relfrozenxid_age");
+        exact.remove("relminmxid_age");
+        exact.remove("toast_relfrozenxid_age");
+        assertNotNull(r.getValues().get("toast_relfrozenxid_age"), "t_dead has a text column, so a TOAST table");
         exact.remove("total_size_bytes"); // relpages-based: heap + toast + indexes, without FSM/VM forks
         d.put("total_size_bytes", d.get("total_size_bytes_fs"));
         double total = r.getValues().get("total_size_bytes");
@@ -285,7 +290,7 @@ abstract class ProbeMatrixBase {
         SnapshotRow r = row(s, Map.of("datname", db, "indexrelname", "t_dead_pkey"));
         assertNotNull(r);
         Map<String, Object> d = query(pg, db, "SELECT s.*, pg_relation_size(s.indexrelid) AS index_size_bytes,"
-                + " i.indisunique AS is_unique, i.indisprimary AS is_primary FROM pg_stat_user_indexes s"
+                + " i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid FROM pg_stat_user_indexes s"
                 + " JOIN pg_index i USING (indexrelid) WHERE s.indexrelname = 't_dead_pkey'").get(0);
         assertRowMatches(MetricCatalog.view("pg_stat_user_indexes"), r, d, Map.of(),
                 MetricCatalog.view("pg_stat_user_indexes").columns().keySet());
@@ -319,9 +324,72 @@ abstract class ProbeMatrixBase {
                 + " current_setting('autovacuum_multixact_freeze_max_age')::bigint AS autovacuum_multixact_freeze_max_age,"
                 + " (SELECT setting::int FROM pg_settings WHERE name = 'checkpoint_timeout') AS checkpoint_timeout_seconds,"
                 + " (SELECT setting::bigint * 1024 * 1024 FROM pg_settings WHERE name = 'max_wal_size') AS max_wal_size_bytes,"
-                + " extract(epoch from pg_postmaster_start_time()) AS server_start_epoch"
+                + " extract(epoch from pg_postmaster_start_time()) AS server_start_epoch,"
+                + " current_setting('autovacuum_max_workers')::int AS autovacuum_max_workers,"
+                + " current_setting('max_wal_senders')::int AS max_wal_senders,"
+                + " current_setting('max_replication_slots')::int AS max_replication_slots,"
+                + " (SELECT CASE WHEN setting = '-1' THEN NULL ELSE setting::bigint * 1024 * 1024 END FROM pg_settings"
+                + "   WHERE name = 'max_slot_wal_keep_size') AS max_slot_wal_keep_size_bytes,"
+                + " current_setting('hot_standby_feedback')::boolean AS hot_standby_feedback,"
+                + " current_setting('track_io_timing')::boolean AS track_io_timing,"
+                + " current_setting('block_size')::int AS block_size_bytes,"
+                + " (SELECT count(*) FROM pg_settings WHERE pending_restart) AS pending_restart_settings"
                 + (version >= 160000 ? ", current_setting('reserved_connections')::int AS reserved_connections" : "")).get(0);
         assertRowMatches(MetricCatalog.view("pg_settings"), r, d, Map.of(), MetricCatalog.view("pg_settings").columns().keySet());
+        assertEquals(8192.0, r.getValues().get("block_size_bytes"));
+        assertNull(r.getValues().get("max_slot_wal_keep_size_bytes"), "-1 (unlimited, the default) is sent as null");
+    }
+
+    /**
+     * A setting that needs a restart, changed and reloaded, is named in pg_settings_pending_restart
+     * and counted in pg_settings; a reloadable one (max_slot_wal_keep_size) takes effect at once.
+     * Put back the same way (the value written back equals the running one, which clears the flag).
+     */
+    @Test
+    void pendingRestart_namesTheSetting_andSlotWalLimitIsInBytes() {
+        int senders = num(query(pg, db, "SELECT current_setting('max_wal_senders')::int AS v").get(0).get("v")).intValue();
+        String slot = "di_safe_" + (version / 10000);
+        exec(pg, db, "SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+        try {
+            exec(pg, db, "ALTER SYSTEM SET max_wal_senders = " + (senders + 1), "ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'",
+                    "SELECT pg_reload_conf()");
+            List<Snapshot> s = awaitCycle(c -> row(view(c, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")) != null
+                    && Double.valueOf(64.0 * 1024 * 1024).equals(view(c, "pg_settings").getRows().get(0).getValues()
+                            .get("max_slot_wal_keep_size_bytes"))
+                    && row(view(c, "pg_replication_slots"), Map.of("slot_name", slot)).getValues().get("safe_wal_size_bytes") != null);
+            SnapshotRow p = row(view(s, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders"));
+            assertEquals(1.0, p.getValues().get("pending_restart"));
+            SnapshotRow settings = view(s, "pg_settings").getRows().get(0);
+            assertEquals((double) view(s, "pg_settings_pending_restart").getRows().size(),
+                    settings.getValues().get("pending_restart_settings"));
+            assertEquals((double) senders, settings.getValues().get("max_wal_senders"), "the running value until a restart");
+            // with a WAL limit, a slot has a safe_wal_size (bytes it may still fall behind)
+            SnapshotRow sr = row(view(s, "pg_replication_slots"), Map.of("slot_name", slot));
+            assertNotNull(sr.getValues().get("safe_wal_size_bytes"), () -> "safe_wal_size with max_slot_wal_keep_size set: " + sr.getValues());
+            assertTrue(sr.getValues().get("safe_wal_size_bytes") > 0);
+        } finally {
+            exec(pg, db, "SELECT pg_drop_replication_slot('" + slot + "')");
+            exec(pg, db, "ALTER SYSTEM SET max_wal_senders = " + senders, "ALTER SYSTEM RESET max_slot_wal_keep_size",
+                    "SELECT pg_reload_conf()");
+            awaitCycle(c -> row(view(c, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")) == null);
+            exec(pg, db, "ALTER SYSTEM RESET max_wal_senders", "SELECT pg_reload_conf()");
+        }
+        List<Snapshot> after = awaitCycle(c -> view(c, "pg_settings").getRows().get(0).getValues()
+                .get("max_slot_wal_keep_size_bytes") == null);
+        assertNull(row(view(after, "pg_settings_pending_restart"), Map.of("name", "max_wal_senders")));
+    }
+
+    /** Collection cycles until one satisfies {@code ok} (a reload reaches backends asynchronously). */
+    List<Snapshot> awaitCycle(Predicate<List<Snapshot>> ok) {
+        long deadline = System.currentTimeMillis() + 15_000;
+        List<Snapshot> s = cycle();
+        while (!ok.test(s) && System.currentTimeMillis() < deadline) {
+            TestSupport.sleep(200);
+            s = cycle();
+        }
+        assertTrue(ok.test(s), "condition never held; pg_settings: " + view(s, "pg_settings").getRows()
+                + ", pending: " + view(s, "pg_settings_pending_restart").getRows());
+        return s;
     }
 
     @Test
@@ -336,8 +404,186 @@ abstract class ProbeMatrixBase {
             assertEquals(0.0, r.getValues().get("active"));
             assertTrue(r.getValues().get("retained_wal_bytes") >= 0);
             assertEquals(0, view(s, "pg_stat_replication").getRows().size(), "no standby connected");
+            assertEquals(0.0, r.getValues().get("wal_status"), "reserved");
+            assertEquals(0.0, r.getValues().get("lost"));
+            assertNull(r.getValues().get("safe_wal_size_bytes"), "max_slot_wal_keep_size = -1: no limit");
+            assertNull(r.getValues().get("xmin_age"), "no standby feedback: no xmin");
+            assertNull(r.getValues().get("catalog_xmin_age"), "physical slot");
+            Map<String, Object> d = query(pg, db, "SELECT inactive_since IS NOT NULL AS has FROM (SELECT "
+                    + (version >= 170000 ? "inactive_since" : "NULL::timestamptz AS inactive_since")
+                    + " FROM pg_replication_slots WHERE slot_name = '" + slot + "') x").get(0);
+            assertEquals(Boolean.TRUE.equals(d.get("has")), r.getValues().get("inactive_seconds") != null,
+                    "inactive_seconds where inactive_since is set (17+): " + r.getValues());
+            if (version < 170000) {
+                assertNull(r.getValues().get("inactive_seconds"));
+            }
         } finally {
             exec(pg, db, "SELECT pg_drop_replication_slot('" + slot + "')");
+        }
+    }
+
+    /**
+     * A failed CREATE UNIQUE INDEX CONCURRENTLY leaves an invalid index: published first with
+     * is_valid = 0 although it is the smallest index (top N = 10 of many larger ones).
+     */
+    @Test
+    void indexes_invalidIndexIsPublished() {
+        exec(pg, db, "CREATE TABLE t_inv (v int)", "INSERT INTO t_inv VALUES (1), (1)");
+        List<String> big = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            big.add("t_big_ix_" + i);
+            exec(pg, db, "CREATE TABLE t_big_ix_" + i + " (id int PRIMARY KEY)",
+                    "INSERT INTO t_big_ix_" + i + " SELECT generate_series(1, 5000)", "ANALYZE t_big_ix_" + i);
+        }
+        try {
+            try {
+                exec(pg, db, "CREATE UNIQUE INDEX CONCURRENTLY t_inv_v ON t_inv (v)");
+                throw new AssertionError("duplicates: the unique index cannot be built");
+            } catch (IllegalStateException expected) {
+                // could not create unique index: the index stays, INVALID
+            }
+            SnapshotRow r = row(view(cycle(), "pg_stat_user_indexes"), Map.of("datname", db, "indexrelname", "t_inv_v"));
+            assertNotNull(r, "the invalid index is among the top N");
+            assertEquals(0.0, r.getValues().get("is_valid"));
+            SnapshotRow pk = row(view(cycle(), "pg_stat_user_indexes"), Map.of("datname", db, "indexrelname", "t_big_ix_0_pkey"));
+            assertTrue(pk == null || pk.getValues().get("is_valid") == 1.0);
+        } finally {
+            exec(pg, db, "DROP TABLE t_inv, " + String.join(", ", big));
+        }
+    }
+
+    /** A slot that reserves no WAL (restart_lsn NULL) is a row with a null wal_status, not a skipped one. */
+    @Test
+    void replicationSlot_withoutReservedWal_isStillARow() {
+        String slot = "di_noreserve_" + (version / 10000);
+        exec(pg, db, "SELECT pg_create_physical_replication_slot('" + slot + "')");
+        try {
+            SnapshotRow r = row(view(cycle(), "pg_replication_slots"), Map.of("slot_name", slot));
+            assertNotNull(r, "the slot is a row");
+            assertNull(r.getValues().get("wal_status"));
+            assertNull(r.getValues().get("retained_wal_bytes"));
+            assertEquals(0.0, r.getValues().get("lost"), "never reserved is not lost");
+        } finally {
+            exec(pg, db, "SELECT pg_drop_replication_slot('" + slot + "')");
+        }
+    }
+
+    /**
+     * A REPEATABLE READ transaction holding a snapshot while other transactions commit is the
+     * horizon's holder: its pid, its age in transactions, as pg_stat_activity says.
+     */
+    @Test
+    void xminHorizon_namesTheSessionHoldingIt() throws Exception {
+        try (Connection holder = pg.connect(db)) {
+            holder.setAutoCommit(false);
+            holder.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            int pid;
+            try (Statement st = holder.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            String[] burn = new String[15];
+            java.util.Arrays.fill(burn, "SELECT txid_current()");
+            exec(pg, db, burn);
+            List<Snapshot> s = cycle();
+            SnapshotRow r = view(s, "xmin_horizon").getRows().get(0);
+            Map<String, Object> d = query(pg, db, "SELECT age(backend_xmin) AS a FROM pg_stat_activity WHERE pid = " + pid).get(0);
+            assertEquals(1.0, r.getValues().get("holder"), () -> "a session holds it: " + r.getValues());
+            assertEquals((double) pid, r.getValues().get("holder_pid"));
+            assertTrue(r.getValues().get("horizon_age") >= 15, r.getValues().toString());
+            assertEquals(r.getValues().get("horizon_age"), r.getValues().get("backend_xmin_age"));
+            assertTrue(Math.abs(r.getValues().get("backend_xmin_age") - num(d.get("a"))) <= 2, r.getValues() + " vs " + d);
+            assertTrue(r.getValues().get("holder_xact_age_seconds") >= 0);
+            assertNull(r.getValues().get("prepared_xact_age"), "max_prepared_transactions = 0 here");
+            assertNull(r.getValues().get("slot_xmin_age"));
+            holder.rollback();
+        }
+        SnapshotRow after = view(cycle(), "xmin_horizon").getRows().get(0);
+        assertTrue(after.getValues().get("holder_pid") == null || after.getValues().get("horizon_age") < 15,
+                "released: " + after.getValues());
+    }
+
+    /** pg_stat_database_conflicts: one row per database, zeros on a primary, 16+ the logical slot column. */
+    @Test
+    void databaseConflicts_matchCatalog() {
+        SnapshotRow r = row(view(cycle(), "pg_stat_database_conflicts"), Map.of("datname", db));
+        assertNotNull(r);
+        Map<String, Object> d = query(pg, db, "SELECT * FROM pg_stat_database_conflicts WHERE datname = current_database()").get(0);
+        assertRowMatches(MetricCatalog.view("pg_stat_database_conflicts"), r, d, Map.of(),
+                MetricCatalog.view("pg_stat_database_conflicts").columns().keySet());
+        assertEquals(version >= 160000, r.getValues().get("confl_active_logicalslot") != null);
+    }
+
+    /**
+     * A table whose only claim is its freeze age (no pages, no dead rows, no writes) is among the
+     * top N: 30 busier tables would push it out of the three other rankings.
+     */
+    @Test
+    void tables_oldestFreezeAgeIsInTheTopN() {
+        exec(pg, db, "CREATE TABLE t_freeze_victim (id int)");
+        List<String> busy = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            busy.add("t_fz_" + i);
+            exec(pg, db, "CREATE TABLE t_fz_" + i + " (id int)", "INSERT INTO t_fz_" + i + " VALUES (1)");
+        }
+        try {
+            String[] burn = new String[20];
+            java.util.Arrays.fill(burn, "SELECT txid_current()");
+            exec(pg, db, burn);
+            // everything but the victim (and t_dead, whose dead rows other tests read) frozen now
+            List<String> others = query(pg, db, "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE n.nspname = 'public' AND c.relkind = 'r' AND relname NOT IN ('t_freeze_victim', 't_dead')")
+                    .stream().map(m -> (String) m.get("relname")).toList();
+            exec(pg, db, "VACUUM (FREEZE) " + String.join(", ", others));
+            SnapshotRow r = row(view(cycle(), "pg_stat_user_tables"), Map.of("datname", db, "relname", "t_freeze_victim"));
+            assertNotNull(r, "the table with the oldest relfrozenxid (after t_dead) is published");
+            double victim = r.getValues().get("relfrozenxid_age");
+            SnapshotRow fz = row(view(cycle(), "pg_stat_user_tables"), Map.of("datname", db, "relname", "t_fz_0"));
+            assertTrue(fz == null || fz.getValues().get("relfrozenxid_age") < victim, "frozen tables are younger");
+            assertTrue(victim >= 20, "age " + victim);
+        } finally {
+            exec(pg, db, "DROP TABLE t_freeze_victim, " + String.join(", ", busy));
+        }
+    }
+
+    /** A VACUUM working on a table (slowed by cost-based delay) shows as vacuum_running = 1. */
+    @Test
+    void tables_vacuumRunningNow() throws Exception {
+        exec(pg, db, "CREATE TABLE t_vac (id int, pad text)",
+                "INSERT INTO t_vac SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g", "ANALYZE t_vac");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection v = pg.connect(db)) {
+            int pid;
+            try (Statement st = v.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            Future<?> vac = pool.submit(() -> {
+                try (Statement st = v.createStatement()) {
+                    st.execute("SET vacuum_cost_delay = 100");
+                    st.execute("SET vacuum_cost_limit = 1");
+                    st.execute("VACUUM t_vac");
+                } catch (SQLException e) {
+                    // cancelled by the test
+                }
+                return null;
+            });
+            try {
+                List<Snapshot> s = awaitCycle(c -> {
+                    SnapshotRow t = row(view(c, "pg_stat_user_tables"), Map.of("datname", db, "relname", "t_vac"));
+                    return t != null && Double.valueOf(1.0).equals(t.getValues().get("vacuum_running"));
+                });
+                SnapshotRow other = row(view(s, "pg_stat_user_tables"), Map.of("datname", db, "relname", "t_dead"));
+                assertEquals(0.0, other.getValues().get("vacuum_running"), "only the table being vacuumed");
+            } finally {
+                exec(pg, "postgres", "SELECT pg_cancel_backend(" + pid + ")");
+                vac.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            SnapshotRow after = row(view(cycle(), "pg_stat_user_tables"), Map.of("datname", db, "relname", "t_vac"));
+            assertEquals(0.0, after.getValues().get("vacuum_running"));
+        } finally {
+            pool.shutdownNow();
+            exec(pg, db, "DROP TABLE t_vac");
         }
     }
 
@@ -362,6 +608,52 @@ abstract class ProbeMatrixBase {
         assertNotNull(r.getValues().get("wal_write"), "wal_write on " + version);
     }
 
+    /**
+     * Resetting the I/O statistics alone moves the pg_stat_wal snapshot's stats_reset on 18 (where
+     * wal_write/wal_sync come from pg_stat_io); before 18 pg_stat_wal is one domain and an io reset
+     * leaves it alone.
+     */
+    @Test
+    void walResetDomains_anIoResetIsAResetOfTheWalRowOn18() {
+        if (version < 140000) {
+            assertNull(view(cycle(), "pg_stat_wal"), "pg_stat_wal does not exist on 13");
+            return;
+        }
+        exec(pg, db, "CREATE TABLE IF NOT EXISTS t_walreset (v int)", "INSERT INTO t_walreset SELECT generate_series(1, 1000)");
+        Snapshot before = view(cycle(), "pg_stat_wal");
+        TestSupport.sleep(20);
+        if (version < 160000) {
+            // no pg_stat_io yet: pg_stat_wal's own reset is the row's
+            exec(pg, db, "SELECT pg_stat_reset_shared('wal')");
+            // 14/15: the reset travels through the statistics collector; wait until both readers see it
+            long deadline = System.currentTimeMillis() + 15_000;
+            long walReset;
+            Long got;
+            do {
+                TestSupport.sleep(100);
+                walReset = ((java.sql.Timestamp) query(pg, db, "SELECT stats_reset AS t FROM pg_stat_wal").get(0).get("t"))
+                        .getTime();
+                got = view(cycle(), "pg_stat_wal").getStatsReset();
+            } while ((got == null || got != walReset || (before.getStatsReset() != null && got <= before.getStatsReset()))
+                    && System.currentTimeMillis() < deadline);
+            assertEquals(walReset, got, "the row's stats_reset is pg_stat_wal's own");
+            assertTrue(before.getStatsReset() == null || got > before.getStatsReset(), "moved by the reset");
+            return;
+        }
+        exec(pg, db, "SELECT pg_stat_reset_shared('io')");
+        long ioReset = ((java.sql.Timestamp) query(pg, db, "SELECT max(stats_reset) AS t FROM pg_stat_io").get(0).get("t"))
+                .getTime();
+        Snapshot after = view(cycle(), "pg_stat_wal");
+        if (version >= 180000) {
+            assertNotNull(after.getStatsReset());
+            assertTrue(after.getStatsReset() >= ioReset, "stats_reset " + after.getStatsReset() + " >= io reset " + ioReset);
+            assertTrue(before.getStatsReset() == null || after.getStatsReset() > before.getStatsReset(),
+                    "the io reset is a reset of the row: " + before.getStatsReset() + " -> " + after.getStatsReset());
+        } else {
+            assertEquals(before.getStatsReset(), after.getStatsReset(), "one domain before 18");
+        }
+    }
+
     @Test
     void io_perVersion() {
         Snapshot s = view(cycle(), "pg_stat_io");
@@ -381,7 +673,14 @@ abstract class ProbeMatrixBase {
     @Test
     void archiver_matchesCatalog() {
         SnapshotRow r = view(cycle(), "pg_stat_archiver").getRows().get(0);
-        Map<String, Object> d = query(pg, db, "SELECT * FROM pg_stat_archiver").get(0);
+        Map<String, Object> d = query(pg, db, "SELECT a.*, (SELECT count(*) FROM pg_ls_archive_statusdir()"
+                + " WHERE name LIKE '%.ready') AS ready_count, (SELECT count(*) FROM pg_ls_waldir()) AS wal_dir_files,"
+                + " (SELECT sum(size) FROM pg_ls_waldir()) AS wal_dir_bytes FROM pg_stat_archiver a").get(0);
+        assertEquals(0.0, r.getValues().get("ready_count"), "archive_mode off: nothing waits to be archived");
+        assertTrue(r.getValues().get("wal_dir_files") >= 1 && r.getValues().get("wal_dir_bytes") >= 16.0 * 1024 * 1024,
+                "at least one 16 MB segment: " + r.getValues());
+        assertEquals(num(d.get("wal_dir_bytes")) / num(d.get("wal_dir_files")),
+                r.getValues().get("wal_dir_bytes") / r.getValues().get("wal_dir_files"), 1.0, "segments of one size");
         assertRowMatches(MetricCatalog.view("pg_stat_archiver"), r, d,
                 Map.of("last_archived_age_seconds", "last_archived_time", "last_failed_age_seconds", "last_failed_time"),
                 Set.of("archived_count", "failed_count"));

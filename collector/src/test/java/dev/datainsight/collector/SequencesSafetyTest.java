@@ -54,26 +54,40 @@ class SequencesSafetyTest {
         String role = TestSupport.createRole(PG.server(), "di_seq", true);
         exec(PG.server(), db, "CREATE SEQUENCE s_free", "SELECT nextval('s_free') FROM generate_series(1, 7)",
                 "CREATE SEQUENCE s_migrating", "SELECT nextval('s_migrating')",
+                "CREATE SEQUENCE s_altered", "SELECT nextval('s_altered') FROM generate_series(1, 2)",
                 "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role);
         try (Connection migration = PG.server().connect(db);
+                Connection alter = PG.server().connect(db);
                 Collector c = new Collector(config(role, db, Duration.ofSeconds(4)), s -> { }, List.of(new SequencesProbe()))) {
             migration.setAutoCommit(false);
             try (Statement st = migration.createStatement()) {
                 st.execute("DROP SEQUENCE s_migrating");
             }
+            // ALTER SEQUENCE in an open transaction: its lock conflicts with the one reading a last value takes.
+            alter.setAutoCommit(false);
+            try (Statement st = alter.createStatement()) {
+                st.execute("ALTER SEQUENCE s_altered RESTART WITH 100");
+            }
+            List<Map<String, Object>> held = TestSupport.query(PG.server(), db, "SELECT c.relname, l.mode FROM pg_locks l"
+                    + " JOIN pg_class c ON c.oid = l.relation WHERE c.relname IN ('s_migrating', 's_altered') AND l.granted"
+                    + " AND l.mode IN ('AccessExclusiveLock', 'ShareRowExclusiveLock') ORDER BY 1");
+            assertEquals(2, held.size(), "both sequences locked by the open transactions: " + held);
             long t0 = System.nanoTime();
             List<Snapshot> s = c.collectOnce("seq");
             long ms = (System.nanoTime() - t0) / 1_000_000;
             SnapshotRow h = health(s, "pg_sequences");
             assertEquals(0.0, h.getValues().get("error"), () -> c.status("seq").probeErrors().toString());
+            System.out.println("SequencesSafetyTest locked sequences " + held + ": probe took " + ms + " ms (lock_timeout 4 s)");
             assertTrue(ms < 4_000, "did not wait for the 4 s lock_timeout: " + ms + " ms");
             Snapshot seq = view(s, "pg_sequences");
             assertNotNull(seq);
             SnapshotRow free = row(seq, Map.of("datname", db, "sequencename", "s_free"));
             assertNotNull(free, () -> "rows: " + seq.getRows());
             assertEquals(7.0, free.getValues().get("last_value"));
-            assertNull(row(seq, Map.of("datname", db, "sequencename", "s_migrating")), "the locked one is skipped");
+            assertNull(row(seq, Map.of("datname", db, "sequencename", "s_migrating")), "the dropped one is skipped");
+            assertNull(row(seq, Map.of("datname", db, "sequencename", "s_altered")), "the altered one is skipped");
             migration.rollback();
+            alter.rollback();
             // once the migration is gone the sequence is read again
             SnapshotRow back = row(view(c.collectOnce("seq"), "pg_sequences"), Map.of("datname", db, "sequencename", "s_migrating"));
             assertNotNull(back);
@@ -126,6 +140,8 @@ class SequencesSafetyTest {
         }
         assertEquals(0.0, health(s, "pg_sequences").getValues().get("error"), errors);
         assertTrue(samples.get() > 0);
+        System.out.println("SequencesSafetyTest 5,000 sequences: at most " + maxLocks.get() + " relation locks held by the"
+                + " probe's backend at once, " + samples.get() + " samples of pg_locks (chunk " + SequencesProbe.CHUNK + ")");
         assertTrue(maxLocks.get() <= SequencesProbe.CHUNK + 20, "locks held at once: " + maxLocks.get());
         Snapshot seq = view(s, "pg_sequences");
         List<SnapshotRow> here = seq.getRows().stream().filter(r -> db.equals(r.getLabels().get("datname"))).toList();

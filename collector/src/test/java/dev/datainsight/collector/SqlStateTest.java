@@ -27,7 +27,9 @@ class SqlStateTest {
 
     static java.nio.file.Path hba() {
         try {
-            java.nio.file.Path f = java.nio.file.Files.createTempFile("di-sqlstate-hba", ".conf");
+            // under target/ (the module's build directory), never /tmp
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "sqlstate-test"));
+            java.nio.file.Path f = java.nio.file.Files.createTempFile(dir.toAbsolutePath(), "di-sqlstate-hba", ".conf");
             java.nio.file.Files.writeString(f, String.join("\n",
                     "local all all trust",
                     "host all postgres 127.0.0.1/32 trust",

@@ -77,6 +77,19 @@ public final class MetricCatalog {
                 gauge("longest_wait_seconds", "seconds"),
                 gauge("blocker_xact_age_seconds", "seconds")));
 
+        // What holds the xmin horizon and how old it is (one row, derived from pg_stat_activity,
+        // pg_prepared_xacts and pg_replication_slots). holder: 1 session, 2 walsender (standby
+        // feedback), 3 prepared transaction, 4 slot xmin, 5 slot catalog_xmin; null when none.
+        v.add(metrics("xmin_horizon", List.of(),
+                gauge("horizon_age", "xids"),
+                gauge("holder", "code"),
+                gauge("holder_pid", "id"),
+                gauge("holder_xact_age_seconds", "seconds"),
+                gauge("backend_xmin_age", "xids"),
+                gauge("prepared_xact_age", "xids"),
+                gauge("slot_xmin_age", "xids"),
+                gauge("slot_catalog_xmin_age", "xids")));
+
         v.add(metrics("pg_stat_database", List.of("datname"),
                 gauge("numbackends", "count"),
                 counter("xact_commit", "count"),
@@ -100,7 +113,19 @@ public final class MetricCatalog {
                 counter("sessions", "count"),
                 counter("sessions_abandoned", "count"),
                 counter("sessions_fatal", "count"),
-                counter("sessions_killed", "count")));
+                counter("sessions_killed", "count"),
+                // Added later: null when data checksums are off (PostgreSQL returns NULL then).
+                counter("checksum_failures", "count")));
+
+        // Queries cancelled on a standby because of recovery (all zero on a primary); one row per
+        // database. confl_active_logicalslot 16+.
+        v.add(metrics("pg_stat_database_conflicts", List.of("datname"),
+                counter("confl_tablespace", "count"),
+                counter("confl_lock", "count"),
+                counter("confl_snapshot", "count"),
+                counter("confl_bufferpin", "count"),
+                counter("confl_deadlock", "count"),
+                counter("confl_active_logicalslot", "count")));
 
         // Sizes and freeze ages per database: slower to read, so a probe of their own.
         v.add(metrics("pg_database", List.of("datname"),
@@ -162,7 +187,14 @@ public final class MetricCatalog {
                 gauge("relfrozenxid_age", "xids"),
                 gauge("autovacuum_enabled", "bool"),
                 gauge("autovacuum_vacuum_threshold", "count"),
-                gauge("autovacuum_vacuum_scale_factor", "ratio")));
+                gauge("autovacuum_vacuum_scale_factor", "ratio"),
+                // Added later: rows inserted since the last vacuum (13+), mxid_age(relminmxid), the
+                // TOAST table's own age(relfrozenxid) (null without TOAST), and whether a VACUUM
+                // (auto or manual) is working on the table now (pg_stat_progress_vacuum).
+                gauge("n_ins_since_vacuum", "count"),
+                gauge("relminmxid_age", "xids"),
+                gauge("toast_relfrozenxid_age", "xids"),
+                gauge("vacuum_running", "bool")));
 
         v.add(metrics("pg_stat_user_indexes", List.of("datname", "schemaname", "relname", "indexrelname"),
                 counter("idx_scan", "count"),
@@ -170,7 +202,9 @@ public final class MetricCatalog {
                 counter("idx_tup_fetch", "count"),
                 gauge("index_size_bytes", "bytes"),
                 gauge("is_unique", "bool"),
-                gauge("is_primary", "bool")));
+                gauge("is_primary", "bool"),
+                // Added later: 0 for an invalid index (a failed CREATE INDEX CONCURRENTLY); those rank first.
+                gauge("is_valid", "bool")));
 
         v.add(metrics("pg_sequences", List.of("datname", "schemaname", "sequencename"),
                 gauge("last_value", "count"),
@@ -189,17 +223,63 @@ public final class MetricCatalog {
                 gauge("autovacuum_multixact_freeze_max_age", "xids"),
                 gauge("checkpoint_timeout_seconds", "seconds"),
                 gauge("max_wal_size_bytes", "bytes"),
-                gauge("server_start_epoch", "epoch_seconds")));
+                gauge("server_start_epoch", "epoch_seconds"),
+                // Added later (an older job ignores them): null max_slot_wal_keep_size_bytes = -1, unlimited.
+                gauge("autovacuum_max_workers", "count"),
+                gauge("max_wal_senders", "count"),
+                gauge("max_replication_slots", "count"),
+                gauge("max_slot_wal_keep_size_bytes", "bytes"),
+                gauge("hot_standby_feedback", "bool"),
+                gauge("track_io_timing", "bool"),
+                gauge("block_size_bytes", "bytes"),
+                gauge("pending_restart_settings", "count")));
+
+        // The settings changed in the configuration and reloaded that take effect only after a
+        // restart (pg_settings.pending_restart): one row per such setting, none when there is none.
+        v.add(metrics("pg_settings_pending_restart", List.of("name"),
+                gauge("pending_restart", "bool")));
 
         v.add(metrics("pg_stat_replication", List.of("application_name", "client_addr", "state"),
                 gauge("write_lag_seconds", "seconds"),
                 gauge("flush_lag_seconds", "seconds"),
                 gauge("replay_lag_seconds", "seconds"),
-                gauge("replay_lag_bytes", "bytes")));
+                gauge("replay_lag_bytes", "bytes"),
+                // Added later: the sender's pid, bytes behind per position, sync_state coded (0 async,
+                // 1 potential, 2 sync, 3 quorum), age of its backend_xmin, logical (1: a logical slot).
+                gauge("pid", "id"),
+                gauge("sent_lag_bytes", "bytes"),
+                gauge("write_lag_bytes", "bytes"),
+                gauge("flush_lag_bytes", "bytes"),
+                gauge("sync_state", "code"),
+                gauge("backend_xmin_age", "xids"),
+                gauge("logical", "bool")));
+
+        // The standby side, one row on a server in recovery (none on a primary): the WAL
+        // receiver's status coded (null: no receiver running, i.e. disconnected; 0 stopped,
+        // 1 starting, 2 streaming, 3 waiting, 4 restarting, 5 stopping), received vs replayed WAL,
+        // time since the last replayed transaction's commit and since the last message from the
+        // primary.
+        v.add(metrics("pg_stat_wal_receiver", List.of(),
+                gauge("status", "code"),
+                gauge("receiver_running", "bool"),
+                gauge("receive_replay_lag_bytes", "bytes"),
+                gauge("replay_timestamp_age_seconds", "seconds"),
+                gauge("last_msg_receipt_age_seconds", "seconds")));
 
         v.add(metrics("pg_replication_slots", List.of("slot_name", "slot_type"),
                 gauge("active", "bool"),
-                gauge("retained_wal_bytes", "bytes")));
+                gauge("retained_wal_bytes", "bytes"),
+                // Added later. wal_status coded: 0 reserved, 1 extended, 2 unreserved, 3 lost (null:
+                // no WAL reserved, restart_lsn NULL); lost = 1 when the slot can no longer be used
+                // (wal_status lost, or 17+ invalidation_reason set, or 16 conflicting); safe_wal_size
+                // (null when max_slot_wal_keep_size = -1 or lost; never below 0); ages of xmin and
+                // catalog_xmin; seconds since inactive_since (17+).
+                gauge("wal_status", "code"),
+                gauge("lost", "bool"),
+                gauge("safe_wal_size_bytes", "bytes"),
+                gauge("xmin_age", "xids"),
+                gauge("catalog_xmin_age", "xids"),
+                gauge("inactive_seconds", "seconds")));
 
         // PostgreSQL 14+. On 18 wal_write/wal_sync and their times moved to pg_stat_io
         // (object 'wal'); the collector reads them there and keeps these names.
@@ -231,7 +311,13 @@ public final class MetricCatalog {
                 counter("archived_count", "count"),
                 counter("failed_count", "count"),
                 gauge("last_archived_age_seconds", "seconds"),
-                gauge("last_failed_age_seconds", "seconds")));
+                gauge("last_failed_age_seconds", "seconds"),
+                // Added later: WAL segments waiting to be archived (.ready files in
+                // pg_wal/archive_status) and the WAL directory's files and bytes (pg_ls_waldir);
+                // null without EXECUTE on those functions (pg_monitor has it).
+                gauge("ready_count", "count"),
+                gauge("wal_dir_files", "count"),
+                gauge("wal_dir_bytes", "bytes")));
 
         // The collector's own health: one row with probe = "" for the server (up), one per probe.
         // stale: a group skipped because its previous run was still going (row probe = "" plus a

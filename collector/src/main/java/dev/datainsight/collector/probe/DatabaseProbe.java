@@ -7,14 +7,15 @@ import java.util.Map;
 /**
  * {@code pg_stat_database}: one row per database (the shared-objects row with NULL datname is
  * left out), with its own {@code stats_reset}. Session counters exist from 14; on 13 they are
- * null. Bounded by {@link ProbeLimits#maxDatabaseRows()}.
+ * null. {@code checksum_failures} is null when data checksums are off (18's initdb turns them on by
+ * default, older ones off). Bounded by {@link ProbeLimits#maxDatabaseRows()}.
  */
 public final class DatabaseProbe extends QueryProbe {
 
     private static final String COMMON = """
             d.datname, d.numbackends, d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit,
             d.tup_returned, d.tup_fetched, d.tup_inserted, d.tup_updated, d.tup_deleted, d.conflicts,
-            d.temp_files, d.temp_bytes, d.deadlocks, d.blk_read_time, d.blk_write_time""";
+            d.temp_files, d.temp_bytes, d.deadlocks, d.blk_read_time, d.blk_write_time, d.checksum_failures""";
 
     public DatabaseProbe() {
         super("pg_stat_database", ProbeGroup.FAST, SqlVariants.of("pg_stat_database", Map.of(

@@ -11,9 +11,13 @@ import java.util.Map;
 
 /**
  * {@code pg_settings}: the settings rules compare against (connection limits, autovacuum
- * triggers, freeze ages, checkpoint spacing) plus the postmaster start time, in one row. Values
- * are converted with the setting's unit (e.g. {@code max_wal_size} in MB → bytes). Settings the
- * server does not have ({@code reserved_connections} before 16) are null.
+ * triggers and workers, freeze ages, checkpoint spacing, WAL senders and slots, slot WAL limit,
+ * hot_standby_feedback, track_io_timing, block size) plus the postmaster start time and the
+ * number of settings waiting for a restart ({@code pending_restart}; which ones:
+ * {@link PendingRestartProbe}), in one row. Values are converted with the setting's unit
+ * (e.g. {@code max_wal_size} in MB → bytes). Settings the server does not have
+ * ({@code reserved_connections} before 16) are null, and so is {@code max_slot_wal_keep_size}
+ * at -1 (unlimited).
  */
 public final class SettingsProbe extends QueryProbe {
 
@@ -29,12 +33,23 @@ public final class SettingsProbe extends QueryProbe {
             Map.entry("autovacuum_freeze_max_age", "autovacuum_freeze_max_age"),
             Map.entry("autovacuum_multixact_freeze_max_age", "autovacuum_multixact_freeze_max_age"),
             Map.entry("checkpoint_timeout", "checkpoint_timeout_seconds"),
-            Map.entry("max_wal_size", "max_wal_size_bytes"));
+            Map.entry("max_wal_size", "max_wal_size_bytes"),
+            Map.entry("autovacuum_max_workers", "autovacuum_max_workers"),
+            Map.entry("max_wal_senders", "max_wal_senders"),
+            Map.entry("max_replication_slots", "max_replication_slots"),
+            Map.entry("max_slot_wal_keep_size", "max_slot_wal_keep_size_bytes"),
+            Map.entry("hot_standby_feedback", "hot_standby_feedback"),
+            Map.entry("track_io_timing", "track_io_timing"),
+            Map.entry("block_size", "block_size_bytes"));
+
+    /** Settings whose -1 means "no limit": sent as null (the column is a non-negative size). */
+    static final java.util.Set<String> MINUS_ONE_UNLIMITED = java.util.Set.of("max_slot_wal_keep_size");
 
     public SettingsProbe() {
         super("pg_settings", ProbeGroup.SLOW, SqlVariants.single("pg_settings", """
                 SELECT s.name, s.setting, s.unit, s.vartype,
-                  EXTRACT(EPOCH FROM pg_catalog.pg_postmaster_start_time()) AS server_start_epoch
+                  EXTRACT(EPOCH FROM pg_catalog.pg_postmaster_start_time()) AS server_start_epoch,
+                  (SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings p WHERE p.pending_restart) AS pending_restart_settings
                 FROM pg_catalog.pg_settings s
                 WHERE s.name = ANY (?)"""));
     }
@@ -47,9 +62,12 @@ public final class SettingsProbe extends QueryProbe {
             ps.setArray(1, names);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String column = SETTINGS.get(rs.getString("name"));
-                    row.getValues().put(column, value(rs.getString("setting"), rs.getString("unit"), rs.getString("vartype")));
+                    String name = rs.getString("name");
+                    String setting = rs.getString("setting");
+                    row.getValues().put(SETTINGS.get(name), MINUS_ONE_UNLIMITED.contains(name) && "-1".equals(setting) ? null
+                            : value(setting, rs.getString("unit"), rs.getString("vartype")));
                     row.getValues().put("server_start_epoch", ResultRows.number(rs.getObject("server_start_epoch")));
+                    row.getValues().put("pending_restart_settings", ResultRows.number(rs.getObject("pending_restart_settings")));
                 }
             }
         }
