@@ -187,7 +187,7 @@ public final class MetricCatalog {
                 gauge("relfrozenxid_age", "xids"),
                 gauge("autovacuum_enabled", "bool"),
                 gauge("autovacuum_vacuum_threshold", "count"),
-                gauge("autovacuum_vacuum_scale_factor", "ratio"),
+                gauge("autovacuum_vacuum_scale_factor", "factor"),
                 // Added later: rows inserted since the last vacuum (13+), mxid_age(relminmxid), the
                 // TOAST table's own age(relfrozenxid) (null without TOAST), and whether a VACUUM
                 // (auto or manual) is working on the table now (pg_stat_progress_vacuum).
@@ -218,7 +218,7 @@ public final class MetricCatalog {
                 gauge("max_locks_per_transaction", "count"),
                 gauge("autovacuum", "bool"),
                 gauge("autovacuum_vacuum_threshold", "count"),
-                gauge("autovacuum_vacuum_scale_factor", "ratio"),
+                gauge("autovacuum_vacuum_scale_factor", "factor"),
                 gauge("autovacuum_freeze_max_age", "xids"),
                 gauge("autovacuum_multixact_freeze_max_age", "xids"),
                 gauge("checkpoint_timeout_seconds", "seconds"),

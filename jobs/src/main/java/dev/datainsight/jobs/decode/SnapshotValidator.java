@@ -113,7 +113,7 @@ public final class SnapshotValidator implements Serializable {
             return switch (unit) {
                 case "ratio" -> RATIO;
                 case "bool" -> BOOL;
-                case "bytes", "xids", "seconds", "ms", "blocks", "epoch_seconds" -> NON_NEGATIVE;
+                case "bytes", "xids", "seconds", "ms", "blocks", "epoch_seconds", "factor" -> NON_NEGATIVE;
                 default -> ANY;
             };
         }

@@ -21,7 +21,9 @@ class SnapshotValidatorDomainTest {
         "xids, -1, a xids value cannot be negative", "seconds, -0.5, a seconds value cannot be negative",
         "ms, -1, a ms value cannot be negative", "blocks, -1, a blocks value cannot be negative",
         "epoch_seconds, -1, a epoch_seconds value cannot be negative", "seconds, NaN, ok", "ratio, NaN, ok",
-        "count, -1, ok", "count, -1e300, ok", "unknown_unit, -5, ok"})
+        "count, -1, ok", "count, -1e300, ok", "unknown_unit, -5, ok",
+        // A scale factor (autovacuum_vacuum_scale_factor) may be set up to 100: not a ratio.
+        "factor, 0, ok", "factor, 2.5, ok", "factor, 100, ok", "factor, -0.1, a factor value cannot be negative"})
     void domainProblem_byUnit(String unit, double v, String problem) {
         assertEquals(problem, SnapshotValidator.domainProblem(unit, v));
         assertEquals(problem == null, SnapshotValidator.Domain.of(unit).contains(v));
