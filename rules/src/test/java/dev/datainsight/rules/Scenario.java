@@ -200,15 +200,17 @@ abstract class Scenario {
 
             @Override
             List<Snapshot> at(long t, Level l) {
+                // per 10 s step: just below = 0.8/min, warning = 2/min (over the 5 min window), critical = 12/min
                 double per = switch (l) {
-                    case HEALTHY, JUST_BELOW -> 0;
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.8 / 6;
                     case WARNING -> 1.0 / 3;
                     case CRITICAL -> 2;
                 };
                 return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", c.add(per))));
             }
         };
-        s.onsetLagMs = 30_000;
+        s.onsetLagMs = 3 * 60_000;
         s.clearLagMs = 5 * 60_000;
         return s;
     }

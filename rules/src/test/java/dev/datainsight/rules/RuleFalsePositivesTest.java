@@ -1,0 +1,122 @@
+package dev.datainsight.rules;
+
+import static dev.datainsight.rules.RuleEvaluatorTest.only;
+import static dev.datainsight.rules.Snapshots.of;
+import static dev.datainsight.rules.Snapshots.row;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.datainsight.model.AlertEvent;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.model.Severity;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.model.SnapshotRow;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Pages that should not have been (issue 18, "false positives to remove"), on the real rule operators. */
+class RuleFalsePositivesTest {
+    static final long T0 = 1_700_000_000_000L;
+    static final long S = 1000;
+    static final long MIN = 60 * S;
+
+    static SnapshotRow session(String pid, String reasons, Map<String, String> more, Object... values) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put("pid", pid);
+        l.put("reasons", reasons);
+        l.put("datname", "app");
+        l.put("usename", "svc");
+        l.put("application_name", "api");
+        l.put("client_addr", "10.0.0.5");
+        l.put("backend_type", "client backend");
+        l.put("state", "idle in transaction");
+        l.putAll(more);
+        return row(l, values);
+    }
+
+    // ------------------------------------------------------------------ idle_in_transaction
+
+    @Test
+    void idleInAbortedTransaction_doesNotPage_butIsReportedApartAtInfo() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("idle_in_transaction", "")))) {
+            List<AlertEvent> ev = new ArrayList<>();
+            for (long t = T0; t < T0 + 20 * MIN; t += 10 * S) {
+                double age = 600 + (t - T0) / 1000.0; // 10 min and growing
+                ev.addAll(h.push(of("pg_stat_activity", t, row(Map.of(), "oldest_idle_in_transaction_seconds", age,
+                        "connections_idle_in_transaction", 0, "connections_idle_in_transaction_aborted", 1))));
+            }
+            assertEquals(List.of(), h.pages(), "an aborted transaction holds no locks and no xmin: no page");
+            assertEquals(1, ev.size(), ev.toString());
+            AlertEvent a = ev.get(0);
+            assertEquals(Severity.INFO, a.getSeverity());
+            assertEquals(Map.of("state", "aborted"), a.getLabels());
+            assertEquals(AlertStatus.FIRING, a.getStatus());
+            assertTrue(a.getSummary().contains("idle in an aborted transaction for 15.2 min"), a.getSummary());
+        }
+    }
+
+    @Test
+    void bothStatesOpen_theDetailSaysWhichIsOldest_thePlainOneStillPagesOnItsOwnAge() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("idle_in_transaction", "")))) {
+            long t = T0;
+            // the oldest (1000 s) is aborted; a plain one has been idle 400 s
+            h.push(of("pg_stat_activity_sessions", t,
+                    session("1", "idle_in_transaction", Map.of("state", "idle in transaction (aborted)"),
+                            "state_age_seconds", 1000),
+                    session("2", "idle_in_transaction", Map.of("application_name", "batch"), "state_age_seconds", 400)));
+            List<AlertEvent> ev = h.push(of("pg_stat_activity", t, row(Map.of(), "oldest_idle_in_transaction_seconds",
+                    1000, "connections_idle_in_transaction", 1, "connections_idle_in_transaction_aborted", 1)));
+            AlertEvent page = ev.stream().filter(e -> e.getSeverity() != Severity.INFO).findFirst().orElseThrow();
+            assertEquals(Severity.WARNING, page.getSeverity(), "400 s plain: warning, not the aborted one's critical");
+            assertEquals(400.0, page.getValue());
+            assertTrue(page.getSummary().startsWith("pid 2 (svc@10.0.0.5, app batch"), page.getSummary());
+            AlertEvent info = ev.stream().filter(e -> e.getSeverity() == Severity.INFO).findFirst().orElseThrow();
+            assertEquals(1000.0, info.getValue());
+        }
+    }
+
+    // ------------------------------------------------------------------ deadlocks
+
+    private static List<AlertEvent> deadlocks(RulesHarness h, long from, long to, double perMinute, double[] counter)
+            throws Exception {
+        List<AlertEvent> ev = new ArrayList<>();
+        for (long t = from; t < to; t += 10 * S) {
+            counter[0] += perMinute / 6;
+            ev.addAll(h.push(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks",
+                    Math.floor(counter[0])))));
+        }
+        return ev;
+    }
+
+    @Test
+    void deadlocks_aSingleDeadlockDoesNotWarn_aSustainedRateDoes_andFivePerMinuteIsCritical() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("deadlocks", "")))) {
+            double[] c = {0};
+            long t = T0;
+            deadlocks(h, t, t + 10 * MIN, 0, c);
+            t += 10 * MIN;
+            c[0] += 1; // one deadlock
+            deadlocks(h, t, t + 10 * MIN, 0, c);
+            t += 10 * MIN;
+            c[0] += 3; // a burst of three
+            deadlocks(h, t, t + 10 * MIN, 0, c);
+            t += 10 * MIN;
+            assertEquals(List.of(), h.events, "a few deadlocks are retried transactions, not a page");
+            List<AlertEvent> ev = deadlocks(h, t, t + 5 * MIN, 2, c); // 2 per minute, sustained
+            t += 5 * MIN;
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertTrue(ev.get(0).getSummary().contains("/min"), ev.get(0).getSummary());
+            ev = deadlocks(h, t, t + 2 * MIN, 12, c);
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.CRITICAL, ev.get(0).getSeverity());
+        }
+    }
+
+    static Snapshot up(long t, double up) {
+        return Snapshots.up(t, up);
+    }
+}
