@@ -116,6 +116,116 @@ class RuleFalsePositivesTest {
         }
     }
 
+    // ------------------------------------------------------------------ standbys and cache_hit_ratio
+
+    /** The collector's health snapshot with the server's role. */
+    static Snapshot health(long t, boolean standby) {
+        return of(dev.datainsight.model.MetricCatalog.COLLECTOR_VIEW, t, row(Map.of("probe", ""), "up", 1,
+                "in_recovery", standby ? 1 : 0));
+    }
+
+    /** cache_hit_ratio for 20 min at {@code ratio} with {@code readsPerStep} blocks read per 10 s. */
+    private static List<AlertEvent> cache(RulesHarness h, Boolean standby, double ratio, double readsPerStep)
+            throws Exception {
+        List<AlertEvent> ev = new ArrayList<>();
+        double hits = 0;
+        double reads = 0;
+        for (long t = T0; t < T0 + 20 * MIN; t += 10 * S) {
+            if (standby != null) {
+                h.push(health(t, standby));
+            }
+            reads += readsPerStep;
+            hits += readsPerStep * ratio / (1 - ratio);
+            ev.addAll(h.push(of("pg_stat_database", t, row(Map.of("datname", "app"), "blks_hit", Math.floor(hits),
+                    "blks_read", reads))));
+        }
+        return ev;
+    }
+
+    @Test
+    void cacheHitRatio_isAWarningOnly_byDefault_evenFarBelowTheOldCritical() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("cache_hit_ratio", "")))) {
+            List<AlertEvent> ev = cache(h, false, 0.50, 5000);
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+        }
+    }
+
+    @Test
+    void cacheHitRatio_needsALargerReadVolume_thanTenThousandBlocks() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("cache_hit_ratio", "")))) {
+            // 50,000 blocks read per 5 min at 0.85: above the old 10,000 floor, below the new 100,000
+            assertEquals(List.of(), cache(h, false, 0.85, 50000.0 / 30));
+        }
+    }
+
+    @Test
+    void cacheHitRatio_skipsStandbys_unlessAskedFor() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("cache_hit_ratio", "")))) {
+            assertEquals(List.of(), cache(h, true, 0.50, 5000), "a reporting replica scans by design");
+        }
+        try (RulesHarness h = new RulesHarness(only(Map.of("cache_hit_ratio", "on_standbys: true")))) {
+            assertEquals(1, cache(h, true, 0.50, 5000).size());
+        }
+    }
+
+    @Test
+    void xidWraparound_pagesOnThePrimaryOnly_notOncePerStandby() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("xid_wraparound", "")))) {
+            for (String instance : List.of("primary", "standby-a", "standby-b")) {
+                for (long t = T0; t < T0 + 10 * MIN; t += 10 * S) {
+                    h.push(of(instance, dev.datainsight.model.MetricCatalog.COLLECTOR_VIEW, t,
+                            row(Map.of("probe", ""), "up", 1, "in_recovery", instance.startsWith("standby") ? 1 : 0)));
+                    h.push(of(instance, "pg_database", t, row(Map.of("datname", "app"), "xid_age", 0.6 * 2147483648.0,
+                            "mxid_age", 10)));
+                }
+            }
+            assertEquals(List.of("primary"), h.events.stream().map(AlertEvent::getInstance).toList(), h.events.toString());
+        }
+    }
+
+    @Test
+    void checkpointSpike_andDbGrowth_skipStandbys() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("checkpoint_spike", "for: 0s", "db_growth",
+                "for: 0s, sample_every: 5m, min_history: 30m")))) {
+            for (String instance : List.of("primary", "standby")) {
+                double size = 1e9;
+                for (long t = T0, i = 0; t < T0 + 2 * 60 * MIN; t += 30 * S, i++) {
+                    h.push(of(instance, dev.datainsight.model.MetricCatalog.COLLECTOR_VIEW, t,
+                            row(Map.of("probe", ""), "up", 1, "in_recovery", instance.equals("standby") ? 1 : 0)));
+                    // every checkpoint requested; the database grows 30 % an hour
+                    h.push(of(instance, "pg_stat_checkpointer", t, row(Map.of(), "num_timed", 0, "num_requested", i)));
+                    size *= 1 + 0.3 / 120;
+                    h.push(of(instance, "pg_database", t, row(Map.of("datname", "app"), "size_bytes", size,
+                            "xid_age", 1000, "mxid_age", 10)));
+                }
+            }
+            assertEquals(java.util.Set.of("checkpoint_spike", "db_growth"),
+                    h.firing().stream().map(AlertEvent::getRule).collect(java.util.stream.Collectors.toSet()));
+            assertEquals(List.of("primary", "primary"), h.firing().stream().map(AlertEvent::getInstance).toList(),
+                    h.events.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ replication_lag
+
+    @Test
+    void replicationLag_ignoresLogicalWalsendersAndBaseBackups() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("replication_lag", "for: 0s")))) {
+            for (long t = T0; t < T0 + 10 * MIN; t += 10 * S) {
+                h.push(of("pg_stat_replication", t,
+                        row(Map.of("application_name", "debezium", "client_addr", "10.0.0.9", "state", "streaming",
+                                "slot_type", "logical"), "replay_lag_seconds", 3600, "replay_lag_bytes", 5e9),
+                        row(Map.of("application_name", "pg_basebackup", "client_addr", "10.0.0.8", "state", "backup"),
+                                "replay_lag_seconds", 900, "replay_lag_bytes", 5e9),
+                        row(Map.of("application_name", "standby1", "client_addr", "10.0.0.2", "state", "streaming",
+                                "slot_type", "physical"), "replay_lag_seconds", 60, "replay_lag_bytes", 1e6)));
+            }
+            assertEquals(List.of("standby1"), h.firing().stream().map(e -> e.getLabels().get("application_name"))
+                    .toList(), h.events.toString());
+        }
+    }
+
     static Snapshot up(long t, double up) {
         return Snapshots.up(t, up);
     }

@@ -262,7 +262,7 @@ class RuleStatePropertyTest {
                     + "  instance_silent: {interval: 60s, forget_after: 2h}\n"
                     + "  xid_wraparound: {for: " + pick(rnd, "0s", "30s", "1m", "3m") + ", resolve_for: "
                     + pick(rnd, "0s", "1m", "5m") + "}\n"
-                    + "  cache_hit_ratio: {window: " + pick(rnd, "2m", "5m", "10m") + ", for: " + pick(rnd, "0s", "1m")
+                    + "  cache_hit_ratio: {min_blocks_read: 10000, critical: 0.8, window: " + pick(rnd, "2m", "5m", "10m") + ", for: " + pick(rnd, "0s", "1m")
                     + "}\n"
                     + "  deadlocks: {window: " + pick(rnd, "1m", "5m", "10m") + ", resolve_for: " + pick(rnd, "0s", "2m")
                     + "}\n"

@@ -228,12 +228,13 @@ abstract class Scenario {
                     case WARNING -> 0.85;
                     case CRITICAL -> 0.70;
                 };
-                reads += 1000;
-                hits += 1000 * ratio / (1 - ratio);
+                reads += 4000; // 120,000 per 5 min: above the 100,000-block floor
+                hits += 4000 * ratio / (1 - ratio);
                 return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "blks_hit", Math.floor(hits),
                         "blks_read", reads)));
             }
         };
+        s.extraYaml = "critical: 0.80"; // off by default; the battery checks the escalation
         s.onsetLagMs = 5 * 60_000;
         s.clearLagMs = 5 * 60_000;
         return s;

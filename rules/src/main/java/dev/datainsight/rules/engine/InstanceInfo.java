@@ -40,6 +40,12 @@ public class InstanceInfo {
     public long eventTimer = -1;
     public long procTimer = -1;
     public Map<String, String> labels = new LinkedHashMap<>();
+    /**
+     * The server's role from the latest collector-health snapshot ({@code in_recovery} of the
+     * server row): 1 standby, 0 primary, -1 unknown (none seen yet, or a collector that does not
+     * send it). Added with issue 18; a restored older state has -1 until the next health snapshot.
+     */
+    public int inRecovery = -1;
 
     public InstanceInfo() {}
 }

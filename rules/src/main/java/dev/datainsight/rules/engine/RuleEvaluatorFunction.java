@@ -158,12 +158,14 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         InternalErrors.check(faults, instance, s.getCollectedAt());
         silence.seen(s, instance, ctx.timerService(), out);
         details.offer(instance, s);
+        InstanceInfo presence = info.value();
+        boolean standby = presence != null && presence.inRecovery == 1;
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
                 continue;
             }
             RulePass pass = new RulePass(config, rule, s, instance, memory, active, details, out,
-                    row -> ctx.output(INSIGHTS, row));
+                    row -> ctx.output(INSIGHTS, row), standby);
             try {
                 rule.evaluate(s, pass);
                 pass.end();

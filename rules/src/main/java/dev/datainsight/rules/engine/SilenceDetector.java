@@ -85,6 +85,9 @@ public final class SilenceDetector {
             in = new InstanceInfo();
             in.lastGcAt = s.getCollectedAt();
         }
+        if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView())) {
+            role(in, s);
+        }
         if (s.getCollectedAt() - in.lastGcAt >= SWEEP_EVERY_MS) {
             in.lastGcAt = s.getCollectedAt();
             memories.sweep(s.getCollectedAt());
@@ -192,6 +195,17 @@ public final class SilenceDetector {
             in.observedIntervalMs = Arrays.stream(g).max().orElse(gap);
         }
         in.lastCycleAt = Math.max(in.lastCycleAt, cycleAt);
+    }
+
+    /** Keeps the server's role ({@code in_recovery} of the health snapshot's server row) when it says. */
+    static void role(InstanceInfo in, Snapshot s) {
+        for (dev.datainsight.model.SnapshotRow r : s.getRows()) {
+            String probe = r.getLabels().get("probe");
+            Double rec = r.getValues().get("in_recovery");
+            if ((probe == null || probe.isEmpty()) && rec != null && Double.isFinite(rec)) {
+                in.inRecovery = rec >= 0.5 ? 1 : 0;
+            }
+        }
     }
 
     /** The collection interval in force: the learnt one, not below the configured one until it is learnt. */
