@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>Transitions run on evaluations and on one event-time timer per fingerprint (resolve due or
  * stale due). After RESOLVED, or when pending ends, the state and the timer are cleared; after
  * RESOLVED only the time of it stays, until its cleanup timer (below), so an idle fingerprint
- * soon holds nothing. The state is checkpointed; the worst a restore can do is delay a
- * transition to the next evaluation, never repeat an event. Evaluations older than the last one
- * seen are ignored (replays after failover).
+ * soon holds nothing. The state is checkpointed, so a restore neither loses an open alert nor
+ * forgets to resolve it; but the events emitted since the last checkpoint are emitted again on
+ * replay (the alerts sink is at-least-once). They come out identical, every time in them being
+ * event time, so consumers de-duplicate on (fingerprint, status, severity, started_at, event_at).
+ * Evaluations older than the last one seen are ignored (replays after failover).
  *
  * <p><b>Late evaluations after a resolve.</b> A snapshot may reach the rules behind the watermark
  * (one instance lagging while another on the same Kafka partition moves the watermark on): its

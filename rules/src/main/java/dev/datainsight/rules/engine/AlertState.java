@@ -4,7 +4,7 @@ import dev.datainsight.model.Severity;
 
 /**
  * Lifecycle state of one fingerprint, kept in keyed state (and so in checkpoints: a restart
- * neither re-pages nor forgets to resolve). Times are event time, epoch ms; -1 = unset. A POJO,
+ * neither starts a new episode nor forgets to resolve; events since the checkpoint may repeat, identical). Times are event time, epoch ms; -1 = unset. A POJO,
  * stored in the lifecycle's value state per fingerprint ({@link AlertLifecycleFunction#STATE}).
  *
  * <p><b>The name is frozen by savepoints</b>, like {@link InstanceInfo}'s (see there why), and so

@@ -35,6 +35,11 @@ public class InstanceInfo {
     public long[] recentGaps = new long[0];
     /** Whether a holding instance_silent evaluation was sent and not yet cleared. */
     public boolean silent;
+    /**
+     * Event time of the latest holding instance_silent evaluation, -1 when none is open: the next
+     * one is dated a step later, and the one that clears it no earlier (added with issue 18).
+     */
+    public long silentAt = -1;
     /** Event time of the last sweep of stale rule memories. */
     public long lastGcAt;
     public long eventTimer = -1;
