@@ -226,6 +226,54 @@ class RuleFalsePositivesTest {
         }
     }
 
+    // ------------------------------------------------------------------ instance_down
+
+    @Test
+    void instanceDown_oneGoodPollBetweenFailures_doesNotResolveAndRepage() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("instance_down", "")))) {
+            long t = T0;
+            for (int i = 0; i < 48; i++, t += 10 * S) {
+                // a crash-looping server: down, with one good poll every 2 minutes
+                h.push(up(t, i % 12 == 11 ? 1 : 0));
+            }
+            assertEquals(1, h.events.size(), "one alert, no flapping: " + h.events);
+            assertEquals(AlertStatus.FIRING, h.events.get(0).getStatus());
+            for (int i = 0; i < 13; i++, t += 10 * S) {
+                h.push(up(t, 1));
+            }
+            assertEquals(1, h.resolved().size(), "up for 2 min: resolved " + h.events);
+        }
+    }
+
+    @Test
+    void whileTheInstanceIsDown_itsOtherAlertsAreHeld_notResolvedAsStale() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("instance_down", "", "long_transaction", "")))) {
+            long t = T0;
+            for (; t < T0 + MIN; t += 10 * S) {
+                h.push(up(t, 1));
+                h.push(of("pg_stat_activity", t, row(Map.of(), "oldest_xact_age_seconds", 4000)));
+            }
+            assertEquals(List.of("long_transaction"), h.firing().stream().map(AlertEvent::getRule).toList());
+            // the server stops answering for 40 min (stale_after is 15 min): only health rows with up = 0
+            for (long end = t + 40 * MIN; t < end; t += 10 * S) {
+                h.push(up(t, 0));
+            }
+            assertEquals(List.of(), h.resolved(), "a down instance's alerts are not resolved as stale: " + h.events);
+            assertEquals(List.of("long_transaction", "instance_down"),
+                    h.firing().stream().map(AlertEvent::getRule).toList());
+            // back, the transaction is gone: instance_down and long_transaction resolve on data
+            for (long end = t + 5 * MIN; t < end; t += 10 * S) {
+                h.push(up(t, 1));
+                h.push(of("pg_stat_activity", t, row(Map.of(), "oldest_xact_age_seconds", 1)));
+            }
+            assertEquals(java.util.Set.of("long_transaction", "instance_down"),
+                    h.resolved().stream().map(AlertEvent::getRule).collect(java.util.stream.Collectors.toSet()));
+            AlertEvent lt = h.resolved().stream().filter(e -> e.getRule().equals("long_transaction")).findFirst()
+                    .orElseThrow();
+            assertTrue(!lt.getDescription().contains("stale"), lt.getDescription());
+        }
+    }
+
     static Snapshot up(long t, double up) {
         return Snapshots.up(t, up);
     }

@@ -24,6 +24,12 @@ public class AlertState {
     public long clearSince = -1;
     public long lastEvalAt = -1;
     public long lastNotifiedAt = -1;
+    /**
+     * Latest hold ({@link Evaluation#hold}: the instance is down) of a firing alert; the alert goes
+     * stale only {@code stale_after} past the later of this and {@link #lastEvalAt}. -1 = none
+     * (added with issue 18).
+     */
+    public long heldUntil = -1;
     /** The one event-time timer registered for this fingerprint, or -1. */
     public long timer = -1;
     /** The latest evaluation, for the numbers and texts of the next event. */
