@@ -112,7 +112,8 @@ public final class RulesDoc {
                 .append("(default `[env, cluster, role]`); any other key is an error. Unknown rules or settings, ")
                 .append("wrong types, negative durations and a warning threshold beyond the critical one stop the ")
                 .append("job at start, all of them reported at once with file, line, column and key; a threshold ")
-                .append("set to `null` switches that severity off.\n\n")
+                .append("set to `null` switches that severity off. A `list` setting takes a YAML list of names or ")
+                .append("globs (`*`, `?`), e.g. `[pg_dump, 'etl_*']`, or a single name; `[]` is none.\n\n")
                 .append("## Index\n\n| rule | kind | views | for | resolve_for |\n| --- | --- | --- | --- | --- |\n");
         for (Rule r : RuleCatalog.all()) {
             RuleDefinition d = r.definition();

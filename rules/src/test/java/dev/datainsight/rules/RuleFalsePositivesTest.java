@@ -274,6 +274,56 @@ class RuleFalsePositivesTest {
         }
     }
 
+    // ------------------------------------------------------------------ long_transaction
+
+    private static List<AlertEvent> longTx(RulesHarness h, long t, SnapshotRow... sessions) throws Exception {
+        h.push(of("pg_stat_activity_sessions", t, sessions));
+        return h.push(of("pg_stat_activity", t, row(Map.of(), "oldest_xact_age_seconds", 7200)));
+    }
+
+    @Test
+    void longTransaction_exemptsPgDump_byDefault_andStillPagesOnTheNextOldest() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("long_transaction", "")))) {
+            List<AlertEvent> ev = longTx(h, T0,
+                    session("100", "oldest_xact", Map.of("application_name", "pg_dump", "state", "active"),
+                            "xact_age_seconds", 7200),
+                    session("101", "oldest_xact", Map.of("state", "active"), "xact_age_seconds", 10));
+            assertEquals(List.of(), ev, "a two-hour pg_dump is not a page");
+            ev = longTx(h, T0 + 10 * S,
+                    session("100", "oldest_xact", Map.of("application_name", "pg_dump", "state", "active"),
+                            "xact_age_seconds", 7210),
+                    session("102", "oldest_xact", Map.of("application_name", "billing-api"), "xact_age_seconds", 400));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertEquals(400.0, ev.get(0).getValue());
+            assertTrue(ev.get(0).getSummary().contains("pid 102"), ev.get(0).getSummary());
+        }
+    }
+
+    @Test
+    void longTransaction_exemptsConfiguredUsersAndApplicationGlobs() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("long_transaction",
+                "exempt_users: etl, exempt_applications: [pg_dump, 'airflow-*']")))) {
+            List<AlertEvent> ev = longTx(h, T0,
+                    session("200", "oldest_xact", Map.of("usename", "etl"), "xact_age_seconds", 7200),
+                    session("201", "oldest_xact", Map.of("application_name", "airflow-worker-3"),
+                            "xact_age_seconds", 5000));
+            assertEquals(List.of(), ev);
+        }
+        try (RulesHarness h = new RulesHarness(only(Map.of("long_transaction", "exempt_applications: []")))) {
+            List<AlertEvent> ev = longTx(h, T0,
+                    session("100", "oldest_xact", Map.of("application_name", "pg_dump"), "xact_age_seconds", 7200));
+            assertEquals(1, ev.size(), "exemptions switched off: the dump counts " + ev);
+        }
+    }
+
+    @Test
+    void listSettings_areCheckedAtLoad() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RulesConfig.parse("rules:\n  long_transaction: {exempt_users: 3}\n", "test"));
+        assertTrue(e.getMessage().contains("expected a list of names"), e.getMessage());
+    }
+
     static Snapshot up(long t, double up) {
         return Snapshots.up(t, up);
     }
