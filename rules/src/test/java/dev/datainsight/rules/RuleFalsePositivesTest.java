@@ -214,12 +214,12 @@ class RuleFalsePositivesTest {
         try (RulesHarness h = new RulesHarness(only(Map.of("replication_lag", "for: 0s")))) {
             for (long t = T0; t < T0 + 10 * MIN; t += 10 * S) {
                 h.push(of("pg_stat_replication", t,
-                        row(Map.of("application_name", "debezium", "client_addr", "10.0.0.9", "state", "streaming",
-                                "slot_type", "logical"), "replay_lag_seconds", 3600, "replay_lag_bytes", 5e9),
+                        row(Map.of("application_name", "debezium", "client_addr", "10.0.0.9", "state", "streaming"),
+                                "replay_lag_seconds", 3600, "replay_lag_bytes", 5e9, "logical", 1),
                         row(Map.of("application_name", "pg_basebackup", "client_addr", "10.0.0.8", "state", "backup"),
                                 "replay_lag_seconds", 900, "replay_lag_bytes", 5e9),
-                        row(Map.of("application_name", "standby1", "client_addr", "10.0.0.2", "state", "streaming",
-                                "slot_type", "physical"), "replay_lag_seconds", 60, "replay_lag_bytes", 1e6)));
+                        row(Map.of("application_name", "standby1", "client_addr", "10.0.0.2", "state", "streaming"),
+                                "replay_lag_seconds", 60, "replay_lag_bytes", 1e6, "logical", 0)));
             }
             assertEquals(List.of("standby1"), h.firing().stream().map(e -> e.getLabels().get("application_name"))
                     .toList(), h.events.toString());
@@ -322,6 +322,74 @@ class RuleFalsePositivesTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> RulesConfig.parse("rules:\n  long_transaction: {exempt_users: 3}\n", "test"));
         assertTrue(e.getMessage().contains("expected a list of names"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ autovacuum_lag
+
+    private static Snapshot table(long t, double dead, double live, double autovacuumCount, Double lastAutovacuumSec,
+            Object... more) {
+        Object[] base = {"n_dead_tup", dead, "n_live_tup", live, "last_autovacuum", lastAutovacuumSec,
+            "autovacuum_count", autovacuumCount, "autovacuum_vacuum_threshold", 50, "autovacuum_vacuum_scale_factor", 0.2};
+        Object[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return of("pg_stat_user_tables", t, row(Map.of("datname", "app", "schemaname", "public", "relname", "orders"),
+                all));
+    }
+
+    @Test
+    void autovacuumLag_firesWhenVacuumRunsOftenButRemovesNothing_theXminIsHeld() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "")))) {
+            double count = 0;
+            long t = T0;
+            for (; t < T0 + 2 * 60 * MIN; t += 30 * S) {
+                if ((t - T0) % (5 * MIN) == 0) {
+                    count++; // autovacuum runs every 5 minutes ...
+                }
+                // ... but the dead tuples stay: 300k dead of 1M live, trigger 200k
+                h.push(table(t, 300_000, 1_000_000, count, (t - (t - T0) % (5 * MIN)) / 1000.0));
+            }
+            assertEquals(1, h.firing().size(), h.events.toString());
+            AlertEvent a = h.firing().get(0);
+            assertTrue(a.getStartedAt() >= T0 + 60 * MIN, "above the trigger for 1 h first: " + a);
+            assertTrue(a.getSummary().contains("; above the trigger for 65m"), a.getSummary());
+        }
+    }
+
+    @Test
+    void autovacuumLag_holdsOffWhileAVacuumWorksOnTheTable() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "")))) {
+            long t = T0;
+            // never autovacuumed, far past the trigger, but a (long) VACUUM is running on it
+            for (; t < T0 + 30 * MIN; t += 30 * S) {
+                h.push(table(t, 600_000, 1_000_000, 0, null, "vacuum_running", 1));
+            }
+            assertEquals(List.of(), h.events, "a vacuum in progress is the cure, not a lag");
+            for (long end = t + 10 * MIN; t < end; t += 30 * S) {
+                h.push(table(t, 600_000, 1_000_000, 0, null, "vacuum_running", 0));
+            }
+            assertEquals(1, h.firing().size(), "it finished and removed nothing: " + h.events);
+        }
+    }
+
+    @Test
+    void autovacuumLag_honoursPostgres18sMaxThreshold() throws Exception {
+        for (boolean perTable : List.of(true, false)) {
+            try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "")))) {
+                long t = T0;
+                // 1 billion live rows: 0.2 x live = 200M, capped at 100M; 150M dead (13 %)
+                for (; t < T0 + 20 * MIN; t += 30 * S) {
+                    if (perTable) {
+                        h.push(table(t, 150e6, 1e9, 0, null, "autovacuum_vacuum_max_threshold", 1e8));
+                    } else {
+                        h.push(of("pg_settings", t, row(Map.of(), "autovacuum_vacuum_max_threshold", 1e8)));
+                        h.push(table(t, 150e6, 1e9, 0, null));
+                    }
+                }
+                assertEquals(1, h.firing().size(), (perTable ? "per table: " : "from pg_settings: ") + h.events);
+                assertTrue(h.firing().get(0).getSummary().contains("autovacuum trigger 100000000"),
+                        h.firing().get(0).getSummary());
+            }
+        }
     }
 
     static Snapshot up(long t, double up) {

@@ -24,12 +24,12 @@ import java.util.Map;
  * slots; byte lag catches a standby that stopped replaying on an idle primary (where time lag
  * reads NULL). NULL replay lag (caught up, nothing to replay) counts as 0.
  *
- * <p>Only physical standbys: a walsender whose row says {@code slot_type = logical} (a logical
- * replication or CDC consumer: its "replay" position is what the subscriber confirmed, which
- * says nothing about a standby) and a base backup's sender ({@code state = backup}) are skipped.
- * The collector's {@code pg_stat_replication} rows carry application_name, client_addr and state;
- * the walsender's slot type is read from a {@code slot_type} label when the collector sends it
- * (joined from the slot); without it every streaming walsender counts as a standby, as before.
+ * <p>Only physical standbys: a walsender that serves a logical slot (value {@code logical} = 1,
+ * the collector joins pg_replication_slots on active_pid; a logical replication or CDC consumer,
+ * whose "replay" position is what the subscriber confirmed, which says nothing about a standby)
+ * and a base backup's sender ({@code state = backup}) are skipped. A collector that does not send
+ * {@code logical} yet (older versions: application_name, client_addr, state only) leaves every
+ * streaming walsender counted as a standby, as before.
  */
 public final class ReplicationLagRule extends Rule {
     public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0,
@@ -51,7 +51,7 @@ public final class ReplicationLagRule extends Rule {
         return RuleDefinition.alert(NAME, "2m", "2m")
                 .views("pg_stat_replication", "pg_replication_slots")
                 .detects("A physical standby replaying far behind (time or bytes), or an inactive replication slot "
-                        + "retaining WAL. Logical walsenders (`slot_type` logical) and base backups are not standbys.")
+                        + "retaining WAL. Logical walsenders (`logical` = 1) and base backups are not standbys.")
                 .why("pgmonitor / awesome-prometheus-alerts: 30 s replay lag, inactive slots; bytes catch a stalled "
                         + "standby on an idle primary.")
                 .runbook("Check the standby (network, I/O, hot_standby_feedback conflicts); for an inactive slot, "
@@ -93,9 +93,9 @@ public final class ReplicationLagRule extends Rule {
         }
     }
 
-    /** Not a logical walsender (slot_type logical) nor a base backup's sender (state backup). */
+    /** Not a logical walsender (logical = 1) nor a base backup's sender (state backup). */
     static boolean physicalStandby(SnapshotRow row) {
-        return !"logical".equals(Rows.label(row, "slot_type")) && !"backup".equals(Rows.label(row, "state"));
+        return Rows.valOr(row, "logical", 0) < 0.5 && !"backup".equals(Rows.label(row, "state"));
     }
 
     private void slots(Snapshot s, RuleContext ctx) throws Exception {
