@@ -392,6 +392,36 @@ class RuleFalsePositivesTest {
         }
     }
 
+    // ------------------------------------------------------------------ lock_waits
+
+    @Test
+    void rotatingBlocker_neverHoldsLockContentionsFor_butLockWaitsFires() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("lock_contention", "", "lock_waits", "")))) {
+            long t = T0;
+            for (int i = 0; i < 60; i++, t += 10 * S) {
+                String blocker = String.valueOf(5000 + i / 2); // a new root blocker every 20 s
+                h.push(of("pg_stat_activity_sessions", t,
+                        session(blocker, "blocker", Map.of("state", "active")),
+                        session("7001", "waiter", Map.of("state", "active", "wait_event_type", "Lock",
+                                "lock_mode", "ShareLock", "relation", "public.counters", "blocked_by", blocker),
+                                "lock_wait_seconds", 18)));
+                h.push(of("pg_locks", t, row(Map.of("blocker_pid", blocker, "datname", "app", "blocker_state",
+                        "active", "blocker_query_id", "1"), "waiters", 4, "longest_wait_seconds", 18,
+                        "blocker_xact_age_seconds", 19)));
+                h.push(of("pg_stat_activity", t, row(Map.of(), "connections_waiting_lock", 4,
+                        "longest_lock_wait_seconds", 18)));
+            }
+            assertEquals(List.of(), h.events.stream().filter(e -> e.getRule().equals("lock_contention")).toList(),
+                    "lock_contention restarts its `for` with every blocker");
+            List<AlertEvent> waits = h.firing().stream().filter(e -> e.getRule().equals("lock_waits")).toList();
+            assertEquals(1, waits.size(), h.events.toString());
+            assertTrue(waits.get(0).getSummary().startsWith("4 sessions waiting on locks, the longest for 18 s; longest: "
+                    + "pid 7001"), waits.get(0).getSummary());
+            assertTrue(waits.get(0).getSummary().contains("waits for ShareLock on public.counters"),
+                    waits.get(0).getSummary());
+        }
+    }
+
     static Snapshot up(long t, double up) {
         return Snapshots.up(t, up);
     }

@@ -80,7 +80,7 @@ abstract class Scenario {
     static List<Supplier<Scenario>> all() {
         return List.of(Scenario::pipelineRestarting,
                 Scenario::connectionSaturation, Scenario::idleInTransaction, Scenario::longTransaction,
-                Scenario::xidWraparound, Scenario::lockContention, Scenario::deadlocks, Scenario::cacheHitRatio,
+                Scenario::xidWraparound, Scenario::lockContention, Scenario::lockWaits, Scenario::deadlocks, Scenario::cacheHitRatio,
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly);
@@ -190,6 +190,23 @@ abstract class Scenario {
                 return List.of(of("pg_locks", t, row(Map.of("blocker_pid", "4242", "datname", "app",
                         "blocker_state", "idle in transaction", "blocker_query_id", "-8812"), "waiters", waiters,
                         "longest_wait_seconds", 20, "blocker_xact_age_seconds", 90)));
+            }
+        };
+    }
+
+    /** Sessions waiting on locks instance-wide, counted while the longest wait is above 10 s. */
+    static Scenario lockWaits() {
+        return new Scenario("lock_waits") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double waiting = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 2;
+                    case WARNING -> 4;
+                    case CRITICAL -> 12;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "connections_waiting_lock", waiting,
+                        "longest_lock_wait_seconds", waiting == 0 ? 0 : 25)));
             }
         };
     }
