@@ -353,6 +353,24 @@ public final class RulesConfig implements Serializable {
                         p.error(path, "expected info, warning or critical, got '" + v.asText() + "'");
                         return INVALID;
                     }
+                case LIST: {
+                    if (v.isTextual()) {
+                        return List.of(v.asText());
+                    }
+                    if (!v.isArray()) {
+                        p.error(path, "expected a list of names, e.g. [pg_dump, etl_*], got '" + v + "'");
+                        return INVALID;
+                    }
+                    List<String> names = new ArrayList<>();
+                    for (JsonNode n : v) {
+                        if (!n.isTextual()) {
+                            p.error(path, "expected a list of names, got '" + n + "' in it");
+                            return INVALID;
+                        }
+                        names.add(n.asText());
+                    }
+                    return List.copyOf(names);
+                }
                 default:
                     throw new IllegalStateException(type.toString());
             }

@@ -178,7 +178,7 @@ class AlertContextRulesTest {
                         i == 0 ? new QueryText[] {new QueryText("1", "SELECT sum(amount) FROM ledger", false)}
                                 : new QueryText[0]));
                 fired.addAll(h.push(of("pg_stat_database", t, row(Map.of("datname", "app"),
-                        "blks_hit", 10000.0 * i, "blks_read", 5000.0 * i))));
+                        "blks_hit", 20000.0 * i, "blks_read", 10000.0 * i))));
             }
             assertEquals(1, fired.size(), fired.toString());
             AlertEvent a = fired.get(0);

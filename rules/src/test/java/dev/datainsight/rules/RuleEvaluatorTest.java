@@ -299,9 +299,12 @@ class RuleEvaluatorTest {
     void autovacuumLag_quietWhileAutovacuumKeepsUp_firesWhenItStandsStill() throws Exception {
         try (RulesHarness h = new RulesHarness(only(Map.of("autovacuum_lag", "")))) {
             long t = T0;
-            // 2 h with dead tuples above the trigger, but autovacuum ran 10 minutes ago every time
-            for (; t < T0 + 2 * 3_600_000L; t += MIN) {
-                h.push(table(t, 40_000, 100_000, (t - 10 * MIN) / 1000.0, (t - T0) / (20 * MIN)));
+            // 2 h of autovacuum every 20 min that brings the dead tuples back below the trigger (20,050):
+            // they climb 1,000 a minute from 10,000 and are above it for 9 minutes at most
+            for (; t <= T0 + 2 * 3_600_000L; t += MIN) { // the last sample just after a vacuum
+                long sinceVacuum = (t - T0) % (20 * MIN);
+                h.push(table(t, 10_000 + sinceVacuum / MIN * 1000.0, 100_000, (t - sinceVacuum) / 1000.0,
+                        (t - T0) / (20 * MIN)));
             }
             assertEquals(List.of(), h.events);
             // autovacuum stops: last run at t, count stands still; dead tuples keep growing

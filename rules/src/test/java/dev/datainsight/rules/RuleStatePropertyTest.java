@@ -262,7 +262,7 @@ class RuleStatePropertyTest {
                     + "  instance_silent: {interval: 60s, forget_after: 2h}\n"
                     + "  xid_wraparound: {for: " + pick(rnd, "0s", "30s", "1m", "3m") + ", resolve_for: "
                     + pick(rnd, "0s", "1m", "5m") + "}\n"
-                    + "  cache_hit_ratio: {window: " + pick(rnd, "2m", "5m", "10m") + ", for: " + pick(rnd, "0s", "1m")
+                    + "  cache_hit_ratio: {min_blocks_read: 10000, critical: 0.8, window: " + pick(rnd, "2m", "5m", "10m") + ", for: " + pick(rnd, "0s", "1m")
                     + "}\n"
                     + "  deadlocks: {window: " + pick(rnd, "1m", "5m", "10m") + ", resolve_for: " + pick(rnd, "0s", "2m")
                     + "}\n"
@@ -834,6 +834,40 @@ class RuleStatePropertyTest {
     }
 
     /**
+     * query_regression's baseline as its documentation says: decayed sums of calls and time (each
+     * interval's weight halves every half-life), their ratio the baseline mean; frozen (intervals
+     * skipped, not decayed) while the condition holds, for at most relearn_after.
+     */
+    static final class CallBaseline {
+        long first;
+        long last;
+        double calls;
+        double time;
+        /** When the condition started holding, 0 when it does not. */
+        long holdSince;
+
+        CallBaseline(long at, double calls, double time) {
+            first = at;
+            last = at;
+            this.calls = calls;
+            this.time = time;
+        }
+
+        double mean() {
+            return time / calls;
+        }
+
+        void update(long at, double c, double t, long halfLifeMs, boolean frozen) {
+            if (!frozen) {
+                double d = Math.exp(-Math.log(2) * (at - last) / halfLifeMs);
+                calls = calls * d + c;
+                time = time * d + t;
+            }
+            last = at;
+        }
+    }
+
+    /**
      * What each windowed rule should say about each row, recomputed from {@link RefWindow}s keyed
      * like the rule's memory (rule, instance, series), following the rule's documentation.
      */
@@ -849,6 +883,7 @@ class RuleStatePropertyTest {
         final RulesConfig cfg;
         final Map<String, RefWindow> windows = new HashMap<>();
         final Map<String, Baseline> baselines = new HashMap<>();
+        final Map<String, CallBaseline> callBaselines = new HashMap<>();
         final Map<String, Long> lastFinding = new HashMap<>();
 
         Reference(RulesConfig cfg) {
@@ -1047,11 +1082,12 @@ class RuleStatePropertyTest {
                 double inWindow = w.delta(0);
                 long span = w.spanSince(since);
                 double perMinute = span >= 60_000 ? w.deltaSince(0, since) * 60_000.0 / span : w.deltaSince(0, since);
+                double rate = inWindow * 60_000.0 / Math.max(w.span(), p.millis(DeadlocksRule.WINDOW));
                 Double c = p.number(DeadlocksRule.CRITICAL);
                 Double wn = p.number(DeadlocksRule.WARNING);
                 boolean critical = c != null && perMinute > c;
-                Severity level = critical ? Severity.CRITICAL : wn != null && inWindow > wn ? Severity.WARNING : null;
-                put(want, DeadlocksRule.NAME, s, Map.of("datname", db), level, critical ? perMinute : inWindow);
+                Severity level = critical ? Severity.CRITICAL : wn != null && rate > wn ? Severity.WARNING : null;
+                put(want, DeadlocksRule.NAME, s, Map.of("datname", db), level, critical ? perMinute : rate);
             }
         }
 
@@ -1117,32 +1153,38 @@ class RuleStatePropertyTest {
                 Params p = params(QueryRegressionRule.NAME, s, row);
                 String bk = QueryRegressionRule.NAME + '|' + s.getInstance() + '|' + labels;
                 long halfLife = p.millis(QueryRegressionRule.BASELINE_HALF_LIFE);
+                CallBaseline before = callBaselines.get(bk);
+                boolean frozen = before != null && before.holdSince > 0
+                        && s.getCollectedAt() - before.holdSince < p.millis(QueryRegressionRule.RELEARN_AFTER);
                 RefWindow w = window(QueryRegressionRule.NAME, s.getInstance(), labels.toString());
-                // an interval enters the baseline when it leaves the window
+                // an interval enters the baseline when it leaves the window (unless frozen)
                 w.add(s.getCollectedAt(), new Double[] {val(row, "calls"), val(row, "total_exec_time")}, true, 0,
                         p.millis(QueryRegressionRule.WINDOW), (from, to, d) -> {
                             if (d[0] > 0) {
-                                Baseline b = baselines.get(bk);
+                                CallBaseline b = callBaselines.get(bk);
                                 if (b == null) {
-                                    baselines.put(bk, new Baseline(to, d[1] / d[0]));
+                                    callBaselines.put(bk, new CallBaseline(to, d[0], d[1]));
                                 } else {
-                                    b.update(to, d[1] / d[0], halfLife);
+                                    b.update(to, d[0], d[1], halfLife, frozen);
                                 }
                             }
                         });
-                Baseline b = baselines.get(bk);
+                CallBaseline b = callBaselines.get(bk);
                 double dc = w.delta(0);
-                if (dc <= 0 || b == null || b.value <= 0) {
+                if (dc <= 0 || b == null || b.mean() <= 0) {
                     put(want, QueryRegressionRule.NAME, s, labels, null, null);
                     continue;
                 }
                 double mean = w.delta(1) / dc;
-                double ratio = mean / b.value;
+                double ratio = mean / b.mean();
+                double added = dc * 1000.0 / Math.max(w.span(), 1) * (mean - b.mean());
                 boolean applies = dc >= p.number(QueryRegressionRule.MIN_CALLS)
                         && mean > p.number(QueryRegressionRule.MIN_MEAN_MS)
+                        && added >= p.number(QueryRegressionRule.MIN_ADDED_MS_PER_S)
                         && b.last - b.first >= p.millis(QueryRegressionRule.MIN_BASELINE);
                 Severity level = applies ? above(ratio, p.number(QueryRegressionRule.WARNING),
                         p.number(QueryRegressionRule.CRITICAL)) : null;
+                b.holdSince = level == null ? 0 : b.holdSince > 0 ? b.holdSince : s.getCollectedAt();
                 put(want, QueryRegressionRule.NAME, s, labels, level, ratio);
             }
         }

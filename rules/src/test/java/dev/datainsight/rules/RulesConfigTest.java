@@ -102,7 +102,7 @@ class RulesConfigTest {
     void warningAboveCritical_fails_andBelowForLowerIsWorse() {
         assertTrue(bad("rules:\n  connection_saturation: {warning: 0.97}\n").getMessage()
                 .contains("warning (0.97) is above critical (0.95)"));
-        assertTrue(bad("rules:\n  cache_hit_ratio: {warning: 0.7}\n").getMessage()
+        assertTrue(bad("rules:\n  cache_hit_ratio: {warning: 0.7, critical: 0.8}\n").getMessage()
                 .contains("warning (0.7) is below critical (0.8)"));
         // also inside an override, merged with the rule's settings
         assertTrue(bad("""

@@ -80,7 +80,7 @@ abstract class Scenario {
     static List<Supplier<Scenario>> all() {
         return List.of(Scenario::pipelineRestarting,
                 Scenario::connectionSaturation, Scenario::idleInTransaction, Scenario::longTransaction,
-                Scenario::xidWraparound, Scenario::lockContention, Scenario::deadlocks, Scenario::cacheHitRatio,
+                Scenario::xidWraparound, Scenario::lockContention, Scenario::lockWaits, Scenario::deadlocks, Scenario::cacheHitRatio,
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly);
@@ -194,21 +194,40 @@ abstract class Scenario {
         };
     }
 
+    /** Sessions waiting on locks instance-wide, counted while the longest wait is above 10 s. */
+    static Scenario lockWaits() {
+        return new Scenario("lock_waits") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double waiting = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 2;
+                    case WARNING -> 4;
+                    case CRITICAL -> 12;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "connections_waiting_lock", waiting,
+                        "longest_lock_wait_seconds", waiting == 0 ? 0 : 25)));
+            }
+        };
+    }
+
     static Scenario deadlocks() {
         Scenario s = new Scenario("deadlocks") {
             final Counter c = new Counter();
 
             @Override
             List<Snapshot> at(long t, Level l) {
+                // per 10 s step: just below = 0.8/min, warning = 2/min (over the 5 min window), critical = 12/min
                 double per = switch (l) {
-                    case HEALTHY, JUST_BELOW -> 0;
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.8 / 6;
                     case WARNING -> 1.0 / 3;
                     case CRITICAL -> 2;
                 };
                 return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", c.add(per))));
             }
         };
-        s.onsetLagMs = 30_000;
+        s.onsetLagMs = 3 * 60_000;
         s.clearLagMs = 5 * 60_000;
         return s;
     }
@@ -226,12 +245,13 @@ abstract class Scenario {
                     case WARNING -> 0.85;
                     case CRITICAL -> 0.70;
                 };
-                reads += 1000;
-                hits += 1000 * ratio / (1 - ratio);
+                reads += 4000; // 120,000 per 5 min: above the 100,000-block floor
+                hits += 4000 * ratio / (1 - ratio);
                 return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "blks_hit", Math.floor(hits),
                         "blks_read", reads)));
             }
         };
+        s.extraYaml = "critical: 0.80"; // off by default; the battery checks the escalation
         s.onsetLagMs = 5 * 60_000;
         s.clearLagMs = 5 * 60_000;
         return s;

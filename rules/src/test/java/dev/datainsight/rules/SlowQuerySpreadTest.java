@@ -46,7 +46,7 @@ class SlowQuerySpreadTest {
             AlertEvent a = firing(h, 5, 0, 4000);
             assertEquals("slow_query", a.getRule());
             assertTrue(a.getSummary().contains("is consistently slow (mean 4"), a.getSummary());
-            assertTrue(a.getSummary().matches(".*consistently slow \\(mean 4 s, sd \\d ms, max 4 s\\).*"), a.getSummary());
+            assertTrue(a.getSummary().matches(".*consistently slow \\(mean 4 s, sd [\\d.]+ ms, max 4 s\\).*"), a.getSummary());
         }
     }
 

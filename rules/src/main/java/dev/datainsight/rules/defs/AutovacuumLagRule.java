@@ -18,16 +18,26 @@ import java.util.Map;
 
 /**
  * <b>autovacuum_lag</b> (per table): from {@code pg_stat_user_tables} — n_dead_tup, n_live_tup,
- * last_autovacuum, autovacuum_count and the table's <em>effective</em> autovacuum_vacuum_threshold
- * and scale_factor (server settings overridden by reloptions, computed by the collector). The
- * condition holds when
+ * last_autovacuum, autovacuum_count, vacuum_running and the table's <em>effective</em>
+ * autovacuum_vacuum_threshold and scale_factor (server settings overridden by reloptions,
+ * computed by the collector). The table's trigger is threshold + scale_factor × live, capped on
+ * PostgreSQL 18 by {@code autovacuum_vacuum_max_threshold} (the table's gauge of that name when
+ * the collector sends it, else the {@code pg_settings} one; -1 or absent = no cap). The condition
+ * holds when dead tuples exceed the trigger (and {@code min_dead_tuples}, 10,000) and
  * <ol>
- *   <li>dead tuples exceed the server's own trigger, threshold + scale_factor × live, and</li>
- *   <li>no autovacuum ran for 1 h: last_autovacuum older than that (or never) and autovacuum_count
- *       has not moved in that time — dead tuples grow while the count stands still;</li>
+ *   <li>they have stayed above it for {@code no_autovacuum_for} (1 h) <em>whether or not
+ *       autovacuum ran</em>: the common case is a vacuum that runs every few minutes but removes
+ *       nothing because the xmin horizon is held, and autovacuum_count keeps moving; or</li>
+ *   <li>no autovacuum ran for that long: last_autovacuum older than that (or never) and
+ *       autovacuum_count has not moved in that time (autovacuum disabled or starved of workers);</li>
  * </ol>
- * then the dead ratio dead / (dead + live) ≥ 10 % with ≥ 10,000 dead tuples warns, ≥ 50 % is
- * critical. For 5 min.
+ * and no VACUUM is working on the table right now ({@code vacuum_running}, from
+ * pg_stat_progress_vacuum): a long vacuum of a big table is the cure in progress, not a lag. Then
+ * the dead ratio dead / (dead + live) ≥ 10 % warns, ≥ 50 % is critical. For 5 min.
+ *
+ * <p>Memory per table: t[0] when autovacuum_count was last seen to change (or first seen), t[1]
+ * since when dead tuples are above the trigger ({@link Long#MIN_VALUE} when they are not; a memory
+ * from before issue 18 has no t[1] and starts the clock now), v[0] that count.
  *
  * <p>The context says what may hold the xmin horizon, from what the collector reports today: the
  * oldest transaction and the oldest idle-in-transaction session of the instance when older than
@@ -38,12 +48,14 @@ import java.util.Map;
  * 3.0 h), 1234 xids back".
  *
  * <p>Why: being past its own trigger for an hour means autovacuum is disabled, starved of workers,
- * or blocked by an old xmin (pgmonitor, pganalyze's "VACUUM falling behind", check_postgres
- * bloat). The ratio and the floor keep small or briefly busy tables quiet.
+ * or cannot remove the dead tuples because an old xmin holds them (pgmonitor, pganalyze's
+ * "VACUUM falling behind", check_postgres bloat); the last is the commonest and is invisible to
+ * "has autovacuum run". The ratio and the floor keep small or briefly busy tables quiet.
  */
 public final class AutovacuumLagRule extends Rule {
     public static final ParamDef<Duration> NO_AUTOVACUUM_FOR = ParamDef.duration("no_autovacuum_for", "1h",
-            "how long without autovacuum before the table counts as lagging");
+            "how long dead tuples stay above the trigger (whether or not autovacuum ran), or how long without any "
+                    + "autovacuum, before the table counts as lagging");
     public static final ParamDef<Double> MIN_DEAD_TUPLES = ParamDef.number("min_dead_tuples", 10000.0,
             "dead tuples below which the rule stays silent");
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.10,
@@ -59,6 +71,8 @@ public final class AutovacuumLagRule extends Rule {
     private static final String XMIN = "xmin";
     private static final String SLOTS = "slots";
     private static final String HOLDER = "xmin_holder";
+    /** Memory key of the server's autovacuum_vacuum_max_threshold (18+), from pg_settings. */
+    private static final String MAX_THRESHOLD = "max_threshold";
     private static final long HOLDER_MAX_AGE_MS = 300_000L;
     private static final int MAX_SLOTS = 3;
     public static final String NAME = "autovacuum_lag";
@@ -66,11 +80,15 @@ public final class AutovacuumLagRule extends Rule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "5m", "5m")
-                .views("pg_stat_user_tables", "pg_stat_activity", "pg_replication_slots")
-                .detects("A table past its own autovacuum trigger with no autovacuum for an hour, and a high dead-tuple "
-                        + "ratio.")
+                .views("pg_stat_user_tables", "pg_stat_activity", "pg_replication_slots", "pg_settings")
+                .detects("A table above its own autovacuum trigger for an hour whether or not autovacuum ran (a vacuum "
+                        + "that removes nothing because the xmin horizon is held), or with no autovacuum for an hour, "
+                        + "and a high dead-tuple ratio; quiet while a VACUUM works on the table.")
                 .why("pgmonitor / pganalyze flag tables whose dead tuples pile up past the autovacuum trigger; the "
-                        + "server's own threshold + scale_factor (with reloptions) decides, 10%/50% dead ratio grades it.")
+                        + "server's own threshold + scale_factor (with reloptions, capped by 18's "
+                        + "autovacuum_vacuum_max_threshold) decides, 10%/50% dead ratio grades it. Vacuum running "
+                        + "often but removing nothing is the common case, so the clock is time above the trigger, "
+                        + "not time since the last autovacuum; a vacuum in progress is the cure, not a lag.")
                 .context("what may hold the xmin horizon: the session with the oldest backend_xmin from the session "
                         + "detail (`session` item, role `xmin holder`, named in the summary), a `session` item for the oldest transaction and the oldest "
                         + "idle-in-transaction session when older than `xmin_floor`, and up to 3 `slot` items for inactive "
@@ -102,6 +120,15 @@ public final class AutovacuumLagRule extends Rule {
             observeSlots(s, ctx);
             return;
         }
+        if ("pg_settings".equals(s.getView())) {
+            Double max = s.getRows().isEmpty() ? null : Rows.val(s.getRows().get(0), "autovacuum_vacuum_max_threshold");
+            if (max == null) {
+                ctx.forget(MAX_THRESHOLD);
+            } else {
+                ctx.remember(MAX_THRESHOLD, Memory.of(new long[] {ctx.now()}, new double[] {max}));
+            }
+            return;
+        }
         for (SnapshotRow row : s.getRows()) {
             Double dead = Rows.val(row, "n_dead_tup");
             Double live = Rows.val(row, "n_live_tup");
@@ -111,22 +138,34 @@ public final class AutovacuumLagRule extends Rule {
             Map<String, String> labels = Rows.pick(row, "datname", "schemaname", "relname");
             String key = Rows.key(labels);
             Params p = ctx.params(row.getLabels());
-            // Memory: t[0] = when autovacuum_count was last seen to change (or first seen), v[0] = that count.
+            // Memory: t[0] = when autovacuum_count was last seen to change (or first seen), t[1] = since when
+            // dead tuples are above the trigger (MIN_VALUE: not above), v[0] = that count.
             double count = Rows.valOr(row, "autovacuum_count", 0);
+            double trigger = trigger(row, live, ctx);
+            boolean above = dead > trigger && dead >= p.number(MIN_DEAD_TUPLES);
             Memory m = ctx.memory(key);
             if (m == null || m.v[0] != count) {
                 boolean firstSeen = m == null;
-                m = Memory.of(new long[] {firstSeen ? Long.MIN_VALUE : ctx.now()}, new double[] {count});
+                long aboveSince = m != null && m.t.length > 1 ? m.t[1] : Long.MIN_VALUE;
+                m = Memory.of(new long[] {firstSeen ? Long.MIN_VALUE : ctx.now(), aboveSince}, new double[] {count});
+            } else if (m.t.length < 2) {
+                m.t = new long[] {m.t[0], Long.MIN_VALUE};
+            }
+            if (!above) {
+                m.t[1] = Long.MIN_VALUE;
+            } else if (m.t[1] == Long.MIN_VALUE) {
+                m.t[1] = ctx.now();
             }
             m.touched = ctx.now();
             ctx.remember(key, m);
             Double lastAvSec = Rows.val(row, "last_autovacuum");
             long lastAv = Math.max(lastAvSec == null ? Long.MIN_VALUE : (long) (lastAvSec * 1000), m.t[0]);
-            boolean stale = lastAv == Long.MIN_VALUE || ctx.now() - lastAv >= p.millis(NO_AUTOVACUUM_FOR);
-            double trigger = Rows.valOr(row, "autovacuum_vacuum_threshold", 50)
-                    + Rows.valOr(row, "autovacuum_vacuum_scale_factor", 0.2) * live;
+            long n = p.millis(NO_AUTOVACUUM_FOR);
+            boolean noAutovacuum = lastAv == Long.MIN_VALUE || ctx.now() - lastAv >= n;
+            boolean aboveForLong = above && ctx.now() - m.t[1] >= n;
+            boolean running = Rows.valOr(row, "vacuum_running", 0) >= 0.5;
             double ratio = dead + live > 0 ? dead / (dead + live) : 0;
-            boolean over = dead > trigger && dead >= p.number(MIN_DEAD_TUPLES) && stale;
+            boolean over = above && (aboveForLong || noAutovacuum) && !running;
             Double w = p.number(WARNING);
             Double c = p.number(CRITICAL);
             Severity level = !over ? null : c != null && ratio >= c ? Severity.CRITICAL
@@ -144,10 +183,28 @@ public final class AutovacuumLagRule extends Rule {
             ctx.alert(p, labels, level, ratio, w, c,
                     "Table " + table + " has " + Fmt.num(dead) + " dead tuples (" + Fmt.pct(ratio)
                             + " dead, autovacuum trigger " + Fmt.num(Math.round(trigger)) + "); " + since
+                            + (aboveForLong ? "; above the trigger for " + Fmt.duration((ctx.now() - m.t[1]) / 60_000
+                                    * 60_000) : "")
                             + (disabled ? "; autovacuum is disabled on this table" : "") + holder,
-                    "Dead tuples exceed the table's autovacuum trigger and autovacuum has not run: bloat and slower "
+                    "Dead tuples exceed the table's autovacuum trigger and autovacuum has not brought them below it: bloat and slower "
                             + "scans follow.", context);
         }
+    }
+
+    /**
+     * The table's autovacuum trigger: threshold + scale_factor × live, capped by
+     * autovacuum_vacuum_max_threshold (18+; the table's own value when sent, else the server's;
+     * -1 = no cap).
+     */
+    private static double trigger(SnapshotRow row, double live, RuleContext ctx) throws Exception {
+        double t = Rows.valOr(row, "autovacuum_vacuum_threshold", 50)
+                + Rows.valOr(row, "autovacuum_vacuum_scale_factor", 0.2) * live;
+        Double max = Rows.val(row, "autovacuum_vacuum_max_threshold");
+        if (max == null) {
+            Memory m = ctx.memory(MAX_THRESHOLD);
+            max = m == null || m.v.length == 0 ? null : m.v[0];
+        }
+        return max != null && max >= 0 ? Math.min(t, max) : t;
     }
 
     /** Keeps the inactive slots with the most retained WAL (v: retained bytes, text: names). */

@@ -35,7 +35,9 @@ import java.time.Duration;
  *
  * <p>Why: requested checkpoints come from WAL volume exceeding max_wal_size (or manual
  * CHECKPOINT); a majority of them means max_wal_size is too small for the write load, causing
- * full-page-write storms and I/O spikes (pgmonitor, the postgres_exporter mixin).
+ * full-page-write storms and I/O spikes (pgmonitor, the postgres_exporter mixin). Not evaluated
+ * on standbys ({@code on_standbys}, {@link Standbys}): a standby's restartpoints follow the
+ * primary's checkpoints, so the primary's condition would page once per standby.
  */
 public final class CheckpointSpikeRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "15m",
@@ -66,7 +68,9 @@ public final class CheckpointSpikeRule extends Rule {
                 .detects("Checkpoints forced by WAL volume (requested share) or a checkpoint rate far above its "
                         + "own baseline. Works on 13-16 (bgwriter) and 17-18 (checkpointer).")
                 .why("pgmonitor / postgres_exporter mixin: requested > timed means max_wal_size is too small; the "
-                        + "anchors read pg_stat_bgwriter columns that are gone on 17+, this rule reads the normalised view.")
+                        + "anchors read pg_stat_bgwriter columns that are gone on 17+, this rule reads the normalised view. "
+                        + "A standby's restartpoints follow the primary's checkpoints, so standbys are skipped "
+                        + "(`on_standbys`).")
                 .context("a `setting` item (WAL rate over the window, max_wal_size, checkpoint_timeout, WAL per "
                         + "checkpoint_timeout vs max_wal_size) and up to 3 `statement` items: the top statements by "
                         + "wal_bytes over the window (all databases), with their texts.")
@@ -79,6 +83,7 @@ public final class CheckpointSpikeRule extends Rule {
                 .param(RATE_FACTOR)
                 .param(BASELINE_HALF_LIFE)
                 .param(BASELINE_WARMUP)
+                .param(Standbys.ON_STANDBYS)
                 .param(TopStatements.WINDOW)
                 .param(dev.datainsight.rules.engine.QueryTexts.SUMMARY_CHARS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
@@ -120,6 +125,9 @@ public final class CheckpointSpikeRule extends Rule {
             return;
         }
         Params p = ctx.params(row.getLabels());
+        if (Standbys.skip(ctx, p)) {
+            return;
+        }
         long window = p.millis(WINDOW);
         long reset = Rows.reset(s.getStatsReset());
         Memory w = Window.add(ctx.memory("w"), 2, ctx.now(), new Double[] {timed, req}, true, reset, window, 400,

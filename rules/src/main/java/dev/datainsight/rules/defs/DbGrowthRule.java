@@ -33,7 +33,9 @@ import java.util.Map;
  *
  * <p>Why: pgmonitor and pgHero track day-over-day growth; 15 %/day is a runaway (a logging table, a
  * bloat storm) rather than business growth. The 100 MB floor keeps tiny databases quiet. The
- * forecast is off until a size limit (disk, quota) is configured per instance.
+ * forecast is off until a size limit (disk, quota) is configured per instance. Not evaluated on
+ * standbys ({@code on_standbys}, {@link Standbys}): a standby's databases are the primary's,
+ * replayed, so their growth would page once per standby.
  */
 public final class DbGrowthRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "24h", "growth window");
@@ -61,7 +63,8 @@ public final class DbGrowthRule extends Rule {
                 .views("pg_database", "pg_stat_user_tables")
                 .detects("A database growing fast (share of its size per day), or forecast to reach a size limit soon.")
                 .why("pgmonitor / pgHero watch day-over-day growth; > 15% in 24 h is a runaway, not business growth. "
-                        + "The forecast needs a configured size_limit.")
+                        + "The forecast needs a configured size_limit. A standby's databases are the primary's, so "
+                        + "standbys are skipped (`on_standbys`).")
                 .context("up to 3 `table` items: the database's fastest-growing tables over the window (growth, "
                         + "over how long, size now), from the tables probe's total_size_bytes; the summary names the first.")
                 .runbook("Find the growing relations (pg_total_relation_size over time in the store), check for "
@@ -74,6 +77,7 @@ public final class DbGrowthRule extends Rule {
                 .param(CRITICAL)
                 .param(SIZE_LIMIT)
                 .param(FORECAST_HORIZON)
+                .param(Standbys.ON_STANDBYS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
@@ -91,6 +95,9 @@ public final class DbGrowthRule extends Rule {
                 continue;
             }
             Params p = ctx.params(row.getLabels());
+            if (Standbys.skip(ctx, p)) {
+                continue;
+            }
             long now = ctx.now();
             Memory m = ctx.memory(db);
             if (m == null) {

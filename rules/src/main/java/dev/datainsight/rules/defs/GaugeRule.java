@@ -52,6 +52,11 @@ abstract class GaugeRule extends Rule {
         return null;
     }
 
+    /** Whether the rule declares {@link Standbys#ON_STANDBYS} and skips standbys by it (default no). */
+    protected boolean replicaAware() {
+        return false;
+    }
+
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
         if ("pg_stat_statements".equals(s.getView())) {
@@ -66,6 +71,9 @@ abstract class GaugeRule extends Rule {
             }
             Map<String, String> labels = labels(row);
             Params p = ctx.params(row.getLabels());
+            if (replicaAware() && Standbys.skip(ctx, p)) {
+                continue;
+            }
             Double w = p.number(WARNING);
             Double c = p.number(CRITICAL);
             Severity level = c != null && v > c ? Severity.CRITICAL : w != null && v > w ? Severity.WARNING : null;

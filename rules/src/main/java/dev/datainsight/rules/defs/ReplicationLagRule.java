@@ -23,6 +23,13 @@ import java.util.Map;
  * <p>Why: pgmonitor and awesome-prometheus-alerts use 30 s-class replay lag and flag inactive
  * slots; byte lag catches a standby that stopped replaying on an idle primary (where time lag
  * reads NULL). NULL replay lag (caught up, nothing to replay) counts as 0.
+ *
+ * <p>Only physical standbys: a walsender that serves a logical slot (value {@code logical} = 1,
+ * the collector joins pg_replication_slots on active_pid; a logical replication or CDC consumer,
+ * whose "replay" position is what the subscriber confirmed, which says nothing about a standby)
+ * and a base backup's sender ({@code state = backup}) are skipped. A collector that does not send
+ * {@code logical} yet (older versions: application_name, client_addr, state only) leaves every
+ * streaming walsender counted as a standby, as before.
  */
 public final class ReplicationLagRule extends Rule {
     public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0,
@@ -43,7 +50,8 @@ public final class ReplicationLagRule extends Rule {
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "2m", "2m")
                 .views("pg_stat_replication", "pg_replication_slots")
-                .detects("A standby replaying far behind (time or bytes), or an inactive replication slot retaining WAL.")
+                .detects("A physical standby replaying far behind (time or bytes), or an inactive replication slot "
+                        + "retaining WAL. Logical walsenders (`logical` = 1) and base backups are not standbys.")
                 .why("pgmonitor / awesome-prometheus-alerts: 30 s replay lag, inactive slots; bytes catch a stalled "
                         + "standby on an idle primary.")
                 .runbook("Check the standby (network, I/O, hot_standby_feedback conflicts); for an inactive slot, "
@@ -65,6 +73,9 @@ public final class ReplicationLagRule extends Rule {
             return;
         }
         for (SnapshotRow row : s.getRows()) {
+            if (!physicalStandby(row)) {
+                continue;
+            }
             double secs = Rows.valOr(row, "replay_lag_seconds", 0);
             double bytes = Rows.valOr(row, "replay_lag_bytes", 0);
             Params p = ctx.params(row.getLabels());
@@ -80,6 +91,11 @@ public final class ReplicationLagRule extends Rule {
                             + Fmt.secs(secs) + " / " + Fmt.bytes(bytes) + " behind",
                     "Replay lag from pg_stat_replication on the primary.");
         }
+    }
+
+    /** Not a logical walsender (logical = 1) nor a base backup's sender (state backup). */
+    static boolean physicalStandby(SnapshotRow row) {
+        return Rows.valOr(row, "logical", 0) < 0.5 && !"backup".equals(Rows.label(row, "state"));
     }
 
     private void slots(Snapshot s, RuleContext ctx) throws Exception {

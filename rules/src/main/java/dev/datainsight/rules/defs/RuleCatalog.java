@@ -17,6 +17,7 @@ public final class RuleCatalog {
             new IdleInTransactionRule(),
             new LongTransactionRule(),
             new LockContentionRule(),
+            new LockWaitsRule(),
             new DeadlocksRule(),
             new SlowQueryRule(),
             new QueryRegressionRule(),

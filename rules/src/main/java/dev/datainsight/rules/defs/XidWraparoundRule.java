@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>Why: PostgreSQL stops accepting writes near 2^31 (minus a safety margin); pgmonitor and
  * check_postgres use 50 % / 75 % of that, leaving days to weeks to run a freezing vacuum. Both
- * transaction ids and multixact ids wrap, so the worse of the two counts.
+ * transaction ids and multixact ids wrap, so the worse of the two counts. Not evaluated on
+ * standbys ({@code on_standbys}, {@link Standbys}): their ages are the primary's, replayed.
  */
 public final class XidWraparoundRule extends GaugeRule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 0.50, "share of 2^31 consumed (warning)");
@@ -32,13 +33,21 @@ public final class XidWraparoundRule extends GaugeRule {
                 .views("pg_database")
                 .detects("A database approaching transaction-id (or multixact-id) wraparound.")
                 .why("pgmonitor / check_postgres use 50% / 75% of 2^31: writes stop near 100%, and a freezing vacuum "
-                        + "on a large database takes hours.")
+                        + "on a large database takes hours. A standby's ages are the primary's (replayed), so standbys "
+                        + "are skipped (`on_standbys`): the condition pages once, on the primary.")
                 .runbook("Find the oldest tables (age(relfrozenxid)), look for long transactions, prepared transactions "
                         + "and stale replication slots holding xmin; then VACUUM (FREEZE) them.")
                 .param(WARNING)
                 .param(CRITICAL)
+                .param(Standbys.ON_STANDBYS)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
+    }
+
+    /** A standby's ages are the primary's (replayed): the primary pages, once. */
+    @Override
+    protected boolean replicaAware() {
+        return true;
     }
 
     @Override

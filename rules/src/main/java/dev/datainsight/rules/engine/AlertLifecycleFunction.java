@@ -35,15 +35,20 @@ import org.slf4j.LoggerFactory;
  *   <li><b>resolved</b> once the condition has been false for {@code resolve_for} (hysteresis: a
  *       value hovering at the threshold resets the clear clock every time it holds again, so it
  *       cannot flap); or when nothing evaluated the series for {@code stale_after} (instance or row
- *       gone). A pending alert whose condition turns false simply goes back to inactive.
+ *       gone). A pending alert whose condition turns false simply goes back to inactive. While
+ *       the instance is down the evaluator sends holds ({@link Evaluation#hold}) for its firing
+ *       alerts: they stay firing as they were, and go stale only {@code stale_after} after the
+ *       last hold.
  * </ul>
  *
  * <p>Transitions run on evaluations and on one event-time timer per fingerprint (resolve due or
  * stale due). After RESOLVED, or when pending ends, the state and the timer are cleared; after
  * RESOLVED only the time of it stays, until its cleanup timer (below), so an idle fingerprint
- * soon holds nothing. The state is checkpointed; the worst a restore can do is delay a
- * transition to the next evaluation, never repeat an event. Evaluations older than the last one
- * seen are ignored (replays after failover).
+ * soon holds nothing. The state is checkpointed, so a restore neither loses an open alert nor
+ * forgets to resolve it; but the events emitted since the last checkpoint are emitted again on
+ * replay (the alerts sink is at-least-once). They come out identical, every time in them being
+ * event time, so consumers de-duplicate on (fingerprint, status, severity, started_at, event_at).
+ * Evaluations older than the last one seen are ignored (replays after failover).
  *
  * <p><b>Late evaluations after a resolve.</b> A snapshot may reach the rules behind the watermark
  * (one instance lagging while another on the same Kafka partition moves the watermark on): its
@@ -167,6 +172,15 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
             return;
         }
         AlertState st = state.value();
+        if (e.hold) {
+            // The instance is down: no news about this series, which must not lapse as stale.
+            if (st != null && st.firing && e.at > st.heldUntil) {
+                st.heldUntil = e.at;
+                schedule(st, ctx);
+                state.update(st);
+            }
+            return;
+        }
         if (e.level == null) {
             if (st == null || e.at < st.lastEvalAt) {
                 return;
@@ -274,7 +288,7 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
             resolve(st, st.clearSince + e.resolveForMs, ctx, out);
             return;
         }
-        if (timestamp >= st.lastEvalAt + e.staleAfterMs) {
+        if (timestamp >= Math.max(st.lastEvalAt, st.heldUntil) + e.staleAfterMs) {
             if (st.firing) {
                 st.last.description = "No evaluation since " + java.time.Instant.ofEpochMilli(st.lastEvalAt)
                         + " (instance silent or series gone); resolved as stale. " + nz(e.description);
@@ -290,7 +304,7 @@ public class AlertLifecycleFunction extends KeyedProcessFunction<String, Evaluat
 
     private void schedule(AlertState st, Context ctx) {
         Evaluation e = st.last;
-        long due = st.lastEvalAt + e.staleAfterMs;
+        long due = Math.max(st.lastEvalAt, st.heldUntil) + e.staleAfterMs;
         if (st.firing && st.clearSince >= 0) {
             due = Math.min(due, st.clearSince + e.resolveForMs);
         }

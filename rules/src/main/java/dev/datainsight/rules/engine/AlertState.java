@@ -4,7 +4,7 @@ import dev.datainsight.model.Severity;
 
 /**
  * Lifecycle state of one fingerprint, kept in keyed state (and so in checkpoints: a restart
- * neither re-pages nor forgets to resolve). Times are event time, epoch ms; -1 = unset. A POJO,
+ * neither starts a new episode nor forgets to resolve; events since the checkpoint may repeat, identical). Times are event time, epoch ms; -1 = unset. A POJO,
  * stored in the lifecycle's value state per fingerprint ({@link AlertLifecycleFunction#STATE}).
  *
  * <p><b>The name is frozen by savepoints</b>, like {@link InstanceInfo}'s (see there why), and so
@@ -24,6 +24,12 @@ public class AlertState {
     public long clearSince = -1;
     public long lastEvalAt = -1;
     public long lastNotifiedAt = -1;
+    /**
+     * Latest hold ({@link Evaluation#hold}: the instance is down) of a firing alert; the alert goes
+     * stale only {@code stale_after} past the later of this and {@link #lastEvalAt}. -1 = none
+     * (added with issue 18).
+     */
+    public long heldUntil = -1;
     /** The one event-time timer registered for this fingerprint, or -1. */
     public long timer = -1;
     /** The latest evaluation, for the numbers and texts of the next event. */

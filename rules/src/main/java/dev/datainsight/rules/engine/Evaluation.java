@@ -40,6 +40,14 @@ public class Evaluation {
     /** The instance's fleet labels (from the snapshot), outside the fingerprint. Added with alert schema 2. */
     public Map<String, String> instanceLabels = new LinkedHashMap<>();
 
+    /**
+     * A hold, not an evaluation: the instance is down (instance_down's condition), so its rules
+     * cannot evaluate this series; the lifecycle keeps a firing alert as it is instead of
+     * resolving it as stale. Level, numbers and texts are not used. Added with issue 18 (false in
+     * older state).
+     */
+    public boolean hold;
+
     public Evaluation() {}
 
     /** The threshold of a severity, or null. */

@@ -28,8 +28,11 @@ public final class Fmt {
         return String.format(Locale.ROOT, "%.0f s", s);
     }
 
-    /** Milliseconds as "150 ms" or, from a second on, as {@link #secs}. */
+    /** Milliseconds as "150 ms", below 10 ms as "0.12 ms", from a second on as {@link #secs}. */
     public static String ms(double ms) {
+        if (ms < 10 && ms != Math.rint(ms)) {
+            return String.format(Locale.ROOT, "%.2f ms", ms);
+        }
         return ms < 1000 ? String.format(Locale.ROOT, "%.0f ms", ms) : secs(ms / 1000);
     }
 

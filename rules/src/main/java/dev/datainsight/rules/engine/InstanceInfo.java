@@ -35,11 +35,22 @@ public class InstanceInfo {
     public long[] recentGaps = new long[0];
     /** Whether a holding instance_silent evaluation was sent and not yet cleared. */
     public boolean silent;
+    /**
+     * Event time of the latest holding instance_silent evaluation, -1 when none is open: the next
+     * one is dated a step later, and the one that clears it no earlier (added with issue 18).
+     */
+    public long silentAt = -1;
     /** Event time of the last sweep of stale rule memories. */
     public long lastGcAt;
     public long eventTimer = -1;
     public long procTimer = -1;
     public Map<String, String> labels = new LinkedHashMap<>();
+    /**
+     * The server's role from the latest collector-health snapshot ({@code in_recovery} of the
+     * server row): 1 standby, 0 primary, -1 unknown (none seen yet, or a collector that does not
+     * send it). Added with issue 18; a restored older state has -1 until the next health snapshot.
+     */
+    public int inRecovery = -1;
 
     public InstanceInfo() {}
 }

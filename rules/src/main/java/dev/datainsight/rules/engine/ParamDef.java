@@ -13,7 +13,7 @@ import java.util.Objects;
  * shared syntax of docs/configuration.md.
  *
  * @param <T> the stored type: {@link Double} (numbers, and sizes in bytes), {@link Duration},
- *     {@link Boolean} or {@link Severity}
+ *     {@link Boolean}, {@link Severity} or a {@code List<String>}
  * @param name key in the rules file (snake_case)
  * @param type how the value is read
  * @param defaultValue the default; null means "off" and is only allowed for {@code nullable} parameters
@@ -52,6 +52,10 @@ public record ParamDef<T>(String name, ParamType type, T defaultValue, boolean n
         return new ParamDef<>(name, ParamType.BOOLEAN, def, false, doc);
     }
 
+    public static ParamDef<java.util.List<String>> list(String name, java.util.List<String> def, String doc) {
+        return new ParamDef<>(name, ParamType.LIST, java.util.List.copyOf(def), false, doc);
+    }
+
     public static ParamDef<Severity> severity(String name, Severity def, String doc) {
         return new ParamDef<>(name, ParamType.SEVERITY, def, false, doc);
     }
@@ -65,6 +69,13 @@ public record ParamDef<T>(String name, ParamType type, T defaultValue, boolean n
             case DURATION -> DurationSyntax.format((Duration) defaultValue);
             case BYTES -> DataSize.format((Double) defaultValue);
             case SEVERITY -> ((Severity) defaultValue).wire();
+            case LIST -> {
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (Object o : (java.util.List<?>) defaultValue) {
+                    names.add(String.valueOf(o));
+                }
+                yield "[" + String.join(", ", names) + "]";
+            }
             case NUMBER -> {
                 double d = (Double) defaultValue;
                 yield d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);

@@ -11,5 +11,7 @@ public enum ParamType {
     /** A non-negative size: a number of bytes or {@code 100MB}, {@code 1GB}. */
     BYTES,
     /** {@code info}, {@code warning} or {@code critical}. */
-    SEVERITY
+    SEVERITY,
+    /** A list of strings (names or globs with {@code *} and {@code ?}): {@code [pg_dump, etl_*]}, or one string. */
+    LIST
 }

@@ -64,6 +64,11 @@ public final class Params implements Serializable {
         return get(key);
     }
 
+    /** A list of strings (empty when none). */
+    public java.util.List<String> list(ParamDef<java.util.List<String>> key) {
+        return get(key);
+    }
+
     public Severity severity(ParamDef<Severity> key) {
         return get(key);
     }

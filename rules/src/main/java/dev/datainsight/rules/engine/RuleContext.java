@@ -26,6 +26,15 @@ public interface RuleContext {
         return List.of();
     }
 
+    /**
+     * Whether the instance is a standby (in recovery), as its latest collector-health snapshot
+     * said; false when unknown. Replica-aware rules skip conditions that are the primary's
+     * (wraparound, database growth, checkpoints), so they page once, on the primary.
+     */
+    default boolean standby() {
+        return false;
+    }
+
     /** Effective parameters for a row (empty map for instance-wide rules). */
     Params params(Map<String, String> rowLabels);
 

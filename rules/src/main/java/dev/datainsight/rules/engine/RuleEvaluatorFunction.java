@@ -2,10 +2,12 @@ package dev.datainsight.rules.engine;
 
 import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.InternalErrors;
+import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.RejectReason;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.WireCodec;
 import dev.datainsight.rules.RulesConfig;
+import dev.datainsight.rules.defs.InstanceDownRule;
 import dev.datainsight.rules.defs.InstanceSilentRule;
 import dev.datainsight.rules.defs.RuleCatalog;
 import dev.datainsight.store.InsightRow;
@@ -158,12 +160,17 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
         InternalErrors.check(faults, instance, s.getCollectedAt());
         silence.seen(s, instance, ctx.timerService(), out);
         details.offer(instance, s);
+        InstanceInfo presence = info.value();
+        boolean standby = presence != null && presence.inRecovery == 1;
+        if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView()) && down(s)) {
+            hold(s, instance, out);
+        }
         for (Rule rule : rules) {
             if (!rule.reads(s.getView())) {
                 continue;
             }
             RulePass pass = new RulePass(config, rule, s, instance, memory, active, details, out,
-                    row -> ctx.output(INSIGHTS, row));
+                    row -> ctx.output(INSIGHTS, row), standby);
             try {
                 rule.evaluate(s, pass);
                 pass.end();
@@ -173,6 +180,44 @@ public class RuleEvaluatorFunction extends KeyedProcessFunction<String, Snapshot
                 }
                 resetRule(rule, instance, s, e, ctx);
             }
+        }
+    }
+
+    /** Whether the health snapshot's server row says up = 0. */
+    private static boolean down(Snapshot s) {
+        for (dev.datainsight.model.SnapshotRow r : s.getRows()) {
+            String probe = r.getLabels().get("probe");
+            Double up = r.getValues().get("up");
+            if ((probe == null || probe.isEmpty()) && up != null && up < 0.5) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The instance is down: its rules see no data, so its firing alerts would lapse as stale
+     * although nothing is known to have changed. Sends a hold ({@link Evaluation#hold}) for every
+     * series of another rule whose condition held, unless instance_down's {@code hold_others} is off.
+     */
+    private void hold(Snapshot s, String instance, Collector<Evaluation> out) throws Exception {
+        if (!config.mayRun(InstanceDownRule.NAME)) {
+            return;
+        }
+        Params down = config.params(InstanceDownRule.NAME, instance, s.getLabels(), Map.of());
+        if (!down.enabled() || !down.bool(InstanceDownRule.HOLD_OTHERS)) {
+            return;
+        }
+        for (Iterator<Map.Entry<String, ActiveSeries>> it = active.iterator(); it.hasNext(); ) {
+            ActiveSeries a = it.next().getValue();
+            if (a.clearSince >= 0 || InstanceDownRule.NAME.equals(a.rule) || !RuleCatalog.byName().containsKey(a.rule)) {
+                continue;
+            }
+            Params p = config.params(a.rule, instance, s.getLabels(), a.labels);
+            Evaluation e = Evaluations.base(config, a.rule, instance, a.labels, p, s.getCollectedAt());
+            e.hold = true;
+            e.summary = "held: instance down";
+            out.collect(e);
         }
     }
 

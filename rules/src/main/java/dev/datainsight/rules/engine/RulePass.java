@@ -42,6 +42,7 @@ final class RulePass implements RuleContext {
     private final DetailRows details;
     private final Collector<Evaluation> out;
     private final Consumer<InsightRow> insights;
+    private final boolean standby;
     /** Fingerprints reported in this pass; the active ones of the same rule and view not in it are gone. */
     private final Set<String> touched = new HashSet<>();
     /** The context of the alert being reported by the overload with a context; null otherwise. */
@@ -49,8 +50,9 @@ final class RulePass implements RuleContext {
 
     RulePass(RulesConfig config, Rule rule, Snapshot snapshot, String instance, MapState<String, Memory> memory,
             MapState<String, ActiveSeries> active, DetailRows details, Collector<Evaluation> out,
-            Consumer<InsightRow> insights) {
+            Consumer<InsightRow> insights, boolean standby) {
         this.config = config;
+        this.standby = standby;
         this.rule = rule;
         this.snapshot = snapshot;
         this.instance = instance;
@@ -69,6 +71,11 @@ final class RulePass implements RuleContext {
     @Override
     public long now() {
         return snapshot.getCollectedAt();
+    }
+
+    @Override
+    public boolean standby() {
+        return standby;
     }
 
     @Override

@@ -33,7 +33,13 @@ import org.apache.flink.util.Collector;
  * processing-time check grants {@code intervals} intervals of grace from the first call, so a
  * backlog being replayed is not reported as silence. While silent, both timers repeat every
  * interval and each sends the holding evaluation again (the lifecycle keeps one alert and keeps it
- * from going stale); the next snapshot sends the one false evaluation that resolves it.
+ * from going stale); the next snapshot sends the one false evaluation that resolves it, dated no
+ * earlier than the last holding one (a replayed backlog starts with older snapshots).
+ *
+ * <p><b>Event times are event time.</b> A silence is dated at the last collection time plus N
+ * intervals, each repeat one interval later, whichever timer notices it: never from processing
+ * time, so the same input gives the same evaluations, and the same alert events with the same
+ * dedup keys, after a restore.
  *
  * <p><b>State lifetime.</b> An instance silent for {@code forget_after} is decommissioned: its
  * timers are deleted, its presence cleared and the evaluator is asked to drop the rest
@@ -85,6 +91,9 @@ public final class SilenceDetector {
             in = new InstanceInfo();
             in.lastGcAt = s.getCollectedAt();
         }
+        if (MetricCatalog.COLLECTOR_VIEW.equals(s.getView())) {
+            role(in, s);
+        }
         if (s.getCollectedAt() - in.lastGcAt >= SWEEP_EVERY_MS) {
             in.lastGcAt = s.getCollectedAt();
             memories.sweep(s.getCollectedAt());
@@ -106,7 +115,11 @@ public final class SilenceDetector {
         Params p = params(instance, in);
         if (in.silent) {
             in.silent = false;
-            out.collect(evaluation(instance, in, p, null, in.lastCollectedAt));
+            // A backlog's first snapshot can be older than the silence last sent (dated from the
+            // last collection before the outage, a step per interval): the clearing evaluation is
+            // dated at the later of the two, or the lifecycle would drop it as out of date.
+            out.collect(evaluation(instance, in, p, null, Math.max(in.lastCollectedAt, in.silentAt)));
+            in.silentAt = -1;
         }
         if (p.enabled()) {
             long after = silentAfter(in, p);
@@ -156,8 +169,10 @@ public final class SilenceDetector {
                 presence.update(in);
                 return;
             }
-            // The event time the silence would have reached had the input kept flowing.
-            at = in.lastCollectedAt + (timestamp - in.lastSeenProc);
+            // Dated in event time, never from processing time: the silence began at the last
+            // collection + N intervals and repeats a step later each time, so a replay after a
+            // restore sends the same evaluations (and the same dedup keys downstream).
+            at = in.silent && in.silentAt >= 0 ? in.silentAt + step : in.lastCollectedAt + after;
             in.procTimer = timestamp + step;
             timers.registerProcessingTimeTimer(in.procTimer);
         }
@@ -174,6 +189,7 @@ public final class SilenceDetector {
             return;
         }
         in.silent = true;
+        in.silentAt = Math.max(at, in.silentAt);
         out.collect(evaluation(instance, in, p, p.severity(InstanceSilentRule.SEVERITY), at));
         presence.update(in);
     }
@@ -192,6 +208,17 @@ public final class SilenceDetector {
             in.observedIntervalMs = Arrays.stream(g).max().orElse(gap);
         }
         in.lastCycleAt = Math.max(in.lastCycleAt, cycleAt);
+    }
+
+    /** Keeps the server's role ({@code in_recovery} of the health snapshot's server row) when it says. */
+    static void role(InstanceInfo in, Snapshot s) {
+        for (dev.datainsight.model.SnapshotRow r : s.getRows()) {
+            String probe = r.getLabels().get("probe");
+            Double rec = r.getValues().get("in_recovery");
+            if ((probe == null || probe.isEmpty()) && rec != null && Double.isFinite(rec)) {
+                in.inRecovery = rec >= 0.5 ? 1 : 0;
+            }
+        }
     }
 
     /** The collection interval in force: the learnt one, not below the configured one until it is learnt. */
