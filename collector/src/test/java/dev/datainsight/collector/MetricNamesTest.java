@@ -59,7 +59,7 @@ class MetricNamesTest {
                 + " autovacuum autovacuum_vacuum_threshold autovacuum_vacuum_scale_factor autovacuum_freeze_max_age"
                 + " autovacuum_multixact_freeze_max_age checkpoint_timeout_seconds max_wal_size_bytes server_start_epoch"
                 + " autovacuum_max_workers max_wal_senders max_replication_slots max_slot_wal_keep_size_bytes"
-                + " hot_standby_feedback track_io_timing block_size_bytes pending_restart_settings");
+                + " hot_standby_feedback track_io_timing block_size_bytes pending_restart_settings autovacuum_vacuum_max_threshold");
         PINNED.put("pg_settings_pending_restart", "pending_restart");
         PINNED.put("pg_stat_user_tables", "seq_scan seq_tup_read idx_scan idx_tup_fetch n_tup_ins n_tup_upd n_tup_del"
                 + " n_tup_hot_upd n_live_tup n_dead_tup n_mod_since_analyze vacuum_count autovacuum_count analyze_count"

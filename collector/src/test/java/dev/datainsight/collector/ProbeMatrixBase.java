@@ -334,9 +334,16 @@ abstract class ProbeMatrixBase {
                 + " current_setting('track_io_timing')::boolean AS track_io_timing,"
                 + " current_setting('block_size')::int AS block_size_bytes,"
                 + " (SELECT count(*) FROM pg_settings WHERE pending_restart) AS pending_restart_settings"
-                + (version >= 160000 ? ", current_setting('reserved_connections')::int AS reserved_connections" : "")).get(0);
+                + (version >= 160000 ? ", current_setting('reserved_connections')::int AS reserved_connections" : "")
+                + (version >= 180000 ? ", (SELECT NULLIF(setting::bigint, -1) FROM pg_settings"
+                    + "   WHERE name = 'autovacuum_vacuum_max_threshold') AS autovacuum_vacuum_max_threshold" : "")).get(0);
         assertRowMatches(MetricCatalog.view("pg_settings"), r, d, Map.of(), MetricCatalog.view("pg_settings").columns().keySet());
         assertEquals(8192.0, r.getValues().get("block_size_bytes"));
+        if (version >= 180000) {
+            assertEquals(100_000_000.0, r.getValues().get("autovacuum_vacuum_max_threshold"), "18's default cap");
+        } else {
+            assertNull(r.getValues().get("autovacuum_vacuum_max_threshold"), "no such setting before 18");
+        }
         assertNull(r.getValues().get("max_slot_wal_keep_size_bytes"), "-1 (unlimited, the default) is sent as null");
     }
 

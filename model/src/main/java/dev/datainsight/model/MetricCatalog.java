@@ -232,7 +232,9 @@ public final class MetricCatalog {
                 gauge("hot_standby_feedback", "bool"),
                 gauge("track_io_timing", "bool"),
                 gauge("block_size_bytes", "bytes"),
-                gauge("pending_restart_settings", "count")));
+                gauge("pending_restart_settings", "count"),
+                // 18+: the cap on the dead-tuple trigger (null before 18 and at -1, no cap).
+                gauge("autovacuum_vacuum_max_threshold", "count")));
 
         // The settings changed in the configuration and reloaded that take effect only after a
         // restart (pg_settings.pending_restart): one row per such setting, none when there is none.

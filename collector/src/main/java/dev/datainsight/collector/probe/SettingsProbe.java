@@ -16,8 +16,9 @@ import java.util.Map;
  * number of settings waiting for a restart ({@code pending_restart}; which ones:
  * {@link PendingRestartProbe}), in one row. Values are converted with the setting's unit
  * (e.g. {@code max_wal_size} in MB → bytes). Settings the server does not have
- * ({@code reserved_connections} before 16) are null, and so is {@code max_slot_wal_keep_size}
- * at -1 (unlimited).
+ * ({@code reserved_connections} before 16, {@code autovacuum_vacuum_max_threshold} before 18) are
+ * null, and so are {@code max_slot_wal_keep_size} and {@code autovacuum_vacuum_max_threshold} at -1
+ * (unlimited / no cap).
  */
 public final class SettingsProbe extends QueryProbe {
 
@@ -40,10 +41,13 @@ public final class SettingsProbe extends QueryProbe {
             Map.entry("max_slot_wal_keep_size", "max_slot_wal_keep_size_bytes"),
             Map.entry("hot_standby_feedback", "hot_standby_feedback"),
             Map.entry("track_io_timing", "track_io_timing"),
-            Map.entry("block_size", "block_size_bytes"));
+            Map.entry("block_size", "block_size_bytes"),
+            Map.entry("autovacuum_vacuum_max_threshold", "autovacuum_vacuum_max_threshold"));
 
     /** Settings whose -1 means "no limit": sent as null (the column is a non-negative size). */
-    static final java.util.Set<String> MINUS_ONE_UNLIMITED = java.util.Set.of("max_slot_wal_keep_size");
+    static final java.util.Set<String> MINUS_ONE_UNLIMITED = java.util.Set.of("max_slot_wal_keep_size",
+            // 18+: -1 turns the cap off.
+            "autovacuum_vacuum_max_threshold");
 
     public SettingsProbe() {
         super("pg_settings", ProbeGroup.SLOW, SqlVariants.single("pg_settings", """
