@@ -8,6 +8,9 @@ import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.store.Migrations;
 import java.io.ByteArrayOutputStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,6 +36,9 @@ class JobBenchmarkTest {
     void aTinyRun_headlinesTheLikeForLikeRatio_thenTheOldReadings_andEveryTarget() throws Exception {
         String url = PG.freshDatabaseUrl("bench");
         Migrations.migrate(url, null, null);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); // as the CLI does
+        }
         ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
         JobBenchmark.Params p = new JobBenchmark.Params(20, 2, 5, 5, 12, 2, 1, "hashmap", false, false, "both",
                 JobBenchmark.PRODUCTION_BATCH_ROWS, true);
@@ -55,10 +61,11 @@ class JobBenchmarkTest {
 
         assertTrue(s.contains("old baseline (full wire codec), for continuity"), s);
         assertTrue(s.contains("(the production default; runs before issue 21 used 20,000)"), s);
-        assertTrue(s.contains("job, rules off, hashmap (Flink: hashmap)"), s);
-        assertTrue(s.contains("job, rules on, hashmap (Flink: hashmap)"), s);
+        assertTrue(s.contains("job, rules off, hashmap (Flink: HashMapStateBackend)"), s);
+        assertTrue(s.contains("job, rules on, hashmap (Flink: HashMapStateBackend)"), s);
         assertTrue(s.contains("rules on: every record takes the full decode path"), s);
         assertTrue(s.contains("first-sight series creation: ") && s.contains("series-id statements"), s);
+        assertTrue(r.headline().seriesCalls() > 0 && r.headline().seriesServerSeconds() > 0, r.headline().toString());
         assertTrue(log.contains("store statements by server time"), log);
         assertEquals(2, r.runs().size());
         assertTrue(r.runs().stream().allMatch(run -> run.rowsWritten() > 0 && run.seconds() > 0), r.toString());
