@@ -47,7 +47,7 @@ public final class JobBenchReport {
                 r.samples() / r.fullBeforeSeconds(), r.samples() / r.fullAfterSeconds(), r.samples() / r.oldBaselineSeconds());
         for (JobBenchmark.JobRun run : r.runs()) {
             out.printf("  job, %s (Flink: %s): %,.0f samples/s, %,.0f records/s, %.1f s, %,d store rows;"
-                    + " like-for-like ratio %.2f; old ratio (full codec, mean of two) %.2f; per CPU second %.2f%n",
+                    + " like-for-like ratio %.2f; old ratio (full codec, mean of two) %.2f; old baseline CPU s / job CPU s %.2f%n",
                     run.variant().label(), run.backendReported(), r.samplesPerSecond(run), r.records() / run.seconds(),
                     run.seconds(), run.rowsWritten(), r.likeForLikeRatio(run), r.oldRatio(run),
                     r.baselineCpuSeconds() / run.cpuSeconds());
