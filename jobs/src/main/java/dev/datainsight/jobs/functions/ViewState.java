@@ -454,6 +454,39 @@ public class ViewState {
         }
     }
 
+    /**
+     * The earliest watermark at which {@link #advance} has anything to do: emit a bucket that
+     * ended, finalize one whose lateness passed (or free the times remembered for it), flush the
+     * hour or day, or drop a row of an idle view. An advance to an earlier watermark changes
+     * nothing, so the owner may skip it. Long.MAX_VALUE when nothing will ever be due.
+     */
+    public long dueAt(long latenessMs, long maxGapMs) {
+        long due = Long.MAX_VALUE;
+        long w = width();
+        for (Bucket b : buckets) {
+            long end = b.start + w - 1;
+            due = Math.min(due, b.emitted ? end + latenessMs : end);
+        }
+        for (long t : recent) {
+            if (t != Long.MIN_VALUE) {
+                due = Math.min(due, bucketStart(t) + w - 1 + latenessMs);
+            }
+        }
+        if (hour != null) {
+            due = Math.min(due, hour.start + HOUR - 1 + latenessMs);
+        }
+        if (day != null) {
+            due = Math.min(due, day.start + DAY - 1 + latenessMs);
+        }
+        if (buckets.length == 0 && hour == null && day == null) {
+            // idle: the first row that can be dropped (dropStaleRows' cutoff reaches its last time)
+            for (int r = 0; r < rowCount; r++) {
+                due = Math.min(due, rowLastTs[r] + maxGapMs + latenessMs + w);
+            }
+        }
+        return due;
+    }
+
     /** Whether nothing is left: no rows, buckets or accumulators. */
     public boolean isEmpty() {
         return rowCount == 0 && buckets.length == 0 && hour == null && day == null;

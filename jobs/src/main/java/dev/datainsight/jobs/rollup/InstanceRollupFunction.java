@@ -21,7 +21,6 @@ import dev.datainsight.model.WireCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -76,7 +75,9 @@ import org.slf4j.LoggerFactory;
  * rows not seen for longer than the gap bound are dropped at the day boundary or when the view is
  * idle (a cleanup timer at last-seen + gap + allowed lateness + bucket width, see
  * {@link #idleCleanupTime}), and an empty view is removed; an instance with
- * nothing left clears its bookkeeping. A TTL ({@code stateTtl}) can be added as a backstop; it is
+ * nothing left clears its bookkeeping (and its due index). A timer reads and rewrites only the
+ * views it applies snapshots to and those due at its time ({@link ViewState#dueAt}, kept per view
+ * in a small index state), not every view of the instance. A TTL ({@code stateTtl}) can be added as a backstop; it is
  * off by default because the timers already bound every entry.
  */
 public class InstanceRollupFunction extends KeyedProcessFunction<String, CompactSnapshot, RollupBatch> {
@@ -94,6 +95,10 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
 
     private static final Logger LOG = LoggerFactory.getLogger(InstanceRollupFunction.class);
     private static final int SERVER_START_COLUMN = columnIndex("pg_settings", "server_start_epoch");
+    /** Name of the per-view due-time index state (new with issue 21: absent from older savepoints). */
+    static final String STATE_DUE = "view-due";
+    /** The due index's marker key: no view is named so. */
+    static final String INDEXED = "";
 
     private final long latenessMs;
     private final long maxGapMs;
@@ -104,6 +109,14 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
 
     private transient MapState<String, ViewState> views;
     private transient MapState<Long, PendingSnapshots> pending;
+    /**
+     * Per view, when it is next due ({@link ViewState#dueAt}): a timer advances only the views
+     * due at its time (and those it applied snapshots to), instead of reading and rewriting every
+     * view of the instance (on RocksDB a deserialize and serialize each). Under {@link #INDEXED}
+     * a marker that the index covers every view: state restored from before the index (a
+     * savepoint of an older job) has none, and the first access rebuilds it from the views.
+     */
+    private transient MapState<String, Long> due;
     private transient ValueState<InstanceInfo> info;
     private transient Counter lateCounter;
     private transient Counter duplicateCounter;
@@ -157,6 +170,11 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         views = getRuntimeContext().getMapState(vd);
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(JobNames.STATE_PENDING, Types.LONG,
                 TypeInformation.of(PendingSnapshots.class)));
+        MapStateDescriptor<String, Long> dd = new MapStateDescriptor<>(STATE_DUE, Types.STRING, Types.LONG);
+        if (ttl != null) {
+            dd.enableTimeToLive(ttl);
+        }
+        due = getRuntimeContext().getMapState(dd);
         ValueStateDescriptor<InstanceInfo> id = new ValueStateDescriptor<>(JobNames.STATE_INSTANCE,
                 TypeInformation.of(InstanceInfo.class));
         if (ttl != null) {
@@ -223,7 +241,20 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             out.collect(vs.toBatch(s.instance, vs.statements ? RollupBatch.STATEMENTS : RollupBatch.MINUTE, b));
             b.emitted = true;
         }
+        ensureDueIndex();
         views.put(s.view, vs);
+        due.put(s.view, vs.dueAt(latenessMs, maxGapMs));
+    }
+
+    /** Rebuilds the due index from the views when the state has none yet (restored from before it). */
+    private void ensureDueIndex() throws Exception {
+        if (due.contains(INDEXED)) {
+            return;
+        }
+        for (Map.Entry<String, ViewState> e : views.entries()) {
+            due.put(e.getKey(), e.getValue().dueAt(latenessMs, maxGapMs));
+        }
+        due.put(INDEXED, Long.MAX_VALUE);
     }
 
     @Override
@@ -244,6 +275,11 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
     private void fire(long timestamp, PendingSnapshots p, OnTimerContext ctx, Collector<RollupBatch> out)
             throws Exception {
         String instance = ctx.getCurrentKey();
+        ensureDueIndex();
+        // The views this timer reads and writes: those it applies snapshots to and those due at
+        // its time; each is read once and written once (timers at the same time are one timer,
+        // and a view not due is neither read nor rewritten).
+        Map<String, ViewState> touched = new java.util.LinkedHashMap<>();
         if (p != null) {
             pending.remove(timestamp);
             CompactSnapshot[] items = p.items;
@@ -253,46 +289,57 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
                 if ("pg_settings".equals(s.view)) {
                     noteServerStart(s, false);
                 }
-                ViewState vs = views.get(s.view);
+                ViewState vs = touched.get(s.view);
                 if (vs == null) {
-                    vs = ViewState.create(s.view);
+                    vs = views.get(s.view);
+                    if (vs == null) {
+                        vs = ViewState.create(s.view);
+                    }
+                    touched.put(s.view, vs);
                 }
                 InternalErrors.check(faults, instance, s.collectedAt);
                 ViewState state = vs;
                 ViewState.ApplyStats stats = new ViewState.ApplyStats();
                 vs.apply(s, serverStart(), maxGapMs, start -> bucketTimers(ctx, state, start), stats);
                 count(stats);
-                views.put(s.view, vs);
             }
         }
-        List<String> empty = null;
-        Iterator<Map.Entry<String, ViewState>> it = views.iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, ViewState> e = it.next();
-            ViewState vs = e.getValue();
-            vs.advance(instance, timestamp, latenessMs, maxGapMs, out::collect,
-                    t -> ctx.timerService().registerEventTimeTimer(t));
-            if (vs.isEmpty()) {
-                if (empty == null) {
-                    empty = new ArrayList<>();
-                }
-                empty.add(e.getKey());
+        List<String> dueViews = new ArrayList<>();
+        for (Map.Entry<String, Long> e : due.entries()) {
+            if (e.getValue() <= timestamp && !INDEXED.equals(e.getKey()) && !touched.containsKey(e.getKey())) {
+                dueViews.add(e.getKey());
+            }
+        }
+        for (String v : dueViews) {
+            ViewState vs = views.get(v);
+            if (vs != null) {
+                touched.put(v, vs);
             } else {
-                if (vs.buckets.length == 0 && vs.hour == null && vs.day == null) {
+                due.remove(v); // its view went with a quarantine or was never written
+            }
+        }
+        for (Map.Entry<String, ViewState> e : touched.entrySet()) {
+            ViewState vs = e.getValue();
+            if (vs.dueAt(latenessMs, maxGapMs) <= timestamp) {
+                vs.advance(instance, timestamp, latenessMs, maxGapMs, out::collect,
+                        t -> ctx.timerService().registerEventTimeTimer(t));
+                if (!vs.isEmpty() && vs.buckets.length == 0 && vs.hour == null && vs.day == null) {
                     // Idle view: come back when its rows can be dropped (later than the watermark:
                     // otherwise they would have been dropped just now).
                     ctx.timerService().registerEventTimeTimer(idleCleanupTime(vs));
                 }
-                e.setValue(vs);
             }
-        }
-        if (empty != null) {
-            for (String v : empty) {
-                views.remove(v);
+            if (vs.isEmpty()) {
+                views.remove(e.getKey());
+                due.remove(e.getKey());
+            } else {
+                views.put(e.getKey(), vs);
+                due.put(e.getKey(), vs.dueAt(latenessMs, maxGapMs));
             }
         }
         if (views.isEmpty() && pending.isEmpty()) {
             info.clear();
+            due.clear();
         }
     }
 
@@ -305,6 +352,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         internalErrorCounter.inc();
         String gap = gap(instance);
         views.clear();
+        due.clear();
         info.clear();
         String detail = "internal error on " + where + " (a bug in the job, not in the record): "
                 + InternalErrors.stackHead(e, InternalErrors.STACK_LINES) + "\n" + gap;

@@ -49,41 +49,125 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The job benchmark: a synthetic fleet produced into Kafka, then (same run, same records) a plain
  * Kafka consumer that only reads and decodes them — the baseline — and the job over them on a
- * local Flink runtime into the store. Prints samples/s end to end (Kafka → rollups in
- * PostgreSQL), records/s, the baseline, the ratio, state bytes per series and heap used.
+ * local Flink runtime into the store, once per variant asked for (rules off/on, hashmap/RocksDB).
+ *
+ * <p>The headline is the <b>like-for-like ratio</b>: the job against the same consumer decoding
+ * with the job's own fast source decoder ({@link SnapshotDeserializer} without the full snapshot:
+ * {@code CompactDecoder} plus validation), taking the <b>faster</b> of a run before and a run after
+ * the jobs. The older readings (baseline with the full wire codec, mean of its two runs) are kept
+ * beside it for continuity. {@link JobBenchReport} prints it all, the targets first-class.
  */
 public final class JobBenchmark {
-    /** What to run. */
-    public record Params(int instances, int databases, int tables, int statements, int cycles, int partitions,
-            int parallelism, String stateBackend, boolean discardStore, boolean warmup) {}
+    /** The production default of {@code store.batch_rows} (JobConfig): the benchmark's default too. */
+    public static final int PRODUCTION_BATCH_ROWS = JobConfig.defaults().store().batchRows();
 
     /**
-     * What was measured. The baseline ran twice, right before and right after the job; its rate is
-     * the two runs' mean (total samples over the mean time).
+     * What to run.
+     *
+     * @param stateBackend hashmap, rocksdb or both
+     * @param rules off, on or both
+     * @param batchRows store batch rows of the job (production default {@link #PRODUCTION_BATCH_ROWS})
+     * @param checkpointStats run the first variant once more, unbounded and unmeasured, and take one
+     *     checkpoint after it read the whole stream: Flink's own checkpoint statistics of the state
      */
-    public record Result(long records, long samples, long bytes, double produceSeconds, double baselineBeforeSeconds,
-            double baselineAfterSeconds, double jobSeconds, long rowsWritten, long maxHeapUsedBytes,
-            StateFootprint.Result state, double baselineCpuSeconds, double jobCpuSeconds, double referenceSeconds) {
-        public double jobSamplesPerSecond() {
-            return samples / jobSeconds;
+    public record Params(int instances, int databases, int tables, int statements, int cycles, int partitions,
+            int parallelism, String stateBackend, boolean discardStore, boolean warmup, String rules, int batchRows,
+            boolean checkpointStats) {
+        /** The job runs asked for, in order: per backend (hashmap first), rules off then on. */
+        public List<Variant> variants() {
+            List<String> backends = switch (stateBackend.toLowerCase(java.util.Locale.ROOT)) {
+                case "both" -> List.of("hashmap", "rocksdb");
+                case "hashmap", "rocksdb" -> List.of(stateBackend.toLowerCase(java.util.Locale.ROOT));
+                default -> throw new IllegalArgumentException("state backend must be hashmap, rocksdb or both: " + stateBackend);
+            };
+            List<Boolean> ruleSettings = switch (rules.toLowerCase(java.util.Locale.ROOT)) {
+                case "both" -> List.of(false, true);
+                case "off" -> List.of(false);
+                case "on" -> List.of(true);
+                default -> throw new IllegalArgumentException("rules must be off, on or both: " + rules);
+            };
+            List<Variant> v = new ArrayList<>();
+            for (String b : backends) {
+                for (boolean r : ruleSettings) {
+                    v.add(new Variant(r, b));
+                }
+            }
+            return v;
+        }
+    }
+
+    /** One job configuration measured over the stream. */
+    public record Variant(boolean rules, String stateBackend) {
+        public String label() {
+            return "rules " + (rules ? "on" : "off") + ", " + stateBackend;
+        }
+    }
+
+    /**
+     * One measured job run.
+     *
+     * @param seriesServerSeconds server time of the store's series-id statements during the run
+     *     (pg_stat_statements; NaN without it or with the store discarded): first-sight series creation
+     * @param backendReported the state backend Flink reports for the job (its execution graph)
+     */
+    public record JobRun(Variant variant, double seconds, double cpuSeconds, long rowsWritten, long maxHeapUsedBytes,
+            double seriesServerSeconds, long seriesCalls, String backendReported) {}
+
+    /**
+     * Flink's checkpoint statistics of one checkpoint taken after the whole stream was read.
+     *
+     * @param stateSize full state size of the checkpoint (all operators)
+     * @param checkpointedSize bytes this checkpoint persisted (= stateSize unless incremental)
+     * @param rollupStateSize the rollup operator's share of stateSize
+     */
+    public record CheckpointStats(Variant variant, long checkpointId, long stateSize, long checkpointedSize,
+            long rollupStateSize, long durationMs, long series) {
+        public double rollupBytesPerSeries() {
+            return rollupStateSize / (double) series;
+        }
+    }
+
+    /**
+     * What was measured. Each baseline ran twice, right before and right after the jobs.
+     *
+     * @param fastBeforeSeconds the consumer decoding with the job's own fast decoder, before the jobs
+     * @param fullBeforeSeconds the consumer decoding with the full wire codec (the old baseline), before
+     */
+    public record Result(int instances, int cycles, long seriesTotal, int batchRows, long records, long samples,
+            long bytes, double produceSeconds, double fastBeforeSeconds, double fastAfterSeconds,
+            double fullBeforeSeconds, double fullAfterSeconds, double baselineCpuSeconds, List<JobRun> runs,
+            StateFootprint.Result state, CheckpointStats checkpoint, boolean discardStore) {
+        /** The like-for-like baseline: the faster of the two runs with the job's decoder. */
+        public double likeForLikeBaselineSeconds() {
+            return Math.min(fastBeforeSeconds, fastAfterSeconds);
         }
 
-        /** Mean time of the two baseline runs. */
-        public double baselineSeconds() {
-            return (baselineBeforeSeconds + baselineAfterSeconds) / 2;
+        /** Mean time of the two full-codec baseline runs (the old denominator). */
+        public double oldBaselineSeconds() {
+            return (fullBeforeSeconds + fullAfterSeconds) / 2;
         }
 
-        public double baselineSamplesPerSecond() {
-            return samples / baselineSeconds();
+        public double likeForLikeRatio(JobRun r) {
+            return likeForLikeBaselineSeconds() / r.seconds();
         }
 
-        public double ratio() {
-            return baselineSeconds() / jobSeconds;
+        public double oldRatio(JobRun r) {
+            return oldBaselineSeconds() / r.seconds();
         }
 
-        /** Job against the reference consumer that decodes with the job's own decoder. */
-        public double referenceRatio() {
-            return referenceSeconds / jobSeconds;
+        /** The run the headline reads: rules off on the first backend, else the first run. */
+        public JobRun headline() {
+            return runs.stream().filter(r -> !r.variant().rules()).findFirst().orElse(runs.get(0));
+        }
+
+        /** The run of a variant, or null when it was not measured. */
+        public JobRun run(boolean rules, String backend) {
+            return runs.stream().filter(r -> r.variant().rules() == rules && r.variant().stateBackend().equals(backend))
+                    .findFirst().orElse(null);
+        }
+
+        public double samplesPerSecond(JobRun r) {
+            return samples / r.seconds();
         }
     }
 
@@ -94,38 +178,43 @@ public final class JobBenchmark {
     static final int WARMUP_CYCLES = 12;
 
     public static Result run(String bootstrap, String jdbcUrl, Params p, PrintStream log) throws Exception {
-        // One local Flink runtime for both passes, started before and not timed: the job is
+        // One local Flink runtime for all passes, started before and not timed: the job is
         // measured from submission to its end on a running cluster, as a job submitted to a
         // session or application cluster runs. (Starting a runtime per job also loads Flink's RPC
         // system into a fresh class loader each time, whose ~1,700 classes the JIT then compiles
         // again while the measured job runs.)
-        Configuration conf = DataInsightJob.flinkConfiguration(runtime(JobConfig.builder(), p).build());
-        conf.setString("taskmanager.memory.managed.size", "256m");
-        conf.setString("taskmanager.memory.network.max", "256m");
+        Configuration conf = flinkConf(p, p.variants().get(0), p.batchRows());
         try (MiniCluster flink = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
                 .setNumTaskManagers(1).setNumSlotsPerTaskManager(p.parallelism()).build())) {
             flink.start();
-            return run(bootstrap, jdbcUrl, p, log, flink, conf);
+            return run(bootstrap, jdbcUrl, p, log, flink);
         }
     }
 
-    private static Result run(String bootstrap, String jdbcUrl, Params p, PrintStream log, MiniCluster flink,
-            Configuration conf) throws Exception {
+    private static Configuration flinkConf(Params p, Variant v, int batchRows) {
+        Configuration conf = DataInsightJob.flinkConfiguration(runtime(JobConfig.builder(), p, v, batchRows).build());
+        conf.setString("taskmanager.memory.managed.size", "256m");
+        conf.setString("taskmanager.memory.network.max", "256m");
+        return conf;
+    }
+
+    private static Result run(String bootstrap, String jdbcUrl, Params p, PrintStream log, MiniCluster flink)
+            throws Exception {
         // 0. warm-up: the same steps on a smaller fleet with other instance names and topics, so
         // the measured pass compares a warmed-up job with a warmed-up consumer (both share this
         // JVM; without it the job's pass also pays for compiling Flink's and the job's code,
         // which a long-running job pays once).
         if (p.warmup()) {
-            log.printf("warm-up pass: %d instances x %d cycles, own topics and instance names (not measured)%n",
-                    Math.min(p.instances(), WARMUP_INSTANCES), WARMUP_CYCLES);
+            log.printf("warm-up pass: %d instances x %d cycles, every variant once, own topics and instance names"
+                    + " (not measured)%n", Math.min(p.instances(), WARMUP_INSTANCES), WARMUP_CYCLES);
             Params w = new Params(Math.min(p.instances(), WARMUP_INSTANCES), p.databases(), p.tables(), p.statements(),
-                    WARMUP_CYCLES, p.partitions(), p.parallelism(), p.stateBackend(), p.discardStore(), false);
-            pass(bootstrap, jdbcUrl, w, "warm-", new PrintStream(java.io.OutputStream.nullOutputStream()), false, flink, conf);
-            resetStoreStatements(jdbcUrl);
+                    WARMUP_CYCLES, p.partitions(), p.parallelism(), p.stateBackend(), p.discardStore(), false, p.rules(),
+                    p.batchRows(), false);
+            pass(bootstrap, jdbcUrl, w, "warm-", new PrintStream(java.io.OutputStream.nullOutputStream()), false, flink);
             awaitCompilerQuiet(log);
             log.println("measured pass:");
         }
-        return pass(bootstrap, jdbcUrl, p, "pg-", log, true, flink, conf);
+        return pass(bootstrap, jdbcUrl, p, "pg-", log, true, flink);
     }
 
     /**
@@ -151,24 +240,32 @@ public final class JobBenchmark {
         log.printf("waited %.1f s for the JIT compilers to finish the warm-up's queue%n", (System.nanoTime() - start) / 1e9);
     }
 
-    /** The runtime settings both the cluster and each pass's job use. */
-    private static JobConfig.Builder runtime(JobConfig.Builder c, Params p) {
+    /** The runtime settings the cluster and a variant's job use. */
+    private static JobConfig.Builder runtime(JobConfig.Builder c, Params p, Variant v, int batchRows) {
         // checkpointInterval: the job's default (30 s)
         return c.runtime(r -> r.parallelism(p.parallelism())
-                .stateBackend(JobConfig.StateBackend.valueOf(p.stateBackend().toUpperCase(java.util.Locale.ROOT))));
+                        .stateBackend(JobConfig.StateBackend.valueOf(v.stateBackend().toUpperCase(java.util.Locale.ROOT))))
+                .rules(r -> r.enabled(v.rules()))
+                .store(s -> s.batchRows(batchRows));
+    }
+
+    /** The benchmark's topics of one pass. */
+    private record Topics(String suffix, String metrics, String statements, String dlq) {
+        List<String> sources() {
+            return List.of(metrics, statements);
+        }
     }
 
     private static Result pass(String bootstrap, String jdbcUrl, Params p, String instancePrefix, PrintStream log,
-            boolean measured, MiniCluster flink, Configuration conf) throws Exception {
+            boolean measured, MiniCluster flink) throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        String metrics = "bench.metrics." + suffix;
-        String statements = "bench.statements." + suffix;
-        String dlq = "bench.deadletter." + suffix;
+        Topics topics = new Topics(suffix, "bench.metrics." + suffix, "bench.statements." + suffix,
+                "bench.deadletter." + suffix);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(metrics, p.partitions(), (short) 1),
-                    new NewTopic(statements, p.partitions(), (short) 1), new NewTopic(dlq, 1, (short) 1),
-                    new NewTopic(dlq + ".alerts", 1, (short) 1))).all().get();
-            awaitLeaders(admin, List.of(metrics, statements));
+            admin.createTopics(List.of(new NewTopic(topics.metrics(), p.partitions(), (short) 1),
+                    new NewTopic(topics.statements(), p.partitions(), (short) 1), new NewTopic(topics.dlq(), 1, (short) 1),
+                    new NewTopic(topics.dlq() + ".alerts", 1, (short) 1))).all().get();
+            awaitLeaders(admin, topics.sources());
         }
         long now = System.currentTimeMillis();
         // The stream starts on a full hour (an hour or more before now, within the validator's
@@ -179,9 +276,9 @@ public final class JobBenchmark {
         start -= start % 3_600_000L;
         SyntheticFleet fleet = new SyntheticFleet(p.instances(), p.databases(), p.tables(), p.statements(), start,
                 10_000, 1).withInstancePrefix(instancePrefix);
+        long seriesTotal = (long) p.instances() * fleet.seriesPerInstance();
         log.printf("fleet: %d instances x %d series = %d series; %d cycles of 10 s (%d snapshots per cycle)%n",
-                p.instances(), fleet.seriesPerInstance(), (long) p.instances() * fleet.seriesPerInstance(), p.cycles(),
-                p.instances() * 10);
+                p.instances(), fleet.seriesPerInstance(), seriesTotal, p.cycles(), p.instances() * 10);
 
         // 1. produce
         AtomicLong records = new AtomicLong();
@@ -204,8 +301,8 @@ public final class JobBenchmark {
                     records.incrementAndGet();
                     samples.addAndGet(s.sampleCount());
                     bytes.addAndGet(v.length);
-                    producer.send(new ProducerRecord<>(s.kind() == SnapshotKind.STATEMENTS ? statements : metrics,
-                            s.getInstance().getBytes(StandardCharsets.UTF_8), v), onSent);
+                    producer.send(new ProducerRecord<>(s.kind() == SnapshotKind.STATEMENTS ? topics.statements()
+                            : topics.metrics(), s.getInstance().getBytes(StandardCharsets.UTF_8), v), onSent);
                 });
             }
             producer.flush();
@@ -218,102 +315,249 @@ public final class JobBenchmark {
         log.printf("produced: %,d records, %,d samples, %,d MB in %.1f s%n", records.get(), samples.get(),
                 bytes.get() >> 20, produceSeconds);
 
-        // 2. baseline: a plain consumer that reads and decodes every record
+        // 2. baselines: a plain consumer that reads and decodes every record, with the job's own
+        // fast decoder (like-for-like) and with the full wire codec (the old baseline)
+        long expected = records.get();
+        t0 = System.nanoTime();
+        long baselineSamples = jobDecoderConsumer(bootstrap, topics.sources(), expected);
+        double fastBefore = (System.nanoTime() - t0) / 1e9;
+        log.printf("baseline, like-for-like (plain consumer + the job's fast decoder: compact form + validation):"
+                + " %.1f s, %,.0f samples/s%n", fastBefore, baselineSamples / fastBefore);
         t0 = System.nanoTime();
         double cpu0 = cpuSeconds();
-        long baselineSamples = baseline(bootstrap, List.of(metrics, statements), records.get());
-        double baselineSeconds = (System.nanoTime() - t0) / 1e9;
+        timed("the full-codec baseline", () -> baseline(bootstrap, topics.sources(), expected), baselineSamples);
+        double fullBefore = (System.nanoTime() - t0) / 1e9;
         double baselineCpu = cpuSeconds() - cpu0;
-        log.printf("baseline (plain consumer + decode): %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s%n",
-                baselineSeconds, baselineCpu, records.get() / baselineSeconds, baselineSamples / baselineSeconds);
-        double referenceSeconds = timed("the job's decoder",
-                () -> jobDecoderConsumer(bootstrap, List.of(metrics, statements), records.get()), baselineSamples);
-        log.printf("reference (the same consumer with the job's source decoder: compact form + validation): %.1f s,"
-                + " %,.0f samples/s%n", referenceSeconds, baselineSamples / referenceSeconds);
+        log.printf("baseline, old (plain consumer + full wire codec): %.1f s (%.1f CPU s in this JVM), %,.0f records/s,"
+                + " %,.0f samples/s%n", fullBefore, baselineCpu, expected / fullBefore, baselineSamples / fullBefore);
 
-        // 3. the job, bounded at the current end of the topics, into the store
-        JobConfig c = runtime(JobConfig.builder(), p)
-                .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(List.of(metrics, statements))
-                        .deadLetterTopic(dlq).alertsTopic(dlq + ".alerts").groupId("bench-" + suffix)
-                        .startingOffsets(JobConfig.StartingOffsets.EARLIEST).bounded(true).createTopicsPartitions(0))
-                .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null).batchRows(20_000))
+        // 3. the job, once per variant, bounded at the current end of the topics, into the store
+        List<JobRun> runs = new ArrayList<>();
+        for (Variant v : p.variants()) {
+            if (!p.discardStore()) {
+                clearStore(jdbcUrl); // every run starts from an empty store, as the first one would
+            }
+            resetStoreStatements(jdbcUrl);
+            runs.add(runJob(bootstrap, jdbcUrl, p, v, topics, records.get(), samples.get(), log, flink));
+        }
+
+        if (!measured) {
+            return null;
+        }
+        // 4. the baselines again, right after the jobs: the like-for-like ratio takes the faster
+        // run (the one less disturbed: after millions of rows the store's autovacuum and
+        // checkpoints and the GC slow the later run down); the old ratio their mean.
+        double fastAfter = timed("the like-for-like baseline after the jobs",
+                () -> jobDecoderConsumer(bootstrap, topics.sources(), expected), baselineSamples);
+        double fullAfter = timed("the full-codec baseline after the jobs",
+                () -> baseline(bootstrap, topics.sources(), expected), baselineSamples);
+        log.printf("baselines again, after the jobs: like-for-like %.1f s, %,.0f samples/s (before: %,.0f);"
+                + " old %.1f s, %,.0f samples/s (before: %,.0f)%n", fastAfter, baselineSamples / fastAfter,
+                baselineSamples / fastBefore, fullAfter, baselineSamples / fullAfter, baselineSamples / fullBefore);
+
+        // 5. Flink's own checkpoint statistics, one checkpoint after the whole stream was read
+        CheckpointStats cp = null;
+        if (p.checkpointStats()) {
+            cp = checkpointPass(bootstrap, p, p.variants().get(0), topics, seriesTotal, log, flink);
+        }
+
+        // 6. state per series, steady state, for the run's whole fleet (simulated)
+        StateFootprint.Result state = StateFootprint.measure(p.instances(), p.databases(), p.tables(), p.statements(), 40);
+        return new Result(p.instances(), p.cycles(), seriesTotal, p.batchRows(), records.get(), samples.get(),
+                bytes.get(), produceSeconds, fastBefore, fastAfter, fullBefore, fullAfter, baselineCpu, runs, state,
+                cp, p.discardStore());
+    }
+
+    private static JobConfig jobConfig(String bootstrap, String jdbcUrl, Params p, Variant v, Topics t, String group,
+            boolean bounded) {
+        JobConfig c = runtime(JobConfig.builder(), p, v, p.batchRows())
+                .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(t.sources())
+                        .deadLetterTopic(t.dlq()).alertsTopic(t.dlq() + ".alerts").groupId(group)
+                        .startingOffsets(JobConfig.StartingOffsets.EARLIEST).bounded(bounded).createTopicsPartitions(0))
+                .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null))
                 .build();
         c.validate();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(p.parallelism(), conf);
-        KafkaIO io = new KafkaIO();
-        JobSinks sinks = io;
-        if (p.discardStore()) {
-            sinks = new JobSinks() {
-                @Override
-                public Sink<DeadLetterRecord> deadLetters(JobConfig config) {
-                    return io.deadLetters(config);
-                }
+        return c;
+    }
 
-                @Override
-                public Sink<AlertEvent> alerts(JobConfig config) {
-                    return io.alerts(config);
-                }
-
-                @Override
-                public StoreWriterFactory store(JobConfig config) {
-                    return DiscardingStoreWriter::new;
-                }
-            };
+    private static JobSinks sinks(KafkaIO io, boolean discard) {
+        if (!discard) {
+            return io;
         }
+        return new JobSinks() {
+            @Override
+            public Sink<DeadLetterRecord> deadLetters(JobConfig config) {
+                return io.deadLetters(config);
+            }
+
+            @Override
+            public Sink<AlertEvent> alerts(JobConfig config) {
+                return io.alerts(config);
+            }
+
+            @Override
+            public StoreWriterFactory store(JobConfig config) {
+                return DiscardingStoreWriter::new;
+            }
+        };
+    }
+
+    private static org.apache.flink.runtime.jobgraph.JobGraph jobGraph(Params p, Variant v, JobConfig c, boolean discard) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(p.parallelism(),
+                flinkConf(p, v, p.batchRows()));
+        KafkaIO io = new KafkaIO();
+        DataInsightJob.defineWorkflow(env, io, sinks(io, discard), c);
+        return env.getStreamGraph().getJobGraph();
+    }
+
+    private static JobRun runJob(String bootstrap, String jdbcUrl, Params p, Variant v, Topics t, long records,
+            long samples, PrintStream log, MiniCluster flink) throws Exception {
+        JobConfig c = jobConfig(bootstrap, jdbcUrl, p, v, t, "bench-" + t.suffix() + "-" + runsSoFar.incrementAndGet(),
+                true);
+        org.apache.flink.runtime.jobgraph.JobGraph graph = jobGraph(p, v, c, p.discardStore());
         long discardedBefore = DiscardingStoreWriter.rows();
         long rowsBefore = p.discardStore() ? 0 : countRows(jdbcUrl);
-        DataInsightJob.defineWorkflow(env, io, sinks, c);
         HeapSampler heap = new HeapSampler();
         long[] gc0 = gcTotals();
         long jit0 = jitMillis();
         heap.start();
-        t0 = System.nanoTime();
-        cpu0 = cpuSeconds();
-        flink.executeJobBlocking(env.getStreamGraph().getJobGraph());
+        long t0 = System.nanoTime();
+        double cpu0 = cpuSeconds();
+        org.apache.flink.api.common.JobID id = flink.submitJob(graph).get().getJobID();
+        flink.requestJobResult(id).get().toJobExecutionResult(JobBenchmark.class.getClassLoader());
         long end = System.nanoTime();
         double jobSeconds = (end - t0) / 1e9;
         double jobCpu = cpuSeconds() - cpu0;
         heap.interrupt();
         heap.join();
-        log.printf("job threads last busy %.1f s after submission, %.1f s before the job ended%n",
+        String backend = flink.getExecutionGraph(id).get().getStateBackendName().orElse("?");
+        log.printf("job run (%s; Flink reports state backend %s; batch_rows %,d):%n", v.label(), backend, p.batchRows());
+        if (v.rules()) {
+            log.println("  rules on: the source keeps the full snapshot for the rules, so every record takes the full"
+                    + " decode path (wire codec + validator + compact form); the fast decoder is not used");
+        }
+        log.printf("  job threads last busy %.1f s after submission, %.1f s before the job ended%n",
                 (heap.lastBusyNanos - t0) / 1e9, (end - heap.lastBusyNanos) / 1e9);
         long rows = p.discardStore() ? DiscardingStoreWriter.rows() - discardedBefore : countRows(jdbcUrl) - rowsBefore;
-        log.println("job CPU by thread group (seconds):");
+        log.println("  job CPU by thread group (seconds):");
         double threadsTotal = 0;
         int shown = 0;
-        for (Map.Entry<String, Double> e : heap.cpuByGroup().entrySet()) {
+        Map<String, Double> groups = heap.cpuByGroup();
+        for (Map.Entry<String, Double> e : groups.entrySet()) {
             threadsTotal += e.getValue();
             if (shown++ < 8 && e.getValue() >= 0.05) {
-                log.printf("  %8.1f  %s%n", e.getValue(), e.getKey());
+                log.printf("    %8.1f  %s%n", e.getValue(), e.getKey());
             }
         }
         long[] gc1 = gcTotals();
-        log.printf("  %8.1f  rest of the process (garbage collection, JIT compilers, threads not shown above)%n",
-                Math.max(0, jobCpu - threadsTotal) + sumAfter(heap.cpuByGroup(), 8));
-        log.printf("            of which: %d collections, %.1f s of collector time (%s); JIT compilation %.1f s%n",
+        log.printf("    %8.1f  rest of the process (garbage collection, JIT compilers, threads not shown above)%n",
+                Math.max(0, jobCpu - threadsTotal) + sumAfter(groups, 8));
+        log.printf("              of which: %d collections, %.1f s of collector time (%s); JIT compilation %.1f s%n",
                 gc1[0] - gc0[0], (gc1[1] - gc0[1]) / 1000.0, gcNames(), (jitMillis() - jit0) / 1000.0);
+        double[] series = {Double.NaN, 0};
         if (!p.discardStore()) {
             storeStatements(jdbcUrl, log);
+            series = seriesStatements(jdbcUrl);
         }
-        log.printf((p.discardStore() ? "job (Kafka -> rollups, store writes DISCARDED)" : "job (Kafka -> rollups in PostgreSQL)")
+        log.printf((p.discardStore() ? "  job (Kafka -> rollups, store writes DISCARDED)" : "  job (Kafka -> rollups in PostgreSQL)")
                 + ": %.1f s (%.1f CPU s in this JVM), %,.0f records/s, %,.0f samples/s, %,d store rows%n",
-                jobSeconds, jobCpu, records.get() / jobSeconds, samples.get() / jobSeconds, rows);
+                jobSeconds, jobCpu, records / jobSeconds, samples / jobSeconds, rows);
+        return new JobRun(v, jobSeconds, jobCpu, rows, heap.max, series[0], (long) series[1], backend);
+    }
 
-        if (!measured) {
-            return null;
+    private static final AtomicLong runsSoFar = new AtomicLong();
+
+    /**
+     * The variant once more, unbounded, store discarded, not timed: once it has read the whole
+     * stream (checked by the offsets its checkpoint commits), the state is what a running job
+     * holds at that point, and Flink's checkpoint statistics weigh it.
+     */
+    private static CheckpointStats checkpointPass(String bootstrap, Params p, Variant v, Topics t, long series,
+            PrintStream log, MiniCluster flink) throws Exception {
+        String group = "bench-cp-" + t.suffix();
+        JobConfig c = jobConfig(bootstrap, "jdbc:postgresql://unused/discarded", p, v, t, group, false);
+        org.apache.flink.runtime.jobgraph.JobGraph graph = jobGraph(p, v, c, true);
+        org.apache.flink.runtime.jobgraph.JobVertexID rollupVertex = null;
+        for (org.apache.flink.runtime.jobgraph.JobVertex jv : graph.getVertices()) {
+            if (jv.getName().contains(dev.datainsight.jobs.JobNames.NAME_ROLLUP)) {
+                rollupVertex = jv.getID();
+            }
         }
-        // 4. the baseline again, right after the job: the ratio is taken against the mean of the
-        // two, so a machine that gets slower or faster while the job runs (these cores are shared)
-        // moves both sides instead of only the job.
-        double afterSeconds = timed("the second baseline",
-                () -> baseline(bootstrap, List.of(metrics, statements), records.get()), baselineSamples);
-        log.printf("baseline again, after the job: %.1f s, %,.0f samples/s (before the job: %,.0f)%n", afterSeconds,
-                baselineSamples / afterSeconds, baselineSamples / baselineSeconds);
+        long t0 = System.nanoTime();
+        org.apache.flink.api.common.JobID id = flink.submitJob(graph).get().getJobID();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Map<TopicPartition, Long> ends = endOffsets(admin, t.sources());
+            long deadline = System.nanoTime() + 600_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(2000);
+                long cpId;
+                try {
+                    cpId = flink.triggerCheckpoint(id, org.apache.flink.core.execution.CheckpointType.FULL).get();
+                } catch (java.util.concurrent.ExecutionException notYet) {
+                    continue; // tasks still deploying
+                }
+                if (!readAll(admin, group, ends)) {
+                    continue; // this checkpoint was taken before the source read the whole stream
+                }
+                org.apache.flink.runtime.checkpoint.CompletedCheckpointStats s = completedStats(flink, id, cpId);
+                long rollup = rollupVertex == null || s.getTaskStateStats(rollupVertex) == null ? -1
+                        : s.getTaskStateStats(rollupVertex).getStateSize();
+                CheckpointStats r = new CheckpointStats(v, cpId, s.getStateSize(), s.getCheckpointedSize(), rollup,
+                        s.getEndToEndDuration(), series);
+                log.printf("checkpoint statistics (%s, Flink's CheckpointStatsSnapshot, checkpoint %d taken %.0f s after"
+                        + " submitting an unbounded run once it had read the whole stream): state %,d B (rollup operator"
+                        + " %,d B, %.0f B per series), checkpointed %,d B, %d ms%n", v.label(), cpId,
+                        (System.nanoTime() - t0) / 1e9, r.stateSize(), r.rollupStateSize(), r.rollupBytesPerSeries(),
+                        r.checkpointedSize(), r.durationMs());
+                return r;
+            }
+            throw new IllegalStateException("the checkpoint pass did not read the whole stream within 10 minutes");
+        } finally {
+            flink.cancelJob(id).get();
+            flink.requestJobResult(id).get();
+        }
+    }
 
-        // 5. state per series, steady state, for the run's whole fleet
-        StateFootprint.Result state = StateFootprint.measure(p.instances(), p.databases(), p.tables(), p.statements(), 40);
-        return new Result(records.get(), samples.get(), bytes.get(), produceSeconds, baselineSeconds, afterSeconds,
-                jobSeconds, rows, heap.max, state, baselineCpu, jobCpu, referenceSeconds);
+    private static org.apache.flink.runtime.checkpoint.CompletedCheckpointStats completedStats(MiniCluster flink,
+            org.apache.flink.api.common.JobID id, long cpId) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            org.apache.flink.runtime.checkpoint.AbstractCheckpointStats s = flink.getExecutionGraph(id).get()
+                    .getCheckpointStatsSnapshot().getHistory().getCheckpointById(cpId);
+            if (s instanceof org.apache.flink.runtime.checkpoint.CompletedCheckpointStats done) {
+                return done;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no statistics of completed checkpoint " + cpId + " after 30 s: " + s);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics) throws Exception {
+        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> q = new java.util.HashMap<>();
+        for (org.apache.kafka.clients.admin.TopicDescription d : admin.describeTopics(topics).allTopicNames().get().values()) {
+            d.partitions().forEach(pi -> q.put(new TopicPartition(d.name(), pi.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        }
+        Map<TopicPartition, Long> ends = new java.util.HashMap<>();
+        admin.listOffsets(q).all().get().forEach((tp, o) -> ends.put(tp, o.offset()));
+        return ends;
+    }
+
+    /** Whether the group's committed offsets (committed when a checkpoint completes) reached the ends. */
+    private static boolean readAll(Admin admin, String group, Map<TopicPartition, Long> ends) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            boolean all = ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+                    && committed.get(e.getKey()).offset() >= e.getValue()));
+            if (all || System.nanoTime() > deadline) {
+                return all;
+            }
+            Thread.sleep(250);
+        }
     }
 
     /**
@@ -482,6 +726,31 @@ public final class JobBenchmark {
             }
         } catch (java.sql.SQLException e) {
             log.println("store statements: not available (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /**
+     * Server time and calls of the store's series-id statements (INSERT INTO series ... RETURNING,
+     * the look-up of existing series) since the last reset: the store's side of first-sight
+     * series creation. {NaN, 0} without pg_stat_statements.
+     */
+    static double[] seriesStatements(String url) {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT coalesce(sum(total_exec_time), 0), coalesce(sum(calls), 0)"
+                        + " FROM pg_stat_statements WHERE query ~* '(INSERT INTO|JOIN|FROM) series\\M'")) {
+            rs.next();
+            return new double[] {rs.getDouble(1) / 1000, rs.getLong(2)};
+        } catch (java.sql.SQLException e) {
+            return new double[] {Double.NaN, 0};
+        }
+    }
+
+    /** Empties the tables a run writes, so each measured run starts from the same empty store. */
+    static void clearStore(String url) throws Exception {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("TRUNCATE metric_rollup_1m, metric_rollup_1h, metric_rollup_1d, statement_rollup_1h, series,"
+                    + " alert_event, insight, statement_text, instance CASCADE");
+            st.execute("VACUUM ANALYZE");
         }
     }
 
