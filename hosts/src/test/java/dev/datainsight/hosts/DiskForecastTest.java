@@ -101,4 +101,18 @@ class DiskForecastTest {
     assertEquals(Severity.OK, f.severity());
     assertTrue(f.reason().startsWith("not enough recent points"), f.reason());
   }
+
+  @Test
+  void aGrownFilesystemIsForecastAgainstItsNewSize() {
+    double rate = GB / 3600.0;
+    List<Point> pts = new ArrayList<>();
+    for (int m = 0; m <= 30; m++) {
+      long size = m < 15 ? SIZE : 2 * SIZE; // grown online at minute 15
+      pts.add(new Point(T0.plusSeconds(m * 60L), Math.round(90.0 * GB + rate * m * 60), size));
+    }
+    DiskForecast f = DiskForecast.of(pts);
+    assertEquals(31, f.pointsUsed());
+    assertEquals(Severity.OK, f.severity(), f.reason());
+    assertEquals((200 * GB - 90.5 * GB) / rate / 3600, f.timeToFull().toSeconds() / 3600.0, 0.5);
+  }
 }
