@@ -1,0 +1,240 @@
+package dev.datainsight.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.datainsight.bench.fleet.SyntheticFleet;
+import dev.datainsight.jobs.records.SourceRecord;
+import dev.datainsight.model.Snapshot;
+import dev.datainsight.store.Migrations;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Crash recovery, not a graceful stop: the job (rules on) throws once mid-stream, between two
+ * checkpoints (in the source, on the first record after the test arms the fault, with at least one
+ * checkpoint completed), Flink restarts it from the last completed checkpoint, and every stored
+ * 1m/1h/1d rollup, statement hour and alert event equals an uninterrupted run on the same topics
+ * (and the rollups the independently computed reference): 0 lost, 0 duplicated.
+ */
+class CrashRecoveryITCase extends JobTestSupport {
+    static final AtomicBoolean ARMED = new AtomicBoolean();
+    static volatile long thrownAt;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The job's deserializer, throwing once when armed (a crash of the task, not a bad record). */
+    static final class CrashOnce implements KafkaRecordDeserializationSchema<SourceRecord> {
+        private static final long serialVersionUID = 1L;
+        private final KafkaRecordDeserializationSchema<SourceRecord> job;
+
+        CrashOnce(KafkaRecordDeserializationSchema<SourceRecord> job) {
+            this.job = job;
+        }
+
+        @Override
+        public void open(DeserializationSchema.InitializationContext context) throws Exception {
+            job.open(context);
+        }
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<SourceRecord> out) throws IOException {
+            if (ARMED.compareAndSet(true, false)) {
+                thrownAt = System.currentTimeMillis();
+                throw new IOException("injected crash at " + record.topic() + "/" + record.partition() + "@"
+                        + record.offset());
+            }
+            job.deserialize(record, out);
+        }
+
+        @Override
+        public TypeInformation<SourceRecord> getProducedType() {
+            return job.getProducedType();
+        }
+    }
+
+    @Test
+    void aCrashBetweenCheckpoints_restoresFromTheLastOne_storeEqualsTheUninterruptedRun() throws Exception {
+        Topics topics = newTopics(RestartITCase.PARTITIONS, RestartITCase.PARTITIONS);
+        String alerts = KAFKA.newTopic("alerts", 1);
+        String crashUrl = PG.freshDatabaseUrl("crash");
+        String refUrl = PG.freshDatabaseUrl("crashref");
+        Migrations.migrate(crashUrl, null, null);
+        Migrations.migrate(refUrl, null, null);
+        JobConfig.Builder b = config(topics, crashUrl).kafka(k -> k.alertsTopic(alerts)).rules(r -> r.enabled(true))
+                .runtime(r -> r.checkpointInterval(Duration.ofMillis(500)));
+        JobConfig crash = valid(b);
+        JobConfig ref = valid(crash.toBuilder().store(s -> s.jdbcUrl(refUrl)).kafka(k -> k.groupId("ref-" + topics.metrics())));
+
+        long start = RollupsITCase.start() + 5 * 60_000L;
+        SyntheticFleet fleet = new SyntheticFleet(4, 2, 3, 3, start, 10_000, 21).resetAt(60, 1);
+        List<Snapshot> first = new ArrayList<>();
+        List<Snapshot> second = new ArrayList<>();
+        for (int cycle = 0; cycle < 90; cycle++) {
+            (cycle < 45 ? first : second).addAll(fleet.nextCycle());
+        }
+        List<Snapshot> all = new ArrayList<>(first);
+        all.addAll(second);
+        ReferenceRollups expected = new ReferenceRollups(all, 5 * 60_000L);
+        Configuration client = FLINK.getClientConfiguration();
+        String rest = "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT);
+        JobSources crashing = (c, d) -> KafkaIO.source(c, new CrashOnce(d));
+
+        // 1. The run with a crash.
+        long restoredAt;
+        long restoredCheckpoint;
+        long completedBefore;
+        try (KafkaProducer<byte[], byte[]> p = producer(KAFKA.bootstrapServers())) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                    DataInsightJob.flinkConfiguration(crash));
+            DataInsightJob.defineWorkflow(env, crashing, new KafkaIO(), crash);
+            JobClient job = env.executeAsync("crash-recovery-itcase");
+            String id = job.getJobID().toHexString();
+            try {
+                produce(p, crash, first);
+                await("first rollups in the store", Duration.ofSeconds(90), () -> RestartITCase.rows(crashUrl) > 200);
+                await("a completed checkpoint", Duration.ofSeconds(30), () -> checkpoints(rest, id).path("counts")
+                        .path("completed").asLong() >= 1);
+                completedBefore = checkpoints(rest, id).path("counts").path("completed").asLong();
+                ARMED.set(true);
+                produce(p, crash, second); // its first record read crashes the task
+                await("the crash", Duration.ofSeconds(60), () -> !ARMED.get());
+                await("the restore from a checkpoint", Duration.ofSeconds(60),
+                        () -> !checkpoints(rest, id).path("latest").path("restored").isMissingNode()
+                                && !checkpoints(rest, id).path("latest").path("restored").isNull());
+                JsonNode restored = checkpoints(rest, id).path("latest").path("restored");
+                restoredAt = restored.path("restore_timestamp").asLong();
+                restoredCheckpoint = restored.path("id").asLong();
+                assertFalse(restored.path("is_savepoint").asBoolean(), "restored from a checkpoint, not a savepoint");
+                RestartITCase.closeAllPartitions(p, crash, start + 86_400_000L + 30 * 60_000L);
+                await("the day rollups after the crash", Duration.ofSeconds(120),
+                        () -> RestartITCase.dayRows(crashUrl) >= expected.days.size());
+                Thread.sleep(2000); // one more checkpoint flush for what was emitted with the days
+                JobHealth health = new JobHealth(rest);
+                // numRestarts reaches the REST API through the metric fetcher (up to 10 s behind).
+                await("numRestarts = 1", Duration.ofSeconds(30), () -> {
+                    try {
+                        return health.query(id).restarts() >= 1;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                JobHealth.Status st = health.query(id);
+                System.out.printf("crash-recovery: crash at %d, restored checkpoint %d (of %d completed before the"
+                        + " crash) at %d: %d ms after the throw; numRestarts=%d; last failure: %s%n", thrownAt,
+                        restoredCheckpoint, completedBefore, restoredAt, restoredAt - thrownAt, st.restarts(),
+                        st.lastFailure() == null ? null : st.lastFailure().lines().findFirst().orElse(""));
+                assertEquals(1, st.restarts(), "exactly one restart");
+                assertTrue(st.lastFailure() != null && st.lastFailure().contains("injected crash"), st.lastFailure());
+            } finally {
+                job.cancel().get();
+            }
+        }
+
+        // 2. The uninterrupted run on the same topics (everything is there already).
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(DataInsightJob.flinkConfiguration(ref));
+        DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), ref);
+        JobClient refJob = env.executeAsync("crash-recovery-reference");
+        try {
+            await("the day rollups of the reference run", Duration.ofSeconds(120),
+                    () -> RestartITCase.dayRows(refUrl) >= expected.days.size());
+            Thread.sleep(2000);
+        } finally {
+            refJob.cancel().get();
+        }
+
+        // 3. Row by row: crash run = uninterrupted run = independent reference.
+        StringBuilder counts = new StringBuilder();
+        for (String table : List.of("metric_rollup_1m", "metric_rollup_1h", "metric_rollup_1d")) {
+            Map<ReferenceRollups.Key, ReferenceRollups.Agg> got = RestartITCase.real(rollups(crashUrl, table));
+            Map<ReferenceRollups.Key, ReferenceRollups.Agg> uninterrupted = RestartITCase.real(rollups(refUrl, table));
+            Map<ReferenceRollups.Key, ReferenceRollups.Agg> want = table.endsWith("1m") ? expected.minutes
+                    : table.endsWith("1h") ? expected.hours : expected.days;
+            assertRollupsEqual(uninterrupted, got, table + " crash run vs uninterrupted run");
+            assertRollupsEqual(want, got, table + " crash run vs reference");
+            counts.append(String.format(" %s %d rows (uninterrupted %d, reference %d) lost 0 duplicated 0;", table,
+                    got.size(), uninterrupted.size(), want.size()));
+        }
+        Map<List<Object>, double[]> statements = RestartITCase.realStatements(statementRollups(crashUrl));
+        assertStatementsEqual(expected.statements, statements);
+        assertStatementsEqual(RestartITCase.realStatements(statementRollups(refUrl)), statements);
+
+        Map<String, Long> crashAlerts = alertEvents(crashUrl);
+        Map<String, Long> refAlerts = alertEvents(refUrl);
+        Map<String, Long> restartAlerts = new TreeMap<>();
+        crashAlerts.keySet().removeIf(k -> {
+            boolean pipeline = k.startsWith("pipeline_restarting|");
+            if (pipeline) {
+                restartAlerts.put(k, 1L);
+            }
+            return pipeline;
+        });
+        assertTrue(refAlerts.keySet().stream().noneMatch(k -> k.startsWith("pipeline_restarting|")));
+        assertTrue(refAlerts.size() > 5, "the scenario fires alerts: " + refAlerts.size());
+        List<String> lost = refAlerts.keySet().stream().filter(k -> !crashAlerts.containsKey(k)).toList();
+        List<String> extra = crashAlerts.keySet().stream().filter(k -> !refAlerts.containsKey(k)).toList();
+        System.out.printf("crash-recovery:%s statement hours %d; alert events %d (uninterrupted %d) lost %d extra %d;"
+                + " pipeline_restarting events of the crash run: %d%n", counts, statements.size(), crashAlerts.size(),
+                refAlerts.size(), lost.size(), extra.size(), restartAlerts.size());
+        assertEquals(List.of(), lost, "alert events lost");
+        assertEquals(List.of(), extra, "alert events only in the crash run");
+        assertEquals(refAlerts, crashAlerts, "alert events (with their values)");
+    }
+
+    /** Every alert event: key (rule | fingerprint | status | severity | event_at) → a hash of its values. */
+    static Map<String, Long> alertEvents(String url) throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        try (Connection c = connect(url); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT rule, fingerprint, status, severity,"
+                        + " (extract(epoch FROM event_at) * 1000)::bigint, instance, value, threshold,"
+                        + " (extract(epoch FROM started_at) * 1000)::bigint, summary FROM alert_event")) {
+            while (rs.next()) {
+                String key = rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4) + "|"
+                        + rs.getLong(5);
+                long v = java.util.Objects.hash(rs.getString(6), rs.getObject(7), rs.getObject(8), rs.getLong(9),
+                        rs.getString(10));
+                if (out.put(key, v) != null) {
+                    throw new AssertionError("alert event stored twice: " + key);
+                }
+            }
+        }
+        return out;
+    }
+
+    static JsonNode checkpoints(String rest, String jobId) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(rest + "/jobs/" + jobId + "/checkpoints")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            return JSON.createObjectNode();
+        }
+    }
+}
