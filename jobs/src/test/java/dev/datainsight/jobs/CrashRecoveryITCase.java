@@ -135,7 +135,9 @@ class CrashRecoveryITCase extends JobTestSupport {
                 RestartITCase.closeAllPartitions(p, crash, start + 86_400_000L + 30 * 60_000L);
                 await("the day rollups after the crash", Duration.ofSeconds(120),
                         () -> RestartITCase.dayRows(crashUrl) >= expected.days.size());
-                Thread.sleep(2000); // one more checkpoint flush for what was emitted with the days
+                // The alerts the closing watermark jump resolves or fires travel a longer path than
+                // the day rollups: wait until the alert table stops growing.
+                awaitStable(crashUrl, "SELECT count(*) FROM alert_event");
                 JobHealth health = new JobHealth(rest);
                 // numRestarts reaches the REST API through the metric fetcher (up to 10 s behind).
                 await("numRestarts = 1", Duration.ofSeconds(30), () -> {
@@ -151,7 +153,9 @@ class CrashRecoveryITCase extends JobTestSupport {
                         restoredCheckpoint, completedBefore, restoredAt, restoredAt - thrownAt, st.restarts(),
                         st.lastFailure() == null ? null : st.lastFailure().lines().findFirst().orElse(""));
                 assertEquals(1, st.restarts(), "exactly one restart");
-                assertTrue(st.lastFailure() != null && st.lastFailure().contains("injected crash"), st.lastFailure());
+                String trace = restJson(rest, "/jobs/" + id + "/exceptions?maxExceptions=1").path("exceptionHistory")
+                        .path("entries").path(0).path("stacktrace").asText("");
+                assertTrue(trace.contains("injected crash"), "the one failure is the injected crash: " + st.lastFailure());
             } finally {
                 job.cancel().get();
             }
@@ -164,7 +168,7 @@ class CrashRecoveryITCase extends JobTestSupport {
         try {
             await("the day rollups of the reference run", Duration.ofSeconds(120),
                     () -> RestartITCase.dayRows(refUrl) >= expected.days.size());
-            Thread.sleep(2000);
+            awaitStable(refUrl, "SELECT count(*) FROM alert_event");
         } finally {
             refJob.cancel().get();
         }
@@ -185,40 +189,62 @@ class CrashRecoveryITCase extends JobTestSupport {
         assertStatementsEqual(expected.statements, statements);
         assertStatementsEqual(RestartITCase.realStatements(statementRollups(refUrl)), statements);
 
-        Map<String, Long> crashAlerts = alertEvents(crashUrl);
-        Map<String, Long> refAlerts = alertEvents(refUrl);
-        Map<String, Long> restartAlerts = new TreeMap<>();
-        crashAlerts.keySet().removeIf(k -> {
-            boolean pipeline = k.startsWith("pipeline_restarting|");
-            if (pipeline) {
-                restartAlerts.put(k, 1L);
+        Map<String, List<String>> crashAlerts = alertEvents(crashUrl);
+        Map<String, List<String>> refAlerts = alertEvents(refUrl);
+        int restartAlerts = 0;
+        for (String k : List.copyOf(crashAlerts.keySet())) {
+            if (k.startsWith("pipeline_restarting|")) {
+                crashAlerts.remove(k);
+                restartAlerts++;
             }
-            return pipeline;
-        });
+        }
         assertTrue(refAlerts.keySet().stream().noneMatch(k -> k.startsWith("pipeline_restarting|")));
         assertTrue(refAlerts.size() > 5, "the scenario fires alerts: " + refAlerts.size());
         List<String> lost = refAlerts.keySet().stream().filter(k -> !crashAlerts.containsKey(k)).toList();
         List<String> extra = crashAlerts.keySet().stream().filter(k -> !refAlerts.containsKey(k)).toList();
-        System.out.printf("crash-recovery:%s statement hours %d; alert events %d (uninterrupted %d) lost %d extra %d;"
-                + " pipeline_restarting events of the crash run: %d%n", counts, statements.size(), crashAlerts.size(),
-                refAlerts.size(), lost.size(), extra.size(), restartAlerts.size());
+        // Values (instance, value, threshold, started_at) must be equal; the summary and context may
+        // name the top statements of the window, whose snapshots come from the other topic and may
+        // be evaluated before or after a metrics snapshot of the same collection time (a tie in
+        // event time, broken by arrival): they are compared and reported, not required equal.
+        List<String> valueDiffs = new ArrayList<>();
+        List<String> textDiffs = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : refAlerts.entrySet()) {
+            List<String> got = crashAlerts.get(e.getKey());
+            if (got == null) {
+                continue;
+            }
+            if (!got.subList(0, 4).equals(e.getValue().subList(0, 4))) {
+                valueDiffs.add(e.getKey() + ": uninterrupted " + e.getValue() + ", crash run " + got);
+            } else if (!got.equals(e.getValue())) {
+                textDiffs.add(e.getKey() + ": uninterrupted " + e.getValue().subList(4, 6) + ", crash run "
+                        + got.subList(4, 6));
+            }
+        }
+        System.out.printf("crash-recovery:%s statement hours %d; alert events %d (uninterrupted %d) lost %d extra %d"
+                + " values differing %d, summary/context differing %d; pipeline_restarting events of the crash run: %d%n",
+                counts, statements.size(), crashAlerts.size(), refAlerts.size(), lost.size(), extra.size(),
+                valueDiffs.size(), textDiffs.size(), restartAlerts);
+        textDiffs.forEach(d -> System.out.println("crash-recovery: summary/context differs: " + d));
         assertEquals(List.of(), lost, "alert events lost");
         assertEquals(List.of(), extra, "alert events only in the crash run");
-        assertEquals(refAlerts, crashAlerts, "alert events (with their values)");
+        assertEquals(List.of(), valueDiffs, "alert event values");
     }
 
-    /** Every alert event: key (rule | fingerprint | status | severity | event_at) → a hash of its values. */
-    static Map<String, Long> alertEvents(String url) throws Exception {
-        Map<String, Long> out = new TreeMap<>();
+    /**
+     * Every alert event: key (rule | fingerprint | status | severity | event_at) → instance, value,
+     * threshold, started_at, summary, context; a key stored twice fails.
+     */
+    static Map<String, List<String>> alertEvents(String url) throws Exception {
+        Map<String, List<String>> out = new TreeMap<>();
         try (Connection c = connect(url); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT rule, fingerprint, status, severity,"
                         + " (extract(epoch FROM event_at) * 1000)::bigint, instance, value, threshold,"
-                        + " (extract(epoch FROM started_at) * 1000)::bigint, summary FROM alert_event")) {
+                        + " (extract(epoch FROM started_at) * 1000)::bigint, summary, context::text FROM alert_event")) {
             while (rs.next()) {
                 String key = rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4) + "|"
                         + rs.getLong(5);
-                long v = java.util.Objects.hash(rs.getString(6), rs.getObject(7), rs.getObject(8), rs.getLong(9),
-                        rs.getString(10));
+                List<String> v = java.util.Arrays.asList(rs.getString(6), String.valueOf(rs.getObject(7)),
+                        String.valueOf(rs.getObject(8)), String.valueOf(rs.getLong(9)), rs.getString(10), rs.getString(11));
                 if (out.put(key, v) != null) {
                     throw new AssertionError("alert event stored twice: " + key);
                 }
@@ -227,10 +253,32 @@ class CrashRecoveryITCase extends JobTestSupport {
         return out;
     }
 
+    /** Waits until the count is above 0 and has not changed for 5 s (10 checkpoints), at most 90 s. */
+    static void awaitStable(String url, String sql) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        long last = -1;
+        long since = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long n = count(url, sql);
+            if (n != last) {
+                last = n;
+                since = System.nanoTime();
+            } else if (n > 0 && System.nanoTime() - since > Duration.ofSeconds(5).toNanos()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("not stable within 90 s: " + sql + " = " + last);
+    }
+
     static JsonNode checkpoints(String rest, String jobId) {
+        return restJson(rest, "/jobs/" + jobId + "/checkpoints");
+    }
+
+    static JsonNode restJson(String rest, String path) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(rest + "/jobs/" + jobId + "/checkpoints")).timeout(Duration.ofSeconds(10)).build(),
+                    URI.create(rest + path)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return JSON.readTree(r.body());
         } catch (Exception e) {
