@@ -10,8 +10,6 @@ import dev.datainsight.store.RollupRow;
 import dev.datainsight.store.SeriesKey;
 import dev.datainsight.store.StatementRollupRow;
 import dev.datainsight.store.StoreWriter;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -139,7 +137,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
             List<long[][]> batchIds) {
         long id = cols.seriesId(i);
         long bucket = cols.bucketStart(i);
-        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        Map<String, Object> n = new LinkedHashMap<>();
         n.put("table", res.table());
         String instance = null;
         search:
@@ -158,8 +156,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
                         instance = b.instance;
                         n.put("instance", b.instance);
                         n.put("metric", metricNames(b.view)[col]);
-                        ObjectNode labels = n.putObject("labels");
-                        CompactSnapshot.labelsOf(MetricCatalog.view(b.view), b.rowKeys[r]).forEach(labels::put);
+                        n.put("labels", CompactSnapshot.labelsOf(MetricCatalog.view(b.view), b.rowKeys[r]));
                         break search;
                     }
                 }
@@ -172,7 +169,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         n.put("max", cols.max(i));
         n.put("sum", cols.sum(i));
         n.put("last", cols.last(i));
-        return new StoreCalls.Row(instance, n.toString());
+        return new StoreCalls.Row(instance, SimpleBuffers.json(n));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.datainsight.jobs.sinks;
 
-import dev.datainsight.jobs.JobNames;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -15,6 +14,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * calls) and {@code lastWriteLatencyMs}. Updated by the writer thread, read by the reporters.
  */
 public final class StoreSinkMetrics {
+    /** The job's metric group ({@code JobNames.METRIC_GROUP}) and this sink's. */
+    public static final String JOB_GROUP = "datainsight";
     public static final String GROUP = "store";
 
     final Counter rowsWritten = new ThreadSafeSimpleCounter();
@@ -30,7 +31,7 @@ public final class StoreSinkMetrics {
 
     /** Registered in {@code datainsight.store} of {@code operator}. */
     public StoreSinkMetrics(MetricGroup operator) {
-        MetricGroup g = operator.addGroup(JobNames.METRIC_GROUP).addGroup(GROUP);
+        MetricGroup g = operator.addGroup(JOB_GROUP).addGroup(GROUP);
         g.counter("rowsWritten", rowsWritten);
         g.counter("batchesWritten", batchesWritten);
         g.counter("retries", retries);
