@@ -249,7 +249,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
      * @param maxGap no rate across a longer gap between two snapshots of a row
      * @param maxFuture snapshots further ahead of the job's clock are rejected as in_future; at
      *     most {@code watermarkBound} (a snapshot from a fast clock would otherwise move the
-     *     watermark past the other servers' current data and make it late)
+     *     watermark past the other servers' current data and make it late); unset: equal to it
      * @param maxAge snapshots further behind the job's clock are rejected as too_old
      * @param stateTtl optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state)
      */
@@ -265,6 +265,11 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             Duration stateTtl) implements Serializable {
         private static final long serialVersionUID = 2L;
 
+        /** An unset {@code max_future} is the watermark bound (the most it may be). */
+        public Time {
+            maxFuture = maxFuture == null ? watermarkBound : maxFuture;
+        }
+
         public Builder toBuilder() {
             return new Builder().watermarkBound(watermarkBound).idleness(idleness).allowedLateness(allowedLateness)
                     .maxGap(maxGap).maxFuture(maxFuture).maxAge(maxAge).inventoryInterval(inventoryInterval)
@@ -278,7 +283,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             private Duration idleness = Duration.ofMinutes(1);
             private Duration allowedLateness = Duration.ofMinutes(2);
             private Duration maxGap = Duration.ofMinutes(5);
-            private Duration maxFuture = Duration.ofSeconds(30);
+            /** null: the watermark bound. */
+            private Duration maxFuture;
             private Duration maxAge = Duration.ofDays(7);
             private Duration inventoryInterval = Duration.ofMinutes(5);
             private Duration stateTtl = Duration.ZERO;

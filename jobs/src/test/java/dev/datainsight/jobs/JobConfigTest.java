@@ -224,6 +224,8 @@ class JobConfigTest {
         assertTrue(JobConfig.defaults().time().maxFuture().compareTo(JobConfig.defaults().time().watermarkBound()) <= 0);
         JobConfig.defaults().validate();
         assertEquals(Duration.ofSeconds(30), JobConfig.load(EXAMPLE, List.of()).time().maxFuture());
+        // Unset, it follows the bound (the demo's 2 s bound needs no max_future of its own).
+        assertEquals(Duration.ofSeconds(2), JobConfig.load(null, List.of("time.watermark_bound=2s")).time().maxFuture());
         // Code-built configurations are checked the same way.
         assertThrows(ConfigException.class, () -> JobConfig.builder().time(t -> t.maxFuture(Duration.ofMinutes(1)))
                 .build().validate());
