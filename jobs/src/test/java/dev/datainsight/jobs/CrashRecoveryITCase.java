@@ -200,8 +200,24 @@ class CrashRecoveryITCase extends JobTestSupport {
                 restartAlerts++;
             }
         }
+        // instance_silent has a processing-time path too (SilenceDetector: a silence is reported
+        // when the wall clock passes last seen + n intervals, with a fresh grace after a restart):
+        // when its events fire depends on the wall clock of each run, so only which instances went
+        // silent is compared; every other rule is event-time only and compared event by event.
+        java.util.Set<String> crashSilent = silentFingerprints(crashAlerts);
+        java.util.Set<String> refSilent = silentFingerprints(refAlerts);
+        int crashSilentEvents = crashAlerts.size();
+        int refSilentEvents = refAlerts.size();
+        crashAlerts.keySet().removeIf(k -> k.startsWith("instance_silent|"));
+        refAlerts.keySet().removeIf(k -> k.startsWith("instance_silent|"));
+        crashSilentEvents -= crashAlerts.size();
+        refSilentEvents -= refAlerts.size();
+        System.out.printf("crash-recovery: instance_silent: %d events for %d instances (uninterrupted: %d events for %d"
+                + " instances), compared by instance only%n", crashSilentEvents, crashSilent.size(), refSilentEvents,
+                refSilent.size());
+        assertEquals(refSilent, crashSilent, "the instances reported silent");
         assertTrue(refAlerts.keySet().stream().noneMatch(k -> k.startsWith("pipeline_restarting|")));
-        assertTrue(refAlerts.size() > 5, "the scenario fires alerts: " + refAlerts.size());
+        assertTrue(refAlerts.size() > 20, "the scenario fires alerts: " + refAlerts.size());
         List<String> lost = refAlerts.keySet().stream().filter(k -> !crashAlerts.containsKey(k)).toList();
         List<String> extra = crashAlerts.keySet().stream().filter(k -> !refAlerts.containsKey(k)).toList();
         // Values (instance, value, threshold, started_at) must be equal; the summary and context may
@@ -250,6 +266,16 @@ class CrashRecoveryITCase extends JobTestSupport {
                 if (out.put(key, v) != null) {
                     throw new AssertionError("alert event stored twice: " + key);
                 }
+            }
+        }
+        return out;
+    }
+
+    static java.util.Set<String> silentFingerprints(Map<String, List<String>> alerts) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String k : alerts.keySet()) {
+            if (k.startsWith("instance_silent|")) {
+                out.add(k.split("\\|")[1]);
             }
         }
         return out;
