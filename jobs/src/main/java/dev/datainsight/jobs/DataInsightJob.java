@@ -13,6 +13,8 @@ import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.jobs.records.StatementTexts;
 import dev.datainsight.jobs.sinks.RollupBuffer;
 import dev.datainsight.jobs.sinks.SimpleBuffers;
+import dev.datainsight.jobs.sinks.StoreBuffer;
+import dev.datainsight.jobs.sinks.StoreCalls;
 import dev.datainsight.jobs.sinks.StoreSink;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.DeadLetterRecord;
@@ -151,16 +153,15 @@ public final class DataInsightJob {
                 .uid(UID_ROLLUP).name(NAME_ROLLUP);
 
         StoreWriterFactory store = sinks.store(c);
-        int batch = c.store().batchRows();
-        rollups.sinkTo(new StoreSink<>(store, new RollupBuffer(), batch))
+        rollups.sinkTo(storeSink(store, new RollupBuffer(), c, sinks))
                 .uid(UID_SINK_ROLLUPS).name(NAME_SINK_ROLLUPS);
 
         DataStream<InstanceSeen> instances = rollups.getSideOutput(InstanceRollupFunction.INSTANCES);
-        instances.sinkTo(new StoreSink<>(store, new SimpleBuffers.Instances(), batch))
+        instances.sinkTo(storeSink(store, new SimpleBuffers.Instances(), c, sinks))
                 .uid(UID_SINK_INSTANCES).name(NAME_SINK_INSTANCES);
 
         DataStream<StatementTexts> texts = snapshots.getSideOutput(RouteRecords.TEXTS);
-        texts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Texts(), batch))
+        texts.sinkTo(storeSink(store, new SimpleBuffers.Texts(), c, sinks))
                 .uid(UID_SINK_TEXTS).name(NAME_SINK_TEXTS);
 
         DataStream<DeadLetterRecord> deadLetters = snapshots.getSideOutput(RouteRecords.DEAD_LETTERS)
@@ -176,5 +177,15 @@ public final class DataInsightJob {
             deadLetters = deadLetters.union(RulesWiring.attach(full, c, sinks, store, ruleFaults));
         }
         deadLetters.sinkTo(sinks.deadLetters(c)).uid(UID_SINK_DLQ).name(NAME_SINK_DLQ);
+    }
+
+    /**
+     * A store sink with the job's batch size and retry policy; rows the store refuses go to a
+     * writer of the job's dead-letter sink of its own (opened on the first one).
+     */
+    static <T> StoreSink<T> storeSink(StoreWriterFactory store, StoreBuffer<T> buffer, JobConfig c, JobSinks sinks) {
+        StoreCalls.Retry retry = new StoreCalls.Retry(c.store().retryAttempts(), c.store().retryBackoff(),
+                JobConfig.Store.MAX_RETRY_BACKOFF);
+        return new StoreSink<>(store, buffer, c.store().batchRows(), retry, sinks.deadLetters(c));
     }
 }

@@ -136,6 +136,10 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
      * @param passwordFile a file holding the password; relative to the job file
      * @param batchRows rows per store batch; a batch is also written at every checkpoint
      * @param migrateOnStart apply the store migrations before the job starts
+     * @param retryAttempts retries of a store call after a transient error (connection lost,
+     *     serialization failure, deadlock, server shutting down, too many connections) before the
+     *     task fails; 0 = fail at once
+     * @param retryBackoff the wait before the first retry; doubled for each next one, at most 30 s
      */
     @JsonDeserialize(builder = Store.Builder.class)
     public record Store(
@@ -144,10 +148,18 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             String passwordEnv,
             String passwordFile,
             int batchRows,
-            boolean migrateOnStart) implements Serializable {
-        private static final long serialVersionUID = 2L;
+            boolean migrateOnStart,
+            int retryAttempts,
+            Duration retryBackoff) implements Serializable {
+        private static final long serialVersionUID = 3L;
+        /** The longest wait between two retries of a store call. */
+        public static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
 
-        /** The password from {@link #passwordFile} or the {@link #passwordEnv} variable, or null. */
+        /**
+         * The password from {@link #passwordFile} or the {@link #passwordEnv} variable, or null,
+         * read when called: the job's store writers call it when they open, on the task manager,
+         * so the password itself is never part of the job graph (only where to find it).
+         */
         public String password() {
             try {
                 if (passwordFile != null && !passwordFile.isBlank()) {
@@ -161,7 +173,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
 
         public Builder toBuilder() {
             return new Builder().jdbcUrl(jdbcUrl).user(user).passwordEnv(passwordEnv).passwordFile(passwordFile)
-                    .batchRows(batchRows).migrateOnStart(migrateOnStart);
+                    .batchRows(batchRows).migrateOnStart(migrateOnStart).retryAttempts(retryAttempts)
+                    .retryBackoff(retryBackoff);
         }
 
         /** Store settings, starting from the defaults. */
@@ -173,6 +186,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             private String passwordFile;
             private int batchRows = 5000;
             private boolean migrateOnStart = false;
+            private int retryAttempts = 5;
+            private Duration retryBackoff = Duration.ofSeconds(1);
 
             public Builder jdbcUrl(String v) { jdbcUrl = v; return this; }
             public Builder user(String v) { user = v; return this; }
@@ -180,9 +195,12 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             public Builder passwordFile(String v) { passwordFile = v; return this; }
             public Builder batchRows(int v) { batchRows = v; return this; }
             public Builder migrateOnStart(boolean v) { migrateOnStart = v; return this; }
+            public Builder retryAttempts(int v) { retryAttempts = v; return this; }
+            public Builder retryBackoff(Duration v) { retryBackoff = v; return this; }
 
             public Store build() {
-                return new Store(jdbcUrl, user, passwordEnv, passwordFile, batchRows, migrateOnStart);
+                return new Store(jdbcUrl, user, passwordEnv, passwordFile, batchRows, migrateOnStart, retryAttempts,
+                        retryBackoff);
             }
         }
     }
@@ -229,7 +247,9 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
      * Event-time settings.
      *
      * @param maxGap no rate across a longer gap between two snapshots of a row
-     * @param maxFuture snapshots further ahead of the job's clock are rejected as in_future
+     * @param maxFuture snapshots further ahead of the job's clock are rejected as in_future; at
+     *     most {@code watermarkBound} (a snapshot from a fast clock would otherwise move the
+     *     watermark past the other servers' current data and make it late); unset: equal to it
      * @param maxAge snapshots further behind the job's clock are rejected as too_old
      * @param stateTtl optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state)
      */
@@ -245,6 +265,11 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             Duration stateTtl) implements Serializable {
         private static final long serialVersionUID = 2L;
 
+        /** An unset {@code max_future} is the watermark bound (the most it may be). */
+        public Time {
+            maxFuture = maxFuture == null ? watermarkBound : maxFuture;
+        }
+
         public Builder toBuilder() {
             return new Builder().watermarkBound(watermarkBound).idleness(idleness).allowedLateness(allowedLateness)
                     .maxGap(maxGap).maxFuture(maxFuture).maxAge(maxAge).inventoryInterval(inventoryInterval)
@@ -258,7 +283,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             private Duration idleness = Duration.ofMinutes(1);
             private Duration allowedLateness = Duration.ofMinutes(2);
             private Duration maxGap = Duration.ofMinutes(5);
-            private Duration maxFuture = Duration.ofMinutes(5);
+            /** null: the watermark bound. */
+            private Duration maxFuture;
             private Duration maxAge = Duration.ofDays(7);
             private Duration inventoryInterval = Duration.ofMinutes(5);
             private Duration stateTtl = Duration.ZERO;
@@ -495,6 +521,24 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         if (store.batchRows < 1) {
             p.error("store.batch_rows", "must be at least 1, got " + store.batchRows);
         }
+        if (store.retryAttempts < 0) {
+            p.error("store.retry_attempts", "must be 0 (no retry) or more, got " + store.retryAttempts);
+        }
+        if (store.retryBackoff != null && (store.retryBackoff.isNegative()
+                || store.retryBackoff.compareTo(Store.MAX_RETRY_BACKOFF) > 0)) {
+            p.error("store.retry_backoff", "must be 0s to " + Store.MAX_RETRY_BACKOFF.toSeconds() + "s, got "
+                    + store.retryBackoff);
+        }
+        if (store.jdbcUrl != null && store.jdbcUrl.toLowerCase(Locale.ROOT).matches(".*[?&]password=.*")) {
+            p.warn("store.jdbc_url", "carries a password: it travels inside the job graph; use store.password_env"
+                    + " or store.password_file (read on the task managers)");
+        }
+        if (time.maxFuture != null && time.watermarkBound != null && time.maxFuture.compareTo(time.watermarkBound) > 0) {
+            p.error("time.max_future", "must not exceed time.watermark_bound (" + time.watermarkBound + "), got "
+                    + time.maxFuture + ": a snapshot that far ahead moves the watermark past every other server's"
+                    + " current data, which then arrives late",
+                    "lower time.max_future or raise time.watermark_bound to at least " + time.maxFuture);
+        }
         if (kafka.createTopicsPartitions < 0) {
             p.error("kafka.create_topics_partitions", "must be 0 (never) or more, got " + kafka.createTopicsPartitions);
         }
@@ -527,6 +571,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         required.put("time.inventory_interval", time.inventoryInterval);
         required.put("time.state_ttl", time.stateTtl);
         required.put("runtime.checkpoint_interval", runtime.checkpointInterval);
+        required.put("store.retry_backoff", store.retryBackoff);
         required.put("runtime.state_backend", runtime.stateBackend);
         required.put("kafka.starting_offsets", kafka.startingOffsets);
         required.put("kafka.max_record_bytes", kafka.maxRecordBytes);

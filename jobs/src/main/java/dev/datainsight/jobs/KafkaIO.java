@@ -9,7 +9,6 @@ import dev.datainsight.model.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -21,6 +20,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -31,17 +31,18 @@ public final class KafkaIO implements JobSources, JobSinks {
 
     @Override
     public Source<SourceRecord, ?, ?> snapshots(JobConfig c, SnapshotDeserializer deserializer) {
+        return source(c, deserializer);
+    }
+
+    /** The snapshot source with any deserializer (tests wrap the job's own to inject a fault). */
+    public static Source<SourceRecord, ?, ?> source(JobConfig c, KafkaRecordDeserializationSchema<SourceRecord> deserializer) {
         KafkaSourceBuilder<SourceRecord> b = KafkaSource.<SourceRecord>builder()
                 .setBootstrapServers(c.kafka().bootstrapServers())
                 .setTopics(c.kafka().sourceTopics())
                 .setGroupId(c.kafka().groupId())
                 .setDeserializer(deserializer)
                 .setStartingOffsets(startingOffsets(c.kafka().startingOffsets()))
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("partition.discovery.interval.ms", c.kafka().bounded() ? "-1" : "60000");
-        for (Map.Entry<String, String> e : c.kafka().properties().entrySet()) {
-            b.setProperty(e.getKey(), e.getValue());
-        }
+                .setProperties(consumerProperties(c));
         if (c.kafka().bounded()) {
             b.setBounded(OffsetsInitializer.latest());
         }
@@ -87,13 +88,35 @@ public final class KafkaIO implements JobSources, JobSinks {
 
     @Override
     public StoreWriterFactory store(JobConfig c) {
-        return StoreAccess.writerFactory(c.store().jdbcUrl(), c.store().user(), c.store().password());
+        return StoreAccess.writerFactory(c.store());
     }
 
-    private static Properties producerProperties(JobConfig c) {
+    /**
+     * The consumer properties of the snapshot source: the job's own, then {@code kafka.properties}
+     * (TLS, SASL, client tuning), which win.
+     */
+    static Properties consumerProperties(JobConfig c) {
+        Properties p = new Properties();
+        p.setProperty("commit.offsets.on.checkpoint", "true");
+        p.setProperty("partition.discovery.interval.ms", c.kafka().bounded() ? "-1" : "60000");
+        p.putAll(c.kafka().properties());
+        return p;
+    }
+
+    /** The producer properties of the dead-letter and alert sinks: the job's own, then {@code kafka.properties}. */
+    static Properties producerProperties(JobConfig c) {
         Properties p = new Properties();
         p.setProperty("compression.type", "lz4");
         p.setProperty("linger.ms", "20");
+        p.putAll(c.kafka().properties());
+        return p;
+    }
+
+    /** The admin client's properties (topic creation): {@code kafka.properties} and the brokers. */
+    static Properties adminProperties(JobConfig c) {
+        Properties p = new Properties();
+        p.putAll(c.kafka().properties());
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
         return p;
     }
 
@@ -102,9 +125,7 @@ public final class KafkaIO implements JobSources, JobSinks {
         if (c.kafka().createTopicsPartitions() <= 0) {
             return;
         }
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = Admin.create(adminProperties(c))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             List<String> topics = new ArrayList<>(c.kafka().sourceTopics());

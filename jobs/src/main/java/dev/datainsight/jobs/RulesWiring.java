@@ -3,7 +3,6 @@ package dev.datainsight.jobs;
 import static dev.datainsight.jobs.JobNames.*;
 
 import dev.datainsight.jobs.sinks.SimpleBuffers;
-import dev.datainsight.jobs.sinks.StoreSink;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.AlertEvent;
 import dev.datainsight.model.DeadLetterRecord;
@@ -32,9 +31,9 @@ final class RulesWiring {
         RuleOutputs out = RulesPipeline.attach(snapshots, rules, faults);
         DataStream<AlertEvent> alerts = out.alerts();
         alerts.sinkTo(sinks.alerts(c)).uid(UID_SINK_ALERTS_KAFKA).name(NAME_SINK_ALERTS_KAFKA);
-        alerts.sinkTo(new StoreSink<>(store, new SimpleBuffers.Alerts(), c.store().batchRows()))
+        alerts.sinkTo(DataInsightJob.storeSink(store, new SimpleBuffers.Alerts(), c, sinks))
                 .uid(UID_SINK_ALERTS_STORE).name(NAME_SINK_ALERTS_STORE);
-        out.insights().sinkTo(new StoreSink<>(store, new SimpleBuffers.Insights(), c.store().batchRows()))
+        out.insights().sinkTo(DataInsightJob.storeSink(store, new SimpleBuffers.Insights(), c, sinks))
                 .uid(UID_SINK_INSIGHTS).name(NAME_SINK_INSIGHTS);
         return out.deadLetters();
     }

@@ -9,9 +9,13 @@ import dev.datainsight.store.StoreWriter;
 public final class StoreAccess {
     private StoreAccess() {}
 
-    /** A factory opening JDBC store writers on (url, user, password), one per sink subtask. */
-    public static StoreWriterFactory writerFactory(String url, String user, String password) {
-        return () -> openWriter(url, user, password);
+    /**
+     * A factory opening JDBC store writers, one per sink subtask, with the store settings: it holds
+     * where the password comes from ({@code password_env} / {@code password_file}), never the
+     * password, and reads it when it opens a writer, on the task manager.
+     */
+    public static StoreWriterFactory writerFactory(JobConfig.Store store) {
+        return () -> openWriter(store.jdbcUrl(), store.user(), store.password());
     }
 
     /** Opens a JDBC store writer. */

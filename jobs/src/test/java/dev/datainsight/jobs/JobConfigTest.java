@@ -208,4 +208,40 @@ class JobConfigTest {
                 () -> JobConfig.builder().store(s -> s.batchRows(0)).build().validate());
         assertTrue(e.getMessage().contains("store.batch_rows: must be at least 1, got 0"), e.getMessage());
     }
+
+    @Test
+    void maxFutureBeyondTheWatermarkBound_isRefusedAtLoad_withTheKeyAndTheBound() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JobConfig.load(null, List.of("time.max_future=5m")));
+        assertTrue(e.getMessage().contains("time.max_future: must not exceed time.watermark_bound (PT30S), got PT5M"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("raise time.watermark_bound to at least PT5M"), e.getMessage());
+        // Equal is fine, and so is a wider bound.
+        assertEquals(Duration.ofSeconds(30), JobConfig.load(null, List.of("time.max_future=30s")).time().maxFuture());
+        assertEquals(Duration.ofMinutes(5), JobConfig.load(null, List.of("time.max_future=5m",
+                "time.watermark_bound=5m")).time().maxFuture());
+        // The defaults and the example file satisfy it.
+        assertTrue(JobConfig.defaults().time().maxFuture().compareTo(JobConfig.defaults().time().watermarkBound()) <= 0);
+        JobConfig.defaults().validate();
+        assertEquals(Duration.ofSeconds(30), JobConfig.load(EXAMPLE, List.of()).time().maxFuture());
+        // Unset, it follows the bound (the demo's 2 s bound needs no max_future of its own).
+        assertEquals(Duration.ofSeconds(2), JobConfig.load(null, List.of("time.watermark_bound=2s")).time().maxFuture());
+        // Code-built configurations are checked the same way.
+        assertThrows(ConfigException.class, () -> JobConfig.builder().time(t -> t.maxFuture(Duration.ofMinutes(1)))
+                .build().validate());
+    }
+
+    @Test
+    void storeRetrySettings_haveDefaults_andBounds() {
+        JobConfig c = JobConfig.load(EXAMPLE, List.of());
+        assertEquals(5, c.store().retryAttempts());
+        assertEquals(Duration.ofSeconds(1), c.store().retryBackoff());
+        JobConfig o = JobConfig.load(null, List.of("store.retry_attempts=0", "store.retry_backoff=250ms"));
+        assertEquals(0, o.store().retryAttempts());
+        assertEquals(Duration.ofMillis(250), o.store().retryBackoff());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JobConfig.load(null, List.of("store.retry_attempts=-1", "store.retry_backoff=1m")));
+        assertTrue(e.getMessage().contains("store.retry_attempts: must be 0 (no retry) or more, got -1"), e.getMessage());
+        assertTrue(e.getMessage().contains("store.retry_backoff: must be 0s to 30s, got PT1M"), e.getMessage());
+    }
 }

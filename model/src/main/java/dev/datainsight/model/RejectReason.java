@@ -35,7 +35,13 @@ public enum RejectReason {
      * A bug in the job (not in the record) threw while this record was processed: the instance's
      * state was reset and rebuilds from the next snapshots (see docs/job.md, "Per-key quarantine").
      */
-    INTERNAL_ERROR("internal_error");
+    INTERNAL_ERROR("internal_error"),
+    /**
+     * The store refused one row the job wrote (a CHECK, NOT NULL or invalid-input error: SQLSTATE
+     * class 22 or 23 other than 23505); the rest of its batch was written. {@code detail} holds the
+     * table, the SQLSTATE and the server's message, {@code payload} the row as JSON.
+     */
+    STORE_REJECTED("store_rejected");
 
     private final String code;
 

@@ -95,7 +95,7 @@ class WireFormatFieldsTest {
         }
         assertEquals(List.of("not_json", "wrong_shape", "unknown_schema_version", "missing_field", "wrong_type",
                 "non_finite", "negative_counter", "oversized", "unknown_view", "in_future", "too_old", "out_of_domain",
-                "late", "internal_error"), codes);
+                "late", "internal_error", "store_rejected"), codes);
     }
 
     @Test

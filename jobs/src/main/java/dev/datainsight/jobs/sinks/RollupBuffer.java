@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RollupBuffer implements StoreBuffer<RollupBatch> {
     private static final long serialVersionUID = 1L;
     private static final Map<String, String[]> METRICS = new ConcurrentHashMap<>();
+    /** Series id mark during a flush: the store refused to create the series. */
+    private static final long REFUSED = -2;
 
     private transient Map<String, RollupBatch> batches;
     private transient int rows;
@@ -58,7 +60,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
     }
 
     @Override
-    public void flush(StoreWriter writer) throws Exception {
+    public void flush(StoreCalls calls) throws Exception {
         if (batches == null || batches.isEmpty()) {
             return;
         }
@@ -67,6 +69,7 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
         List<long[][]> batchIds = new ArrayList<>(batches.size());
         List<StatementRollupRow> statements = new ArrayList<>();
         NewSeries fresh = new NewSeries();
+        Map<Resolution, RollupColumns> out = new EnumMap<>(Resolution.class);
         try {
             for (RollupBatch b : batches.values()) {
                 if (b.resolution == RollupBatch.STATEMENTS) {
@@ -76,41 +79,97 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
                     batchIds.add(rowIds(b, cache, fresh));
                 }
             }
-            fresh.resolve(writer);
-        } catch (Exception | Error e) {
-            fresh.abandon();
-            throw e;
-        }
-        Map<Resolution, RollupColumns> out = new EnumMap<>(Resolution.class);
-        for (int k = 0; k < metricBatches.size(); k++) {
-            RollupBatch b = metricBatches.get(k);
-            long[][] rowIds = batchIds.get(k);
-            RollupColumns cols = out.computeIfAbsent(resolution(b.resolution), r -> new RollupColumns(rows));
-            int nc = b.columns.length;
-            for (int r = 0; r < b.rowKeys.length; r++) {
-                int base = r * nc;
-                for (int j = 0; j < nc; j++) {
-                    int i = base + j;
-                    if (i >= b.count.length || b.count[i] == 0) {
-                        continue;
+            fresh.resolve(calls);
+            for (int k = 0; k < metricBatches.size(); k++) {
+                RollupBatch b = metricBatches.get(k);
+                long[][] rowIds = batchIds.get(k);
+                RollupColumns cols = out.computeIfAbsent(resolution(b.resolution), r -> new RollupColumns(rows));
+                int nc = b.columns.length;
+                for (int r = 0; r < b.rowKeys.length; r++) {
+                    int base = r * nc;
+                    for (int j = 0; j < nc; j++) {
+                        int i = base + j;
+                        if (i >= b.count.length || b.count[i] == 0) {
+                            continue;
+                        }
+                        long id = rowIds[r][b.columns[j]];
+                        if (id == REFUSED) {
+                            continue; // the store refused the series: its dead letter stands for these rows
+                        }
+                        if (id <= 0) {
+                            throw new IllegalStateException("no series id for " + b.instance + " " + b.view + " column "
+                                    + b.columns[j] + " after resolving (" + id + ")");
+                        }
+                        cols.add(id, b.bucketStart, b.count[i], b.min[i], b.max[i], b.sum[i], b.last[i]);
                     }
-                    long id = rowIds[r][b.columns[j]];
-                    if (id <= 0) {
-                        throw new IllegalStateException("no series id for " + b.instance + " " + b.view + " column "
-                                + b.columns[j] + " after resolving (" + id + ")");
-                    }
-                    cols.add(id, b.bucketStart, b.count[i], b.min[i], b.max[i], b.sum[i], b.last[i]);
                 }
             }
+        } finally {
+            fresh.abandon(); // nothing stays pending or refused: the next flush asks again
         }
         for (Map.Entry<Resolution, RollupColumns> e : out.entrySet()) {
-            writer.upsertRollupsById(e.getKey(), e.getValue());
+            Resolution res = e.getKey();
+            RollupColumns cols = e.getValue();
+            calls.write(res.table(), cols.size(),
+                    (w, from, to) -> w.upsertRollupsById(res, from == 0 && to == cols.size() ? cols : slice(cols, from, to)),
+                    i -> describe(res, cols, i, metricBatches, batchIds));
         }
         if (!statements.isEmpty()) {
-            writer.upsertStatementRollups(statements);
+            calls.write("statement_rollup_1h", statements, StoreWriter::upsertStatementRollups,
+                    r -> new StoreCalls.Row(r.instance(), SimpleBuffers.json(r)));
         }
         batches.clear();
         rows = 0;
+    }
+
+    /** Rows {@code [from, to)} of {@code cols}. */
+    static RollupColumns slice(RollupColumns cols, int from, int to) {
+        RollupColumns part = new RollupColumns(to - from);
+        for (int i = from; i < to; i++) {
+            part.add(cols.seriesId(i), cols.bucketStart(i), cols.count(i), cols.min(i), cols.max(i), cols.sum(i),
+                    cols.last(i));
+        }
+        return part;
+    }
+
+    /** A refused rollup row for its dead letter: its series found back in the batches (rare: no index kept). */
+    private static StoreCalls.Row describe(Resolution res, RollupColumns cols, int i, List<RollupBatch> metricBatches,
+            List<long[][]> batchIds) {
+        long id = cols.seriesId(i);
+        long bucket = cols.bucketStart(i);
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("table", res.table());
+        String instance = null;
+        search:
+        for (int k = 0; k < metricBatches.size(); k++) {
+            RollupBatch b = metricBatches.get(k);
+            if (resolution(b.resolution) != res || b.bucketStart != bucket) {
+                continue;
+            }
+            long[][] rowIds = batchIds.get(k);
+            for (int r = 0; r < b.rowKeys.length; r++) {
+                if (rowIds[r] == null) {
+                    continue;
+                }
+                for (int col = 0; col < rowIds[r].length; col++) {
+                    if (rowIds[r][col] == id) {
+                        instance = b.instance;
+                        n.put("instance", b.instance);
+                        n.put("metric", metricNames(b.view)[col]);
+                        n.put("labels", CompactSnapshot.labelsOf(MetricCatalog.view(b.view), b.rowKeys[r]));
+                        break search;
+                    }
+                }
+            }
+        }
+        n.put("series_id", id);
+        n.put("bucket", java.time.Instant.ofEpochMilli(bucket).toString());
+        n.put("count", cols.count(i));
+        n.put("min", cols.min(i));
+        n.put("max", cols.max(i));
+        n.put("sum", cols.sum(i));
+        n.put("last", cols.last(i));
+        return new StoreCalls.Row(instance, SimpleBuffers.json(n));
     }
 
     @Override
@@ -175,18 +234,29 @@ public final class RollupBuffer implements StoreBuffer<RollupBatch> {
             targets.add(ids);
         }
 
-        /** Creates or finds them all in one call. */
-        void resolve(StoreWriter writer) throws Exception {
+        /**
+         * Creates or finds them all in one call; a series the store refuses (a label it cannot
+         * hold, say) is split out to the dead letters and marked {@link #REFUSED}.
+         */
+        void resolve(StoreCalls calls) throws Exception {
             if (keys.isEmpty()) {
                 return;
             }
-            long[] got = writer.seriesIds(keys);
+            calls.write("series", keys.size(), (w, from, to) -> {
+                long[] got = w.seriesIds(from == 0 && to == keys.size() ? keys : keys.subList(from, to));
+                for (int k = from; k < to; k++) {
+                    targets.get(k)[columns[k]] = got[k - from];
+                }
+            }, k -> new StoreCalls.Row(keys.get(k).instance(), SimpleBuffers.json(keys.get(k))));
             for (int k = 0; k < keys.size(); k++) {
-                targets.get(k)[columns[k]] = got[k];
+                long[] ids = targets.get(k);
+                if (ids[columns[k]] < 0) {
+                    ids[columns[k]] = REFUSED;
+                }
             }
         }
 
-        /** After a failure: nothing may stay marked pending in the cache. */
+        /** After the flush (or a failure): nothing may stay marked pending or refused in the cache. */
         void abandon() {
             for (int k = 0; k < keys.size(); k++) {
                 long[] ids = targets.get(k);

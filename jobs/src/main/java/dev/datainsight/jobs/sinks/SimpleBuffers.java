@@ -7,6 +7,7 @@ import dev.datainsight.model.QueryText;
 import dev.datainsight.store.InsightRow;
 import dev.datainsight.store.InstanceRow;
 import dev.datainsight.store.StoreWriter;
+import dev.datainsight.model.WireCodec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,9 +39,10 @@ public final class SimpleBuffers {
         }
 
         @Override
-        public void flush(StoreWriter writer) throws Exception {
+        public void flush(StoreCalls calls) throws Exception {
             if (rows != null && !rows.isEmpty()) {
-                writer.upsertInstances(new ArrayList<>(rows.values()));
+                calls.write("instance", new ArrayList<>(rows.values()), StoreWriter::upsertInstances,
+                        r -> new StoreCalls.Row(r.instance(), json(r)));
                 rows.clear();
             }
         }
@@ -68,7 +70,7 @@ public final class SimpleBuffers {
         }
 
         @Override
-        public void flush(StoreWriter writer) throws Exception {
+        public void flush(StoreCalls calls) throws Exception {
             if (items == null) {
                 return;
             }
@@ -77,7 +79,10 @@ public final class SimpleBuffers {
                 for (int i = 0; i < t.queryids.length; i++) {
                     texts.add(new QueryText(t.queryids[i], t.texts[i], t.truncated[i]));
                 }
-                writer.upsertStatementTexts(t.instance, texts, t.seenAt);
+                calls.write("statement_text", texts, (w, part) -> w.upsertStatementTexts(t.instance, part, t.seenAt),
+                        q -> new StoreCalls.Row(t.instance, json(Map.of("instance", String.valueOf(t.instance), "queryid",
+                                String.valueOf(q.queryid()), "query", String.valueOf(q.text()), "truncated", q.truncated(),
+                                "seen_at", t.seenAt))));
             }
             items.clear();
             count = 0;
@@ -104,9 +109,10 @@ public final class SimpleBuffers {
         }
 
         @Override
-        public void flush(StoreWriter writer) throws Exception {
+        public void flush(StoreCalls calls) throws Exception {
             if (items != null && !items.isEmpty()) {
-                writer.insertAlertEvents(new ArrayList<>(items));
+                calls.write("alert_event", new ArrayList<>(items), StoreWriter::insertAlertEvents,
+                        e -> new StoreCalls.Row(e.getInstance(), json(e)));
                 items.clear();
             }
         }
@@ -132,9 +138,10 @@ public final class SimpleBuffers {
         }
 
         @Override
-        public void flush(StoreWriter writer) throws Exception {
+        public void flush(StoreCalls calls) throws Exception {
             if (rows != null && !rows.isEmpty()) {
-                writer.upsertInsights(new ArrayList<>(rows.values()));
+                calls.write("insight", new ArrayList<>(rows.values()), StoreWriter::upsertInsights,
+                        r -> new StoreCalls.Row(r.instance(), json(r)));
                 rows.clear();
             }
         }
@@ -142,6 +149,15 @@ public final class SimpleBuffers {
         @Override
         public StoreBuffer<InsightRow> fresh() {
             return new Insights();
+        }
+    }
+
+    /** A row as JSON for its dead letter (its own toString if it does not encode). */
+    static String json(Object row) {
+        try {
+            return WireCodec.mapper().writeValueAsString(row);
+        } catch (Exception e) {
+            return String.valueOf(row);
         }
     }
 }

@@ -1,18 +1,18 @@
 package dev.datainsight.jobs.sinks;
 
-import dev.datainsight.store.StoreWriter;
 import java.io.Serializable;
 
 /**
  * What a {@link StoreSink} does with one record type: collects elements (deduplicating what a
- * later element overwrites anyway) and writes them through the {@link StoreWriter} on flush.
+ * later element overwrites anyway) and writes them through {@link StoreCalls} on flush (retries,
+ * refused rows split out to the dead letters).
  */
 public interface StoreBuffer<T> extends Serializable {
     /** Adds an element; returns how many rows the buffer now holds. */
     int add(T element);
 
     /** Writes everything buffered and empties the buffer. */
-    void flush(StoreWriter writer) throws Exception;
+    void flush(StoreCalls calls) throws Exception;
 
     /** A fresh, empty buffer of the same kind (one per writer). */
     StoreBuffer<T> fresh();

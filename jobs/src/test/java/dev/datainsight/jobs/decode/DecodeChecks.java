@@ -23,7 +23,7 @@ final class DecodeChecks {
     /** A collection time the validator accepts at {@link #NOW}. */
     static final long TS = NOW - 60_000L;
     static final WireCodec CODEC = new WireCodec();
-    /** The job's default bounds (time.maxFuture 5m, time.maxAge 7d). */
+    /** Bounds of these tests (time.max_future 5m, time.max_age 7d). */
     static final SnapshotValidator VALIDATOR = new SnapshotValidator(Duration.ofMinutes(5), Duration.ofDays(7));
 
     private DecodeChecks() {}

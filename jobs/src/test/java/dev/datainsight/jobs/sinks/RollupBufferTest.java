@@ -106,12 +106,12 @@ class RollupBufferTest {
             RollupBuffer prototype = new RollupBuffer();
             StoreBuffer<RollupBatch> buf = prototype.fresh();
             first.forEach(buf::add);
-            buf.flush(w);
+            buf.flush(StoreCalls.over(w));
             assertEquals(1, w.seriesCalls, "one call creates the first flush's new series");
             assertEquals(10, w.seriesAsked, "2 instances x 5 series with samples (the hour shares db-1's ids)");
             buf = prototype.fresh();
             second.forEach(buf::add);
-            buf.flush(w);
+            buf.flush(StoreCalls.over(w));
             assertEquals(1, w.seriesCalls, "the second flush finds every id in the cache");
         }
         try (JdbcStoreWriter w = new JdbcStoreWriter(byRow, null, null)) {
@@ -138,10 +138,10 @@ class RollupBufferTest {
             w.failNextSeriesCall = true;
             StoreBuffer<RollupBatch> buf = prototype.fresh();
             buf.add(batch("db-1", RollupBatch.MINUTE, T, 1));
-            assertThrows(SQLException.class, () -> buf.flush(w));
+            assertThrows(SQLException.class, () -> buf.flush(StoreCalls.over(w)));
             StoreBuffer<RollupBatch> retry = prototype.fresh();
             retry.add(batch("db-1", RollupBatch.MINUTE, T, 1));
-            retry.flush(w);
+            retry.flush(StoreCalls.over(w));
             assertEquals(5, w.seriesAsked, "the retry asks for all 5 series again: none was left pending");
         }
         assertEquals(5, dump(url, "metric_rollup_1m").size());
