@@ -152,17 +152,59 @@ public final class LlmAdvisor implements AutoCloseable {
       return mine.copy();
     }
     CompletableFuture<AdvisorOutcome> work;
+    Call call = new Call();
     try {
-      work = CompletableFuture.supplyAsync(() -> ask(evidence), workers);
+      work = CompletableFuture.supplyAsync(() -> call.run(() -> ask(evidence), key), workers);
     } catch (RejectedExecutionException ex) {
       complete(fresh, key, AdvisorOutcome.failure(key, Kind.RATE_LIMITED,
           "queue full (" + config.maxConcurrent() + " in flight, " + config.queueCapacity() + " waiting)"));
       return mine.copy();
     }
     work.orTimeout(config.timeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((o, ex) -> ex == null ? o : classify(key, ex))
+        .handle((o, ex) -> {
+          if (ex == null) {
+            return o;
+          }
+          call.abandon(); // frees the worker: the JDK client's timeout does not cover a slow body
+          return classify(key, ex);
+        })
         .thenAccept(o -> complete(fresh, key, o));
     return mine.copy();
+  }
+
+  /**
+   * One request on a worker thread. On timeout the caller already has its outcome; abandoning
+   * interrupts the worker (the JDK HTTP client then cancels the exchange), or, if the request
+   * has not started yet, makes it return without sending anything.
+   */
+  private static final class Call {
+    private Thread thread;
+    private boolean done;
+
+    AdvisorOutcome run(java.util.function.Supplier<AdvisorOutcome> request, CacheKey key) {
+      synchronized (this) {
+        if (done) {
+          return AdvisorOutcome.failure(key, Kind.TIMEOUT, "timed out in the queue");
+        }
+        thread = Thread.currentThread();
+      }
+      try {
+        return request.get();
+      } finally {
+        synchronized (this) {
+          thread = null;
+          done = true;
+        }
+        Thread.interrupted(); // a late interrupt must not leak into the pool's next task
+      }
+    }
+
+    synchronized void abandon() {
+      done = true;
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
   }
 
   private void complete(Entry entry, CacheKey key, AdvisorOutcome o) {

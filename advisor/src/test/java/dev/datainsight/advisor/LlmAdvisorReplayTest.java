@@ -266,4 +266,23 @@ class LlmAdvisorReplayTest {
     assertEquals(Kind.HTTP_ERROR, o.kind(), o.toString());
     assertNotNull(o.detail());
   }
+
+  @Test
+  void aTimedOutRequest_releasesItsWorker_forTheNextCall() throws Exception {
+    server.then(Reply.recorded(200, "valid.json"))
+        .then(Reply.recorded(200, "valid.json").chunked(20, 250))
+        .then(Reply.recorded(200, "valid.json"));
+    AdvisorConfig one = new AdvisorConfig(true, server.baseUrl(), "test-model", ApiKey.of(Fixtures.KEY),
+        Duration.ofMillis(1_500), 1, 4, 20, Duration.ofHours(1), 0.6, 20_000);
+    LlmAdvisor a = advisor(one);
+    assertEquals(Kind.ACCEPTED, await(a.advise(evidence(0, "warm"))).kind(), "warm-up");
+    assertEquals(Kind.TIMEOUT, await(a.advise(evidence(1, "slow"))).kind());
+    long t0 = System.nanoTime();
+    AdvisorOutcome next = await(a.advise(evidence(2, "next")));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    // one worker: if the timed-out request still held it (the body streams for 5 s), this call
+    // would wait in the queue and time out too
+    assertEquals(Kind.ACCEPTED, next.kind(), next + " after " + ms + " ms");
+    assertTrue(ms < 1_500, "after " + ms + " ms");
+  }
 }
