@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,7 +92,7 @@ public final class LlmAdvisor implements AutoCloseable {
     this.bucket = new TokenBucket(config.requestsPerMinute(), nanoClock);
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(config.maxConcurrent(), config.maxConcurrent(), 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity())), r -> {
+        config.queueCapacity() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(config.queueCapacity()), r -> {
           Thread t = new Thread(r, "advisor-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;

@@ -107,6 +107,8 @@ class LlmAdvisorReplayTest {
     assertEquals(RejectReason.UNKNOWN_IDENTIFIER, o.reason(), o.toString());
     assertTrue(o.detail().contains("orders_customer_idx"), o.detail());
     assertEquals(1, advisor.metrics().count("rejected:unknown_identifier"));
+    assertEquals(List.of(o), sunk, "the rejection goes to the sink with its reason");
+    assertTrue(sunk.get(0).rawAnswer().contains("DROP INDEX orders_customer_idx"), "and the raw answer");
   }
 
   @Test
@@ -284,5 +286,35 @@ class LlmAdvisorReplayTest {
     // would wait in the queue and time out too
     assertEquals(Kind.ACCEPTED, next.kind(), next + " after " + ms + " ms");
     assertTrue(ms < 1_500, "after " + ms + " ms");
+  }
+
+  @Test
+  void fullQueue_isRateLimited_withoutARequest() throws Exception {
+    for (int i = 0; i < 2; i++) {
+      server.then(Reply.recorded(200, "valid.json").delayed(600));
+    }
+    AdvisorConfig narrow = new AdvisorConfig(true, server.baseUrl(), "test-model", ApiKey.of(Fixtures.KEY),
+        Duration.ofSeconds(5), 1, 1, 20, Duration.ofHours(1), 0.6, 20_000);
+    LlmAdvisor a = advisor(narrow);
+    var first = a.advise(evidence(1, "f")); // runs
+    var second = a.advise(evidence(2, "f")); // waits in the queue
+    AdvisorOutcome third = await(a.advise(evidence(3, "f")));
+    assertEquals(Kind.RATE_LIMITED, third.kind(), third.toString());
+    assertTrue(third.detail().startsWith("queue full"), third.detail());
+    assertEquals(Kind.ACCEPTED, await(first).kind());
+    assertEquals(Kind.ACCEPTED, await(second).kind());
+    assertEquals(2, server.requests());
+  }
+
+  @Test
+  void concurrentCallsForTheSameKey_shareOneRequest() throws Exception {
+    server.then(Reply.recorded(200, "valid.json").delayed(300));
+    LlmAdvisor a = advisor(config(server.baseUrl()));
+    var f1 = a.advise(evidence(9, "fp"));
+    var f2 = a.advise(evidence(9, "fp"));
+    assertEquals(Kind.ACCEPTED, await(f1).kind());
+    assertEquals(await(f1), await(f2));
+    assertEquals(1, server.requests());
+    assertEquals(1, sunk.size(), "one outcome for the store, not one per caller");
   }
 }
