@@ -139,7 +139,7 @@ class SavepointCompatibilityITCase extends JobTestSupport {
         try {
             AtomicReference<AssertionError> last = new AtomicReference<>();
             try {
-                JobTestSupport.await("the store to hold the reference rollups of the whole stream", Duration.ofSeconds(150),
+                JobTestSupport.await("the store to hold the reference rollups of the whole stream and the alert events", Duration.ofSeconds(150),
                         () -> {
                             if (job.getJobStatus().join().isGloballyTerminalState()) {
                                 // e.g. a savepoint the job cannot map (renamed uid): say why
@@ -148,6 +148,15 @@ class SavepointCompatibilityITCase extends JobTestSupport {
                             }
                             try {
                                 assertStoreEqualsReference(url, expected);
+                                // The alert sink writes at checkpoints: wait for the restored job's
+                                // three alert_event rows too (beside the old job's two) before the
+                                // job is cancelled, or a slow machine cancels it before they land.
+                                // Their exact content is asserted below.
+                                List<String> rows = alertRows(url);
+                                if (rows.size() < 5) {
+                                    last.set(new AssertionError("alert_event rows so far: " + rows));
+                                    return false;
+                                }
                                 return true;
                             } catch (AssertionError e) {
                                 last.set(e);
