@@ -203,4 +203,42 @@ class InstanceRollupFunctionIdentityTest {
         assertEquals(5.0, rates.get(1)[1], 1e-9);
         assertEquals(1, fn.identityChangesCounted());
     }
+
+    @Test
+    void lateHealthSnapshot_stillRebaselinesARowLastSeenBeforeTheChange() throws Exception {
+        // two databases on A; "other" is not in B's first two cycles (a slower row, or one that
+        // left and came back): its last raw value is still A's when the late health snapshot
+        // tells of the change
+        for (int i = 0; i < 6; i++) {
+            long t = T0 + i * 10_000L;
+            send(health("a", t, SERVER_A, 0, 1));
+            send(CompactSnapshot.of(TestSnapshots.database("a", t, null, "app", 1_000 + 100 * i, 3,
+                    "other", 10_000 + 100 * i, 1)));
+        }
+        send(db("a", T0 + MIN, 2_000_000, 3));
+        send(db("a", T0 + MIN + 10_000, 2_000_050, 3));
+        h.processWatermark(T0 + MIN + 10_000);
+        send(health("a", T0 + MIN, SERVER_B, 0, 1));
+        // "other" on B, far above A's value: diffed against A's 50 s sample it would be a spike
+        send(CompactSnapshot.of(TestSnapshots.database("a", T0 + MIN + 20_000, null, "app", 2_000_100, 3,
+                "other", 900_000, 1)));
+        send(CompactSnapshot.of(TestSnapshots.database("a", T0 + MIN + 30_000, null, "app", 2_000_150, 3,
+                "other", 900_020, 1)));
+        h.processWatermark(T0 + 2 * MIN - 1);
+        RollupBatch last = null;
+        for (RollupBatch b : h.extractOutputValues()) {
+            if (b.resolution == RollupBatch.MINUTE && b.bucketStart == T0 + MIN && "pg_stat_database".equals(b.view)) {
+                last = b;
+            }
+        }
+        int row = java.util.Arrays.asList(last.rowKeys).indexOf("other");
+        int col = java.util.Arrays.stream(last.columns).boxed().toList().indexOf(
+                CompactSnapshot.columnIndex(dev.datainsight.model.MetricCatalog.view("pg_stat_database"))
+                        .get("xact_commit"));
+        int series = row * last.columns.length + col;
+        // 80 s is "other"'s baseline on B; 90 s its 2/s
+        assertEquals(1, last.count[series], "rate samples of other");
+        assertEquals(2.0, last.max[series], 1e-9);
+        assertEquals(1, fn.identityChangesCounted());
+    }
 }
