@@ -50,4 +50,31 @@ final class TestSnapshots {
         s.getRows().add(new SnapshotRow(new LinkedHashMap<>(), v, null));
         return CompactSnapshot.of(s);
     }
+
+    /**
+     * A collector health snapshot: row probe="" up, with the server identity (null = not read), and
+     * a probe row without it.
+     */
+    static CompactSnapshot health(String instance, long ts, Long systemIdentifier, Integer inRecovery,
+            Integer timeline) {
+        MetricsSnapshot s = new MetricsSnapshot();
+        s.setInstance(instance);
+        s.setServerVersionNum(170011);
+        s.setCollectedAt(ts);
+        s.setView("datainsight_collector");
+        SnapshotRow server = new SnapshotRow();
+        server.label("probe", "");
+        server.value("up", 1.0);
+        server.value("system_identifier_high", systemIdentifier == null ? null : (double) (systemIdentifier >>> 32));
+        server.value("system_identifier_low", systemIdentifier == null ? null
+                : (double) (systemIdentifier & 0xFFFF_FFFFL));
+        server.value("in_recovery", inRecovery == null ? null : inRecovery.doubleValue());
+        server.value("timeline_id", timeline == null ? null : timeline.doubleValue());
+        s.getRows().add(server);
+        SnapshotRow probe = new SnapshotRow();
+        probe.label("probe", "pg_stat_database");
+        probe.value("duration_ms", 3.0);
+        s.getRows().add(probe);
+        return CompactSnapshot.of(s);
+    }
 }

@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *       that goes down, a changed stats_reset, a server restart or version change, or a gap longer
  *       than the bound yields no rate (the sample becomes the new baseline). Gauges pass through.
  *       pg_stat_statements counters become deltas summed per hour.</li>
+ *   <li>Server identity: when the collector's health snapshot ({@code datainsight_collector},
+ *       row {@code probe=""}) shows another system_identifier (a VIP failover to another server),
+ *       a role change ({@code in_recovery} flips: a promotion) or a new {@code timeline_id}, every
+ *       counter of the instance is rebaselined: no rate is taken across the change. See
+ *       {@link #noteIdentity} for how and for the order of snapshots within a collection time.</li>
  *   <li>Samples go into 1-minute buckets (count, min, max, sum, last), emitted when the watermark
  *       passes the bucket end, updated and re-emitted for late snapshots within the allowed
  *       lateness, then folded into the hour and the hour into the day (the cascade is built from
@@ -95,6 +100,12 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
 
     private static final Logger LOG = LoggerFactory.getLogger(InstanceRollupFunction.class);
     private static final int SERVER_START_COLUMN = columnIndex("pg_settings", "server_start_epoch");
+    private static final int ID_HIGH_COLUMN = columnIndex(MetricCatalog.COLLECTOR_VIEW, "system_identifier_high");
+    private static final int ID_LOW_COLUMN = columnIndex(MetricCatalog.COLLECTOR_VIEW, "system_identifier_low");
+    private static final int IN_RECOVERY_COLUMN = columnIndex(MetricCatalog.COLLECTOR_VIEW, "in_recovery");
+    private static final int TIMELINE_COLUMN = columnIndex(MetricCatalog.COLLECTOR_VIEW, "timeline_id");
+    /** Counter (group {@link JobNames#METRIC_GROUP}) of server identity changes that rebaselined an instance. */
+    public static final String METRIC_IDENTITY_CHANGES = "identityChanges";
     /** Name of the per-view due-time index state (new with issue 21: absent from older savepoints). */
     static final String STATE_DUE = "view-due";
     /** The due index's marker key: no view is named so. */
@@ -122,6 +133,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
     private transient Counter duplicateCounter;
     private transient Counter resetCounter;
     private transient Counter internalErrorCounter;
+    private transient Counter identityChangeCounter;
 
     /**
      * @param allowedLateness how long a bucket accepts late snapshots after the watermark passed it
@@ -186,6 +198,7 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         duplicateCounter = g.counter(JobNames.METRIC_DUPLICATES);
         resetCounter = g.counter(JobNames.METRIC_RESETS);
         internalErrorCounter = g.counter(JobNames.METRIC_INTERNAL_ERRORS);
+        identityChangeCounter = g.counter(METRIC_IDENTITY_CHANGES);
     }
 
     @Override
@@ -231,6 +244,9 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
             // must not take a rate across it. Only a later start counts here: an older snapshot
             // must not wind back a restart already seen.
             noteServerStart(s, true);
+        }
+        if (MetricCatalog.COLLECTOR_VIEW.equals(s.view)) {
+            noteIdentity(s); // late: rebaselines only the rows last seen before it (see there)
         }
         InternalErrors.check(faults, s.instance, s.collectedAt);
         ViewState state = vs;
@@ -283,11 +299,14 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         if (p != null) {
             pending.remove(timestamp);
             CompactSnapshot[] items = p.items;
-            // pg_settings first: its server start decides whether the others' counters were reset.
-            Arrays.sort(items, (a, b) -> Boolean.compare(!"pg_settings".equals(a.view), !"pg_settings".equals(b.view)));
+            // pg_settings and the health snapshot first: the server start and the server identity
+            // decide whether the others' counters at the same time may be diffed.
+            Arrays.sort(items, (a, b) -> Integer.compare(applyRank(a), applyRank(b)));
             for (CompactSnapshot s : items) {
                 if ("pg_settings".equals(s.view)) {
                     noteServerStart(s, false);
+                } else if (MetricCatalog.COLLECTOR_VIEW.equals(s.view)) {
+                    noteIdentity(s);
                 }
                 ViewState vs = touched.get(s.view);
                 if (vs == null) {
@@ -432,9 +451,129 @@ public class InstanceRollupFunction extends KeyedProcessFunction<String, Compact
         }
     }
 
+    /** 0 for the snapshots applied first at a collection time (server start, identity), 1 for the rest. */
+    private static int applyRank(CompactSnapshot s) {
+        return "pg_settings".equals(s.view) || MetricCatalog.COLLECTOR_VIEW.equals(s.view) ? 0 : 1;
+    }
+
+    /**
+     * The time before which no counter sample may be diffed: the later of the server start and the
+     * last identity change ({@link ViewState#apply} takes a new baseline for a row whose previous
+     * sample is older).
+     */
     private long serverStart() throws Exception {
         InstanceInfo i = info.value();
-        return i == null ? Long.MIN_VALUE : i.serverStartMs;
+        if (i == null) {
+            return Long.MIN_VALUE;
+        }
+        long changed = i.identityChangedAt == 0 ? Long.MIN_VALUE : i.identityChangedAt;
+        return Math.max(i.serverStartMs, changed);
+    }
+
+    /**
+     * Keeps the server identity of a health snapshot (row {@code probe=""}: system_identifier,
+     * in_recovery, timeline_id) in the instance state and, when it differs from the one kept, notes
+     * the change: counted ({@value #METRIC_IDENTITY_CHANGES}), logged once at INFO (instance, old →
+     * new) and remembered as {@link InstanceInfo#identityChangedAt} = the health snapshot's
+     * collection time C.
+     *
+     * <p><b>Rebaseline.</b> From then on a counter row whose last sample is older than C takes a
+     * new baseline at its next sample (no rate, no delta), exactly like after a server restart:
+     * that is the same as dropping every view's last raw counter values of the rows last seen
+     * before C, without reading and rewriting every view of the instance. Rows already sampled at
+     * or after C keep their baseline: those samples come from the new server.
+     *
+     * <p><b>Order within a collection time.</b> The collector stamps a cycle's health snapshot
+     * with the cycle's start, the collected_at of that cycle's view snapshots, and they may reach
+     * the job in either order. Snapshots newer than the watermark wait for their timer, and at one
+     * time the health snapshot (with pg_settings) is applied before the views, so the views of the
+     * cycle that first shows the new server are baselined whatever order they arrived in. A health
+     * snapshot applied late (behind the watermark, after views of its own time or later were
+     * applied) rebaselines only the rows still last seen before C: the rates already emitted for
+     * the interval ending at C cannot be taken back. The change happened somewhere between the
+     * previous health snapshot and C; a view sampled in between (a slow-lane view) is rebaselined
+     * too, as its sample may come from either server. Caught only as well as the collector's stamp:
+     * when the other lane's health snapshot took that millisecond the stamp is 1 ms later than the
+     * cycle's views, and that cycle's rates still span the change.
+     *
+     * <p>A value missing from the snapshot (null: no EXECUTE on the pg_control functions, a cycle
+     * that did not read the identity) is not a change; the first identity seen is not one either.
+     * A health snapshot not newer than the identity kept is ignored (a late one must not wind it
+     * back). A promotion usually shows twice: in_recovery flips at once, the checkpoint timeline
+     * at the first checkpoint after it; each is a change (two baselines).
+     */
+    private void noteIdentity(CompactSnapshot s) throws Exception {
+        int row = -1;
+        for (int r = 0; r < s.rowKeys.length; r++) {
+            if (s.rowKeys[r].isEmpty()) {
+                row = r;
+                break;
+            }
+        }
+        if (row < 0) {
+            return;
+        }
+        double hi = valueAt(s, row, ID_HIGH_COLUMN);
+        double lo = valueAt(s, row, ID_LOW_COLUMN);
+        double rec = valueAt(s, row, IN_RECOVERY_COLUMN);
+        double tl = valueAt(s, row, TIMELINE_COLUMN);
+        if (Double.isNaN(hi) && Double.isNaN(lo) && Double.isNaN(rec) && Double.isNaN(tl)) {
+            return;
+        }
+        InstanceInfo i = info.value();
+        if (i == null) {
+            i = new InstanceInfo();
+        }
+        if (i.identityKnown && s.collectedAt <= i.identitySeenAt) {
+            return;
+        }
+        boolean changed = i.identityKnown && (differs(i.systemIdHigh, hi) || differs(i.systemIdLow, lo)
+                || differs(i.inRecovery, rec) || differs(i.timelineId, tl));
+        String old = changed ? describeIdentity(i.systemIdHigh, i.systemIdLow, i.inRecovery, i.timelineId) : null;
+        if (!Double.isNaN(hi)) {
+            i.systemIdHigh = hi;
+        }
+        if (!Double.isNaN(lo)) {
+            i.systemIdLow = lo;
+        }
+        if (!Double.isNaN(rec)) {
+            i.inRecovery = rec;
+        }
+        if (!Double.isNaN(tl)) {
+            i.timelineId = tl;
+        }
+        i.identityKnown = true;
+        i.identitySeenAt = s.collectedAt;
+        if (changed) {
+            i.identityChangedAt = s.collectedAt;
+            identityChangeCounter.inc();
+            LOG.info("instance {}: server identity changed at {}: {} -> {}; its counters take a new baseline",
+                    s.instance, java.time.Instant.ofEpochMilli(s.collectedAt), old,
+                    describeIdentity(i.systemIdHigh, i.systemIdLow, i.inRecovery, i.timelineId));
+        }
+        info.update(i);
+    }
+
+    /** Identity changes counted by this instance of the function (tests, diagnostics). */
+    public long identityChangesCounted() {
+        return identityChangeCounter == null ? 0 : identityChangeCounter.getCount();
+    }
+
+    private static double valueAt(CompactSnapshot s, int row, int catalogColumn) {
+        int pos = catalogColumn < 0 ? -1 : CompactSnapshot.positionOf(s.columns, catalogColumn);
+        return pos < 0 ? Double.NaN : s.values[row * s.columns.length + pos];
+    }
+
+    private static boolean differs(double kept, double seen) {
+        return !Double.isNaN(kept) && !Double.isNaN(seen) && kept != seen;
+    }
+
+    /** "system_identifier 7312345678901234567, primary, timeline 2" (unknown parts as "?"). */
+    static String describeIdentity(double hi, double lo, double rec, double tl) {
+        String id = Double.isNaN(hi) || Double.isNaN(lo) ? "?"
+                : Long.toUnsignedString(((long) hi << 32) | ((long) lo & 0xFFFF_FFFFL));
+        String role = Double.isNaN(rec) ? "role ?" : rec != 0 ? "standby" : "primary";
+        return "system_identifier " + id + ", " + role + ", timeline " + (Double.isNaN(tl) ? "?" : (long) tl);
     }
 
     /**
