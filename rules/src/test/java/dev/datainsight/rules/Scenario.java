@@ -84,7 +84,7 @@ abstract class Scenario {
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
-                Scenario::checksumFailures, Scenario::serverRestarted);
+                Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge);
     }
 
     /**
@@ -547,6 +547,24 @@ abstract class Scenario {
         s.hasCritical = false;
         s.clearLagMs = 5 * 60_000;
         return s;
+    }
+
+    /** The TOAST table ages past the default autovacuum_freeze_max_age (200M, settings not sent). */
+    static Scenario tableFreezeAge() {
+        return new Scenario("table_freeze_age") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double toast = switch (l) {
+                    case HEALTHY -> 150e6;
+                    case JUST_BELOW -> 299e6;
+                    case WARNING -> 400e6;
+                    case CRITICAL -> 900e6;
+                };
+                return List.of(of("pg_stat_user_tables", t, row(
+                        Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "relfrozenxid_age",
+                        100e6, "toast_relfrozenxid_age", toast, "vacuum_running", 0)));
+            }
+        };
     }
 
     static String collectorView() {

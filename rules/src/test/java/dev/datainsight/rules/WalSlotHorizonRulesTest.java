@@ -193,4 +193,83 @@ class WalSlotHorizonRulesTest {
             assertTrue(later.get(0).getResolvedAt() >= fired + 30 * MIN, "held for 30 min");
         }
     }
+    private static Snapshot table(long t, String rel, double heap, Double toast) {
+        return of("pg_stat_user_tables", t, row(Map.of("datname", "app", "schemaname", "public", "relname", rel),
+                "relfrozenxid_age", heap, "toast_relfrozenxid_age", toast, "vacuum_running", 1));
+    }
+
+    @Test
+    void tableFreezeAge_againstTheServersFreezeMaxAge_toastCounts_standbysSkipped() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("table_freeze_age", "for: 0s")))) {
+            // Default 200M: 250M (1.25x) is a routine anti-wraparound vacuum, quiet.
+            assertEquals(List.of(), h.push(table(T0, "orders", 250e6, null)));
+            // The server's autovacuum_freeze_max_age is 100M: now 250M is 2.5x.
+            h.push(of("pg_settings", T0 + S, row(Map.of(), "autovacuum_freeze_max_age", 100e6)));
+            List<AlertEvent> ev = h.push(table(T0 + 10 * S, "orders", 250e6, null));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertEquals("Table app.public.orders is 250000000 transactions old, 2.5x autovacuum_freeze_max_age "
+                    + "(100000000); a VACUUM is running on it", ev.get(0).getSummary());
+            ev = h.push(table(T0 + 20 * S, "events", 10e6, 450e6));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.CRITICAL, ev.get(0).getSeverity());
+            assertTrue(ev.get(0).getSummary().startsWith("The TOAST table of app.public.events is 450000000"),
+                    ev.get(0).getSummary());
+        }
+        try (RulesHarness h = new RulesHarness(only(Map.of("table_freeze_age", "for: 0s")))) {
+            h.push(RuleFalsePositivesTest.health(T0, true));
+            assertEquals(List.of(), h.push(table(T0 + S, "orders", 1e9, null)), "a standby's ages are the primary's");
+        }
+    }
+
+    private static Snapshot index(long t, String name, double valid) {
+        return of("pg_stat_user_indexes", t, row(Map.of("datname", "app", "schemaname", "public", "relname", "orders",
+                "indexrelname", name), "idx_scan", 0, "index_size_bytes", 20e6, "is_unique", 0, "is_primary", 0,
+                "is_valid", valid));
+    }
+
+    @Test
+    void invalidIndex_reportedAfterAnHourInvalid_aBuildThatFinishesIsNot() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("invalid_index", "")))) {
+            long t = T0;
+            for (; t < T0 + 3 * 3_600_000L; t += MIN) {
+                h.push(index(t, "orders_broken_idx", 0));
+                // Invalid for 50 min while a concurrent build runs, then valid.
+                h.push(index(t, "orders_building_idx", t < T0 + 50 * MIN ? 0 : 1));
+                h.push(index(t, "orders_ok_idx", 1));
+            }
+            List<dev.datainsight.store.InsightRow> rows = h.insights;
+            assertEquals(java.util.Set.of("app.public.orders_broken_idx"),
+                    rows.stream().map(dev.datainsight.store.InsightRow::subject).collect(
+                            java.util.stream.Collectors.toSet()), rows.toString());
+            assertEquals("invalid_index", rows.get(0).kind());
+            assertEquals("warning", rows.get(0).severity());
+            assertEquals(T0 + 3_600_000L, rows.get(0).observedAt());
+            assertEquals(2, rows.size(), "reported at 1 h and refreshed at 2 h: " + rows);
+            assertEquals(List.of(), h.events, "insights never page");
+        }
+    }
+
+    @Test
+    void pendingRestart_listsTheSettings_andIsQuietWithNone() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("pending_restart", "")))) {
+            h.push(of("pg_settings_pending_restart", T0));
+            assertEquals(List.of(), h.insights);
+            h.push(of("pg_settings_pending_restart", T0 + MIN,
+                    row(Map.of("name", "shared_buffers"), "pending_restart", 1),
+                    row(Map.of("name", "max_connections"), "pending_restart", 1)));
+            h.push(of("pg_settings_pending_restart", T0 + 2 * MIN,
+                    row(Map.of("name", "shared_buffers"), "pending_restart", 1),
+                    row(Map.of("name", "max_connections"), "pending_restart", 1)));
+            assertEquals(1, h.insights.size(), h.insights.toString());
+            assertEquals("2 setting(s) changed but pending a restart: max_connections, shared_buffers",
+                    h.insights.get(0).summary());
+            // A further setting: reported at once.
+            h.push(of("pg_settings_pending_restart", T0 + 3 * MIN,
+                    row(Map.of("name", "wal_level"), "pending_restart", 1)));
+            assertEquals(2, h.insights.size(), h.insights.toString());
+            assertEquals("1 setting(s) changed but pending a restart: wal_level", h.insights.get(1).summary());
+            assertEquals(List.of(), h.events);
+        }
+    }
 }

@@ -29,13 +29,16 @@ public final class RuleCatalog {
             new ArchiverFailingRule(),
             new ChecksumFailuresRule(),
             new ServerRestartedRule(),
+            new TableFreezeAgeRule(),
             new InstanceDownRule(),
             new InstanceSilentRule(),
             new PipelineRestartingRule(),
             new AnomalyRule(),
             new UnusedIndexInsight(),
             new SequenceExhaustionInsight(),
-            new RollbackRatioInsight());
+            new RollbackRatioInsight(),
+            new InvalidIndexInsight(),
+            new PendingRestartInsight());
 
     private static final Map<String, Rule> BY_NAME;
 
