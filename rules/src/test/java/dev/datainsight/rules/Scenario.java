@@ -84,7 +84,8 @@ abstract class Scenario {
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
-                Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge);
+                Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
+                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts);
     }
 
     /**
@@ -565,6 +566,68 @@ abstract class Scenario {
                         100e6, "toast_relfrozenxid_age", toast, "vacuum_running", 0)));
             }
         };
+    }
+
+    static Scenario walReadyBacklog() {
+        return new Scenario("wal_ready_backlog") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double ready = switch (l) {
+                    case HEALTHY -> 1;
+                    case JUST_BELOW -> 128;
+                    case WARNING -> 300;
+                    case CRITICAL -> 2000;
+                };
+                return List.of(of("pg_stat_archiver", t, row(Map.of(), "failed_count", 0, "ready_count", ready,
+                        "wal_dir_bytes", (ready + 60) * 16 * 1024 * 1024)));
+            }
+        };
+    }
+
+    /** Per 10 s step: just below = 7.5 per 5 min bucket, warning = 30, critical = 90. */
+    static Scenario sessionsFatalKilled() {
+        Scenario s = new Scenario("sessions_fatal_killed") {
+            final Counter fatal = new Counter();
+            final Counter killed = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.25;
+                    case WARNING -> 1;
+                    case CRITICAL -> 3;
+                };
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 0,
+                        "sessions_fatal", fatal.add(per / 2), "sessions_killed", killed.add(per / 2))));
+            }
+        };
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 10 * 60_000;
+        return s;
+    }
+
+    /** Per 10 s step: just below = 4 per 10 min bucket, warning = 30. */
+    static Scenario recoveryConflicts() {
+        Scenario s = new Scenario("recovery_conflicts") {
+            final Counter snapshot = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 4.0 / 60; // a bucket spans the window plus one step
+                    case WARNING, CRITICAL -> 0.5;
+                };
+                return List.of(of("pg_stat_database_conflicts", t, row(Map.of("datname", "app"), "confl_snapshot",
+                        snapshot.add(per), "confl_lock", 0, "confl_bufferpin", 0, "confl_deadlock", 0,
+                        "confl_tablespace", 0)));
+            }
+        };
+        s.hasCritical = false;
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 20 * 60_000;
+        return s;
     }
 
     static String collectorView() {

@@ -272,4 +272,69 @@ class WalSlotHorizonRulesTest {
             assertEquals(List.of(), h.events);
         }
     }
+    private static Snapshot sessions(long t, Double fatal, Double killed) {
+        return of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 0, "sessions_fatal", fatal,
+                "sessions_killed", killed));
+    }
+
+    @Test
+    void sessionsFatalKilled_aBurstWarns_aTrickleAndPg13AreQuiet() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("sessions_fatal_killed", "")))) {
+            long t = T0;
+            double fatal = 100; // counted before the job watched: a baseline
+            for (; t < T0 + 30 * MIN; t += 10 * S) {
+                fatal += (t - T0) % MIN == 0 ? 1 : 0; // one per minute: 5 per bucket
+                assertEquals(List.of(), h.push(sessions(t, fatal, 3.0)), "a trickle is housekeeping");
+            }
+            List<AlertEvent> ev = new ArrayList<>();
+            for (int i = 0; i < 12 && ev.isEmpty(); i++, t += 10 * S) {
+                ev.addAll(h.push(sessions(t, fatal, 3.0 + 2 * i))); // 2 killed per step
+            }
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertTrue(ev.get(0).getSummary().contains("session(s) of database app ended by a fatal error or killed "
+                    + "within 5m"), ev.get(0).getSummary());
+        }
+        try (RulesHarness h = new RulesHarness(only(Map.of("sessions_fatal_killed", "for: 0s")))) {
+            for (long t = T0; t < T0 + 5 * MIN; t += 10 * S) {
+                assertEquals(List.of(), h.push(sessions(t, null, null)), "13: no counters");
+            }
+        }
+    }
+
+    private static Snapshot conflicts(long t, double snapshot, double lock) {
+        return of("pg_stat_database_conflicts", t, row(Map.of("datname", "reports"), "confl_tablespace", 0,
+                "confl_lock", lock, "confl_snapshot", snapshot, "confl_bufferpin", 0, "confl_deadlock", 0));
+    }
+
+    @Test
+    void recoveryConflicts_aStreamOfCancelledQueriesWarns_andNamesTheKinds() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("recovery_conflicts", "")))) {
+            long t = T0;
+            assertEquals(List.of(), h.push(conflicts(t, 40, 0)), "the first value is a baseline");
+            // Three conflicts in 10 min: quiet.
+            for (t += 10 * S; t < T0 + 10 * MIN; t += 10 * S) {
+                assertEquals(List.of(), h.push(conflicts(t, t < T0 + 5 * MIN ? 41 : 43, 0)));
+            }
+            List<AlertEvent> ev = h.push(conflicts(t, 47, 2));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertEquals(Map.of("datname", "reports"), ev.get(0).getLabels());
+            assertTrue(ev.get(0).getSummary().endsWith("(so far: snapshot 47, lock 2)"), ev.get(0).getSummary());
+        }
+    }
+
+    @Test
+    void walReadyBacklog_countsSegmentsWaiting_andSaysHowBigPgWalIs() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("wal_ready_backlog", "for: 0s")))) {
+            assertEquals(List.of(), h.push(of("pg_stat_archiver", T0, row(Map.of(), "failed_count", 0,
+                    "ready_count", 100, "wal_dir_bytes", 3 * GB))));
+            List<AlertEvent> ev = h.push(of("pg_stat_archiver", T0 + 10 * S, row(Map.of(), "failed_count", 0,
+                    "ready_count", 200, "wal_dir_bytes", 4 * GB)));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Severity.WARNING, ev.get(0).getSeverity());
+            assertTrue(ev.get(0).getSummary().startsWith("200 WAL segment(s) waiting to be archived; pg_wal holds 4"),
+                    ev.get(0).getSummary());
+        }
+    }
 }
