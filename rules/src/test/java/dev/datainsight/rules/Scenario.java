@@ -83,7 +83,9 @@ abstract class Scenario {
                 Scenario::xidWraparound, Scenario::lockContention, Scenario::lockWaits, Scenario::deadlocks, Scenario::cacheHitRatio,
                 Scenario::tempSpill, Scenario::checkpointSpike, Scenario::autovacuumLag, Scenario::dbGrowth,
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
-                Scenario::anomaly);
+                Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
+                Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
+                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts);
     }
 
     /**
@@ -452,6 +454,179 @@ abstract class Scenario {
         s.warmupMs = 2 * 3_600_000L;
         s.onsetLagMs = 30_000;
         s.clearLagMs = 30_000;
+        return s;
+    }
+
+    static Scenario xminHorizon() {
+        return new Scenario("xmin_horizon") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double age = switch (l) {
+                    case HEALTHY -> 2e6;
+                    case JUST_BELOW -> 99e6;
+                    case WARNING -> 150e6;
+                    case CRITICAL -> 300e6;
+                };
+                return List.of(of("xmin_horizon", t, row(Map.of(), "horizon_age", age, "holder", 3,
+                        "holder_pid", null)));
+            }
+        };
+    }
+
+    /** An inactive slot retaining WAL: just below 1 GB, 2 GB (warning), 20 GB (critical). */
+    static Scenario replicationSlot() {
+        return new Scenario("replication_slot") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double gb = 1024.0 * 1024 * 1024;
+                double retained = switch (l) {
+                    case HEALTHY -> 0.1 * gb;
+                    case JUST_BELOW -> 0.99 * gb;
+                    case WARNING -> 2 * gb;
+                    case CRITICAL -> 20 * gb;
+                };
+                return List.of(of("pg_replication_slots", t, row(Map.of("slot_name", "cdc", "slot_type", "logical"),
+                        "active", l == Level.HEALTHY ? 1 : 0, "retained_wal_bytes", retained, "wal_status", 0,
+                        "lost", 0, "safe_wal_size_bytes", null, "inactive_seconds", 600)));
+            }
+        };
+    }
+
+    /** failed_count rising every step (critical); just below = segments ready, last archive 50 min old. */
+    static Scenario archiverFailing() {
+        Scenario s = new Scenario("archiver_failing") {
+            final Counter failed = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                boolean failing = l == Level.WARNING || l == Level.CRITICAL;
+                return List.of(of("pg_stat_archiver", t, row(Map.of(), "archived_count", 100, "failed_count",
+                        failed.add(failing ? 1 : 0), "last_archived_age_seconds", l == Level.HEALTHY ? 30 : 3000,
+                        "ready_count", l == Level.HEALTHY ? 0 : 12)));
+            }
+        };
+        s.extraYaml = "window: 5m";
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    static Scenario checksumFailures() {
+        Scenario s = new Scenario("checksum_failures") {
+            final Counter c = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                boolean bad = l == Level.WARNING || l == Level.CRITICAL;
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 0,
+                        "checksum_failures", c.add(bad ? 1 : 0))));
+            }
+        };
+        s.extraYaml = "hold: 5m";
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    /** Warning level: the start time moves every step (a restart loop). */
+    static Scenario serverRestarted() {
+        Scenario s = new Scenario("server_restarted") {
+            double start = 1_600_000_000;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                if (l == Level.WARNING || l == Level.CRITICAL) {
+                    start = t / 1000 - 5;
+                }
+                return List.of(of("pg_settings", t, row(Map.of(), "max_connections", 100,
+                        "server_start_epoch", start)));
+            }
+        };
+        s.extraYaml = "hold: 5m";
+        s.hasCritical = false;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    /** The TOAST table ages past the default autovacuum_freeze_max_age (200M, settings not sent). */
+    static Scenario tableFreezeAge() {
+        return new Scenario("table_freeze_age") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double toast = switch (l) {
+                    case HEALTHY -> 150e6;
+                    case JUST_BELOW -> 299e6;
+                    case WARNING -> 400e6;
+                    case CRITICAL -> 900e6;
+                };
+                return List.of(of("pg_stat_user_tables", t, row(
+                        Map.of("datname", "app", "schemaname", "public", "relname", "orders"), "relfrozenxid_age",
+                        100e6, "toast_relfrozenxid_age", toast, "vacuum_running", 0)));
+            }
+        };
+    }
+
+    static Scenario walReadyBacklog() {
+        return new Scenario("wal_ready_backlog") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double ready = switch (l) {
+                    case HEALTHY -> 1;
+                    case JUST_BELOW -> 128;
+                    case WARNING -> 300;
+                    case CRITICAL -> 2000;
+                };
+                return List.of(of("pg_stat_archiver", t, row(Map.of(), "failed_count", 0, "ready_count", ready,
+                        "wal_dir_bytes", (ready + 60) * 16 * 1024 * 1024)));
+            }
+        };
+    }
+
+    /** Per 10 s step: just below = 7.5 per 5 min bucket, warning = 30, critical = 90. */
+    static Scenario sessionsFatalKilled() {
+        Scenario s = new Scenario("sessions_fatal_killed") {
+            final Counter fatal = new Counter();
+            final Counter killed = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.25;
+                    case WARNING -> 1;
+                    case CRITICAL -> 3;
+                };
+                return List.of(of("pg_stat_database", t, row(Map.of("datname", "app"), "deadlocks", 0,
+                        "sessions_fatal", fatal.add(per / 2), "sessions_killed", killed.add(per / 2))));
+            }
+        };
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 10 * 60_000;
+        return s;
+    }
+
+    /** Per 10 s step: just below = 4 per 10 min bucket, warning = 30. */
+    static Scenario recoveryConflicts() {
+        Scenario s = new Scenario("recovery_conflicts") {
+            final Counter snapshot = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double per = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 4.0 / 60; // a bucket spans the window plus one step
+                    case WARNING, CRITICAL -> 0.5;
+                };
+                return List.of(of("pg_stat_database_conflicts", t, row(Map.of("datname", "app"), "confl_snapshot",
+                        snapshot.add(per), "confl_lock", 0, "confl_bufferpin", 0, "confl_deadlock", 0,
+                        "confl_tablespace", 0)));
+            }
+        };
+        s.hasCritical = false;
+        s.onsetLagMs = 5 * 60_000;
+        s.clearLagMs = 20 * 60_000;
         return s;
     }
 

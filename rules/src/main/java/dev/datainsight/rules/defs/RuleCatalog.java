@@ -24,13 +24,24 @@ public final class RuleCatalog {
             new TempSpillRule(),
             new ReplicationLagRule(),
             new XidWraparoundRule(),
+            new XminHorizonRule(),
+            new ReplicationSlotRule(),
+            new ArchiverFailingRule(),
+            new ChecksumFailuresRule(),
+            new ServerRestartedRule(),
+            new TableFreezeAgeRule(),
+            new WalReadyBacklogRule(),
+            new SessionsFatalKilledRule(),
+            new RecoveryConflictsRule(),
             new InstanceDownRule(),
             new InstanceSilentRule(),
             new PipelineRestartingRule(),
             new AnomalyRule(),
             new UnusedIndexInsight(),
             new SequenceExhaustionInsight(),
-            new RollbackRatioInsight());
+            new RollbackRatioInsight(),
+            new InvalidIndexInsight(),
+            new PendingRestartInsight());
 
     private static final Map<String, Rule> BY_NAME;
 
