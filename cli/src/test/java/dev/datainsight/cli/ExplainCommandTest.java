@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.datainsight.embedded.PostgresExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
@@ -32,43 +28,9 @@ class ExplainCommandTest {
         return new String[] {String.valueOf(rc), out.toString(), err.toString()};
     }
 
-    /** A listening socket that counts the connections it gets (and closes them at once). */
-    private static final class Listener implements AutoCloseable {
-        final ServerSocket server;
-        final AtomicInteger accepted = new AtomicInteger();
-        final Thread thread;
-
-        Listener() throws Exception {
-            server = new ServerSocket(0);
-            server.setSoTimeout(200);
-            thread = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (Socket s = server.accept()) {
-                        accepted.incrementAndGet();
-                    } catch (SocketTimeoutException e) {
-                        // poll again
-                    } catch (Exception e) {
-                        return;
-                    }
-                }
-            });
-            thread.start();
-        }
-
-        String url() {
-            return "postgresql://nobody@127.0.0.1:" + server.getLocalPort() + "/db";
-        }
-
-        @Override
-        public void close() throws Exception {
-            server.close();
-            thread.join();
-        }
-    }
-
     @Test
     void analyzeOfAnythingButASelect_isRefusedWithoutConnecting() throws Exception {
-        try (Listener l = new Listener()) {
+        try (CountingListener l = new CountingListener("nobody", "db")) {
             for (String sql : new String[] {"UPDATE t SET v = 1 WHERE id = 1", "DELETE FROM t",
                 "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "SELECT * FROM t FOR UPDATE",
                 "SELECT pg_terminate_backend(42)", "SELECT 1; DROP TABLE t", "SELECT * INTO t2 FROM t", "VACUUM t"}) {
@@ -77,12 +39,12 @@ class ExplainCommandTest {
                 assertTrue(r[2].contains("refused (nothing was sent to the server)"), r[2]);
             }
             Thread.sleep(300);
-            assertEquals(0, l.accepted.get(), "no connection was attempted");
+            assertEquals(0, l.accepted(), "no connection was attempted");
             // The control: a SELECT does connect (and fails on this fake server).
             String[] r = run("explain", "--target", l.url(), "--analyze", "--sql", "SELECT 1");
             assertEquals("1", r[0], r[2]);
             Thread.sleep(300);
-            assertTrue(l.accepted.get() >= 1, "the SELECT connected");
+            assertTrue(l.accepted() >= 1, "the SELECT connected");
         }
     }
 

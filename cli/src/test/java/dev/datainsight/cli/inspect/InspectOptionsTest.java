@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.datainsight.cli.CountingListener;
 import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.config.DurationSyntax;
 import dev.datainsight.embedded.PostgresExtension;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,44 +23,10 @@ class InspectOptionsTest {
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension(17);
 
-    /** A listening socket that counts the connections it gets. */
-    private static final class Listener implements AutoCloseable {
-        final ServerSocket server;
-        final AtomicInteger accepted = new AtomicInteger();
-        final Thread thread;
-
-        Listener() throws Exception {
-            server = new ServerSocket(0);
-            server.setSoTimeout(200);
-            thread = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (Socket s = server.accept()) {
-                        accepted.incrementAndGet();
-                    } catch (SocketTimeoutException e) {
-                        // poll again
-                    } catch (Exception e) {
-                        return;
-                    }
-                }
-            });
-            thread.start();
-        }
-
-        String url() {
-            return "postgresql://oncall@127.0.0.1:" + server.getLocalPort() + "/app";
-        }
-
-        @Override
-        public void close() throws Exception {
-            server.close();
-            thread.join();
-        }
-    }
-
     @Test
     void badOptions_areRefusedWithExitCode2_beforeAnyConnection() throws Exception {
-        try (Listener l = new Listener()) {
-            String pwUrl = "postgresql://oncall:s3cret@127.0.0.1:" + l.server.getLocalPort() + "/app";
+        try (CountingListener l = new CountingListener("oncall", "app")) {
+            String pwUrl = "postgresql://oncall:s3cret@127.0.0.1:" + l.port() + "/app";
             List<String[]> cases = List.of(
                     new String[] {"--interval must be between 1 and 300, got 0", "inspect", "--target", l.url(), "queries", "--interval", "0"},
                     new String[] {"--interval must be between 1 and 300, got 301", "inspect", "--target", l.url(), "queries", "--interval", "301"},
@@ -86,13 +49,13 @@ class InspectOptionsTest {
                 assertFalse(r.err().contains("s3cret"), "the password is never echoed");
             }
             Thread.sleep(300);
-            assertEquals(0, l.accepted.get(), "no connection was attempted");
+            assertEquals(0, l.accepted(), "no connection was attempted");
             // The control: valid options connect (and fail on this fake server with exit code 1).
             InspectRun r = InspectRun.run("inspect", "--target", l.url(), "locks");
             assertEquals(1, r.rc(), r.toString());
-            assertTrue(r.err().startsWith("error: cannot connect to 127.0.0.1:" + l.server.getLocalPort() + "/app as oncall: "), r.err());
+            assertTrue(r.err().startsWith("error: cannot connect to 127.0.0.1:" + l.port() + "/app as oncall: "), r.err());
             Thread.sleep(300);
-            assertTrue(l.accepted.get() >= 1);
+            assertTrue(l.accepted() >= 1);
         }
     }
 
