@@ -282,23 +282,13 @@ public final class ConsoleServer implements AutoCloseable {
         String name = ctx.pathParam("instance");
         Range range = Range.parse(ctx.queryParam("range"));
         Instant now = Instant.now();
-        List<Map<String, Object>> panels = new ArrayList<>();
         List<StoreReader.PanelData> data;
         List<StoreReader.FiringPeriod> firing;
         try (Connection c = store.connect()) {
             data = store.panels(c, name, range, now);
             firing = store.firingPeriods(c, name, now.minus(range.length), now);
         }
-        for (StoreReader.PanelData d : data) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("id", d.panel().id());
-            p.put("title", d.panel().title());
-            p.put("unit", d.panel().unit());
-            p.put("x", d.x());
-            p.put("names", d.names());
-            p.put("lines", d.lines());
-            panels.add(p);
-        }
+        List<Map<String, Object>> panels = panelsJson(data);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("instance", name);
         body.put("range", range.param);
@@ -392,6 +382,22 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
+    /** The chart panels as the JSON the console's charts read (id, title, unit, x, names, lines). */
+    private static List<Map<String, Object>> panelsJson(List<StoreReader.PanelData> data) {
+        List<Map<String, Object>> panels = new ArrayList<>();
+        for (StoreReader.PanelData d : data) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("id", d.panel().id());
+            p.put("title", d.panel().title());
+            p.put("unit", d.panel().unit());
+            p.put("x", d.x());
+            p.put("names", d.names());
+            p.put("lines", d.lines());
+            panels.add(p);
+        }
+        return panels;
+    }
+
     private void queryHistory(Context ctx) throws SQLException {
         String name = ctx.pathParam("instance");
         String queryid = ctx.pathParam("queryid");
@@ -406,17 +412,7 @@ public final class ConsoleServer implements AutoCloseable {
             }
             data = store.queryHistory(c, name, queryid, range, now);
         }
-        List<Map<String, Object>> panels = new ArrayList<>();
-        for (StoreReader.PanelData d : data) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("id", d.panel().id());
-            p.put("title", d.panel().title());
-            p.put("unit", d.panel().unit());
-            p.put("x", d.x());
-            p.put("names", d.names());
-            p.put("lines", d.lines());
-            panels.add(p);
-        }
+        List<Map<String, Object>> panels = panelsJson(data);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("instance", name);
         body.put("queryid", queryid);
