@@ -3,8 +3,6 @@ package dev.datainsight.cli;
 import dev.datainsight.console.ConsoleServer;
 import dev.datainsight.console.ConsoleSettings;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,20 +18,8 @@ import picocli.CommandLine.Option;
         description = "Serve the web console (Fleet, Instance, Alerts, Queries, Trends and Insights pages and the GraphQL API) from the store, read-only as datainsight_reader.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--store", paramLabel = "JDBC_URL", defaultValue = "${env:DATAINSIGHT_STORE_URL}",
-            description = "JDBC URL of the store, e.g. jdbc:postgresql://db:5432/datainsight (env DATAINSIGHT_STORE_URL).")
-    String store;
-
-    @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:DATAINSIGHT_READER_USER}",
-            description = "Login, a member of datainsight_reader (env DATAINSIGHT_READER_USER). The console switches to that role.")
-    String user;
-
-    @Option(names = "--password-env", paramLabel = "ENV_VAR", defaultValue = "DATAINSIGHT_READER_PASSWORD",
-            description = "Environment variable holding the login's password. Default: ${DEFAULT-VALUE}")
-    String passwordEnv;
-
-    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the login's password (instead of --password-env).")
-    Path passwordFile;
+    @picocli.CommandLine.Mixin
+    ReaderLoginOptions login = new ReaderLoginOptions();
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = ConsoleSettings.DEFAULT_LISTEN,
             description = "Address to bind. Default: ${DEFAULT-VALUE} (loopback). Any other address needs a token.")
@@ -54,19 +40,12 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The settings these options describe (reads the password and token). */
     ConsoleSettings settings() throws IOException {
-        if (store == null || store.isBlank()) {
+        if (!login.hasStore()) {
             throw new IllegalArgumentException("no store given: pass --store jdbc:postgresql://host:port/db or set DATAINSIGHT_STORE_URL");
         }
         String[] hp = ConsoleSettings.splitListen(listen);
-        return new ConsoleSettings(hp[0], Integer.parseInt(hp[1]), store, user, secret(passwordFile, passwordEnv), secret(tokenFile, tokenEnv));
-    }
-
-    private static String secret(Path file, String env) throws IOException {
-        if (file != null) {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        }
-        String v = env == null ? null : System.getenv(env);
-        return v == null || v.isBlank() ? null : v.strip();
+        return new ConsoleSettings(hp[0], Integer.parseInt(hp[1]), login.store(), login.user(), login.password(),
+                ReaderLoginOptions.secret(tokenFile, tokenEnv));
     }
 
     @Override

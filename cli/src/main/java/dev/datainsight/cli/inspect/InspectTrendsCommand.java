@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.datainsight.console.Trends;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -20,7 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.datainsight.cli.ReaderLoginOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,23 +35,11 @@ import picocli.CommandLine.Spec;
             "e.g. \"cache hit ratio 95.0% → 75.0% (-21%) since Tue 14:00\". Reads the hourly rollups as datainsight_reader."})
 public final class InspectTrendsCommand implements Callable<Integer> {
 
-    @Option(names = "--store", paramLabel = "JDBC_URL", defaultValue = "${env:DATAINSIGHT_STORE_URL}",
-            description = "JDBC URL of the store, e.g. jdbc:postgresql://db:5432/datainsight (env DATAINSIGHT_STORE_URL).")
-    String store;
+    @Mixin
+    ReaderLoginOptions login = new ReaderLoginOptions();
 
     @Option(names = "--instance", paramLabel = "NAME", description = "The instance; without it, every instance and the fleet as a whole.")
     String instance;
-
-    @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:DATAINSIGHT_READER_USER}",
-            description = "Login, a member of datainsight_reader (env DATAINSIGHT_READER_USER).")
-    String user;
-
-    @Option(names = "--password-env", paramLabel = "ENV_VAR", defaultValue = "DATAINSIGHT_READER_PASSWORD",
-            description = "Environment variable holding the login's password. Default: ${DEFAULT-VALUE}")
-    String passwordEnv;
-
-    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the login's password (instead of --password-env).")
-    Path passwordFile;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Rows at most. Default: ${DEFAULT-VALUE}")
     int limit;
@@ -73,7 +60,7 @@ public final class InspectTrendsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (store == null || store.isBlank()) {
+        if (!login.hasStore()) {
             err.println("error: no store given: pass --store jdbc:postgresql://host:port/db or set DATAINSIGHT_STORE_URL");
             err.flush();
             return 2;
@@ -85,7 +72,7 @@ public final class InspectTrendsCommand implements Callable<Integer> {
         }
         Instant at = now == null ? Instant.now() : now;
         List<Trends.Row> rows;
-        try (Connection c = Trends.connectAsReader(store, user, password())) {
+        try (Connection c = Trends.connectAsReader(login.store(), login.user(), login.password())) {
             if (instance != null && !Trends.instanceExists(c, instance)) {
                 err.println("error: no instance " + printable(instance) + " in the store");
                 err.flush();
@@ -104,14 +91,6 @@ public final class InspectTrendsCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private String password() throws IOException {
-        if (passwordFile != null) {
-            return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
-        }
-        String v = passwordEnv == null ? null : System.getenv(passwordEnv);
-        return v == null || v.isBlank() ? null : v.strip();
     }
 
     private void printTable(PrintWriter out, List<Trends.Row> rows, Instant at) {
