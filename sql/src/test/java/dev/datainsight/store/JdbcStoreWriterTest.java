@@ -411,6 +411,90 @@ class JdbcStoreWriterTest {
         assertEquals(List.of(List.of(2L)), dump(url, "SELECT count(*) FROM alert_event"));
     }
 
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("serversAndStrategies")
+    void seriesLatest_followsTheNewestBucket_lateRowsOfOlderBucketsDoNotMoveItBack_replaysChangeNothing(
+            PostgresExtension pg, JdbcStoreWriter.UpsertStrategy strategy) throws Exception {
+        String url = store(pg, "latest");
+        StoreServers.ensureLoginUsers(url);
+        Map<String, String> app = Map.of("datname", "app");
+        List<RollupRow> first = new ArrayList<>();
+        for (int m = 0; m < 5; m++) {
+            first.add(new RollupRow("db-1", "pg_database.size_bytes", app, T + m * MIN, 6, m, m, 6 * m, m));
+        }
+        for (int m = 0; m < 3; m++) {
+            first.add(new RollupRow("db-2", "pg_database.size_bytes", app, T + m * MIN, 6, 10 + m, 10 + m, 6 * (10 + m), 10 + m));
+        }
+        // Second batch: db-1 moves on a minute; db-2 gets a late row for an older minute (must not
+        // move its latest back) and a correction of its newest minute (must replace it).
+        List<RollupRow> second = List.of(
+                new RollupRow("db-1", "pg_database.size_bytes", app, T + 5 * MIN, 6, 5, 5, 30, 5),
+                new RollupRow("db-2", "pg_database.size_bytes", app, T + MIN, 6, 99, 99, 6 * 99, 99),
+                new RollupRow("db-2", "pg_database.size_bytes", app, T + 2 * MIN, 3, 12, 13, 37, 13));
+        String latest = "SELECT instance, extract(epoch FROM bucket)::bigint, count, last FROM metric_latest ORDER BY instance";
+        try (JdbcStoreWriter w = new JdbcStoreWriter(JdbcStoreWriter.open(StoreServers.as(url, "test_writer"), null, null),
+                strategy)) {
+            w.upsertRollups(Resolution.MINUTE, first);
+            assertEquals(List.of(List.of("db-1", (T + 4 * MIN) / 1000, 6L, 4.0), List.of("db-2", (T + 2 * MIN) / 1000, 6L, 12.0)),
+                    dump(url, latest));
+            w.upsertRollups(Resolution.MINUTE, second);
+            List<List<Object>> after = List.of(List.of("db-1", (T + 5 * MIN) / 1000, 6L, 5.0),
+                    List.of("db-2", (T + 2 * MIN) / 1000, 3L, 13.0));
+            assertEquals(after, dump(url, latest));
+            w.upsertRollups(Resolution.MINUTE, second);
+            w.upsertRollups(Resolution.MINUTE, first); // a replay from further back
+            assertEquals(after, dump(url, latest));
+            // Hourly rows are not minutes: they leave series_latest alone.
+            w.upsertRollups(Resolution.HOUR, List.of(new RollupRow("db-1", "pg_database.size_bytes", app, T + 60 * MIN, 1, 7, 7, 7, 7)));
+            assertEquals(after, dump(url, latest));
+        }
+        assertEquals(List.of(List.of(2L)), dump(url, "SELECT count(*) FROM series_latest"));
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
+    void alertState_followsFireEscalateResolve_olderEventsNeverOverwrite_replaysChangeNothing(PostgresExtension pg)
+            throws Exception {
+        String url = store(pg, "alertstate");
+        StoreServers.ensureLoginUsers(url);
+        String state = "SELECT fingerprint, status, severity, extract(epoch FROM event_at)::bigint, threshold FROM alert_state";
+        String open = "SELECT fingerprint, status, severity FROM open_alert";
+        AlertEvent pending = alert(AlertStatus.PENDING, Severity.WARNING, T, null);
+        AlertEvent firing = alert(AlertStatus.FIRING, Severity.WARNING, T + MIN, null);
+        AlertEvent critical = alert(AlertStatus.FIRING, Severity.CRITICAL, T + 2 * MIN, null);
+        AlertEvent lateWarning = alert(AlertStatus.FIRING, Severity.WARNING, T + MIN + 30_000, null);
+        AlertEvent resolved = alert(AlertStatus.RESOLVED, Severity.CRITICAL, T + 5 * MIN, T + 5 * MIN);
+        AlertEvent lateFiring = alert(AlertStatus.FIRING, Severity.CRITICAL, T + 4 * MIN, null);
+        AlertEvent other = alert(AlertStatus.FIRING, Severity.WARNING, T + 3 * MIN, null);
+        other.setFingerprint("fp-2");
+        try (JdbcStoreWriter w = new JdbcStoreWriter(StoreServers.as(url, "test_writer"), null, null)) {
+            w.insertAlertEvents(List.of(pending));
+            assertEquals(List.of(List.of("fp-1", "pending", "warning")), dump(url, open));
+            // One batch, newest first: the newest still wins.
+            w.insertAlertEvents(List.of(critical, firing));
+            assertEquals(List.of(List.of("fp-1", "firing", "critical", (T + 2 * MIN) / 1000, 0.8)), dump(url, state));
+            // An event older than the state arrives late (a replay after a restart): no change.
+            w.insertAlertEvents(List.of(lateWarning, other));
+            assertEquals(List.of(List.of("fp-1", "firing", "critical"), List.of("fp-2", "firing", "warning")),
+                    dump(url, open + " ORDER BY fingerprint"));
+            w.insertAlertEvents(List.of(resolved));
+            assertEquals(List.of(List.of("fp-2", "firing", "warning")), dump(url, open));
+            // A firing event from before the resolution, seen after it: the alert stays resolved.
+            w.insertAlertEvents(List.of(lateFiring));
+            List<List<Object>> closed = List.of(List.of("fp-1", "resolved", "critical", (T + 5 * MIN) / 1000, 0.8),
+                    List.of("fp-2", "firing", "warning", (T + 3 * MIN) / 1000, 0.9));
+            assertEquals(closed, dump(url, state + " ORDER BY fingerprint"));
+            // Replaying everything, in any order, leaves the same state.
+            w.insertAlertEvents(List.of(resolved, pending, other, lateFiring, critical, firing, lateWarning));
+            assertEquals(closed, dump(url, state + " ORDER BY fingerprint"));
+        }
+        assertEquals(List.of(List.of("db-1", "ok", 0L, 1L)), dump(url, "SELECT i.instance, 'ok', h.critical_alerts,"
+                + " h.warning_alerts FROM (SELECT 'db-1' AS instance) i LEFT JOIN LATERAL (SELECT count(*) FILTER"
+                + " (WHERE severity = 'critical') AS critical_alerts, count(*) FILTER (WHERE severity = 'warning')"
+                + " AS warning_alerts FROM open_alert o WHERE o.instance = i.instance) h ON true"));
+        assertEquals(List.of(List.of(7L)), dump(url, "SELECT count(*) FROM alert_event"));
+    }
+
     private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
         AlertEvent e = new AlertEvent();
         e.setFingerprint("fp-1");

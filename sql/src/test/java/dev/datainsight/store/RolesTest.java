@@ -58,7 +58,9 @@ class RolesTest {
         try (Connection c = DriverManager.getConnection(readerUrl); Statement st = c.createStatement()) {
             for (String rel : List.of("instance", "series", "metric_rollup_1m", "alert_event", "insight", "statement_text",
                     "open_alert", "instance_health", "alert_history", "database_growth_daily", "top_queries_hourly",
-                    "table_dead_tuples", "cache_hit_ratio_hourly", "statement_spread_hourly", "metric_1m", "metric_1h", "metric_1d")) {
+                    "table_dead_tuples", "cache_hit_ratio_hourly", "statement_spread_hourly", "metric_1m", "metric_1h", "metric_1d",
+                    "series_latest", "alert_state", "metric_latest", "cache_hit_ratio_daily", "metric_week_over_week_daily",
+                    "metric_1h_so_far", "metric_1d_so_far")) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + rel)) {
                     rs.next();
                     assertEquals(0, rs.getLong(1), rel);
