@@ -497,6 +497,74 @@ class JdbcStoreWriterTest {
         assertEquals(List.of(List.of(7L)), dump(url, "SELECT count(*) FROM alert_event"));
     }
 
+    @org.junit.jupiter.api.Test
+    void soFarViews_currentHourFromMinutes_currentDayFromFinalHoursPlusMinutesOfHoursNotFinal() throws Exception {
+        String url = StoreServers.migratedStore(PG17, "sofar");
+        new PartitionMaintenance(url, null, null).run();
+        long now = System.currentTimeMillis();
+        long hour = now / 3_600_000L * 3_600_000L;
+        long day = now / 86_400_000L * 86_400_000L;
+        int minutes = (int) ((now - hour) / MIN); // buckets hour .. hour + minutes are <= now
+        int hours = (int) ((hour - day) / 3_600_000L); // closed hours of today
+        Map<String, String> none = Map.of();
+        List<RollupRow> m1 = new ArrayList<>();
+        List<RollupRow> h1 = new ArrayList<>();
+        long count1h = 0;
+        double sum1h = 0;
+        for (int i = 0; i <= minutes; i++) {
+            m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, hour + i * MIN, 6, i, i, 6.0 * i, i));
+            count1h += 6;
+            sum1h += 6.0 * i;
+        }
+        long countDay = count1h;
+        double sumDay = sum1h;
+        double minDay = 0;
+        for (int h = 0; h < hours; h++) {
+            long b = day + h * 3_600_000L;
+            if (h == hours - 1) {
+                // The hour before this one has no final 1-hour row yet: its minutes count.
+                for (int i = 0; i < 3; i++) {
+                    m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b + i * MIN, 6, -1, 5, 12, 2));
+                    countDay += 6;
+                    sumDay += 12;
+                    minDay = Math.min(minDay, -1);
+                }
+            } else {
+                h1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b, 360, -10 - h, 100, 3600, 9));
+                countDay += 360;
+                sumDay += 3600;
+                minDay = Math.min(minDay, -10 - h);
+                if (h == 0) {
+                    // A minute of an hour that is final: already in the hour's row, not counted twice.
+                    m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b, 6, -1000, 1000, 6, 1));
+                }
+            }
+        }
+        // Yesterday's last hour and minute: not part of today.
+        h1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, day - 3_600_000L, 360, -99, 999, 1, 1));
+        m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, day - MIN, 6, -99, 999, 1, 1));
+        // db-2: the current hour's 1-hour row is there already; the day counts it, not its minutes.
+        for (int i = 0; i <= minutes; i++) {
+            m1.add(new RollupRow("db-2", "pg_stat_activity.connections_total", none, hour + i * MIN, 6, 7, 7, 42, 7));
+        }
+        h1.add(new RollupRow("db-2", "pg_stat_activity.connections_total", none, hour, 360, 1, 3, 720, 2));
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.MINUTE, m1);
+            w.upsertRollups(Resolution.HOUR, h1);
+        }
+        assertEquals(List.of(List.of("db-1", hour / 1000, count1h, 0.0, (double) minutes, sum1h, (double) minutes),
+                        List.of("db-2", hour / 1000, 6L * (minutes + 1), 7.0, 7.0, 42.0 * (minutes + 1), 7.0)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1h_so_far"
+                        + " ORDER BY instance"));
+        assertEquals(List.of(List.of("db-2", day / 1000, 360L, 1.0, 3.0, 720.0, 2.0)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1d_so_far"
+                        + " WHERE instance = 'db-2'"));
+        double maxDay = hours >= 2 ? 100 : Math.max(minutes, hours == 1 ? 5 : 0);
+        assertEquals(List.of(List.of("db-1", day / 1000, countDay, minDay, maxDay, sumDay, (double) minutes)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1d_so_far"
+                        + " WHERE instance = 'db-1'"));
+    }
+
     private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
         AlertEvent e = new AlertEvent();
         e.setFingerprint("fp-1");
