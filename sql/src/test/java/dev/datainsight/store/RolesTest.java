@@ -42,7 +42,7 @@ class RolesTest {
         }
         assertEquals(1L, JdbcStoreWriterTest.dump(url, "SELECT count(*) FROM metric_rollup_1m").get(0).get(0));
         for (String ddl : List.of("DROP TABLE metric_rollup_1m", "DROP TABLE metric_rollup_1m_default", "DROP VIEW open_alert",
-                "DELETE FROM instance", "TRUNCATE alert_event", "ALTER TABLE series ADD COLUMN x int",
+                "DELETE FROM instance", "DELETE FROM alert_state", "TRUNCATE series_latest", "TRUNCATE alert_event", "ALTER TABLE series ADD COLUMN x int",
                 "CREATE TABLE public.mine (i int)")) {
             assertDenied(writerUrl, ddl);
         }
