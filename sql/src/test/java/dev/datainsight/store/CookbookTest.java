@@ -242,12 +242,16 @@ class CookbookTest {
     @MethodSource("dev.datainsight.store.StoreServers#all")
     void everyCookbookQuery_answersAsExpected_asTheReader(PostgresExtension pg) throws Exception {
         String url = StoreServers.migratedStore(pg, "cookbook");
-        // Dated partitions for every range the queries read (35 days back), so that a pruned plan
-        // needs no DEFAULT partition: maintenance as of 35 days ago, creating far enough ahead.
+        // Dated partitions for every range the queries and views read, so that a pruned plan needs
+        // no DEFAULT partition: maintenance as of 35 days ago for the daily partitions (creating
+        // far enough ahead) and 100 days ago for the monthly ones.
         Instant now = Instant.now();
-        List<PartitionPolicy> back = PartitionPolicy.defaults().stream()
-                .map(p -> p.width() == PartitionPolicy.Width.DAY ? p.withAhead(40) : p).toList();
-        new PartitionMaintenance(url, null, null, back, Clock.fixed(now.minus(Duration.ofDays(35)), ZoneOffset.UTC)).run();
+        List<PartitionPolicy> daily = PartitionPolicy.defaults().stream()
+                .filter(p -> p.width() == PartitionPolicy.Width.DAY).map(p -> p.withAhead(40)).toList();
+        List<PartitionPolicy> monthly = PartitionPolicy.defaults().stream()
+                .filter(p -> p.width() == PartitionPolicy.Width.MONTH).map(p -> p.withAhead(5)).toList();
+        new PartitionMaintenance(url, null, null, daily, Clock.fixed(now.minus(Duration.ofDays(35)), ZoneOffset.UTC)).run();
+        new PartitionMaintenance(url, null, null, monthly, Clock.fixed(now.minus(Duration.ofDays(100)), ZoneOffset.UTC)).run();
         new PartitionMaintenance(url, null, null).run();
         StoreServers.ensureLoginUsers(url);
         CookbookFixture f = new CookbookFixture();
@@ -279,8 +283,30 @@ class CookbookTest {
                     }
                 });
             }
+            for (Map.Entry<String, Duration> v : viewRanges().entrySet()) {
+                Query q = new Query("view", v.getKey(), v.getKey());
+                List<String> read = partitionsRead(c, q.sql());
+                checks.add(() -> assertPrunes(q, v.getValue(), read, f.now));
+            }
         }
         assertAll(checks);
+    }
+
+    /** The views' own bounds (null: reads no partitioned table); checked like the cookbook's. */
+    static Map<String, Duration> viewRanges() {
+        Map<String, Duration> r = new LinkedHashMap<>();
+        for (String v : List.of("open_alert", "instance_health", "table_dead_tuples", "metric_latest")) {
+            r.put("SELECT * FROM " + v, null);
+        }
+        r.put("SELECT * FROM metric_1h_so_far", Duration.ofHours(1));
+        r.put("SELECT * FROM metric_1d_so_far", Duration.ofDays(1));
+        r.put("SELECT * FROM database_growth_daily", Duration.ofDays(91));
+        r.put("SELECT * FROM metric_week_over_week_daily", Duration.ofDays(15));
+        r.put("SELECT * FROM cache_hit_ratio_daily WHERE bucket >= now() - interval '3 days' AND bucket <= now()",
+                Duration.ofDays(3));
+        r.put("SELECT * FROM alert_history WHERE event_at >= now() - interval '1 day' AND event_at <= now()",
+                Duration.ofDays(1));
+        return r;
     }
 
     /**
