@@ -72,6 +72,31 @@ class MigrationsTest {
         assertTrue(relations(a).contains("series:r"));
     }
 
+    @org.junit.jupiter.api.Test
+    void v6_backfillsSeriesLatestAndAlertState_fromWhatV5Stored() throws Exception {
+        String url = PG17.freshDatabaseUrl("backfill");
+        org.flywaydb.core.Flyway.configure(Migrations.class.getClassLoader()).dataSource(url, null, null)
+                .locations(Migrations.LOCATION).target("5").load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO series (instance, metric) VALUES ('db-1', 'a.b'), ('db-2', 'a.b'), ('db-3', 'a.b')");
+            st.execute("INSERT INTO metric_rollup_1m SELECT s.id, timestamptz '2026-06-15 10:00+00' + m * interval '1 minute',"
+                    + " 6, m, m, 6 * m, m + s.id FROM series s CROSS JOIN generate_series(0, 4) m WHERE s.instance <> 'db-3'");
+            st.execute("INSERT INTO alert_event (fingerprint, rule, severity, status, instance, started_at, resolved_at, event_at, summary)"
+                    + " VALUES ('fp-1', 'r', 'warning', 'firing', 'db-1', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'a'),"
+                    + " ('fp-1', 'r', 'warning', 'resolved', 'db-1', '2026-06-15 10:00+00', '2026-06-15 10:05+00', '2026-06-15 10:05+00', 'b'),"
+                    + " ('fp-2', 'r', 'warning', 'firing', 'db-2', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'c'),"
+                    + " ('fp-2', 'r', 'critical', 'firing', 'db-2', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'd')");
+        }
+        assertEquals(List.of("V6 current state and pruning"), Migrations.migrate(url, null, null).applied());
+        assertEquals(List.of(List.of("db-1", 4.0 + 1, 240L), List.of("db-2", 4.0 + 2, 240L)), JdbcStoreWriterTest.dump(url,
+                "SELECT instance, last, extract(epoch FROM bucket - timestamptz '2026-06-15 10:00+00')::bigint"
+                        + " FROM metric_latest ORDER BY instance"));
+        assertEquals(List.of(List.of("fp-1", "resolved", "b"), List.of("fp-2", "critical", "d")), JdbcStoreWriterTest.dump(url,
+                "SELECT fingerprint, CASE WHEN status = 'resolved' THEN status ELSE severity END, summary FROM alert_state"
+                        + " ORDER BY fingerprint"));
+        assertEquals(List.of(List.of("fp-2")), JdbcStoreWriterTest.dump(url, "SELECT fingerprint FROM open_alert"));
+    }
+
     static List<String> relations(String url) throws Exception {
         List<String> out = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
