@@ -23,6 +23,13 @@ import java.util.Properties;
  * (bulk, cached). The other, low-volume tables use batched upserts ({@link TableUpsert}). Rows of
  * one call that share a key are reduced to one first (one INSERT may not update a row twice).
  *
+ * <p>The current-state tables ({@code series_latest}, {@code alert_state}, V6) follow the
+ * 1-minute rollups and alert events in the same statement and transaction: statement-level
+ * triggers of the store keep them (one upsert per COPY or batch, never moving back to an older
+ * bucket or event), so every write path here (COPY, staging merge, batched upsert) and every
+ * other writer of those tables keeps them current. The writer login needs INSERT and UPDATE on
+ * them (V6 grants it to {@code datainsight_writer}).
+ *
  * <p>Not thread-safe: one writer per sink subtask.
  */
 public final class JdbcStoreWriter implements StoreWriter {

@@ -25,7 +25,7 @@ import java.util.Map;
  *       (30 and 90 minutes).
  *   <li>db-2 (PG 16): cache hit ratio 0.75 for the last 3 hours (critical alert open), 60
  *       deadlocks in the last 10 minutes (warning open), grows 5 GB a day from 50 GB, peaked at
- *       95 of 100 connections.
+ *       95 of 100 connections; today's daily cache hit ratio is 0.75.
  *   <li>db-3 (PG 15): the collector reports it down for the last 5 minutes.
  *   <li>db-4 (PG 18): silent for 30 minutes.
  * </ul>
@@ -146,9 +146,14 @@ final class CookbookFixture {
     List<RollupRow> dayRows() {
         List<RollupRow> r = new ArrayList<>();
         Map<String, String> app = Map.of("datname", "app");
-        for (int d = 0; d <= 13; d++) {
+        for (int d = 0; d <= 14; d++) {
             LocalDate day = today.minusDays(d);
             Instant b = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+            // Daily cache: db-1 0.99 every day, db-2 0.75 today (0.98 before).
+            r.add(spread("db-1", "pg_stat_database.blks_hit", app, b, 8640, 900, 1100, 990));
+            r.add(spread("db-1", "pg_stat_database.blks_read", app, b, 8640, 5, 15, 10));
+            r.add(spread("db-2", "pg_stat_database.blks_hit", app, b, 8640, 700, 1000, d == 0 ? 750 : 980));
+            r.add(spread("db-2", "pg_stat_database.blks_read", app, b, 8640, 10, 300, d == 0 ? 250 : 20));
             r.add(gauge("db-1", "pg_database.size_bytes", app, b, 8640, (100 + 13 - d) * GB));
             r.add(gauge("db-1", "pg_database.size_bytes", Map.of("datname", "reporting"), b, 8640, 10 * GB));
             r.add(gauge("db-2", "pg_database.size_bytes", app, b, 8640, (50 + 5 * (13 - d)) * GB));

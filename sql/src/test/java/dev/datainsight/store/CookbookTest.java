@@ -2,6 +2,7 @@ package dev.datainsight.store;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.datainsight.embedded.PostgresExtension;
@@ -15,7 +16,12 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,7 +158,77 @@ class CookbookTest {
             assertEquals(List.of("sequence_exhaustion", "unused_index", "autovacuum_settings"), col(rows, "kind"));
             assertEquals(List.of("critical", "warning", "info"), col(rows, "severity"));
         });
+        e.put("Q21", (f, rows) -> {
+            assertEquals(List.of("db-2"), col(rows, "instance"));
+            assertEquals(java.sql.Date.valueOf(f.today), rows.get(0).get("day"));
+            assertNum(0.75, rows.get(0).get("cache_hit_ratio"));
+        });
+        e.put("Q22", (f, rows) -> {
+            assertEquals("db-1", rows.get(0).get("instance"));
+            assertEquals("pg_stat_database.xact_commit", rows.get(0).get("metric"));
+            assertEquals(java.sql.Date.valueOf(f.lastTuesday), rows.get(0).get("day"));
+            assertNum(4.0, rows.get(0).get("ratio"));
+            assertNum(100, rows.get(0).get("week_before"));
+        });
         return e;
+    }
+
+    /**
+     * How far back each query may read partitions (its range, plus a day of slack for partitions
+     * cut at UTC midnight); absent: a current-state question that reads no partitioned table.
+     */
+    static Map<String, Duration> ranges() {
+        Map<String, Duration> r = new LinkedHashMap<>();
+        r.put("Q03", Duration.ofDays(7));
+        r.put("Q06", Duration.ofHours(24));
+        r.put("Q07", Duration.ofDays(8));
+        r.put("Q08", Duration.ofDays(15));
+        r.put("Q09", Duration.ofDays(15));
+        r.put("Q10", Duration.ofHours(24));
+        r.put("Q11", Duration.ofDays(14));
+        r.put("Q14", Duration.ofHours(24));
+        r.put("Q15", Duration.ofDays(7));
+        r.put("Q16", Duration.ofHours(1));
+        r.put("Q18", Duration.ofDays(30));
+        r.put("Q19", Duration.ofDays(30));
+        r.put("Q21", Duration.ofDays(7));
+        r.put("Q22", Duration.ofDays(15));
+        return r;
+    }
+
+    private static final Pattern RELATION = Pattern.compile("\"Relation Name\": \"([a-z0-9_]+)\"");
+    private static final Pattern PARTITION = Pattern.compile("^(metric_rollup_1[mhd]|statement_rollup_1h|alert_event)_(default|p(\\d{6}|\\d{8}))$");
+
+    /**
+     * Partitions that the plan of {@code sql} reads, after plan-time and executor-startup pruning
+     * (EXPLAIN without ANALYZE still starts the executor, which removes the subplans it prunes).
+     */
+    static List<String> partitionsRead(Connection c, String sql) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN (FORMAT JSON) " + sql)) {
+            rs.next();
+            Matcher m = RELATION.matcher(rs.getString(1));
+            while (m.find()) {
+                if (PARTITION.matcher(m.group(1)).matches() || m.group(1).matches(
+                        "metric_rollup_1[mhd]|statement_rollup_1h|alert_event")) {
+                    out.add(m.group(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The time range a dated partition holds, from its name. */
+    static Instant[] period(String partition) {
+        Matcher m = PARTITION.matcher(partition);
+        if (!m.matches() || m.group(3) == null) {
+            return null;
+        }
+        String d = m.group(3);
+        LocalDate start = d.length() == 8 ? LocalDate.parse(d, DateTimeFormatter.BASIC_ISO_DATE)
+                : LocalDate.parse(d + "01", DateTimeFormatter.BASIC_ISO_DATE);
+        LocalDate end = d.length() == 8 ? start.plusDays(1) : start.plusMonths(1);
+        return new Instant[] {start.atStartOfDay(ZoneOffset.UTC).toInstant(), end.atStartOfDay(ZoneOffset.UTC).toInstant()};
     }
 
     @Test
@@ -166,6 +242,16 @@ class CookbookTest {
     @MethodSource("dev.datainsight.store.StoreServers#all")
     void everyCookbookQuery_answersAsExpected_asTheReader(PostgresExtension pg) throws Exception {
         String url = StoreServers.migratedStore(pg, "cookbook");
+        // Dated partitions for every range the queries and views read, so that a pruned plan needs
+        // no DEFAULT partition: maintenance as of 35 days ago for the daily partitions (creating
+        // far enough ahead) and 100 days ago for the monthly ones.
+        Instant now = Instant.now();
+        List<PartitionPolicy> daily = PartitionPolicy.defaults().stream()
+                .filter(p -> p.width() == PartitionPolicy.Width.DAY).map(p -> p.withAhead(40)).toList();
+        List<PartitionPolicy> monthly = PartitionPolicy.defaults().stream()
+                .filter(p -> p.width() == PartitionPolicy.Width.MONTH).map(p -> p.withAhead(5)).toList();
+        new PartitionMaintenance(url, null, null, daily, Clock.fixed(now.minus(Duration.ofDays(35)), ZoneOffset.UTC)).run();
+        new PartitionMaintenance(url, null, null, monthly, Clock.fixed(now.minus(Duration.ofDays(100)), ZoneOffset.UTC)).run();
         new PartitionMaintenance(url, null, null).run();
         StoreServers.ensureLoginUsers(url);
         CookbookFixture f = new CookbookFixture();
@@ -173,9 +259,13 @@ class CookbookTest {
             f.write(w);
         }
         Map<String, BiConsumer<CookbookFixture, List<Map<String, Object>>>> expected = expectations();
+        Map<String, Duration> ranges = ranges();
         List<Executable> checks = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(StoreServers.as(url, "test_reader"))) {
             for (Query q : cookbook()) {
+                List<String> read = partitionsRead(c, q.sql());
+                Duration range = ranges.get(q.id());
+                checks.add(() -> assertPrunes(q, range, read, f.now));
                 List<Map<String, Object>> rows;
                 try {
                     rows = run(c, q.sql());
@@ -193,8 +283,64 @@ class CookbookTest {
                     }
                 });
             }
+            for (Map.Entry<String, Duration> v : viewRanges().entrySet()) {
+                Query q = new Query("view", v.getKey(), v.getKey());
+                List<String> read = partitionsRead(c, q.sql());
+                checks.add(() -> assertPrunes(q, v.getValue(), read, f.now));
+            }
         }
         assertAll(checks);
+    }
+
+    /** The views' own bounds (null: reads no partitioned table); checked like the cookbook's. */
+    static Map<String, Duration> viewRanges() {
+        Map<String, Duration> r = new LinkedHashMap<>();
+        for (String v : List.of("open_alert", "instance_health", "table_dead_tuples", "metric_latest")) {
+            r.put("SELECT * FROM " + v, null);
+        }
+        r.put("SELECT * FROM metric_1h_so_far", Duration.ofHours(1));
+        r.put("SELECT * FROM metric_1d_so_far", Duration.ofDays(1));
+        r.put("SELECT * FROM database_growth_daily", Duration.ofDays(91));
+        r.put("SELECT * FROM metric_week_over_week_daily", Duration.ofDays(15));
+        r.put("SELECT * FROM cache_hit_ratio_daily WHERE bucket >= now() - interval '3 days' AND bucket <= now()",
+                Duration.ofDays(3));
+        r.put("SELECT * FROM alert_history WHERE event_at >= now() - interval '1 day' AND event_at <= now()",
+                Duration.ofDays(1));
+        return r;
+    }
+
+    /**
+     * A query over a range reads at least one partition and only partitions overlapping [now -
+     * range - 1 day, now]; never a DEFAULT partition or the unpruned parent. A query without a
+     * range reads no partitioned table.
+     */
+    static void assertPrunes(Query q, Duration range, List<String> read, Instant now) {
+        String what = q.id() + " (" + q.question() + ") reads " + read;
+        if (range == null) {
+            assertEquals(List.of(), read, what + ": a current-state question must not read partitioned tables");
+            return;
+        }
+        assertTrue(!read.isEmpty(), what + ": expected to read the partitions of its range");
+        Instant from = now.minus(range).minus(Duration.ofDays(1));
+        for (String p : read) {
+            Instant[] period = period(p);
+            assertTrue(period != null, what + ": " + p + " is not a dated partition (an open range reads the DEFAULT one)");
+            assertTrue(period[0].isBefore(now) && period[1].isAfter(from),
+                    what + ": " + p + " lies outside [" + from + ", " + now + "]");
+        }
+    }
+
+    @Test
+    void pruningCheck_failsOnAnOpenEndedRange_andOnBoundsFromACte() throws Exception {
+        Query open = new Query("X1", "open-ended", "");
+        Instant now = Instant.parse("2026-06-15T10:00:00Z");
+        assertThrows(AssertionError.class, () -> assertPrunes(open, Duration.ofHours(1),
+                List.of("metric_rollup_1m_p20260615", "metric_rollup_1m_p20260616", "metric_rollup_1m_default"), now));
+        assertThrows(AssertionError.class, () -> assertPrunes(open, Duration.ofHours(1), List.of("metric_rollup_1m"), now));
+        assertThrows(AssertionError.class, () -> assertPrunes(open, null, List.of("alert_event_p202606"), now));
+        assertThrows(AssertionError.class, () -> assertPrunes(open, Duration.ofHours(1), List.of(), now));
+        assertPrunes(open, Duration.ofHours(1), List.of("metric_rollup_1m_p20260615"), now);
+        assertPrunes(open, Duration.ofDays(30), List.of("alert_event_p202605", "alert_event_p202606"), now);
     }
 
     private static List<Map<String, Object>> run(Connection c, String sql) throws Exception {

@@ -411,6 +411,160 @@ class JdbcStoreWriterTest {
         assertEquals(List.of(List.of(2L)), dump(url, "SELECT count(*) FROM alert_event"));
     }
 
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("serversAndStrategies")
+    void seriesLatest_followsTheNewestBucket_lateRowsOfOlderBucketsDoNotMoveItBack_replaysChangeNothing(
+            PostgresExtension pg, JdbcStoreWriter.UpsertStrategy strategy) throws Exception {
+        String url = store(pg, "latest");
+        StoreServers.ensureLoginUsers(url);
+        Map<String, String> app = Map.of("datname", "app");
+        List<RollupRow> first = new ArrayList<>();
+        for (int m = 0; m < 5; m++) {
+            first.add(new RollupRow("db-1", "pg_database.size_bytes", app, T + m * MIN, 6, m, m, 6 * m, m));
+        }
+        for (int m = 0; m < 3; m++) {
+            first.add(new RollupRow("db-2", "pg_database.size_bytes", app, T + m * MIN, 6, 10 + m, 10 + m, 6 * (10 + m), 10 + m));
+        }
+        // Second batch: db-1 moves on a minute; db-2 gets a late row for an older minute (must not
+        // move its latest back) and a correction of its newest minute (must replace it).
+        List<RollupRow> second = List.of(
+                new RollupRow("db-1", "pg_database.size_bytes", app, T + 5 * MIN, 6, 5, 5, 30, 5),
+                new RollupRow("db-2", "pg_database.size_bytes", app, T + MIN, 6, 99, 99, 6 * 99, 99),
+                new RollupRow("db-2", "pg_database.size_bytes", app, T + 2 * MIN, 3, 12, 13, 37, 13));
+        String latest = "SELECT instance, extract(epoch FROM bucket)::bigint, count, last FROM metric_latest ORDER BY instance";
+        try (JdbcStoreWriter w = new JdbcStoreWriter(JdbcStoreWriter.open(StoreServers.as(url, "test_writer"), null, null),
+                strategy)) {
+            w.upsertRollups(Resolution.MINUTE, first);
+            assertEquals(List.of(List.of("db-1", (T + 4 * MIN) / 1000, 6L, 4.0), List.of("db-2", (T + 2 * MIN) / 1000, 6L, 12.0)),
+                    dump(url, latest));
+            w.upsertRollups(Resolution.MINUTE, second);
+            List<List<Object>> after = List.of(List.of("db-1", (T + 5 * MIN) / 1000, 6L, 5.0),
+                    List.of("db-2", (T + 2 * MIN) / 1000, 3L, 13.0));
+            assertEquals(after, dump(url, latest));
+            w.upsertRollups(Resolution.MINUTE, second);
+            assertEquals(after, dump(url, latest));
+            // A replay from further back rewrites db-2's newest minute with its first values, in
+            // the rollup table and in series_latest alike (the same row, last write wins).
+            w.upsertRollups(Resolution.MINUTE, first);
+            after = List.of(after.get(0), List.of("db-2", (T + 2 * MIN) / 1000, 6L, 12.0));
+            assertEquals(after, dump(url, latest));
+            assertEquals(dump(url, "SELECT DISTINCT ON (instance) instance, extract(epoch FROM bucket)::bigint, count, last"
+                    + " FROM metric_1m ORDER BY instance, bucket DESC"), dump(url, latest));
+            // Hourly rows are not minutes: they leave series_latest alone.
+            w.upsertRollups(Resolution.HOUR, List.of(new RollupRow("db-1", "pg_database.size_bytes", app, T + 60 * MIN, 1, 7, 7, 7, 7)));
+            assertEquals(after, dump(url, latest));
+        }
+        assertEquals(List.of(List.of(2L)), dump(url, "SELECT count(*) FROM series_latest"));
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @MethodSource("dev.datainsight.store.StoreServers#all")
+    void alertState_followsFireEscalateResolve_olderEventsNeverOverwrite_replaysChangeNothing(PostgresExtension pg)
+            throws Exception {
+        String url = store(pg, "alertstate");
+        StoreServers.ensureLoginUsers(url);
+        String state = "SELECT fingerprint, status, severity, extract(epoch FROM event_at)::bigint, threshold FROM alert_state";
+        String open = "SELECT fingerprint, status, severity FROM open_alert";
+        AlertEvent pending = alert(AlertStatus.PENDING, Severity.WARNING, T, null);
+        AlertEvent firing = alert(AlertStatus.FIRING, Severity.WARNING, T + MIN, null);
+        AlertEvent critical = alert(AlertStatus.FIRING, Severity.CRITICAL, T + 2 * MIN, null);
+        AlertEvent lateWarning = alert(AlertStatus.FIRING, Severity.WARNING, T + MIN + 30_000, null);
+        AlertEvent resolved = alert(AlertStatus.RESOLVED, Severity.CRITICAL, T + 5 * MIN, T + 5 * MIN);
+        AlertEvent lateFiring = alert(AlertStatus.FIRING, Severity.CRITICAL, T + 4 * MIN, null);
+        AlertEvent other = alert(AlertStatus.FIRING, Severity.WARNING, T + 3 * MIN, null);
+        other.setFingerprint("fp-2");
+        try (JdbcStoreWriter w = new JdbcStoreWriter(StoreServers.as(url, "test_writer"), null, null)) {
+            w.insertAlertEvents(List.of(pending));
+            assertEquals(List.of(List.of("fp-1", "pending", "warning")), dump(url, open));
+            // One batch, newest first: the newest still wins.
+            w.insertAlertEvents(List.of(critical, firing));
+            assertEquals(List.of(List.of("fp-1", "firing", "critical", (T + 2 * MIN) / 1000, 0.8)), dump(url, state));
+            // An event older than the state arrives late (a replay after a restart): no change.
+            w.insertAlertEvents(List.of(lateWarning, other));
+            assertEquals(List.of(List.of("fp-1", "firing", "critical"), List.of("fp-2", "firing", "warning")),
+                    dump(url, open + " ORDER BY fingerprint"));
+            w.insertAlertEvents(List.of(resolved));
+            assertEquals(List.of(List.of("fp-2", "firing", "warning")), dump(url, open));
+            // A firing event from before the resolution, seen after it: the alert stays resolved.
+            w.insertAlertEvents(List.of(lateFiring));
+            List<List<Object>> closed = List.of(List.of("fp-1", "resolved", "critical", (T + 5 * MIN) / 1000, 0.8),
+                    List.of("fp-2", "firing", "warning", (T + 3 * MIN) / 1000, 0.9));
+            assertEquals(closed, dump(url, state + " ORDER BY fingerprint"));
+            // Replaying everything, in any order, leaves the same state.
+            w.insertAlertEvents(List.of(resolved, pending, other, lateFiring, critical, firing, lateWarning));
+            assertEquals(closed, dump(url, state + " ORDER BY fingerprint"));
+        }
+        assertEquals(List.of(List.of(7L)), dump(url, "SELECT count(*) FROM alert_event"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void soFarViews_currentHourFromMinutes_currentDayFromFinalHoursPlusMinutesOfHoursNotFinal() throws Exception {
+        String url = StoreServers.migratedStore(PG17, "sofar");
+        new PartitionMaintenance(url, null, null).run();
+        long now = System.currentTimeMillis();
+        long hour = now / 3_600_000L * 3_600_000L;
+        long day = now / 86_400_000L * 86_400_000L;
+        int minutes = (int) ((now - hour) / MIN); // buckets hour .. hour + minutes are <= now
+        int hours = (int) ((hour - day) / 3_600_000L); // closed hours of today
+        Map<String, String> none = Map.of();
+        List<RollupRow> m1 = new ArrayList<>();
+        List<RollupRow> h1 = new ArrayList<>();
+        long count1h = 0;
+        double sum1h = 0;
+        for (int i = 0; i <= minutes; i++) {
+            m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, hour + i * MIN, 6, i, i, 6.0 * i, i));
+            count1h += 6;
+            sum1h += 6.0 * i;
+        }
+        long countDay = count1h;
+        double sumDay = sum1h;
+        double minDay = 0;
+        for (int h = 0; h < hours; h++) {
+            long b = day + h * 3_600_000L;
+            if (h == hours - 1) {
+                // The hour before this one has no final 1-hour row yet: its minutes count.
+                for (int i = 0; i < 3; i++) {
+                    m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b + i * MIN, 6, -1, 5, 12, 2));
+                    countDay += 6;
+                    sumDay += 12;
+                    minDay = Math.min(minDay, -1);
+                }
+            } else {
+                h1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b, 360, -10 - h, 100, 3600, 9));
+                countDay += 360;
+                sumDay += 3600;
+                minDay = Math.min(minDay, -10 - h);
+                if (h == 0) {
+                    // A minute of an hour that is final: already in the hour's row, not counted twice.
+                    m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, b, 6, -1000, 1000, 6, 1));
+                }
+            }
+        }
+        // Yesterday's last hour and minute: not part of today.
+        h1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, day - 3_600_000L, 360, -99, 999, 1, 1));
+        m1.add(new RollupRow("db-1", "pg_stat_activity.connections_total", none, day - MIN, 6, -99, 999, 1, 1));
+        // db-2: the current hour's 1-hour row is there already; the day counts it, not its minutes.
+        for (int i = 0; i <= minutes; i++) {
+            m1.add(new RollupRow("db-2", "pg_stat_activity.connections_total", none, hour + i * MIN, 6, 7, 7, 42, 7));
+        }
+        h1.add(new RollupRow("db-2", "pg_stat_activity.connections_total", none, hour, 360, 1, 3, 720, 2));
+        try (JdbcStoreWriter w = new JdbcStoreWriter(url, null, null)) {
+            w.upsertRollups(Resolution.MINUTE, m1);
+            w.upsertRollups(Resolution.HOUR, h1);
+        }
+        assertEquals(List.of(List.of("db-1", hour / 1000, count1h, 0.0, (double) minutes, sum1h, (double) minutes),
+                        List.of("db-2", hour / 1000, 6L * (minutes + 1), 7.0, 7.0, 42.0 * (minutes + 1), 7.0)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1h_so_far"
+                        + " ORDER BY instance"));
+        assertEquals(List.of(List.of("db-2", day / 1000, 360L, 1.0, 3.0, 720.0, 2.0)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1d_so_far"
+                        + " WHERE instance = 'db-2'"));
+        double maxDay = hours >= 2 ? 100 : Math.max(minutes, hours == 1 ? 5 : 0);
+        assertEquals(List.of(List.of("db-1", day / 1000, countDay, minDay, maxDay, sumDay, (double) minutes)),
+                dump(url, "SELECT instance, extract(epoch FROM bucket)::bigint, count, min, max, sum, last FROM metric_1d_so_far"
+                        + " WHERE instance = 'db-1'"));
+    }
+
     private static AlertEvent alert(AlertStatus status, Severity sev, long at, Long resolvedAt) {
         AlertEvent e = new AlertEvent();
         e.setFingerprint("fp-1");

@@ -25,24 +25,27 @@ class MigrationsTest {
     void migratesFromEmpty_thenRerunIsNoOp(PostgresExtension pg) throws Exception {
         String url = pg.freshDatabaseUrl("migrate");
         Migrations.Result first = Migrations.migrate(url, null, null);
-        assertEquals(List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread", "V5 alert event context"), first.applied());
-        assertEquals("5", first.schemaVersion());
+        assertEquals(List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread", "V5 alert event context",
+                "V6 current state and pruning"), first.applied());
+        assertEquals("6", first.schemaVersion());
 
         List<String> tablesBefore = relations(url);
         assertTrue(tablesBefore.containsAll(List.of("alert_event:p", "alert_event_default:r", "instance:r", "insight:r",
                 "metric_rollup_1d:p", "metric_rollup_1h:p", "metric_rollup_1m:p", "metric_rollup_1m_default:r", "series:r",
                 "statement_rollup_1h:p", "statement_text:r", "open_alert:v", "instance_health:v", "alert_history:v",
                 "database_growth_daily:v", "top_queries_hourly:v", "table_dead_tuples:v", "cache_hit_ratio_hourly:v",
-                "statement_spread_hourly:v", "metric_1m:v", "metric_1h:v", "metric_1d:v")), tablesBefore.toString());
+                "statement_spread_hourly:v", "metric_1m:v", "metric_1h:v", "metric_1d:v",
+                "series_latest:r", "alert_state:r", "metric_latest:v", "cache_hit_ratio_daily:v",
+                "metric_week_over_week_daily:v", "metric_1h_so_far:v", "metric_1d_so_far:v")), tablesBefore.toString());
 
         Migrations.Result second = Migrations.migrate(url, null, null);
         assertEquals(List.of(), second.applied());
-        assertEquals("5", second.schemaVersion());
+        assertEquals("6", second.schemaVersion());
         assertEquals(tablesBefore, relations(url));
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), bool_and(success) FROM flyway_schema_history")) {
             rs.next();
-            assertEquals(5, rs.getInt(1));
+            assertEquals(6, rs.getInt(1));
             assertTrue(rs.getBoolean(2));
         }
     }
@@ -60,13 +63,38 @@ class MigrationsTest {
             st.execute("ALTER SCHEMA public OWNER TO store_owner");
         }
         Migrations.Result r = Migrations.migrate(StoreServers.as(b, "store_owner"), null, null);
-        assertEquals(5, r.applied().size());
+        assertEquals(6, r.applied().size());
         try (Connection c = DriverManager.getConnection(b); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'series'")) {
             rs.next();
             assertEquals("store_owner", rs.getString(1));
         }
         assertTrue(relations(a).contains("series:r"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void v6_backfillsSeriesLatestAndAlertState_fromWhatV5Stored() throws Exception {
+        String url = PG17.freshDatabaseUrl("backfill");
+        org.flywaydb.core.Flyway.configure(Migrations.class.getClassLoader()).dataSource(url, null, null)
+                .locations(Migrations.LOCATION).target("5").load().migrate();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO series (instance, metric) VALUES ('db-1', 'a.b'), ('db-2', 'a.b'), ('db-3', 'a.b')");
+            st.execute("INSERT INTO metric_rollup_1m SELECT s.id, timestamptz '2026-06-15 10:00+00' + m * interval '1 minute',"
+                    + " 6, m, m, 6 * m, m + s.id FROM series s CROSS JOIN generate_series(0, 4) m WHERE s.instance <> 'db-3'");
+            st.execute("INSERT INTO alert_event (fingerprint, rule, severity, status, instance, started_at, resolved_at, event_at, summary)"
+                    + " VALUES ('fp-1', 'r', 'warning', 'firing', 'db-1', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'a'),"
+                    + " ('fp-1', 'r', 'warning', 'resolved', 'db-1', '2026-06-15 10:00+00', '2026-06-15 10:05+00', '2026-06-15 10:05+00', 'b'),"
+                    + " ('fp-2', 'r', 'warning', 'firing', 'db-2', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'c'),"
+                    + " ('fp-2', 'r', 'critical', 'firing', 'db-2', '2026-06-15 10:00+00', NULL, '2026-06-15 10:00+00', 'd')");
+        }
+        assertEquals(List.of("V6 current state and pruning"), Migrations.migrate(url, null, null).applied());
+        assertEquals(List.of(List.of("db-1", 4.0 + 1, 240L), List.of("db-2", 4.0 + 2, 240L)), JdbcStoreWriterTest.dump(url,
+                "SELECT instance, last, extract(epoch FROM bucket - timestamptz '2026-06-15 10:00+00')::bigint"
+                        + " FROM metric_latest ORDER BY instance"));
+        assertEquals(List.of(List.of("fp-1", "resolved", "b"), List.of("fp-2", "critical", "d")), JdbcStoreWriterTest.dump(url,
+                "SELECT fingerprint, CASE WHEN status = 'resolved' THEN status ELSE severity END, summary FROM alert_state"
+                        + " ORDER BY fingerprint"));
+        assertEquals(List.of(List.of("fp-2")), JdbcStoreWriterTest.dump(url, "SELECT fingerprint FROM open_alert"));
     }
 
     static List<String> relations(String url) throws Exception {

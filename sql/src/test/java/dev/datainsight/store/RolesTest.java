@@ -42,7 +42,7 @@ class RolesTest {
         }
         assertEquals(1L, JdbcStoreWriterTest.dump(url, "SELECT count(*) FROM metric_rollup_1m").get(0).get(0));
         for (String ddl : List.of("DROP TABLE metric_rollup_1m", "DROP TABLE metric_rollup_1m_default", "DROP VIEW open_alert",
-                "DELETE FROM instance", "TRUNCATE alert_event", "ALTER TABLE series ADD COLUMN x int",
+                "DELETE FROM instance", "DELETE FROM alert_state", "TRUNCATE series_latest", "TRUNCATE alert_event", "ALTER TABLE series ADD COLUMN x int",
                 "CREATE TABLE public.mine (i int)")) {
             assertDenied(writerUrl, ddl);
         }
@@ -58,7 +58,9 @@ class RolesTest {
         try (Connection c = DriverManager.getConnection(readerUrl); Statement st = c.createStatement()) {
             for (String rel : List.of("instance", "series", "metric_rollup_1m", "alert_event", "insight", "statement_text",
                     "open_alert", "instance_health", "alert_history", "database_growth_daily", "top_queries_hourly",
-                    "table_dead_tuples", "cache_hit_ratio_hourly", "statement_spread_hourly", "metric_1m", "metric_1h", "metric_1d")) {
+                    "table_dead_tuples", "cache_hit_ratio_hourly", "statement_spread_hourly", "metric_1m", "metric_1h", "metric_1d",
+                    "series_latest", "alert_state", "metric_latest", "cache_hit_ratio_daily", "metric_week_over_week_daily",
+                    "metric_1h_so_far", "metric_1d_so_far")) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + rel)) {
                     rs.next();
                     assertEquals(0, rs.getLong(1), rel);
