@@ -327,8 +327,9 @@ public final class MetricCatalog {
                 gauge("wal_dir_files", "count"),
                 gauge("wal_dir_bytes", "bytes")));
 
-        // pg_stat_statements_info (extension 1.9+, PostgreSQL 14+): entries evicted because the
-        // table was full (dealloc; resets with pg_stat_statements_reset()) and the table's size,
+        // pg_stat_statements_info (extension 1.9+, PostgreSQL 14+): how many times entries were
+        // evicted because the table was full (dealloc; resets with pg_stat_statements_reset()) and
+        // the table's size,
         // pg_stat_statements.max. No snapshot when the extension is older or not installed.
         v.add(metrics("pg_stat_statements_info", List.of(),
                 counter("dealloc", "count"),

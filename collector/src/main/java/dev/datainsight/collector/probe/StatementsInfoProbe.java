@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * {@code pg_stat_statements_info} (extension 1.9+, so PostgreSQL 14+): one row, {@code dealloc}
- * (entries evicted because the table was full, a counter that pg_stat_statements_reset() zeroes;
+ * (how many times entries were evicted because the table was full, a counter that pg_stat_statements_reset() zeroes;
  * its {@code stats_reset} is the snapshot's) and {@code max_entries} (the
  * {@code pg_stat_statements.max} setting). Two catalog reads of a few bytes; no read of the
  * statements themselves.
