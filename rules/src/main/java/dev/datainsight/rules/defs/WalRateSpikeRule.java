@@ -129,8 +129,9 @@ public final class WalRateSpikeRule extends Rule {
         }
         ctx.remember("b", b);
         double floor = p.number(MIN_RATE);
-        boolean eligible = warm && rate >= floor && baseline > 0;
-        double ratio = baseline > 0 ? rate / baseline : 0;
+        boolean eligible = warm && rate >= floor;
+        // A server that wrote no WAL at all has a zero baseline: any rate past the floor is a spike.
+        double ratio = rate / Math.max(baseline, 1.0);
         Severity level = !eligible ? null
                 : crit != null && ratio > crit ? Severity.CRITICAL
                 : warn != null && ratio > warn ? Severity.WARNING : null;
@@ -143,7 +144,7 @@ public final class WalRateSpikeRule extends Rule {
             tail = TopStatements.mostBy(top, v -> Fmt.bytes(v) + " of WAL", p.number(QueryTexts.SUMMARY_CHARS).intValue());
         }
         ctx.alert(p, Map.of(), level, rate, warn == null ? null : warn * baseline, crit == null ? null : crit * baseline,
-                "WAL is written at " + Fmt.bytes(rate) + "/s over the last " + Fmt.duration(span)
+                "WAL is written at " + Fmt.bytes(rate) + "/s over the last " + Fmt.duration(window)
                         + (warm ? String.format(java.util.Locale.ROOT, ", %.1fx its baseline of %s/s", ratio,
                                 Fmt.bytes(baseline)) : " (baseline still warming up)") + tail,
                 "The WAL rate (pg_stat_wal.wal_bytes) is far above the instance's own recent level.", context);
