@@ -70,13 +70,15 @@ public final class RoleChangedRule extends Rule {
                 id[i] = v == null ? Double.NaN : v;
                 any |= v != null;
             }
-            if (!any) {
-                continue; // down, or not a fast cycle's row: nothing said about the identity
-            }
             Params p = ctx.params(row.getLabels());
             // v = the identity seen last (NaN: unknown part); t[0] = when a change was last seen
             // (MIN_VALUE: none); text = the identity before the first change of the current hold.
             Memory m = ctx.memory("");
+            if (!any && (m == null || m.v.length != COLUMNS.length)) {
+                continue; // down, or a row without the identity, and nothing seen yet
+            }
+            // A row without the identity (down, or a slow cycle's health row) says nothing new but
+            // still reports the series: one missing from a health snapshot would resolve as gone.
             if (m == null || m.v.length != COLUMNS.length) {
                 m = Memory.of(new long[] {Long.MIN_VALUE}, id.clone());
                 ctx.remember("", m);
