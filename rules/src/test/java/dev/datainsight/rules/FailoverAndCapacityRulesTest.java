@@ -117,6 +117,24 @@ class FailoverAndCapacityRulesTest {
     }
 
     @Test
+    void standbyMissing_expectedStandbysPerInstance_byAnOverride() throws Exception {
+        String yaml = "rules:\n"
+                + dev.datainsight.rules.defs.RuleCatalog.all().stream().filter(r -> !r.name().equals("standby_missing"))
+                        .map(r -> "  " + r.name() + ": {enabled: false}\n").reduce("", String::concat)
+                + "  standby_missing:\n    for: 0s\n    resolve_for: 0s\n    overrides:\n"
+                + "      - match: {instance: \"pg-main\"}\n        expected_standbys: [s1, s2]\n";
+        try (RulesHarness h = new RulesHarness(RulesConfig.parse(yaml, "test"))) {
+            List<AlertEvent> ev = h.push(of("pg-main", "pg_stat_replication", T0, senders(T0, "s1", "10.0.0.2")
+                    .getRows().toArray(new SnapshotRow[0])));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals("pg-main", ev.get(0).getInstance());
+            assertEquals(Map.of("application_name", "s2"), ev.get(0).getLabels());
+            assertEquals(List.of(), h.push(of("pg-other", "pg_stat_replication", T0, senders(T0, "s1", "10.0.0.2")
+                    .getRows().toArray(new SnapshotRow[0]))), "another instance learns, and nothing is learnt yet");
+        }
+    }
+
+    @Test
     void standbyMissing_aStandbyRemovedOnPurpose_isForgottenAfterForgetAfter() throws Exception {
         try (RulesHarness h = new RulesHarness(only(Map.of("standby_missing",
                 "for: 0s, resolve_for: 0s, learn_after: 1m, forget_after: 10m")))) {

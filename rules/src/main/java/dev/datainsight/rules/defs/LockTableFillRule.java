@@ -41,7 +41,9 @@ public final class LockTableFillRule extends GaugeRule {
                         + "max_locks_per_transaction x (max_connections + max_prepared_transactions).")
                 .why("A full lock table fails every statement needing a lock with \"out of shared memory\"; "
                         + "pg_dump, many-partition queries and advisory-lock loops fill it within minutes, and the "
-                        + "fix (max_locks_per_transaction) needs a restart.")
+                        + "fix (max_locks_per_transaction) needs a restart: 50% warns early, 80% leaves time to end the "
+                        + "transaction. The documented size is a little under the real one, so the rule errs early; "
+                        + "1 min skips a brief peak.")
                 .runbook("Find the session holding most locks (SELECT pid, count(*) FROM pg_locks GROUP BY pid "
                         + "ORDER BY 2 DESC); end or split its transaction; raise max_locks_per_transaction at the next "
                         + "restart if it is a normal workload.")

@@ -48,7 +48,8 @@ public final class PgssDeallocRule extends Rule {
                         + "is too small, statement statistics are lost.")
                 .why("Evicted entries lose their counters and come back as new ones, so the statement analyses see "
                         + "fragments; pganalyze and the extension's documentation: raise pg_stat_statements.max. Held "
-                        + "1 h after the last eviction.")
+                        + "1 h after the last eviction, so a table overflowing every few minutes is one alert. 14+ only "
+                        + "(no pg_stat_statements_info on 13).")
                 .runbook("Raise pg_stat_statements.max (needs a restart; it sizes a shared memory "
                         + "table), or lower the churn: pg_stat_statements.track = top, fewer distinct statements "
                         + "(unparameterised queries, temporary table names).")

@@ -49,7 +49,9 @@ public final class RoleChangedRule extends Rule {
                 .detects("A failover or role change: pg_is_in_recovery() flipped, the system_identifier behind the "
                         + "address changed, or the timeline moved. Before and after in the summary; held 30 min.")
                 .why("A failover needs a human even when it worked (split brain, standbys to repoint, counters "
-                        + "restarted); pgmonitor alerts on the recovery state changing. Baseline on the first identity.")
+                        + "restarted); pgmonitor alerts on the recovery state changing. Baseline on the first identity; an unknown "
+                        + "part is no change; held 30 min, and a second change within the hold (the new timeline after a "
+                        + "promotion) extends the same alert.")
                 .runbook("Confirm which server is primary now and that the old one is fenced or a standby; repoint "
                         + "standbys and clients; read the HA manager's log for why it failed over.")
                 .param(HOLD)

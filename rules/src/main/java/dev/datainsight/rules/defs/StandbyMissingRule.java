@@ -67,7 +67,9 @@ public final class StandbyMissingRule extends Rule {
                 .detects("An expected standby is not connected: fewer physical walsenders of a name than expected "
                         + "(expected_standbys, or learnt after 10 min), or a standby's WAL receiver stopped.")
                 .why("A disconnected standby leaves pg_stat_replication and its lag alert resolved as if it caught "
-                        + "up; the failover target is gone. Learning needs 10 min of presence; forgotten after 24 h.")
+                        + "up; the failover target is gone (pgmonitor pages on a replica that stops streaming). 10 min of presence to "
+                        + "be learnt keeps a pg_basebackup or a test standby out; for 2m lets a restart reconnect; "
+                        + "forgotten after 24 h, the way out for a standby removed on purpose.")
                 .runbook("Check the standby is running and its log (primary_conninfo, authentication, WAL removed "
                         + "before it could stream: restore from the archive or rebuild); a standby removed on purpose: "
                         + "list the remaining ones in expected_standbys.")
@@ -164,12 +166,7 @@ public final class StandbyMissingRule extends Rule {
             Known k = new Known();
             k.role = standby ? 1 : 0;
             if (m != null && m.text != null && m.mark == k.role) {
-                for (String n : m.text.split("\n", -1)) {
-                    k.names.add(n);
-                }
-                if (m.text.isEmpty() && m.v.length == 0) {
-                    k.names.clear();
-                }
+                k.names.addAll(Arrays.asList(m.text.split("\n", -1)));
                 if (m.v.length == 2 * k.names.size() && m.t.length == 2 * k.names.size()) {
                     k.v = m.v.clone();
                     k.t = m.t.clone();
