@@ -28,7 +28,7 @@ class MetricNamesTest {
                 + " connections_idle_in_transaction_aborted connections_waiting_lock connections_waiting_other autovacuum_workers"
                 + " max_connections reserved_connections oldest_xact_age_seconds oldest_autovacuum_xact_age_seconds"
                 + " oldest_idle_in_transaction_seconds longest_lock_wait_seconds longest_running_query_seconds"
-                + " collector_connections");
+                + " collector_connections locks_held lock_table_slots");
         PINNED.put("pg_stat_activity_sessions", "xact_age_seconds state_age_seconds backend_xmin_age lock_wait_seconds"
                 + " waiters longest_wait_seconds");
         PINNED.put("pg_stat_activity_connections", "connections oldest_state_age_seconds");
@@ -59,7 +59,8 @@ class MetricNamesTest {
                 + " autovacuum autovacuum_vacuum_threshold autovacuum_vacuum_scale_factor autovacuum_freeze_max_age"
                 + " autovacuum_multixact_freeze_max_age checkpoint_timeout_seconds max_wal_size_bytes server_start_epoch"
                 + " autovacuum_max_workers max_wal_senders max_replication_slots max_slot_wal_keep_size_bytes"
-                + " hot_standby_feedback track_io_timing block_size_bytes pending_restart_settings autovacuum_vacuum_max_threshold");
+                + " hot_standby_feedback track_io_timing block_size_bytes pending_restart_settings autovacuum_vacuum_max_threshold"
+                + " max_prepared_transactions");
         PINNED.put("pg_settings_pending_restart", "pending_restart");
         PINNED.put("pg_stat_user_tables", "seq_scan seq_tup_read idx_scan idx_tup_fetch n_tup_ins n_tup_upd n_tup_del"
                 + " n_tup_hot_upd n_live_tup n_dead_tup n_mod_since_analyze vacuum_count autovacuum_count analyze_count"
@@ -73,6 +74,7 @@ class MetricNamesTest {
                 + " shared_blks_dirtied shared_blks_written temp_blks_read temp_blks_written shared_blk_read_time"
                 + " shared_blk_write_time wal_records wal_bytes temp_blk_read_time temp_blk_write_time jit_functions"
                 + " jit_time wal_buffers_full exec_time_sq max_exec_time");
+        PINNED.put("pg_stat_statements_info", "dealloc max_entries");
         PINNED.put(MetricCatalog.COLLECTOR_VIEW, "up duration_ms rows error stale sqlstate system_identifier_high system_identifier_low in_recovery timeline_id");
     }
 
@@ -116,6 +118,7 @@ class MetricNamesTest {
         for (String v : List.of("1.8", "1.9", "1.10", "1.11", "1.12")) {
             all.add(dev.datainsight.collector.probe.StatementsProbe.topSql(v, "public"));
         }
+        all.add(dev.datainsight.collector.probe.StatementsInfoProbe.infoSql("public"));
         for (String sql : all) {
             assertTrue(sql.startsWith(SqlVariants.MARKER), sql);
             assertTrue(!ProbeMatrixBase.UNQUALIFIED.matcher(sql).find(), "unqualified catalog name in: " + sql);

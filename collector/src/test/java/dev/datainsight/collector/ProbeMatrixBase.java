@@ -317,6 +317,7 @@ abstract class ProbeMatrixBase {
         Map<String, Object> d = query(pg, db, "SELECT current_setting('max_connections')::int AS max_connections,"
                 + " current_setting('superuser_reserved_connections')::int AS superuser_reserved_connections,"
                 + " current_setting('max_locks_per_transaction')::int AS max_locks_per_transaction,"
+                + " current_setting('max_prepared_transactions')::int AS max_prepared_transactions,"
                 + " current_setting('autovacuum')::boolean AS autovacuum,"
                 + " current_setting('autovacuum_vacuum_threshold')::int AS autovacuum_vacuum_threshold,"
                 + " current_setting('autovacuum_vacuum_scale_factor')::float8 AS autovacuum_vacuum_scale_factor,"
@@ -994,6 +995,44 @@ abstract class ProbeMatrixBase {
             throw new IllegalStateException(e);
         }
         return null;
+    }
+
+    /**
+     * locks_held counts the shared lock table's entries: a transaction holding 12 tables in SHARE
+     * mode (a strong lock, never fast-path) adds at least 12; the size is the documented formula.
+     */
+    @Test
+    void activity_locksHeld_seesATransactionsTableLocks() throws Exception {
+        double before = view(cycle(), "pg_stat_activity").getRows().get(0).getValues().get("locks_held");
+        try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl(db)); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < 12; i++) {
+                st.execute("LOCK TABLE t_small_" + i + " IN SHARE MODE");
+            }
+            SnapshotRow a = view(cycle(), "pg_stat_activity").getRows().get(0);
+            assertTrue(a.getValues().get("locks_held") >= before + 12, () -> before + " -> " + a);
+            c.rollback();
+            Map<String, Object> d = query(pg, db, "SELECT current_setting('max_locks_per_transaction')::int"
+                    + " * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)"
+                    + " AS slots").get(0);
+            assertEquals(num(d.get("slots")), a.getValues().get("lock_table_slots"));
+        }
+    }
+
+    /** pg_stat_statements_info on 14+ (extension 1.9+): dealloc and pg_stat_statements.max; none on 13. */
+    @Test
+    void statementsInfo_deallocAndMax() {
+        Snapshot s = view(cycle(), "pg_stat_statements_info");
+        if (version < 140000) {
+            assertNull(s, "extension 1.8 has no pg_stat_statements_info");
+            return;
+        }
+        SnapshotRow r = s.getRows().get(0);
+        Map<String, Object> d = query(pg, db, "SELECT dealloc, current_setting('pg_stat_statements.max')::int AS m"
+                + " FROM pg_stat_statements_info").get(0);
+        assertEquals(num(d.get("dealloc")), r.getValues().get("dealloc"));
+        assertEquals(num(d.get("m")), r.getValues().get("max_entries"));
+        assertNotNull(s.getStatsReset(), "the info's stats_reset is the snapshot's");
     }
 
     @Test

@@ -43,7 +43,12 @@ public final class MetricCatalog {
                 gauge("oldest_idle_in_transaction_seconds", "seconds"),
                 gauge("longest_lock_wait_seconds", "seconds"),
                 gauge("longest_running_query_seconds", "seconds"),
-                gauge("collector_connections", "count")));
+                gauge("collector_connections", "count"),
+                // Added later: pg_locks rows in the shared lock table (not fast-path, not
+                // SIReadLock) and its size, max_locks_per_transaction × (max_connections +
+                // max_prepared_transactions).
+                gauge("locks_held", "count"),
+                gauge("lock_table_slots", "count")));
 
         // Detail views (no rollup series, see ViewDef#isDetail): emitted before pg_stat_activity
         // and pg_locks in the same cycle, so the rules can name who is behind an aggregate.
@@ -234,7 +239,8 @@ public final class MetricCatalog {
                 gauge("block_size_bytes", "bytes"),
                 gauge("pending_restart_settings", "count"),
                 // 18+: the cap on the dead-tuple trigger (null before 18 and at -1, no cap).
-                gauge("autovacuum_vacuum_max_threshold", "count")));
+                gauge("autovacuum_vacuum_max_threshold", "count"),
+                gauge("max_prepared_transactions", "count")));
 
         // The settings changed in the configuration and reloaded that take effect only after a
         // restart (pg_settings.pending_restart): one row per such setting, none when there is none.
@@ -320,6 +326,14 @@ public final class MetricCatalog {
                 gauge("ready_count", "count"),
                 gauge("wal_dir_files", "count"),
                 gauge("wal_dir_bytes", "bytes")));
+
+        // pg_stat_statements_info (extension 1.9+, PostgreSQL 14+): how many times entries were
+        // evicted because the table was full (dealloc; resets with pg_stat_statements_reset()) and
+        // the table's size,
+        // pg_stat_statements.max. No snapshot when the extension is older or not installed.
+        v.add(metrics("pg_stat_statements_info", List.of(),
+                counter("dealloc", "count"),
+                gauge("max_entries", "count")));
 
         // The collector's own health: one row with probe = "" for the server (up), one per probe.
         // stale: a group skipped because its previous run was still going (row probe = "" plus a

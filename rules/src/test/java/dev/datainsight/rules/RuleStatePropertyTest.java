@@ -27,6 +27,7 @@ import dev.datainsight.rules.defs.RollbackRatioInsight;
 import dev.datainsight.rules.defs.RuleCatalog;
 import dev.datainsight.rules.defs.SlowQueryRule;
 import dev.datainsight.rules.defs.TempSpillRule;
+import dev.datainsight.rules.defs.WalRateSpikeRule;
 import dev.datainsight.rules.defs.XidWraparoundRule;
 import dev.datainsight.rules.engine.AlertLifecycleFunction;
 import dev.datainsight.rules.engine.Evaluation;
@@ -270,6 +271,8 @@ class RuleStatePropertyTest {
                     + "  slow_query: {window: " + pick(rnd, "2m", "5m") + ", for: " + pick(rnd, "0s", "1m") + "}\n"
                     + "  query_regression: {window: " + pick(rnd, "3m", "5m") + ", min_baseline: 20m}\n"
                     + "  checkpoint_spike: {window: " + pick(rnd, "5m", "15m") + ", for: 0s, baseline_warmup: 30m}\n"
+                    + "  wal_rate_spike: {window: " + pick(rnd, "5m", "10m") + ", for: 0s, baseline_warmup: 30m,"
+                    + " baseline_half_life: " + pick(rnd, "1h", "24h") + ", min_rate: 100kB}\n"
                     + "  rollback_ratio: {window: " + pick(rnd, "10m", "1h") + ", refresh: 10m}\n"
                     + "  pipeline_restarting: {window: " + pick(rnd, "5m", "15m") + "}\n";
         }
@@ -874,7 +877,7 @@ class RuleStatePropertyTest {
     static final class Reference {
         static final List<String> MODELLED = List.of(CacheHitRatioRule.NAME, CheckpointSpikeRule.NAME,
                 DeadlocksRule.NAME, PipelineRestartingRule.NAME, QueryRegressionRule.NAME, RollbackRatioInsight.NAME,
-                SlowQueryRule.NAME, TempSpillRule.NAME);
+                SlowQueryRule.NAME, TempSpillRule.NAME, WalRateSpikeRule.NAME);
         static final ObjectMapper JSON = new ObjectMapper();
 
         /** A row's expected outcome: the condition's severity (null = false) and the number. */
@@ -937,6 +940,7 @@ class RuleStatePropertyTest {
                     case QueryRegressionRule.NAME -> queryRegression(s, want);
                     case SlowQueryRule.NAME -> slowQuery(s, want);
                     case TempSpillRule.NAME -> tempSpill(s, want);
+                    case WalRateSpikeRule.NAME -> walRateSpike(s, want);
                     case RollbackRatioInsight.NAME -> rollbackRatio(s, findings);
                     default -> fail("no model for " + rule);
                 }
@@ -1062,6 +1066,48 @@ class RuleStatePropertyTest {
                 level = Severity.WARNING;
             }
             put(want, CheckpointSpikeRule.NAME, s, Map.of(), level, share);
+        }
+
+        /**
+         * wal_rate_spike as documented: the rate over the window once half of it is covered; the
+         * baseline an EWMA fed the rate clipped at warning x baseline; the ratio against the
+         * baseline before this sample (at least 1 B/s), only when warm and past the floor.
+         */
+        void walRateSpike(Snapshot s, Map<String, Expect> want) {
+            if ("pg_stat_wal".equals(s.getView()) && !s.getRows().isEmpty()) {
+                SnapshotRow row = s.getRows().get(0);
+                Double wal = val(row, "wal_bytes");
+                if (wal == null) {
+                    return;
+                }
+                Params p = params(WalRateSpikeRule.NAME, s, row);
+                long window = p.millis(WalRateSpikeRule.WINDOW);
+                long now = s.getCollectedAt();
+                RefWindow w = window(WalRateSpikeRule.NAME, s.getInstance(), "w");
+                w.add(now, new Double[] {wal}, true, reset(s.getStatsReset()), window, null);
+                if (w.span() < window / 2) {
+                    return;
+                }
+                double rate = w.delta(0) * 1000.0 / w.span();
+                Double warn = p.number(WalRateSpikeRule.WARNING);
+                String bk = WalRateSpikeRule.NAME + '|' + s.getInstance();
+                Baseline b = baselines.get(bk);
+                double before;
+                boolean warm;
+                if (b == null) {
+                    baselines.put(bk, new Baseline(now, rate));
+                    before = rate;
+                    warm = false;
+                } else {
+                    before = b.value;
+                    warm = now - b.first >= p.millis(WalRateSpikeRule.BASELINE_WARMUP);
+                    b.update(now, warn != null && before > 0 ? Math.min(rate, warn * before) : rate,
+                            p.millis(WalRateSpikeRule.BASELINE_HALF_LIFE));
+                }
+                Severity level = warm && rate >= p.number(WalRateSpikeRule.MIN_RATE)
+                        ? above(rate / Math.max(before, 1.0), warn, p.number(WalRateSpikeRule.CRITICAL)) : null;
+                put(want, WalRateSpikeRule.NAME, s, Map.of(), level, rate);
+            }
         }
 
         void deadlocks(Snapshot s, Map<String, Expect> want) {

@@ -85,7 +85,9 @@ abstract class Scenario {
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
                 Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
-                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts);
+                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
+                Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::lockTableFill,
+                Scenario::pgssDealloc);
     }
 
     /**
@@ -627,6 +629,123 @@ abstract class Scenario {
         s.hasCritical = false;
         s.onsetLagMs = 5 * 60_000;
         s.clearLagMs = 20 * 60_000;
+        return s;
+    }
+
+    /**
+     * The health row's identity. Warning level: the role flips every step (a failover loop); just
+     * below: the same identity with the timeline unknown (null), which is not a change.
+     */
+    static Scenario roleChanged() {
+        Scenario s = new Scenario("role_changed") {
+            int flips;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                boolean bad = l == Level.WARNING || l == Level.CRITICAL;
+                double inRecovery = bad ? (flips++ % 2 == 0 ? 0 : 1) : 1;
+                return List.of(of(collectorView(), t, row(Map.of("probe", ""), "up", 1,
+                        "system_identifier_high", 1_702_000_000, "system_identifier_low", 123_456,
+                        "in_recovery", inRecovery, "timeline_id", l == Level.JUST_BELOW ? null : 3)));
+            }
+        };
+        s.extraYaml = "hold: 5m";
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        s.clearLagMs = 5 * 60_000;
+        return s;
+    }
+
+    /**
+     * Two standbys left at the default name (walreceiver), learnt during the warm-up; warning
+     * level: one of them gone. Just below: both there, one catching up, beside a base backup's
+     * sender and a logical walsender (neither counts).
+     */
+    static Scenario standbyMissing() {
+        Scenario s = new Scenario("standby_missing") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                List<dev.datainsight.model.SnapshotRow> rows = new java.util.ArrayList<>();
+                rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.2", "state",
+                        "streaming"), "pid", 101, "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
+                if (l == Level.HEALTHY || l == Level.JUST_BELOW) {
+                    rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.3", "state",
+                            l == Level.JUST_BELOW ? "catchup" : "streaming"), "pid", 102, "replay_lag_seconds", 0.1,
+                            "replay_lag_bytes", 0, "logical", 0));
+                }
+                if (l != Level.HEALTHY) {
+                    rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.9", "state",
+                            "backup"), "pid", 103, "logical", 0));
+                    rows.add(row(Map.of("application_name", "cdc", "client_addr", "10.0.0.7", "state", "streaming"),
+                            "pid", 104, "logical", 1));
+                }
+                return List.of(of("pg_stat_replication", t, rows.toArray(new dev.datainsight.model.SnapshotRow[0])));
+            }
+        };
+        s.extraYaml = "learn_after: 5m";
+        s.first = Severity.CRITICAL;
+        s.hasCritical = false;
+        return s;
+    }
+
+    /**
+     * WAL at 2 MB/s for the warm-up (the baseline), 30 s steps: just below = 7 MB/s (3.5x, above
+     * the 5 MB/s floor), warning = 16 MB/s (8x), critical = 40 MB/s (20x).
+     */
+    static Scenario walRateSpike() {
+        Scenario s = new Scenario("wal_rate_spike") {
+            double wal = 1e9;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double mbPerSec = switch (l) {
+                    case HEALTHY -> 2;
+                    case JUST_BELOW -> 7;
+                    case WARNING -> 16;
+                    case CRITICAL -> 40;
+                };
+                wal += mbPerSec * 1024 * 1024 * stepMs / 1000.0;
+                return List.of(of("pg_stat_wal", t, row(Map.of(), "wal_records", wal / 100, "wal_bytes", wal)));
+            }
+        };
+        s.stepMs = 30_000;
+        s.warmupMs = 150 * 60_000L;
+        s.onsetLagMs = 10 * 60_000;
+        s.clearLagMs = 10 * 60_000;
+        return s;
+    }
+
+    static Scenario lockTableFill() {
+        return new Scenario("lock_table_fill") {
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double share = switch (l) {
+                    case HEALTHY -> 0.02;
+                    case JUST_BELOW -> 0.49;
+                    case WARNING -> 0.6;
+                    case CRITICAL -> 0.9;
+                };
+                return List.of(of("pg_stat_activity", t, row(Map.of(), "connections_total", 10, "max_connections", 100,
+                        "locks_held", Math.round(share * 6400), "lock_table_slots", 6400)));
+            }
+        };
+    }
+
+    /** dealloc rising every step at warning level; just below = the table near its max, nothing evicted. */
+    static Scenario pgssDealloc() {
+        Scenario s = new Scenario("pgss_dealloc") {
+            final Counter dealloc = new Counter();
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                boolean evicting = l == Level.WARNING || l == Level.CRITICAL;
+                return List.of(of("pg_stat_statements_info", t, row(Map.of(), "dealloc",
+                        dealloc.add(evicting ? 1 : 0), "max_entries", 5000)));
+            }
+        };
+        s.extraYaml = "window: 5m";
+        s.hasCritical = false;
+        s.clearLagMs = 5 * 60_000;
         return s;
     }
 

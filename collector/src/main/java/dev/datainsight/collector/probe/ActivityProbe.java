@@ -9,6 +9,14 @@ import java.util.Map;
  * collector's own sessions (its application_name under its own role, including its connections
  * to other databases) are excluded and counted in {@code collector_connections}.
  *
+ * <p>The shared lock table: {@code locks_held} counts the {@code pg_locks} rows that occupy it
+ * (not fast-path locks, which live in each backend's own slots, and not predicate locks, which
+ * have their own table), against {@code lock_table_slots} = max_locks_per_transaction ×
+ * (max_connections + max_prepared_transactions), the size the documentation gives. Reading
+ * pg_locks takes each lock partition's lightweight lock briefly in shared mode and copies the
+ * entries out (no heavyweight lock, cost proportional to the locks held); postgres_exporter's
+ * default pg_locks query does the same every scrape.
+ *
  * <p>Versions: 13 has no {@code pg_locks.waitstart}, so the lock wait is measured from
  * {@code query_start}; 14+ uses {@code waitstart} (read only when some session waits on a lock).
  * 16+ adds {@code reserved_connections} to the reserved slots.
@@ -40,7 +48,12 @@ public final class ActivityProbe extends QueryProbe {
               EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.min(a.query_start) FILTER (WHERE a.backend_type = 'client backend'
                   AND a.state = 'active')) AS longest_running_query_seconds,
               (SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity o
-               WHERE o.application_name = ? AND o.usename = CURRENT_USER) AS collector_connections
+               WHERE o.application_name = ? AND o.usename = CURRENT_USER) AS collector_connections,
+              (SELECT pg_catalog.count(*) FROM pg_catalog.pg_locks l
+               WHERE NOT l.fastpath AND l.mode <> 'SIReadLock') AS locks_held,
+              pg_catalog.current_setting('max_locks_per_transaction')::int
+                * (pg_catalog.current_setting('max_connections')::int
+                   + pg_catalog.current_setting('max_prepared_transactions')::int) AS lock_table_slots
             FROM pg_catalog.pg_stat_activity a
             WHERE a.pid <> pg_catalog.pg_backend_pid() AND NOT (a.application_name = ? AND a.usename = CURRENT_USER)
             """;

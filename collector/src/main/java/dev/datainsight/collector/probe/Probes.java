@@ -42,6 +42,7 @@ public final class Probes {
                 new SequencesProbe(),
                 new StatementsProbe(),
                 // After the statements probe: it explains from that probe's ranking of the cycle.
-                new PlansProbe());
+                new PlansProbe(),
+                new StatementsInfoProbe());
     }
 }

@@ -28,6 +28,7 @@ public final class SettingsProbe extends QueryProbe {
             Map.entry("superuser_reserved_connections", "superuser_reserved_connections"),
             Map.entry("reserved_connections", "reserved_connections"),
             Map.entry("max_locks_per_transaction", "max_locks_per_transaction"),
+            Map.entry("max_prepared_transactions", "max_prepared_transactions"),
             Map.entry("autovacuum", "autovacuum"),
             Map.entry("autovacuum_vacuum_threshold", "autovacuum_vacuum_threshold"),
             Map.entry("autovacuum_vacuum_scale_factor", "autovacuum_vacuum_scale_factor"),

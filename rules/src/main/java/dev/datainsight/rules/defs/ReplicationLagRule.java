@@ -30,6 +30,12 @@ import java.util.Map;
  * and a base backup's sender ({@code state = backup}) are skipped. A collector that does not send
  * {@code logical} yet (older versions: application_name, client_addr, state only) leaves every
  * streaming walsender counted as a standby, as before.
+ *
+ * <p>Standby side: on a standby, from {@code pg_stat_wal_receiver}, WAL received but not yet
+ * replayed ({@code receive_replay_lag_bytes}) and the age of the last replayed commit while some
+ * is waiting, against the same thresholds. It is what remains when the primary's row is gone or
+ * the primary is not monitored (a cascading standby, another team's primary); a disconnected
+ * standby is standby_missing's.
  */
 public final class ReplicationLagRule extends Rule {
     public static final ParamDef<Double> WARNING_SECONDS = optionalNumber("warning_seconds", 30.0,
@@ -49,11 +55,11 @@ public final class ReplicationLagRule extends Rule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "2m", "2m")
-                .views("pg_stat_replication", "pg_replication_slots")
+                .views("pg_stat_replication", "pg_replication_slots", "pg_stat_wal_receiver")
                 .detects("A physical standby replaying far behind (time or bytes), or an inactive replication slot "
                         + "retaining WAL. Logical walsenders (`logical` = 1) and base backups are not standbys.")
                 .why("pgmonitor / awesome-prometheus-alerts: 30 s replay lag, inactive slots; bytes catch a stalled "
-                        + "standby on an idle primary.")
+                        + "standby on an idle primary. The standby's own replay lag (pg_stat_wal_receiver) too.")
                 .runbook("Check the standby (network, I/O, hot_standby_feedback conflicts); for an inactive slot, "
                         + "reconnect its consumer or drop it with pg_drop_replication_slot before WAL fills the disk.")
                 .param(WARNING_SECONDS)
@@ -70,6 +76,10 @@ public final class ReplicationLagRule extends Rule {
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
         if ("pg_replication_slots".equals(s.getView())) {
             slots(s, ctx);
+            return;
+        }
+        if ("pg_stat_wal_receiver".equals(s.getView())) {
+            standbySide(s, ctx);
             return;
         }
         for (SnapshotRow row : s.getRows()) {
@@ -91,6 +101,34 @@ public final class ReplicationLagRule extends Rule {
                             + Fmt.secs(secs) + " / " + Fmt.bytes(bytes) + " behind",
                     "Replay lag from pg_stat_replication on the primary.");
         }
+    }
+
+    /**
+     * The standby's own view (one row on a server in recovery): WAL received but not replayed yet,
+     * and the age of the last replayed commit while there is something to replay (with nothing to
+     * replay the age only says the primary is idle: 0, as pgmonitor's replica lag query does).
+     * Same thresholds; the series has no labels (it is the instance's own lag).
+     */
+    private void standbySide(Snapshot s, RuleContext ctx) throws Exception {
+        if (s.getRows().isEmpty()) {
+            return;
+        }
+        SnapshotRow row = s.getRows().get(0);
+        Double bytes = Rows.val(row, "receive_replay_lag_bytes");
+        if (bytes == null) {
+            return;
+        }
+        double secs = bytes > 0 ? Rows.valOr(row, "replay_timestamp_age_seconds", 0) : 0;
+        Params p = ctx.params(row.getLabels());
+        Double ws = p.number(WARNING_SECONDS);
+        Double cs = p.number(CRITICAL_SECONDS);
+        Double wb = p.number(WARNING_BYTES);
+        Double cb = p.number(CRITICAL_BYTES);
+        boolean crit = (cs != null && secs > cs) || (cb != null && bytes > cb);
+        boolean warn = (ws != null && secs > ws) || (wb != null && bytes > wb);
+        ctx.alert(p, Map.of(), crit ? Severity.CRITICAL : warn ? Severity.WARNING : null, secs, ws, cs,
+                "This standby has " + Fmt.bytes(bytes) + " of received WAL to replay, " + Fmt.secs(secs) + " behind",
+                "Replay lag measured on the standby (pg_stat_wal_receiver, pg_last_xact_replay_timestamp()).");
     }
 
     /** Not a logical walsender (logical = 1) nor a base backup's sender (state backup). */
