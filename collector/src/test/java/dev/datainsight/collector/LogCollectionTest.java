@@ -457,8 +457,8 @@ class LogCollectionTest {
         LogsProbe lp = (LogsProbe) probes.get(0);
         rotate(); // a fresh file: the collector starts at its beginning
         String pad = "x".repeat(150);
-        for (int i = 0; i < 4; i++) {
-            TestSupport.exec(PG.server(), "postgres", "DO $$ BEGIN FOR i IN 1..3500 LOOP RAISE LOG 'mb % " + pad
+        for (int i = 0; i < 2; i++) { // about 4.5 MB: four cycles of 1 MiB
+            TestSupport.exec(PG.server(), "postgres", "DO $$ BEGIN FOR i IN 1..3300 LOOP RAISE LOG 'mb % " + pad
                     + "', i; END LOOP; END $$");
         }
         try (Collector c = new Collector(cfg, sink, probes)) {

@@ -207,7 +207,7 @@ public final class LogsProbe implements Probe {
     }
 
     /** jsonlog when the server writes it (15+), else csvlog, else stderr: structured formats parse without the prefix. */
-    static LogFormat format(String destination, int major) {
+    public static LogFormat format(String destination, int major) {
         String d = destination == null ? "" : destination.toLowerCase(Locale.ROOT);
         if (d.contains("jsonlog") && major >= 15) {
             return LogFormat.JSONLOG;
