@@ -72,8 +72,7 @@ class LogCollectionTest {
         s.put("log_filename", "postgresql-%Y%m%d_%H%M%S.log");
         s.put("log_rotation_age", "0");
         s.put("log_rotation_size", "0");
-        s.put("log_destination", "stderr");
-        s.put("lc_messages", "C");
+        s.put("lc_messages", "C"); // log_destination stays the default (stderr): on the command line ALTER SYSTEM could not change it
         s.put("log_statement", "ddl");
         return s;
     }
@@ -164,6 +163,9 @@ class LogCollectionTest {
         Map<String, List<LogEntry>> out = new TreeMap<>();
         try (Stream<Path> s = Files.list(LOG_DIR)) {
             for (Path p : (Iterable<Path>) s::iterator) {
+                if (LogFormat.ofFileName(p.getFileName().toString()) != LogFormat.STDERR) {
+                    continue;
+                }
                 LogReader r = LogReader.create(LogFormat.STDERR, PREFIX, 17, LogOptions.defaults());
                 List<LogEntry> l = new ArrayList<>(r.feed(Files.readAllBytes(p), 0).entries());
                 l.addAll(r.finish().entries());
@@ -291,6 +293,14 @@ class LogCollectionTest {
         assertTrue(st.contains("\"rot\"") && st.contains(last), st);
     }
 
+    private static List<String> listing() {
+        try (Stream<Path> s = Files.list(LOG_DIR)) {
+            return s.map(p -> p.getFileName() + ":" + p.toFile().length()).sorted().toList();
+        } catch (IOException e) {
+            return List.of(e.toString());
+        }
+    }
+
     static List<LogBatch> consume(String topic, long expected) {
         List<LogBatch> out = new ArrayList<>();
         LogBatchCodec codec = new LogBatchCodec();
@@ -330,7 +340,8 @@ class LogCollectionTest {
                 + "2026-12-04 01:00:00.002 UTC [101] u@db/app STATEMENT:  SELECT 2\n";
         Files.writeString(f, l1 + l2);
         Captured sink = new Captured();
-        FleetConfig cfg = config("loc", role(false), InstanceLogs.local(dir), LogSettings.defaults().withStateFile(stateFile()));
+        FleetConfig cfg = config("loc", role(false), InstanceLogs.local(dir),
+                LogSettings.defaults().withStateFile(stateFile()).withMaxEntryChars(1000));
         try (Collector c = new Collector(cfg, sink, Collector.withLogs(List.of(), cfg, sink))) {
             c.collectOnce("loc");
             c.collectOnce("loc"); // idle: the entry held back goes out
@@ -360,6 +371,19 @@ class LogCollectionTest {
             assertTrue(all.get(4).unparsed());
             assertEquals("not a log line at all", all.get(4).raw());
             assertNull(all.get(4).message());
+            // an oversized entry is cut at max_entry_chars with the marker, and the next one is whole
+            Files.writeString(f, "2026-12-04 02:00:02.005 UTC [102] u@db/app LOG:  big " + "y".repeat(5000) + "\n"
+                    + "2026-12-04 02:00:02.006 UTC [102] u@db/app LOG:  after\n", StandardOpenOption.APPEND);
+            c.collectOnce("loc");
+            c.collectOnce("loc");
+            all = sink.entries();
+            assertEquals(7, all.size(), all.toString());
+            assertTrue(all.get(5).truncated());
+            assertTrue(all.get(5).message().startsWith("big yyy") && all.get(5).message().endsWith(LogOptions.TRUNCATION_MARKER),
+                    all.get(5).message());
+            assertTrue(all.get(5).message().length() < 1000);
+            assertEquals("after", all.get(6).message());
+            assertFalse(all.get(6).truncated());
         }
     }
 
@@ -494,5 +518,67 @@ class LogCollectionTest {
             assertEquals(cycles * 3L, calls, "per cycle: the settings, the listing, one read");
             assertTrue(serverMs > 0 && serverMs < 20, "server time per cycle " + serverMs + " ms (target < 20 ms)");
         }
+    }
+
+    @Test
+    void coLocated_onTheServersOwnDirectory_readsWhatAgentlessReads() throws Exception {
+        rotate();
+        emit("colo", 120);
+        Captured local = new Captured();
+        Captured remote = new Captured();
+        String role = role(true);
+        FleetConfig cl = config("colo-l", role, InstanceLogs.local(LOG_DIR), LogSettings.defaults().withStateFile(stateFile()));
+        FleetConfig cr = config("colo-r", role, InstanceLogs.agentless(), LogSettings.defaults().withStateFile(stateFile()));
+        try (Collector a = new Collector(cl, local, Collector.withLogs(List.of(), cl, local));
+                Collector b = new Collector(cr, remote, Collector.withLogs(List.of(), cr, remote))) {
+            for (int i = 0; i < 3; i++) {
+                a.collectOnce("colo-l");
+                b.collectOnce("colo-r");
+            }
+        }
+        List<String> l = local.entries().stream().map(e -> e.offset() + ":" + e.message()).toList();
+        List<String> r = remote.entries().stream().map(e -> e.offset() + ":" + e.message()).toList();
+        int n = Math.min(l.size(), r.size()); // the server may write between the two reads
+        assertTrue(n >= 120, "entries: " + n);
+        assertEquals(r.subList(0, n), l.subList(0, n));
+        assertEquals(120, local.entries().stream().filter(e -> markerNumber(e.message(), "colo") > 0).count());
+        assertTrue(local.batches.stream().allMatch(x -> x.source().equals(LogBatch.SOURCE_LOCAL)));
+    }
+
+    @Test
+    void aSwitchToCsvlog_isFollowed_inTheCsvFiles() throws Exception {
+        Captured sink = new Captured();
+        String role = role(true);
+        FleetConfig cfg = config("csv", role, InstanceLogs.agentless(), LogSettings.defaults().withStateFile(stateFile()));
+        try (Collector c = new Collector(cfg, sink, Collector.withLogs(List.of(), cfg, sink))) {
+            rotate();
+            c.collectOnce("csv");
+            try {
+                TestSupport.exec(PG.server(), "postgres", "ALTER SYSTEM SET log_destination = 'stderr,csvlog'",
+                        "SELECT pg_catalog.pg_reload_conf()");
+                Thread.sleep(300);
+                rotate();
+                emit("csv-mark", 50);
+                for (int i = 0; i < 3; i++) {
+                    c.collectOnce("csv");
+                }
+            } finally {
+                TestSupport.exec(PG.server(), "postgres", "ALTER SYSTEM RESET log_destination",
+                        "SELECT pg_catalog.pg_reload_conf()");
+                Thread.sleep(300);
+                rotate();
+            }
+        }
+        List<LogBatch> csv = sink.batches.stream().filter(b -> b.format().equals("csvlog")).toList();
+        assertFalse(csv.isEmpty(), () -> "csvlog preferred once the server writes it: " + sink.batches.stream()
+                .map(b -> b.file() + "/" + b.format() + "/" + b.entries().size()).toList() + " in " + listing());
+        assertTrue(csv.stream().allMatch(b -> b.file().endsWith(".csv")));
+        List<LogBatch.Entry> marks = csv.stream().flatMap(b -> b.entries().stream())
+                .filter(e -> markerNumber(e.message(), "csv-mark") > 0).toList();
+        assertEquals(50, marks.size());
+        assertEquals(50, marks.stream().map(LogBatch.Entry::message).distinct().count());
+        assertTrue(marks.stream().allMatch(e -> e.backendType() != null && e.sessionId() != null),
+                "csvlog carries the fields the prefix does not");
+        assertTrue(csv.stream().flatMap(b -> b.entries().stream()).noneMatch(LogBatch.Entry::unparsed));
     }
 }
