@@ -30,7 +30,7 @@ final class LocalLogSource implements LogSource {
                 try {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
                     if (a.isRegularFile()) {
-                        out.add(new LogFile(p.getFileName().toString(), a.size(), a.lastModifiedTime().toMillis()));
+                        out.add(new LogFile(p.getFileName().toString(), a.size(), a.lastModifiedTime().toMillis(), a.fileKey()));
                     }
                 } catch (NoSuchFileException e) {
                     // removed while listing

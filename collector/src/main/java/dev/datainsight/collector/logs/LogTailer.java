@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       one). Then the entry held back is flushed and the next file is read from byte 0, in the
  *       same cycle with what is left of the budget.</li>
  *   <li><b>Truncation</b>: a file smaller than the position read restarts at 0.</li>
+ *   <li><b>Renamed</b> (co-located, where files have an identity): the current file is followed
+ *       under its new name; a new file under the old name is read from 0.</li>
  *   <li><b>Gone</b>: when the current file disappears, reading goes on with the oldest file
  *       modified at or after it, else the newest.</li>
  *   <li><b>Held back</b>: a partial last line waits for its newline; for stderr the last entry
@@ -49,6 +51,8 @@ final class LogTailer {
     private LogFormat format;
     private String prefix;
     private long lastModified;
+    /** File-system identity of the current file (co-located only; null when unknown). */
+    private Object fileKey;
     private boolean sawNewerAtEof;
     private boolean endsWithNewline = true;
     /** Delivered position: where a lost batch rewinds to. */
@@ -126,6 +130,23 @@ final class LogTailer {
         if (files.isEmpty()) {
             return new Cycle(out, position(), 0, false);
         }
+        if (file != null && fileKey != null) {
+            LogFile same = null;
+            for (LogFile f : files) {
+                if (fileKey.equals(f.key())) {
+                    same = f;
+                }
+            }
+            if (same != null && !same.name().equals(file)) {
+                file = same.name(); // renamed (logrotate): the same bytes under a new name
+            } else if (same == null) {
+                int i = indexOf(files, file);
+                if (i >= 0 && files.get(i).key() != null) {
+                    flush(out); // a new file under the old name: the old one is gone
+                    start(files.get(i));
+                }
+            }
+        }
         int idx = file == null ? -1 : indexOf(files, file);
         if (file == null) {
             idx = files.size() - 1;
@@ -143,6 +164,7 @@ final class LogTailer {
         }
         LogFile cur = files.get(idx);
         lastModified = cur.modifiedMillis();
+        fileKey = cur.key();
         if (cur.size() < readPos) {
             flush(out); // truncated (or replaced by a smaller file): its new content starts at 0
             start(cur);
@@ -181,6 +203,7 @@ final class LogTailer {
                 cur = files.get(idx);
                 start(cur);
                 lastModified = cur.modifiedMillis();
+                fileKey = cur.key();
                 continue;
             }
             sawNewerAtEof = true;
@@ -248,6 +271,7 @@ final class LogTailer {
 
     private void rewind() {
         reader = null;
+        fileKey = null;
         LogOffsets.Position c = committed;
         if (c == null) {
             file = null;

@@ -23,7 +23,15 @@ class LogTailerTest {
     static final class Dir implements LogSource {
         final Map<String, ByteArrayOutputStream> files = new LinkedHashMap<>();
         final Map<String, Long> mtime = new LinkedHashMap<>();
+        /** File identities (inodes), when the test gives them. */
+        final Map<String, Object> keys = new LinkedHashMap<>();
         long clock = 1_000;
+
+        void rename(String from, String to) {
+            files.put(to, files.remove(from));
+            mtime.put(to, mtime.remove(from));
+            keys.put(to, keys.remove(from));
+        }
 
         void append(String name, String text) {
             files.computeIfAbsent(name, k -> new ByteArrayOutputStream()).writeBytes(text.getBytes(StandardCharsets.UTF_8));
@@ -33,7 +41,7 @@ class LogTailerTest {
         @Override
         public List<LogFile> list() {
             List<LogFile> l = new ArrayList<>();
-            files.forEach((k, v) -> l.add(new LogFile(k, v.size(), mtime.get(k))));
+            files.forEach((k, v) -> l.add(new LogFile(k, v.size(), mtime.get(k), keys.get(k))));
             return l;
         }
 
@@ -143,5 +151,42 @@ class LogTailerTest {
         d.files.remove("a.log");
         run(t, d, 1 << 20, got);
         assertEquals(List.of("a.log:line 1", "b.log:line 2"), got);
+    }
+
+    @Test
+    void aFileRenamedByLogrotate_isFollowed_andTheNewFileUnderItsNameIsReadFromZero() throws Exception {
+        Dir d = new Dir();
+        d.append("postgresql.log", line(1) + line(2));
+        d.keys.put("postgresql.log", "inode-1");
+        LogTailer t = new LogTailer(null);
+        List<String> got = new ArrayList<>();
+        run(t, d, 1 << 20, got);
+        d.append("postgresql.log", line(3)); // written before the rename, not read yet
+        d.rename("postgresql.log", "postgresql.log.1");
+        d.append("postgresql.log", line(4) + line(5) + line(6) + line(7)); // the new file is already longer
+        d.keys.put("postgresql.log", "inode-2");
+        for (int i = 0; i < 4; i++) {
+            run(t, d, 1 << 20, got);
+        }
+        assertEquals(List.of("postgresql.log:line 1", "postgresql.log.1:line 2", "postgresql.log.1:line 3",
+                "postgresql.log:line 4", "postgresql.log:line 5", "postgresql.log:line 6", "postgresql.log:line 7"), got);
+    }
+
+    @Test
+    void aNewFileUnderTheSameName_isReadFromZero_evenWhenLongerThanThePositionRead() throws Exception {
+        Dir d = new Dir();
+        d.append("postgresql.log", line(1) + line(2));
+        d.keys.put("postgresql.log", "inode-1");
+        LogTailer t = new LogTailer(null);
+        List<String> got = new ArrayList<>();
+        run(t, d, 1 << 20, got);
+        d.files.remove("postgresql.log");
+        d.append("postgresql.log", line(3) + line(4) + line(5) + line(6));
+        d.keys.put("postgresql.log", "inode-2");
+        for (int i = 0; i < 3; i++) {
+            run(t, d, 1 << 20, got);
+        }
+        assertEquals(List.of("postgresql.log:line 1", "postgresql.log:line 2", "postgresql.log:line 3",
+                "postgresql.log:line 4", "postgresql.log:line 5", "postgresql.log:line 6"), got);
     }
 }
