@@ -45,6 +45,10 @@ final class LogTailer {
     /** Entries of one file, in order. */
     record FileEntries(String file, List<LogEntry> entries) {}
 
+    /** Not log text: compressed rotated files, temporary files, hidden files. */
+    static final java.util.regex.Pattern SKIPPED =
+            java.util.regex.Pattern.compile("(?i)(\\.(gz|bz2|xz|zst|lz4|zip|tmp)$)|^\\.");
+
     private String file;
     private long readPos;
     private LogReader reader;
@@ -122,7 +126,7 @@ final class LogTailer {
         }
         List<LogFile> files = new ArrayList<>();
         for (LogFile f : src.list()) {
-            if (LogFormat.ofFileName(f.name()) == fmt && !f.name().endsWith(".tmp")) {
+            if (LogFormat.ofFileName(f.name()) == fmt && !SKIPPED.matcher(f.name()).find()) {
                 files.add(f);
             }
         }

@@ -189,4 +189,14 @@ class LogTailerTest {
         assertEquals(List.of("postgresql.log:line 1", "postgresql.log:line 2", "postgresql.log:line 3",
                 "postgresql.log:line 4", "postgresql.log:line 5", "postgresql.log:line 6"), got);
     }
+
+    @Test
+    void compressedAndHiddenFiles_areNeverRead() {
+        assertTrue(LogTailer.SKIPPED.matcher("postgresql.log.2.gz").find());
+        assertTrue(LogTailer.SKIPPED.matcher("postgresql-Mon.log.ZST").find());
+        assertTrue(LogTailer.SKIPPED.matcher(".postgresql.log.swp").find());
+        assertTrue(LogTailer.SKIPPED.matcher("offsets.json.tmp").find());
+        assertEquals(false, LogTailer.SKIPPED.matcher("postgresql.log.1").find());
+        assertEquals(false, LogTailer.SKIPPED.matcher("postgresql-2026-12-04_010000.log").find());
+    }
 }
