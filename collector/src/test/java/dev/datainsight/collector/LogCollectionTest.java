@@ -516,7 +516,7 @@ class LogCollectionTest {
                     + " in %d cycles); whole cycle in the collector (read + parse + publish) %.1f ms%n", serverMs, calls,
                     cycles, wallMs);
             assertEquals(cycles * 3L, calls, "per cycle: the settings, the listing, one read");
-            // The target is < 20 ms (met in every run: 3.7 to 17.3 ms); total_exec_time is wall time and includes
+            // The target is < 20 ms (met in every run so far: 3.7 to 19.4 ms); total_exec_time is wall time and includes
             // sending the bytes to a client that a loaded machine may starve, so the bound here is looser: it
             // catches a regression such as the read going back to hex text (62 ms).
             assertTrue(serverMs > 0 && serverMs < 40, "server time per cycle " + serverMs + " ms (target < 20 ms)");
