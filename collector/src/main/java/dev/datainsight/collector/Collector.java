@@ -1,5 +1,7 @@
 package dev.datainsight.collector;
 
+import dev.datainsight.collector.logs.LogSink;
+import dev.datainsight.collector.logs.LogsProbe;
 import dev.datainsight.collector.probe.Probe;
 import dev.datainsight.collector.probe.ProbeGroup;
 import dev.datainsight.collector.probe.Probes;
@@ -55,9 +57,26 @@ public final class Collector implements AutoCloseable {
     private ScheduledExecutorService ticker;
     private ExecutorService workers;
 
-    /** A collector running all built-in probes. */
+    /**
+     * A collector running all built-in probes, plus log collection ({@link LogsProbe}) when an
+     * instance has {@code logs.enabled} and the sink takes log batches.
+     */
     public Collector(FleetConfig config, SnapshotSink sink) {
-        this(config, sink, Probes.all());
+        this(config, sink, withLogs(Probes.all(), config, sink));
+    }
+
+    /** {@code probes} plus a {@link LogsProbe} when an instance collects its log and the sink is a {@link LogSink}. */
+    public static List<Probe> withLogs(List<Probe> probes, FleetConfig config, SnapshotSink sink) {
+        boolean any = config.instances().stream().anyMatch(i -> i.logs().enabled());
+        if (!any || !(sink instanceof LogSink ls)) {
+            return probes;
+        }
+        List<Probe> all = new java.util.ArrayList<>(probes);
+        all.add(new LogsProbe(id -> {
+            FleetConfig.Instance i = config.instance(id);
+            return i == null ? null : i.logs();
+        }, config.logs(), ls));
+        return all;
     }
 
     /** A collector running the given probes (tests and embedders may add their own). */

@@ -44,8 +44,10 @@ public final class FleetConfig {
     private final Duration sizesInterval;
     private final int workers;
     private final Kafka kafka;
+    private final dev.datainsight.collector.logs.LogSettings logs;
 
     private FleetConfig(Builder b) {
+        this.logs = b.logs;
         this.instances = List.copyOf(b.instances);
         this.limits = b.limits;
         this.sessionLimits = b.sessionLimits;
@@ -114,6 +116,11 @@ public final class FleetConfig {
         return workers > 0 ? workers : Math.max(2, Math.min(64, 2 * instances.size()));
     }
 
+    /** Fleet-wide log collection settings (state file, bytes per cycle, statement text). */
+    public dev.datainsight.collector.logs.LogSettings logs() {
+        return logs;
+    }
+
     /** Kafka settings (null bootstrap servers when the file has no kafka section). */
     public Kafka kafka() {
         return kafka;
@@ -144,16 +151,24 @@ public final class FleetConfig {
      * @param statementsTopic topic of pg_stat_statements snapshots
      * @param bufferRecords snapshots held while Kafka is unreachable before the oldest are dropped
      * @param plansTopic topic of plans snapshots (the plans probe)
+     * @param logsTopic topic of server log batches
      */
     public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
-            String plansTopic) {
-        /** With the default plans topic. */
+            String plansTopic, String logsTopic) {
+        /** With the default plans and logs topics. */
         public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords) {
             this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, WireFormat.TOPIC_PLANS);
         }
 
+        /** With the default logs topic. */
+        public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+                String plansTopic) {
+            this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, plansTopic, WireFormat.TOPIC_LOGS);
+        }
+
         public static Kafka defaults() {
-            return new Kafka(null, WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS, 10_000, WireFormat.TOPIC_PLANS);
+            return new Kafka(null, WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS, 10_000, WireFormat.TOPIC_PLANS,
+                    WireFormat.TOPIC_LOGS);
         }
     }
 
@@ -186,10 +201,13 @@ public final class FleetConfig {
         private final Map<String, String> labels;
         private final Intervals intervals;
         private final dev.datainsight.collector.probe.PlansSettings plans;
+        private final dev.datainsight.collector.logs.InstanceLogs logs;
 
         private Instance(String id, PostgresUrl url, String user, String password, Map<String, String> labels,
-                Intervals intervals, dev.datainsight.collector.probe.PlansSettings plans) {
+                Intervals intervals, dev.datainsight.collector.probe.PlansSettings plans,
+                dev.datainsight.collector.logs.InstanceLogs logs) {
             this.plans = plans;
+            this.logs = logs;
             this.id = id;
             this.url = url;
             this.user = user;
@@ -244,6 +262,11 @@ public final class FleetConfig {
             return plans;
         }
 
+        /** Log collection of this instance (off unless {@code logs.enabled}). */
+        public dev.datainsight.collector.logs.InstanceLogs logs() {
+            return logs;
+        }
+
         @Override
         public String toString() {
             return "Instance{id=" + id + ", url=" + jdbcUrl() + ", user=" + user + ", password="
@@ -260,6 +283,7 @@ public final class FleetConfig {
         private Map<String, String> labels = Map.of();
         private Intervals intervals = Intervals.defaults();
         private dev.datainsight.collector.probe.PlansSettings plans = dev.datainsight.collector.probe.PlansSettings.defaults();
+        private dev.datainsight.collector.logs.InstanceLogs logs = dev.datainsight.collector.logs.InstanceLogs.off();
         private final Map<String, String> defaultParams = new LinkedHashMap<>();
 
         private InstanceBuilder(String id) {
@@ -298,6 +322,12 @@ public final class FleetConfig {
             return this;
         }
 
+        /** Log collection of this instance. */
+        public InstanceBuilder logs(dev.datainsight.collector.logs.InstanceLogs l) {
+            this.logs = Objects.requireNonNull(l);
+            return this;
+        }
+
         /**
          * A URL parameter used unless the URL sets its own (the fleet's {@code defaults.sslmode}
          * and {@code defaults.sslrootcert}); checked like the URL's own parameters.
@@ -323,7 +353,7 @@ public final class FleetConfig {
             if (usr == null || usr.isBlank()) {
                 throw new IllegalArgumentException("instance " + id + ": no user (set user, or user= in the URL)");
             }
-            return new Instance(id, u, usr, pw, labels, intervals, plans);
+            return new Instance(id, u, usr, pw, labels, intervals, plans, logs);
         }
     }
 
@@ -340,6 +370,7 @@ public final class FleetConfig {
         private Duration sizesInterval = Duration.ofMinutes(5);
         private int workers;
         private Kafka kafka = Kafka.defaults();
+        private dev.datainsight.collector.logs.LogSettings logs = dev.datainsight.collector.logs.LogSettings.defaults();
 
         public Builder instance(Instance i) {
             for (Instance o : instances) {
@@ -393,6 +424,11 @@ public final class FleetConfig {
 
         public Builder kafka(Kafka k) {
             this.kafka = Objects.requireNonNull(k);
+            return this;
+        }
+
+        public Builder logs(dev.datainsight.collector.logs.LogSettings l) {
+            this.logs = Objects.requireNonNull(l);
             return this;
         }
 

@@ -143,14 +143,17 @@ public final class FleetConfigLoader {
                     fk.metricsTopic() == null ? k.metricsTopic() : fk.metricsTopic(),
                     fk.statementsTopic() == null ? k.statementsTopic() : fk.statementsTopic(),
                     atLeast(fk.bufferRecords(), "kafka.buffer_records", k.bufferRecords(), 1),
-                    fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic());
+                    fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic(),
+                    fk.logsTopic() == null ? k.logsTopic() : fk.logsTopic());
         }
         String envBootstrap = env.get("DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         k = new FleetConfig.Kafka(envBootstrap != null && !envBootstrap.isBlank() ? envBootstrap : k.bootstrapServers(),
                 env.getOrDefault("DATAINSIGHT_METRICS_TOPIC", k.metricsTopic()),
                 env.getOrDefault("DATAINSIGHT_STATEMENTS_TOPIC", k.statementsTopic()), k.bufferRecords(),
-                env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()));
+                env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()),
+                env.getOrDefault("DATAINSIGHT_LOGS_TOPIC", k.logsTopic()));
         b.kafka(k);
+        b.logs(logs(f.logs()));
 
         if (f.instances() == null) {
             problems.error("instances", "missing: list at least one server");
@@ -236,19 +239,51 @@ public final class FleetConfigLoader {
         }
         FleetConfig.Intervals iv = intervals(n.intervals(), path + ".intervals", defIntervals);
         dev.datainsight.collector.probe.PlansSettings plans = plans(n.plans(), path + ".plans");
+        dev.datainsight.collector.logs.InstanceLogs logs = instanceLogs(n.logs(), path + ".logs");
         if (problems.errorCount() > before) {
             return null;
         }
         try {
             FleetConfig.InstanceBuilder ib = FleetConfig.Instance.builder(id).url(url).user(n.user()).password(password)
                     .labels(n.labels() == null ? Map.of() : new LinkedHashMap<>(n.labels()))
-                    .intervals(iv.fast(), iv.slow()).plans(plans);
+                    .intervals(iv.fast(), iv.slow()).plans(plans).logs(logs);
             sslDefaults.forEach(ib::defaultParam);
             return ib.build();
         } catch (IllegalArgumentException e) {
             problems.error(path + (e.getMessage().contains(": no user") ? ".user" : ".url"), e.getMessage());
             return null;
         }
+    }
+
+    /** The {@code logs} section; the state file resolves against the fleet file's directory. */
+    private dev.datainsight.collector.logs.LogSettings logs(FleetFile.Logs n) {
+        dev.datainsight.collector.logs.LogSettings d = dev.datainsight.collector.logs.LogSettings.defaults();
+        String state = n == null || n.stateFile() == null ? dev.datainsight.collector.logs.LogSettings.DEFAULT_STATE_FILE
+                : n.stateFile();
+        d = d.withStateFile(doc.locations().resolve(state, false));
+        if (n == null) {
+            return d;
+        }
+        return d.withMaxBytesPerCycle(atLeast(n.maxBytesPerCycle(), "logs.max_bytes_per_cycle", d.maxBytesPerCycle(), 1024))
+                .withMaxEntryChars(atLeast(n.maxEntryChars(), "logs.max_entry_chars", d.maxEntryChars(), 256))
+                .withStatementText(n.statementText() == null || n.statementText());
+    }
+
+    private dev.datainsight.collector.logs.InstanceLogs instanceLogs(FleetFile.InstanceLogs n, String path) {
+        if (n == null || !Boolean.TRUE.equals(n.enabled())) {
+            if (n != null && n.logDirectory() != null && n.enabled() == null) {
+                problems.error(path + ".enabled", "missing: log_directory is set but logs are off", "add enabled: true");
+            }
+            return dev.datainsight.collector.logs.InstanceLogs.off();
+        }
+        if (n.logDirectory() == null) {
+            return dev.datainsight.collector.logs.InstanceLogs.agentless();
+        }
+        Path dir = doc.locations().resolve(n.logDirectory(), false);
+        if (!checkOnly && !Files.isDirectory(dir)) {
+            problems.warn(path + ".log_directory", dir + " is not a directory (yet): the instance's log is read once it is");
+        }
+        return dev.datainsight.collector.logs.InstanceLogs.local(dir);
     }
 
     private dev.datainsight.collector.probe.PlansSettings plans(FleetFile.Plans n, String path) {

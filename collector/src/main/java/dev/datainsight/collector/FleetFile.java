@@ -14,7 +14,13 @@ import java.util.Map;
  * @param workers worker threads (null: derived from the fleet size)
  * @param instances the servers
  */
-public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<Instance> instances) {
+public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<Instance> instances, Logs logs) {
+
+    /** The {@code logs} section: fleet-wide log collection settings. */
+    public record Logs(String stateFile, Integer maxBytesPerCycle, Boolean statementText, Integer maxEntryChars) {}
+
+    /** {@code instances[].logs}: log collection of one server (off unless {@code enabled: true}). */
+    public record InstanceLogs(Boolean enabled, String logDirectory) {}
 
     /** The {@code defaults} section. */
     public record Defaults(Intervals intervals, Duration sizesInterval, Duration statementTimeout, Duration lockTimeout,
@@ -27,11 +33,11 @@ public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<In
 
     /** The {@code kafka} section. */
     public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, Integer bufferRecords,
-            String plansTopic) {}
+            String plansTopic, String logsTopic) {}
 
     /** One entry of {@code instances}: either {@code url} or {@code host}/{@code port}/{@code dbname}. */
     public record Instance(String id, String url, String host, Integer port, String dbname, String user, String password,
-            String passwordEnv, String passwordFile, Map<String, String> labels, Intervals intervals, Plans plans) {}
+            String passwordEnv, String passwordFile, Map<String, String> labels, Intervals intervals, Plans plans, InstanceLogs logs) {}
 
     /** {@code instances[].plans}: the plans probe (off unless {@code enabled: true}). */
     public record Plans(Boolean enabled, Integer perCycle, Duration interval) {}

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes snapshots to Kafka: metrics snapshots to the metrics topic, pg_stat_statements
- * snapshots to the statements topic, plans snapshots to the plans topic, key = instance id (one server's snapshots stay ordered in
+ * snapshots to the statements topic, plans snapshots to the plans topic, server log batches
+ * ({@link dev.datainsight.model.LogBatch}) to the logs topic, key = instance id (one server's snapshots stay ordered in
  * one partition), value = the wire JSON ({@link WireCodec}).
  *
  * <p>The producer is idempotent with {@code acks=all}, lz4 compression and an unbounded delivery
@@ -32,12 +33,14 @@ import org.slf4j.LoggerFactory;
  * the queue is full the oldest snapshot is dropped, counted in {@link #dropped()} and logged.
  * When the broker returns, the sender drains the queue by itself.
  */
-public final class KafkaSnapshotSink implements SnapshotSink {
+public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.collector.logs.LogSink {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSnapshotSink.class);
 
     private final String metricsTopic;
     private final String statementsTopic;
     private final String plansTopic;
+    private final String logsTopic;
+    private final dev.datainsight.model.LogBatchCodec logCodec = new dev.datainsight.model.LogBatchCodec();
     private final int capacity;
     private final WireCodec codec = new WireCodec();
     private final KafkaProducer<byte[], byte[]> producer;
@@ -68,7 +71,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     + " or DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         }
         return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.plansTopic(),
-                k.bufferRecords(), Map.of());
+                k.logsTopic(), k.bufferRecords(), Map.of());
     }
 
     /**
@@ -84,6 +87,14 @@ public final class KafkaSnapshotSink implements SnapshotSink {
     /** As above, with the topic of plans snapshots. */
     public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic, String plansTopic,
             int bufferRecords, Map<String, Object> producerOverrides) {
+        this(bootstrapServers, metricsTopic, statementsTopic, plansTopic, dev.datainsight.model.WireFormat.TOPIC_LOGS,
+                bufferRecords, producerOverrides);
+    }
+
+    /** As above, with the topic of server log batches. */
+    public KafkaSnapshotSink(String bootstrapServers, String metricsTopic, String statementsTopic, String plansTopic,
+            String logsTopic, int bufferRecords, Map<String, Object> producerOverrides) {
+        this.logsTopic = logsTopic;
         if (bufferRecords < 1) {
             throw new IllegalArgumentException("bufferRecords must be at least 1");
         }
@@ -113,8 +124,11 @@ public final class KafkaSnapshotSink implements SnapshotSink {
         this.sender.start();
     }
 
-    /** A record waiting for the producer, with what to run once the broker acknowledged it. */
-    private record Pending(ProducerRecord<byte[], byte[]> record, Runnable onAcked) {}
+    /**
+     * A record waiting for the producer, with what to run once the broker acknowledged it, or
+     * once it is dropped or rejected for good (log batches: read again).
+     */
+    private record Pending(ProducerRecord<byte[], byte[]> record, Runnable onAcked, Runnable onLost) {}
 
     private static final Runnable NOTHING = () -> { };
 
@@ -133,20 +147,50 @@ public final class KafkaSnapshotSink implements SnapshotSink {
         };
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, null, s.getCollectedAt(),
                 s.getInstance().getBytes(StandardCharsets.UTF_8), codec.encode(s));
+        enqueue(new Pending(r, onDelivered, NOTHING));
+    }
+
+    /**
+     * Publishes a batch of server log entries to the logs topic (key = instance id). Exactly one
+     * of the callbacks runs: {@code onDelivered} after the broker's ack, {@code onLost} when the
+     * batch is dropped (buffer full, closing) or rejected.
+     */
+    @Override
+    public void publish(dev.datainsight.model.LogBatch b, Runnable onDelivered, Runnable onLost) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(logsTopic, null, b.collectedAt(),
+                b.instance().getBytes(StandardCharsets.UTF_8), logCodec.encode(b));
+        enqueue(new Pending(r, onDelivered, onLost));
+    }
+
+    private void enqueue(Pending p) {
+        Pending lost = null;
         synchronized (queue) {
             if (closing) {
                 dropped.incrementAndGet();
-                return;
+                lost = p;
+            } else {
+                if (queue.size() >= capacity) {
+                    lost = queue.pollFirst();
+                    noteDrop();
+                }
+                queue.addLast(p);
+                accepted.incrementAndGet();
+                queue.notifyAll();
             }
-            if (queue.size() >= capacity) {
-                queue.pollFirst();
-                noteDrop();
-            }
-            queue.addLast(new Pending(r, onDelivered));
-            accepted.incrementAndGet();
-            queue.notifyAll();
+        }
+        if (lost != null) {
+            lostCallback(lost);
         }
     }
+
+    private static void lostCallback(Pending p) {
+        try {
+            p.onLost().run();
+        } catch (RuntimeException e) {
+            LOG.error("loss callback failed", e);
+        }
+    }
+
 
     private void sendLoop() {
         long backoff = 100;
@@ -180,6 +224,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     } else {
                         failed.incrementAndGet();
                         LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), ex.toString());
+                        lostCallback(pending);
                     }
                 });
             } catch (RuntimeException e) {
@@ -201,6 +246,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     } else {
                         failed.incrementAndGet();
                         LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), e.getCause().toString());
+                        lostCallback(pending);
                     }
                 } catch (Exception e) {
                     retry = true;
@@ -218,6 +264,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                 if (queue.size() >= capacity) {
                     // r is the oldest snapshot and the buffer is full: it is the one to drop
                     noteDrop();
+                    lostCallback(pending);
                 } else {
                     queue.addFirst(pending);
                 }

@@ -15,6 +15,8 @@ public final class WireFormat {
     public static final String TOPIC_STATEMENTS = "datainsight.statements";
     /** Plans snapshots ({@link PlansSnapshot}); the job does not read this topic. */
     public static final String TOPIC_PLANS = "datainsight.plans";
+    /** Server log batches ({@link LogBatch}), one per instance, file and collection cycle. */
+    public static final String TOPIC_LOGS = "datainsight.logs";
     public static final String TOPIC_ALERTS = "datainsight.alerts";
     public static final String TOPIC_DEADLETTER = "datainsight.deadletter";
 

@@ -1,6 +1,7 @@
 package dev.datainsight.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,7 @@ class WireFormatDocTest {
 
     @Test
     void docHasOneExampleOfEachRecord() throws Exception {
-        assertEquals(java.util.Set.of("metrics", "statements", "plans", "alert", "deadletter"), DocExamples.examples().keySet());
+        assertEquals(java.util.Set.of("metrics", "statements", "plans", "alert", "deadletter", "logs"), DocExamples.examples().keySet());
     }
 
     @Test
@@ -111,5 +112,22 @@ class WireFormatDocTest {
         assertEquals(a, codec.decodeAlert(codec.encode(a)).value());
         DeadLetterRecord d = codec.decodeDeadLetter(ex.get("deadletter")).value();
         assertEquals(d, codec.decodeDeadLetter(codec.encode(d)).value());
+    }
+
+    @Test
+    void logsExampleDecodes_andReEncodesToTheSameFields() throws Exception {
+        LogBatchCodec lc = new LogBatchCodec();
+        DecodeResult<LogBatch> r = lc.decode(DocExamples.examples().get("logs"));
+        assertTrue(r.isOk(), () -> "logs example: " + r);
+        LogBatch b = r.value();
+        assertEquals("pg-prod-eu-1", b.instance());
+        assertEquals(2, b.entries().size());
+        assertEquals("40P01", b.entries().get(0).sqlstate());
+        assertEquals(812, b.entries().get(0).pid());
+        assertTrue(b.entries().get(1).unparsed());
+        assertEquals(b, lc.decode(lc.encode(b)).value(), "encode and decode are inverse");
+        assertEquals(WireCodec.mapper().readTree(DocExamples.examples().get("logs")),
+                WireCodec.mapper().readTree(lc.encode(b)), "the example is exactly what the collector writes");
+        assertFalse(lc.decode("{\"schema\":2,\"kind\":\"logs\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).isOk());
     }
 }

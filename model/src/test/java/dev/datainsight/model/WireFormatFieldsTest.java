@@ -113,4 +113,21 @@ class WireFormatFieldsTest {
         }
         assertEquals(expected, actual, "metric catalog changed: update model/src/test/resources/metric-names.txt deliberately");
     }
+
+    @Test
+    void logBatchFields() throws Exception {
+        LogBatch.Entry e = new LogBatch.Entry(0, 10, false, false, 1L, "t", "LOG", null, 1, "u", "d", "a", "c", null,
+                null, null, null, null, null, null, "m", null, null, null, null, null, null);
+        byte[] json = new LogBatchCodec().encode(new LogBatch(LogBatch.SCHEMA_VERSION, "i1", 170000, 1L,
+                LogBatch.SOURCE_AGENTLESS, "f.log", "stderr", 0, 10, true, List.of(e)));
+        assertEquals(List.of("schema", "kind", "instance", "server_version_num", "collected_at", "source", "file", "format",
+                "first_offset", "end_offset", "statement_text", "entries"), fields(json));
+        JsonNode entry = WireCodec.mapper().readTree(json).get("entries").get(0);
+        List<String> names = new ArrayList<>();
+        entry.fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("offset", "end_offset", "unparsed", "truncated", "timestamp", "timestamp_text", "severity",
+                "sqlstate", "pid", "user", "database", "application", "client", "session_id", "line_number", "vxid", "xid",
+                "backend_type", "query_id", "leader_pid", "message", "detail", "hint", "context", "statement",
+                "internal_query", "raw"), names);
+    }
 }

@@ -16,6 +16,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Migrations apply from empty, re-running them changes nothing, and existing roles are fine. */
 class MigrationsTest {
+    /** Every migration the product ships, in order, and the schema version they leave. */
+    static final List<String> APPLIED = List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread",
+            "V5 alert event context", "V6 current state and pruning", "V10 log events");
+    static final String LATEST = "10";
+
     @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
     @RegisterExtension static final PostgresExtension PG17 = StoreServers.PG17;
     @RegisterExtension static final PostgresExtension PG18 = StoreServers.PG18;
@@ -25,9 +30,8 @@ class MigrationsTest {
     void migratesFromEmpty_thenRerunIsNoOp(PostgresExtension pg) throws Exception {
         String url = pg.freshDatabaseUrl("migrate");
         Migrations.Result first = Migrations.migrate(url, null, null);
-        assertEquals(List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread", "V5 alert event context",
-                "V6 current state and pruning"), first.applied());
-        assertEquals("6", first.schemaVersion());
+        assertEquals(APPLIED, first.applied());
+        assertEquals(LATEST, first.schemaVersion());
 
         List<String> tablesBefore = relations(url);
         assertTrue(tablesBefore.containsAll(List.of("alert_event:p", "alert_event_default:r", "instance:r", "insight:r",
@@ -36,16 +40,17 @@ class MigrationsTest {
                 "database_growth_daily:v", "top_queries_hourly:v", "table_dead_tuples:v", "cache_hit_ratio_hourly:v",
                 "statement_spread_hourly:v", "metric_1m:v", "metric_1h:v", "metric_1d:v",
                 "series_latest:r", "alert_state:r", "metric_latest:v", "cache_hit_ratio_daily:v",
-                "metric_week_over_week_daily:v", "metric_1h_so_far:v", "metric_1d_so_far:v")), tablesBefore.toString());
+                "metric_week_over_week_daily:v", "metric_1h_so_far:v", "metric_1d_so_far:v",
+                "log_event:p", "log_event_default:r")), tablesBefore.toString());
 
         Migrations.Result second = Migrations.migrate(url, null, null);
         assertEquals(List.of(), second.applied());
-        assertEquals("6", second.schemaVersion());
+        assertEquals(LATEST, second.schemaVersion());
         assertEquals(tablesBefore, relations(url));
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), bool_and(success) FROM flyway_schema_history")) {
             rs.next();
-            assertEquals(6, rs.getInt(1));
+            assertEquals(APPLIED.size(), rs.getInt(1));
             assertTrue(rs.getBoolean(2));
         }
     }
@@ -63,7 +68,7 @@ class MigrationsTest {
             st.execute("ALTER SCHEMA public OWNER TO store_owner");
         }
         Migrations.Result r = Migrations.migrate(StoreServers.as(b, "store_owner"), null, null);
-        assertEquals(6, r.applied().size());
+        assertEquals(APPLIED.size(), r.applied().size());
         try (Connection c = DriverManager.getConnection(b); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'series'")) {
             rs.next();
