@@ -101,10 +101,13 @@ public final class PartitionMaintenance {
      * @param movedRows rows moved out of default partitions (per partition created for them)
      * @param skipped true when another maintenance run held the lock and nothing was done
      * @param archived archive directories written before drops, in order
-     * @param health one entry per table, in policy order (empty when skipped)
+     * @param health one entry per table, in policy order, then one for the garbage collection
+     *     of series ({@code series}); empty when skipped
+     * @param collected rows deleted by the garbage collection, per table (series, statement_text,
+     *     instance, insight); only tables with deletions
      */
     public record Report(List<String> created, List<String> dropped, TreeMap<String, Long> movedRows, boolean skipped,
-            List<String> archived, List<TableHealth> health) {
+            List<String> archived, List<TableHealth> health, TreeMap<String, Long> collected) {
         /** True when every table is healthy (nothing failed, defaults empty, partitions ahead in place). */
         public boolean ok() {
             return health.stream().allMatch(TableHealth::ok);
@@ -126,6 +129,7 @@ public final class PartitionMaintenance {
             for (String d : dropped) {
                 out.add("dropped " + d);
             }
+            collected.forEach((t, n) -> out.add("deleted " + n + " rows of " + t + " that no rollup left in retention refers to"));
             for (TableHealth h : health) {
                 if (!h.ok()) {
                     out.add(h.status() + " " + h.table() + ": " + (h.error() != null ? h.error() + "; " : "")
@@ -200,22 +204,25 @@ public final class PartitionMaintenance {
         try {
             if (!advisoryLock(c, "pg_try_advisory_lock")) {
                 LOG.info("partition maintenance skipped: another run holds the lock");
-                return new Report(List.of(), List.of(), new TreeMap<>(), true, List.of(), List.of());
+                return new Report(List.of(), List.of(), new TreeMap<>(), true, List.of(), List.of(), new TreeMap<>());
             }
             List<String> created = new ArrayList<>();
             List<String> dropped = new ArrayList<>();
             List<String> archived = new ArrayList<>();
             List<TableHealth> health = new ArrayList<>();
             TreeMap<String, Long> moved = new TreeMap<>();
+            TreeMap<String, Long> collected = new TreeMap<>();
             try {
                 Instant now = clock.instant();
                 for (PartitionPolicy policy : policies) {
                     health.add(maintain(c, policy, now, created, dropped, archived, moved));
                 }
+                health.add(collectGarbage(c, now, collected));
             } finally {
                 advisoryLock(c, "pg_advisory_unlock");
             }
-            return new Report(List.copyOf(created), List.copyOf(dropped), moved, false, List.copyOf(archived), List.copyOf(health));
+            return new Report(List.copyOf(created), List.copyOf(dropped), moved, false, List.copyOf(archived), List.copyOf(health),
+                    collected);
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("RESET ROLE");
@@ -526,6 +533,90 @@ public final class PartitionMaintenance {
             }
         }
         throw new SQLException(what + ": gave up after " + ATTEMPTS + " attempts: " + last.getMessage(), last.getSQLState(), last);
+    }
+
+    /** Rows deleted per garbage-collection statement, so that no transaction holds many row locks for long. */
+    static final int GC_BATCH = 10_000;
+
+    /**
+     * Deletes what no rollup left in retention refers to any more, after retention has run:
+     * <ul>
+     *   <li>{@code series} first seen before the longest metric-rollup retention with no row in
+     *       metric_rollup_1d, _1h or _1m (the 1d check first: an active series has 1d rows);</li>
+     *   <li>{@code statement_text} last seen before the statement-rollup retention with no row
+     *       in statement_rollup_1h;</li>
+     *   <li>{@code instance} last seen before the longest retention of all with no series,
+     *       statement text or alert event left, and that instance's {@code insight} rows.</li>
+     * </ul>
+     * The series table has no {@code last_seen}; "no rollup left" is the exact form of "not seen
+     * within retention", and {@code first_seen} keeps a series that was just registered (whose
+     * rollups may still be in flight) out of reach. Reported as the {@code series} row of
+     * {@code store_health}.
+     */
+    private TableHealth collectGarbage(Connection c, Instant now, TreeMap<String, Long> collected) {
+        Duration metrics = Duration.ZERO;
+        Duration statements = Duration.ZERO;
+        Duration longest = Duration.ZERO;
+        for (PartitionPolicy p : policies) {
+            if (p.table().startsWith("metric_rollup_") && p.retention().compareTo(metrics) > 0) {
+                metrics = p.retention();
+            }
+            if (p.table().equals("statement_rollup_1h")) {
+                statements = p.retention();
+            }
+            if (p.retention().compareTo(longest) > 0) {
+                longest = p.retention();
+            }
+        }
+        List<String> errors = new ArrayList<>();
+        if (!metrics.isZero()) {
+            gc(c, "series", "DELETE FROM series WHERE id IN (SELECT s.id FROM series s WHERE s.first_seen < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM metric_rollup_1d r WHERE r.series_id = s.id)"
+                    + " AND NOT EXISTS (SELECT 1 FROM metric_rollup_1h r WHERE r.series_id = s.id)"
+                    + " AND NOT EXISTS (SELECT 1 FROM metric_rollup_1m r WHERE r.series_id = s.id) LIMIT " + GC_BATCH + ")",
+                    now.minus(metrics), collected, errors);
+        }
+        if (!statements.isZero()) {
+            gc(c, "statement_text", "DELETE FROM statement_text WHERE (instance, queryid) IN (SELECT t.instance, t.queryid"
+                    + " FROM statement_text t WHERE t.last_seen < ? AND NOT EXISTS (SELECT 1 FROM statement_rollup_1h r"
+                    + " WHERE r.instance = t.instance AND r.queryid = t.queryid) LIMIT " + GC_BATCH + ")",
+                    now.minus(statements), collected, errors);
+        }
+        if (!metrics.isZero() && !statements.isZero()) {
+            String gone = "SELECT i.instance FROM instance i WHERE i.last_seen < ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM series s WHERE s.instance = i.instance)"
+                    + " AND NOT EXISTS (SELECT 1 FROM statement_text t WHERE t.instance = i.instance)"
+                    + " AND NOT EXISTS (SELECT 1 FROM alert_event a WHERE a.instance = i.instance)";
+            gc(c, "insight", "DELETE FROM insight WHERE instance IN (" + gone + ")", now.minus(longest), collected, errors);
+            gc(c, "instance", "DELETE FROM instance WHERE instance IN (" + gone + " LIMIT " + GC_BATCH + ")", now.minus(longest),
+                    collected, errors);
+        }
+        String error = errors.isEmpty() ? null : String.join("; ", errors);
+        if (error != null) {
+            LOG.error("garbage collection of series failed: {}", error);
+        }
+        TableHealth h = new TableHealth("series", error == null ? "ok" : "critical", 0, 0, 0, error);
+        writeHealth(c, h);
+        return h;
+    }
+
+    private static void gc(Connection c, String table, String sql, Instant cutoff, TreeMap<String, Long> collected,
+            List<String> errors) {
+        long total = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, java.time.OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC));
+            int n;
+            do {
+                n = ps.executeUpdate();
+                total += n;
+            } while (n >= GC_BATCH);
+        } catch (SQLException e) {
+            errors.add(table + ": " + e.getMessage());
+        }
+        if (total > 0) {
+            collected.put(table, total);
+            LOG.info("deleted {} rows of {} that nothing in retention refers to (cutoff {})", total, table, cutoff);
+        }
     }
 
     private static void writeHealth(Connection c, TableHealth h) {

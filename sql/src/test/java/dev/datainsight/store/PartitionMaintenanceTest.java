@@ -285,7 +285,7 @@ class PartitionMaintenanceTest {
                 rows.add(rs.getString(1) + ":" + rs.getString(2) + ":" + (rs.getString(3) != null));
             }
             assertEquals(List.of("alert_event:ok:false", "metric_rollup_1d:ok:false", "metric_rollup_1h:critical:true",
-                    "metric_rollup_1m:ok:false", "statement_rollup_1h:ok:false"), rows);
+                    "metric_rollup_1m:ok:false", "series:ok:false", "statement_rollup_1h:ok:false"), rows);
         }
     }
 
@@ -343,6 +343,40 @@ class PartitionMaintenanceTest {
                 Clock.fixed(Instant.parse("2026-03-25T00:00:00Z"), ZoneOffset.UTC)).run();
         assertEquals(List.of(), after.dropped());
         assertEquals(3000, count(url, "metric_rollup_1m_p20260310_restored"));
+    }
+
+    /**
+     * Series, query texts and instances that nothing in retention refers to any more are deleted;
+     * anything with a rollup left, or too young, stays.
+     */
+    @Test
+    void garbageCollection_deletesSeriesTextsAndInstancesNoRollupRefersTo() throws Exception {
+        String url = StoreServers.migratedStore(PG17, "gc");
+        Instant now = Instant.parse("2028-06-15T00:00:00Z");
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO instance VALUES ('gone', '{}', 170000, '2025-01-01Z', '2026-01-01Z'),"
+                    + " ('kept', '{}', 170000, '2025-01-01Z', '2026-01-01Z'), ('fresh', '{}', 170000, '2028-06-01Z', '2028-06-14Z')");
+            st.execute("INSERT INTO insight VALUES ('gone', 'unused_index', 'public.i', 'info', 's', '{}', '2025-06-01Z', '2025-06-01Z')");
+            st.execute("INSERT INTO series (instance, metric, first_seen) SELECT * FROM (VALUES"
+                    + " ('gone', 'pg_database.size_bytes', '2025-01-01Z'::timestamptz),"   // no rollup left: deleted
+                    + " ('kept', 'pg_database.size_bytes', '2025-01-01Z'),"                // a 1d rollup left: kept
+                    + " ('kept', 'pg_database.xid_age', '2028-06-14Z')) v");               // too young: kept
+            st.execute("INSERT INTO metric_rollup_1d SELECT id, '2028-01-10Z', 1, 1, 1, 1, 1 FROM series"
+                    + " WHERE instance = 'kept' AND metric = 'pg_database.size_bytes'");
+            st.execute("INSERT INTO statement_text VALUES ('gone', '1', 'SELECT 1', false, '2025-01-01Z', '2026-01-01Z'),"
+                    + " ('kept', '2', 'SELECT 2', false, '2025-01-01Z', '2026-01-01Z'), ('kept', '3', 'SELECT 3', false, '2025-01-01Z', '2028-06-01Z')");
+            st.execute("INSERT INTO statement_rollup_1h VALUES ('kept', '2', 'app', 'u', '2028-05-01Z', 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)");
+        }
+        PartitionMaintenance.Report r = at(url, now).run();
+        assertEquals(Map.of("series", 1L, "statement_text", 1L, "instance", 1L, "insight", 1L), r.collected(), r.lines().toString());
+        assertTrue(r.lines().contains("deleted 1 rows of series that no rollup left in retention refers to"), r.lines().toString());
+        assertEquals(List.of(List.of("kept", "pg_database.size_bytes"), List.of("kept", "pg_database.xid_age")),
+                JdbcStoreWriterTest.dump(url, "SELECT instance, metric FROM series ORDER BY 1, 2"));
+        assertEquals(List.of(List.of("kept", "2"), List.of("kept", "3")),
+                JdbcStoreWriterTest.dump(url, "SELECT instance, queryid FROM statement_text ORDER BY 1, 2"));
+        assertEquals(List.of(List.of("fresh"), List.of("kept")), JdbcStoreWriterTest.dump(url, "SELECT instance FROM instance ORDER BY 1"));
+        assertEquals(0, count(url, "insight"));
+        assertEquals(Map.of(), at(url, now).run().collected());
     }
 
     static List<String> partitions(String url, String table) throws Exception {
