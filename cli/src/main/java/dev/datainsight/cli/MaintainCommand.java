@@ -48,7 +48,7 @@ public final class MaintainCommand implements Callable<Integer> {
                     + " SHA-256; verified) before dropping them (repeatable). Restore with 'datainsight restore-archive'.")
     Map<String, Path> archive = new LinkedHashMap<>();
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "1s",
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "800ms",
             description = "How long one step waits for a table lock before it is rolled back and retried (5 tries). Keep it"
                     + " below the writer's lock_timeout and deadlock_timeout. Default: ${DEFAULT-VALUE}")
     Duration lockTimeout;

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *       after {@code LOCK parent IN ACCESS EXCLUSIVE}, taken before the partition's own lock.</li>
  * </ul>
  * A lock not obtained in time (55P03) or a deadlock (40P01) rolls the step back and retries it
- * up to five times with backoff; the lock timeout (1 s) is shorter than PostgreSQL's
- * {@code deadlock_timeout} default, so it is maintenance that gives up, not a writer. An error
+ * up to five times with backoff; the lock timeout (800 ms) is shorter than PostgreSQL's
+ * {@code deadlock_timeout} default (1 s), so were a lock cycle ever to form it is maintenance
+ * that gives up first, not a writer. An error
  * on one table is reported for that table and the others are still maintained (creation and
  * retention separately).
  *
@@ -65,6 +66,8 @@ public final class PartitionMaintenance {
     /** Role that owns the store's objects (migration V9). */
     public static final String OWNER_ROLE = "datainsight_owner";
     static final int ATTEMPTS = 5;
+    /** How long one step waits for a lock: below deadlock_timeout's default of 1 s. */
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMillis(800);
     /** Counted exactly up to this many rows per default partition; more is reported as this. */
     static final long DEFAULT_ROWS_CAP = 1_000_000;
 
@@ -155,7 +158,7 @@ public final class PartitionMaintenance {
     }
 
     public PartitionMaintenance(String url, String user, String password, List<PartitionPolicy> policies, Clock clock) {
-        this(url, user, password, policies, clock, Duration.ofSeconds(1));
+        this(url, user, password, policies, clock, DEFAULT_LOCK_TIMEOUT);
     }
 
     /** Maintenance with the default policies and the system clock. */
@@ -523,6 +526,9 @@ public final class PartitionMaintenance {
                     throw e;
                 }
                 last = e;
+                if (attempt == ATTEMPTS) {
+                    break;
+                }
                 LOG.info("{}: {} (attempt {} of {}), retrying", what, e.getMessage().strip(), attempt, ATTEMPTS);
                 try {
                     Thread.sleep(100L << attempt);
