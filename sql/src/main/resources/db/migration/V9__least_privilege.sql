@@ -63,6 +63,18 @@ BEGIN
                              WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, obj.rel);
     END LOOP;
 
+    -- Functions and procedures of the schema (a later migration's trigger functions, SQL
+    -- helpers) go to the owner as well; none is SECURITY DEFINER, so this changes who may
+    -- replace or drop them, not what they can do.
+    FOR obj IN
+        SELECT p.oid::regprocedure AS fn
+        FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = current_schema()::regnamespace
+          AND p.proowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO datainsight_owner', obj.fn);
+    END LOOP;
+
     -- Partitions the owner creates later (maintenance, restore-archive) are readable like their
     -- parents. The writer needs nothing on them: inserts and COPY go through the parent, whose
     -- privileges are the ones checked.

@@ -92,12 +92,18 @@ class RolesTest {
         assertTrue(e.getMessage().contains("cannot SET ROLE datainsight_owner"), e.getMessage());
     }
 
-    /** Relations of the store schema (tables, partitions, indexes, views, sequences) not owned by datainsight_owner. */
+    /** Relations (tables, partitions, indexes, views, sequences) and functions of the store schema not owned by datainsight_owner. */
     private static List<String> notOwnedByOwner(Statement st) throws SQLException {
         List<String> out = new ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT relname || ':' || pg_get_userbyid(relowner) FROM pg_class"
                 + " WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'i', 'I', 'v', 'm', 'S')"
                 + " AND relname NOT LIKE 'flyway_schema_history%' AND pg_get_userbyid(relowner) <> 'datainsight_owner' ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        try (ResultSet rs = st.executeQuery("SELECT p.oid::regprocedure::text || ':' || pg_get_userbyid(p.proowner) FROM pg_proc p"
+                + " WHERE p.pronamespace = current_schema()::regnamespace AND pg_get_userbyid(p.proowner) <> 'datainsight_owner' ORDER BY 1")) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
