@@ -10,6 +10,9 @@
 -- ON CONFLICT DO NOTHING. The partition key logged_at is part of the key, as PostgreSQL requires;
 -- it is the entry's own timestamp, or the batch's collected_at when the server's time zone
 -- abbreviation could not be read, so a replay computes the same value.
+-- After V9 the owner role owns the store (see V9): what this migration creates is its too.
+SET LOCAL ROLE datainsight_owner;
+
 CREATE TABLE log_event (
     instance     text        NOT NULL CHECK (instance <> ''),
     file         text        NOT NULL CHECK (file <> ''),

@@ -26,6 +26,7 @@ public final class Main implements Runnable {
         NotifyCommand.class,
         MigrateCommand.class,
         MaintainCommand.class,
+        RestoreArchiveCommand.class,
         ServeCommand.class,
         ExplainCommand.class,
         dev.datainsight.cli.inspect.InspectCommand.class,

@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = {"Create or upgrade the store schema (tables, partitions, roles, views). Re-running is a no-op.",
-            "Run as the user that should own the tables; it creates the NOLOGIN roles datainsight_writer and",
-            "datainsight_reader when missing (needs CREATEROLE once per server). See docs/schema.md."})
+            "Run as an owner login (a member of datainsight_owner, which ends up owning every table); it creates the",
+            "NOLOGIN roles datainsight_owner, datainsight_writer and datainsight_reader when missing (needs CREATEROLE",
+            "once per server). See docs/schema.md#roles."})
 public final class MigrateCommand implements Callable<Integer> {
 
     @Mixin

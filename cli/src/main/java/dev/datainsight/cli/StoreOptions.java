@@ -2,15 +2,15 @@ package dev.datainsight.cli;
 
 import picocli.CommandLine.Option;
 
-/** Connection options shared by the store commands (migrate, maintain). */
+/** Connection options shared by the store commands (migrate, maintain, restore-archive); they log in as an owner login. */
 final class StoreOptions {
 
-    @Option(names = "--url", defaultValue = "${env:DATAINSIGHT_STORE_URL}",
+    @Option(names = {"--url", "--store"}, defaultValue = "${env:DATAINSIGHT_STORE_URL}",
             description = "JDBC URL of the store database, e.g. jdbc:postgresql://db:5432/datainsight (env DATAINSIGHT_STORE_URL).")
     String url;
 
     @Option(names = "--user", defaultValue = "${env:DATAINSIGHT_STORE_USER}",
-            description = "User that owns the store's tables (not the writer or reader role; env DATAINSIGHT_STORE_USER).")
+            description = "Owner login: a member of datainsight_owner, never the writer or reader (env DATAINSIGHT_STORE_USER).")
     String user;
 
     @Option(names = "--password-env", paramLabel = "ENV_VAR", defaultValue = "DATAINSIGHT_STORE_PASSWORD",

@@ -54,6 +54,11 @@ final class StoreReader {
         try {
             c = DriverManager.getConnection(url, props);
         } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                // PUBLIC has no CONNECT on the store database (migration V9): only store roles get in.
+                throw new SQLException("cannot read the store as " + READER_ROLE + " (is the login a member of it?): " + e.getMessage(),
+                        e.getSQLState(), e);
+            }
             throw new SQLException("cannot connect to the store " + url.replaceAll("\\?.*", "") + ": " + e.getMessage(), e.getSQLState(), e);
         }
         try (Statement st = c.createStatement()) {

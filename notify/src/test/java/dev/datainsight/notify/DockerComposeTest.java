@@ -91,7 +91,9 @@ class DockerComposeTest {
         assertEquals("kafka:9092", job.kafka().bootstrapServers());
         assertEquals(2, job.runtime().parallelism());
         assertTrue(job.rules().enabled());
-        assertTrue(job.store().migrateOnStart());
+        // Least privilege: the job holds the writer login; migrations run in the 'migrate' service as the owner login.
+        assertFalse(job.store().migrateOnStart());
+        assertEquals("datainsight_app", job.store().user());
         assertEquals("DATAINSIGHT_STORE_PASSWORD", job.store().passwordEnv());
         assertTrue(services.get("taskmanager").get("environment").has(job.store().passwordEnv()),
                 "the TaskManagers open the store connections, so they need " + job.store().passwordEnv());
@@ -126,7 +128,7 @@ class DockerComposeTest {
                 }
             }
         }
-        for (String s : List.of("collector", "notifier")) {
+        for (String s : List.of("collector", "notifier", "migrate", "maintain")) {
             List<String> cmd = strings(services.get(s).get("command"));
             assertEquals("./datainsight", cmd.get(0), s);
             assertTrue(names.contains(cmd.get(1)), "no CLI command '" + cmd.get(1) + "' (used by service " + s + "); have " + names);
@@ -134,6 +136,8 @@ class DockerComposeTest {
                     s + " runs what the builder built");
             assertTrue(volumes(s).contains("m2:/root/.m2:ro"), s + " needs the Maven cache the class path points into");
         }
+        List<String> maintain = strings(services.get("maintain").get("command"));
+        assertEquals("15m", maintain.get(maintain.indexOf("--every") + 1), "maintenance runs in the deployment, every 15 minutes");
         List<String> collect = strings(services.get("collector").get("command"));
         assertEquals("/etc/datainsight/fleet.yaml", collect.get(collect.indexOf("--config") + 1));
         assertEquals("/etc/datainsight/fleet.yaml", services.get("collector").get("configs").get(0).get("target").asText());

@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@link PartitionMaintenance} on a schedule, on one daemon thread: first right away, then
  * every {@code interval}. A failed run is logged and retried at the next tick; it never stops the
- * schedule. The job (or a long-running CLI command) starts one and closes it on shutdown.
+ * schedule; a run with per-table problems is logged at WARN (and recorded in {@code store_health}).
+ * {@code datainsight maintain --every} (the deployment's maintenance service) and the demo start
+ * one and close it on shutdown; the job does not.
  */
 public final class MaintenanceScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MaintenanceScheduler.class);
@@ -55,6 +57,11 @@ public final class MaintenanceScheduler implements AutoCloseable {
             lastError.set(null);
             for (String line : r.lines()) {
                 LOG.info("partition maintenance: {}", line);
+            }
+            if (!r.ok()) {
+                // Per-table problems were logged as they happened; this line is the one to alert on.
+                LOG.warn("partition maintenance finished with problems on {} (see store_health)",
+                        r.health().stream().filter(h -> !h.ok()).map(PartitionMaintenance.TableHealth::table).toList());
             }
             return r;
         } catch (Exception e) {

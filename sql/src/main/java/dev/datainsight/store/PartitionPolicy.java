@@ -1,20 +1,23 @@
 package dev.datainsight.store;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * How one partitioned table is maintained: partition width, how far ahead partitions are
- * created, and how long data is kept (a partition is dropped once its whole range is older than
- * the retention).
+ * created, how long data is kept (a partition is dropped once its whole range is older than
+ * the retention), and optionally where an expired partition is archived before it is dropped.
  *
  * @param table partitioned table name
  * @param width {@link Width#DAY} or {@link Width#MONTH} partitions
  * @param ahead how many partitions after the current one must exist
  * @param retention how long rows are kept
+ * @param archiveDir directory that receives one {@link PartitionArchive} per expired partition
+ *     before it is dropped, or null to drop without archiving
  */
-public record PartitionPolicy(String table, Width width, int ahead, Duration retention) {
+public record PartitionPolicy(String table, Width width, int ahead, Duration retention, Path archiveDir) {
 
     /** Width of one partition (ranges in UTC). */
     public enum Width { DAY, MONTH }
@@ -34,18 +37,28 @@ public record PartitionPolicy(String table, Width width, int ahead, Duration ret
         }
     }
 
+    /** A policy that drops expired partitions without archiving them. */
+    public PartitionPolicy(String table, Width width, int ahead, Duration retention) {
+        this(table, width, ahead, retention, null);
+    }
+
     public PartitionPolicy withRetention(Duration r) {
-        return new PartitionPolicy(table, width, ahead, r);
+        return new PartitionPolicy(table, width, ahead, r, archiveDir);
     }
 
     public PartitionPolicy withAhead(int a) {
-        return new PartitionPolicy(table, width, a, retention);
+        return new PartitionPolicy(table, width, a, retention, archiveDir);
+    }
+
+    /** The same policy, archiving expired partitions under {@code dir} before dropping them. */
+    public PartitionPolicy withArchive(Path dir) {
+        return new PartitionPolicy(table, width, ahead, retention, dir);
     }
 
     /**
      * The defaults: 1-minute rollups in daily partitions 7 days ahead kept 14 days; 1-hour
      * rollups and statement rollups monthly, 3 months ahead, kept 90 days; daily rollups monthly,
-     * kept 2 years; alert events monthly, kept 1 year.
+     * kept 2 years; alert events monthly, kept 1 year. No archiving.
      */
     public static List<PartitionPolicy> defaults() {
         return List.of(

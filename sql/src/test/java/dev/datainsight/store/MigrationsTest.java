@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MigrationsTest {
     /** Every migration the product ships, in order, and the schema version they leave. */
     static final List<String> APPLIED = List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread",
-            "V5 alert event context", "V6 current state and pruning", "V10 log events");
+            "V5 alert event context", "V6 current state and pruning", "V9 least privilege", "V10 log events");
     static final String LATEST = "10";
 
     @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
@@ -66,13 +66,17 @@ class MigrationsTest {
                     + " CREATE ROLE store_owner LOGIN NOCREATEROLE; END IF; END $$");
             st.execute("ALTER DATABASE " + c.getCatalog() + " OWNER TO store_owner");
             st.execute("ALTER SCHEMA public OWNER TO store_owner");
+            // A login without CREATEROLE cannot make itself a member of the owner role (V9): a DBA does.
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'datainsight_owner') THEN"
+                    + " CREATE ROLE datainsight_owner NOLOGIN; END IF; END $$");
+            st.execute("GRANT datainsight_owner TO store_owner");
         }
         Migrations.Result r = Migrations.migrate(StoreServers.as(b, "store_owner"), null, null);
         assertEquals(APPLIED.size(), r.applied().size());
         try (Connection c = DriverManager.getConnection(b); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'series'")) {
             rs.next();
-            assertEquals("store_owner", rs.getString(1));
+            assertEquals("datainsight_owner", rs.getString(1));
         }
         assertTrue(relations(a).contains("series:r"));
     }
