@@ -39,10 +39,11 @@ public final class JobCommand implements Callable<Integer> {
         if (webUiPort != null) {
             f.setString("rest.port", String.valueOf(webUiPort));
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(c.runtime().parallelism(), f);
+        int parallelism = c.runtime().parallelismOr(JobConfig.Runtime.EMBEDDED_PARALLELISM);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, f);
         spec.commandLine().getOut().printf("DataInsight job: %s -> %s (parallelism %d, checkpoints every %s, %s state)%n",
-                c.kafka().bootstrapServers(), c.store().jdbcUrl(), c.runtime().parallelism(), c.runtime().checkpointInterval(),
-                c.runtime().stateBackend());
+                c.kafka().bootstrapServers(), c.store().jdbcUrl(), parallelism, c.runtime().checkpointInterval(),
+                f.get(org.apache.flink.configuration.StateBackendOptions.STATE_BACKEND));
         spec.commandLine().getOut().flush();
         DataInsightJob.run(env, c);
         return 0;

@@ -26,7 +26,9 @@ class JobConfigTest {
         assertEquals(List.of("datainsight.metrics", "datainsight.statements"), c.kafka().sourceTopics());
         assertEquals(Duration.ofSeconds(30), c.time().watermarkBound());
         assertEquals(Duration.ofMinutes(2), c.time().allowedLateness());
-        assertEquals(JobConfig.StateBackend.HASHMAP, c.runtime().stateBackend());
+        assertEquals(null, c.runtime().stateBackend()); // the cluster's
+        assertEquals(0, c.runtime().parallelism()); // flink run -p or the cluster's default
+        assertEquals(128, c.runtime().maxParallelism());
         assertFalse(c.rules().enabled());
     }
 
@@ -44,7 +46,11 @@ class JobConfigTest {
     @Test
     void noFileMeansDefaults() {
         JobConfig c = JobConfig.load(null, List.of());
-        assertEquals(2, c.runtime().parallelism());
+        assertEquals(0, c.runtime().parallelism());
+        assertEquals(2, c.runtime().parallelismOr(JobConfig.Runtime.EMBEDDED_PARALLELISM));
+        assertEquals(128, c.runtime().maxParallelism());
+        assertEquals(null, c.runtime().stateBackend());
+        assertEquals(null, c.runtime().checkpointDir());
         assertEquals(JobConfig.StartingOffsets.COMMITTED, c.kafka().startingOffsets());
     }
 
@@ -199,7 +205,7 @@ class JobConfigTest {
         JobConfig a = JobConfig.defaults();
         JobConfig b = a.toBuilder().kafka(k -> k.bounded(true)).runtime(r -> r.parallelism(3)).build();
         assertFalse(a.kafka().bounded());
-        assertEquals(2, a.runtime().parallelism());
+        assertEquals(0, a.runtime().parallelism());
         assertTrue(b.kafka().bounded());
         assertEquals(3, b.runtime().parallelism());
         assertEquals(a.time(), b.time());
