@@ -61,6 +61,8 @@ class StopOnSignalITCase {
             try {
                 job.await(() -> opened.get() >= 3, Duration.ofSeconds(90), "the job to fail and restart");
                 long ms = job.terminate();
+                System.out.printf("datainsight job: gone %d ms after SIGTERM (%d store connection attempts before)%n", ms,
+                        opened.get());
                 assertTrue(ms < LIMIT.toMillis(), "stopped in " + ms + " ms:\n" + job.output());
             } finally {
                 job.kill();
@@ -82,6 +84,7 @@ class StopOnSignalITCase {
                     "the demo's job to be reported restarting");
             assertTrue(listening(pgPort) && listening(kafkaPort), "PostgreSQL and Kafka run:\n" + demo.output());
             long ms = demo.terminate();
+            System.out.printf("datainsight demo: gone %d ms after SIGTERM; output:%n%s%n", ms, demo.output());
             assertTrue(ms < LIMIT.toMillis(), "stopped in " + ms + " ms:\n" + demo.output());
             assertFalse(listening(pgPort), "PostgreSQL port " + pgPort + " still open:\n" + demo.output());
             assertFalse(listening(kafkaPort), "Kafka port " + kafkaPort + " still open:\n" + demo.output());

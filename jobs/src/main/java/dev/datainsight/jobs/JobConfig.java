@@ -426,6 +426,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
     private static final String DEPRECATED =
             "deprecated camelCase key, write %s (camelCase keys are accepted for one release)";
     private static final String SOURCE_TOPICS = "kafka.source_topics";
+    private static final String PROPERTIES_PREFIX = "kafka.properties.";
     private static final List<String> FORMER_TOPIC_KEYS = List.of("metrics_topic", "statements_topic");
 
     /**
@@ -455,9 +456,21 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         for (String o : overrides == null ? List.<String>of() : overrides) {
             int eq = o.indexOf('=');
             String key = eq > 0 ? o.substring(0, eq) : o;
-            String snakeKey = key.startsWith("kafka.properties.") ? key : snake(key);
+            String snakeKey = key.startsWith(PROPERTIES_PREFIX) ? key : snake(key);
             if (!snakeKey.equals(key)) {
                 doc.problems().warn(new Problem("--set " + o, 0, 0, key, String.format(DEPRECATED, snakeKey), ""));
+            }
+            if (eq > 0 && snakeKey.startsWith(PROPERTIES_PREFIX) && snakeKey.length() > PROPERTIES_PREFIX.length()
+                    && doc.root() instanceof ObjectNode root) {
+                // A Kafka client property has dots of its own (security.protocol): the rest of the
+                // key is one name, not a path.
+                JsonNode kafka = root.get("kafka");
+                ObjectNode k = kafka instanceof ObjectNode on ? on : root.putObject("kafka");
+                JsonNode props = k.get("properties");
+                ObjectNode pn = props instanceof ObjectNode on ? on : k.putObject("properties");
+                pn.put(snakeKey.substring(PROPERTIES_PREFIX.length()), o.substring(eq + 1));
+                doc.locations().putOverride(snakeKey, "--set " + o);
+                continue;
             }
             doc.override(eq > 0 ? snakeKey + o.substring(eq) : o);
         }

@@ -250,4 +250,13 @@ class JobConfigTest {
         assertTrue(e.getMessage().contains("store.retry_attempts: must be 0 (no retry) or more, got -1"), e.getMessage());
         assertTrue(e.getMessage().contains("store.retry_backoff: must be 0s to 30s, got PT1M"), e.getMessage());
     }
+
+    @Test
+    void kafkaPropertyOverrides_keepTheDotsOfThePropertyName() {
+        JobConfig c = JobConfig.load(EXAMPLE, List.of("kafka.properties.security.protocol=SASL_SSL",
+                "kafka.properties.sasl.mechanism=SCRAM-SHA-512", "kafka.properties.max.poll.records=0"));
+        assertEquals("SASL_SSL", c.kafka().properties().get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", c.kafka().properties().get("sasl.mechanism"));
+        assertEquals("0", c.kafka().properties().get("max.poll.records"));
+    }
 }
