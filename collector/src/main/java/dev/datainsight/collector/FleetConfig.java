@@ -146,7 +146,21 @@ public final class FleetConfig {
      * @param plansTopic topic of plans snapshots (the plans probe)
      */
     public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
-            String plansTopic) {
+            String plansTopic, Map<String, String> properties) {
+        /**
+         * @param properties extra Kafka producer settings ({@code kafka.properties}: TLS, SASL,
+         *     tuning), the same keys the job's and the notifier's {@code kafka.properties} take
+         */
+        public Kafka {
+            properties = properties == null ? Map.of() : Map.copyOf(properties);
+        }
+
+        /** Without extra producer settings. */
+        public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+                String plansTopic) {
+            this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, plansTopic, Map.of());
+        }
+
         /** With the default plans topic. */
         public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords) {
             this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, WireFormat.TOPIC_PLANS);

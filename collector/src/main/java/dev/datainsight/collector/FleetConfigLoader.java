@@ -143,13 +143,13 @@ public final class FleetConfigLoader {
                     fk.metricsTopic() == null ? k.metricsTopic() : fk.metricsTopic(),
                     fk.statementsTopic() == null ? k.statementsTopic() : fk.statementsTopic(),
                     atLeast(fk.bufferRecords(), "kafka.buffer_records", k.bufferRecords(), 1),
-                    fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic());
+                    fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic(), fk.properties());
         }
         String envBootstrap = env.get("DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         k = new FleetConfig.Kafka(envBootstrap != null && !envBootstrap.isBlank() ? envBootstrap : k.bootstrapServers(),
                 env.getOrDefault("DATAINSIGHT_METRICS_TOPIC", k.metricsTopic()),
                 env.getOrDefault("DATAINSIGHT_STATEMENTS_TOPIC", k.statementsTopic()), k.bufferRecords(),
-                env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()));
+                env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()), k.properties());
         b.kafka(k);
 
         if (f.instances() == null) {

@@ -68,7 +68,7 @@ public final class KafkaSnapshotSink implements SnapshotSink {
                     + " or DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         }
         return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.plansTopic(),
-                k.bufferRecords(), Map.of());
+                k.bufferRecords(), new HashMap<>(k.properties()));
     }
 
     /**
