@@ -1,4 +1,4 @@
-package dev.datainsight.notify;
+package dev.datainsight.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,11 @@ import dev.datainsight.model.Severity;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.SnapshotRow;
 import dev.datainsight.model.WireCodec;
+import dev.datainsight.model.AlertStatus;
+import dev.datainsight.notify.AlertConsumer;
+import dev.datainsight.notify.FileDeadLetterSink;
+import dev.datainsight.notify.Notifier;
+import dev.datainsight.notify.RetryPolicy;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +154,15 @@ class KafkaSecurityITCase {
             assertEquals(1, read.size(), "the job read the collector's snapshot");
             assertEquals("sec-pg", read.get(0).getInstance());
         }
-        AlertEvent alert = Alerts.firing("fp-sec", "lock_contention", Severity.WARNING, 1_000_000L);
+        AlertEvent alert = new AlertEvent();
+        alert.setFingerprint("fp-sec");
+        alert.setRule("lock_contention");
+        alert.setSeverity(Severity.WARNING);
+        alert.setStatus(AlertStatus.FIRING);
+        alert.setInstance("sec-pg");
+        alert.setStartedAt(1_000_000L);
+        alert.setEventAt(1_060_000L);
+        alert.setSummary("4 sessions wait on locks");
         Properties pp = KafkaIO.producerProperties(job);
         pp.put("bootstrap.servers", job.kafka().bootstrapServers());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
