@@ -28,14 +28,14 @@ import org.junit.jupiter.api.Test;
 class TlsVerifyFullTest {
     static Path dir;
     static TestCertificates certs;
-    static TestCertificates otherCa;
+    static Path otherCa;
     static EmbeddedPostgresServer pg;
 
     @BeforeAll
     static void startServer() throws Exception {
         dir = KafkaExtension.tmpBase().resolve("pg-tls-" + UUID.randomUUID());
         certs = TestCertificates.create(dir.resolve("certs"));
-        otherCa = TestCertificates.create(dir.resolve("other-ca"));
+        otherCa = TestCertificates.unrelatedCa(dir.resolve("other-ca"));
         Path hba = dir.resolve("pg_hba.conf");
         Files.writeString(hba, "local all all trust\nhostssl all all 127.0.0.1/32 trust\n"
                 + "hostnossl all all 127.0.0.1/32 reject\n");
@@ -77,7 +77,7 @@ class TlsVerifyFullTest {
 
     @Test
     void verifyFull_withAnotherCa_isRefused() {
-        InstanceStatus st = collect(fleet("verify-full", otherCa.caPem()));
+        InstanceStatus st = collect(fleet("verify-full", otherCa));
         assertFalse(st.up(), st.toString());
         assertTrue(String.valueOf(st.lastError()).toLowerCase(java.util.Locale.ROOT).contains("ssl")
                 || String.valueOf(st.lastError()).contains("PKIX"), st.toString());

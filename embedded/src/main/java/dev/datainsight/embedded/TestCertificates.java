@@ -87,6 +87,29 @@ public record TestCertificates(Path dir, String password, Path keyStore, Path tr
         }
     }
 
+    /**
+     * Only a CA certificate (PEM), of a CA that signed nothing here: for a client that must refuse
+     * the server (two keytool runs).
+     */
+    public static Path unrelatedCa(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            String pw = "test-" + UUID.randomUUID().toString().substring(0, 8);
+            Path ks = dir.resolve("unrelated-ca.p12");
+            Path crt = dir.resolve("unrelated-ca.crt");
+            Files.deleteIfExists(ks);
+            Files.deleteIfExists(crt);
+            keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                    "-dname", "CN=Unrelated test CA", "-ext", "bc:c", "-keystore", ks.toString(),
+                    "-storetype", "PKCS12", "-storepass", pw, "-keypass", pw);
+            keytool(dir, "-exportcert", "-rfc", "-alias", "ca", "-keystore", ks.toString(), "-storepass", pw,
+                    "-file", crt.toString());
+            return crt;
+        } catch (IOException e) {
+            throw new IllegalStateException("making a test CA in " + dir + ": " + e, e);
+        }
+    }
+
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
