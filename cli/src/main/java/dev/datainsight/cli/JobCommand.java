@@ -64,6 +64,9 @@ public final class JobCommand implements Callable<Integer> {
      * stop by {@link #STOP_DEADLINE}, even while the job fails and restarts: past it the JVM halts.
      */
     static void stop(JobClient job) {
+        if (job.getJobExecutionResult().isDone()) {
+            return; // finished (a bounded run) or failed: nothing to cancel
+        }
         Thread deadline = new Thread(() -> {
             try {
                 Thread.sleep(STOP_DEADLINE.toMillis());

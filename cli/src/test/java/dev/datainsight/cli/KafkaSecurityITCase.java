@@ -56,7 +56,8 @@ import org.junit.jupiter.api.Test;
  * the notifier reads the alert with PLAIN over TLS from its Kafka properties. Every password is
  * read by the Kafka clients from a secrets file through Kafka's {@code FileConfigProvider}, so
  * the configurations (and the job graph) hold only a reference. A wrong password and a client
- * that does not trust the CA are refused.
+ * that does not trust the CA are refused. Every log line of the run (broker, clients, product
+ * code, INFO and up, stack traces included) is captured and searched for the passwords.
  */
 class KafkaSecurityITCase {
     static final String COLLECTOR_PW = "collector-" + UUID.randomUUID();
@@ -68,8 +69,17 @@ class KafkaSecurityITCase {
     static EmbeddedKafka kafka;
     static Path secrets;
 
+    /** Every log event of this class's run (broker, clients, product code), INFO and up, with stack traces. */
+    static final StringBuffer LOG = new StringBuffer();
+    static final Map<String, org.apache.logging.log4j.Level> LEVELS = new LinkedHashMap<>();
+    static org.apache.logging.log4j.core.appender.AbstractAppender capture;
+    /** The console appenders set aside while INFO is captured (the build's output stays as quiet as before). */
+    static final Map<org.apache.logging.log4j.core.config.LoggerConfig, List<org.apache.logging.log4j.core.Appender>>
+            SET_ASIDE = new LinkedHashMap<>();
+
     @BeforeAll
     static void startBroker() throws Exception {
+        captureLogs();
         dir = KafkaExtension.tmpBase().resolve("kafka-sasl-" + UUID.randomUUID());
         certs = TestCertificates.create(dir.resolve("certs"));
         kafka = EmbeddedKafka.startSecure(dir.resolve("broker"), new EmbeddedKafka.Security(certs,
@@ -81,9 +91,77 @@ class KafkaSecurityITCase {
 
     @AfterAll
     static void stopBroker() {
-        if (kafka != null) {
-            kafka.close();
+        try {
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            org.apache.logging.log4j.core.LoggerContext ctx =
+                    (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+            for (var l : loggerConfigs(ctx.getConfiguration())) {
+                l.removeAppender(capture.getName());
+                for (var a : SET_ASIDE.getOrDefault(l, List.of())) {
+                    l.addAppender(a, null, null);
+                }
+                if (LEVELS.containsKey(l.getName())) {
+                    l.setLevel(LEVELS.get(l.getName()));
+                }
+            }
+            ctx.updateLoggers();
         }
+        // Secrets never in a log line or a logged exception: none of the test passwords (nor the
+        // SCRAM salted forms' source, the secrets file's lines) appears anywhere in the run's logs.
+        String logs = LOG.toString();
+        assertTrue(logs.length() > 10_000, "the run logged (" + logs.length() + " chars)");
+        assertTrue(logs.contains("sasl.jaas.config = [hidden]"), "the clients logged their (masked) settings");
+        for (String secret : List.of(COLLECTOR_PW, JOB_PW, NOTIFIER_PW, certs.password())) {
+            assertFalse(logs.contains(secret), "a password is in the logs: " + around(logs, secret));
+        }
+    }
+
+    private static String around(String text, String secret) {
+        int i = text.indexOf(secret);
+        return text.substring(Math.max(0, i - 300), Math.min(text.length(), i + 100)).replace(secret, "<SECRET>");
+    }
+
+    /** The root logger's configuration and every named one. */
+    private static java.util.Set<org.apache.logging.log4j.core.config.LoggerConfig> loggerConfigs(
+            org.apache.logging.log4j.core.config.Configuration conf) {
+        java.util.Set<org.apache.logging.log4j.core.config.LoggerConfig> all = new java.util.LinkedHashSet<>();
+        all.add(conf.getRootLogger());
+        all.addAll(conf.getLoggers().values());
+        return all;
+    }
+
+    /** Adds an appender recording every event at INFO and up from every logger (levels restored afterwards). */
+    static void captureLogs() {
+        org.apache.logging.log4j.core.LoggerContext ctx =
+                (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        capture = new org.apache.logging.log4j.core.appender.AbstractAppender("secrets-capture", null, null, true,
+                org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent e) {
+                LOG.append(e.getLoggerName()).append(' ').append(e.getMessage().getFormattedMessage()).append('\n');
+                if (e.getThrown() != null) {
+                    java.io.StringWriter w = new java.io.StringWriter();
+                    e.getThrown().printStackTrace(new java.io.PrintWriter(w));
+                    LOG.append(w).append('\n');
+                }
+            }
+        };
+        capture.start();
+        var conf = ctx.getConfiguration();
+        for (var l : loggerConfigs(conf)) {
+            LEVELS.put(l.getName(), l.getLevel());
+            List<org.apache.logging.log4j.core.Appender> aside = new ArrayList<>(l.getAppenders().values());
+            aside.forEach(a -> l.removeAppender(a.getName()));
+            SET_ASIDE.put(l, aside);
+            if (l.getLevel().isMoreSpecificThan(org.apache.logging.log4j.Level.INFO)) {
+                l.setLevel(org.apache.logging.log4j.Level.INFO);
+            }
+            l.addAppender(capture, org.apache.logging.log4j.Level.INFO, null);
+        }
+        ctx.updateLoggers();
     }
 
     /** The client settings a deployment writes: TLS trusting the CA, SASL with the password from the secrets file. */
