@@ -197,8 +197,17 @@ class KafkaSecurityITCase {
         JobConfig job = JobConfig.load(null, overrides);
         assertFalse(job.toString().contains(JOB_PW), "the job configuration holds no password");
         KafkaIO.createTopics(job);
-        Set<String> topics = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);
-        assertTrue(topics.containsAll(List.of(metrics, statements, alerts, dlq)), topics.toString());
+        // Created over SASL_SSL, seen through the broker's own PLAINTEXT listener (once the new
+        // topics' metadata reached it).
+        List<String> wanted = List.of(metrics, statements, alerts, dlq);
+        Set<String> topics = Set.of();
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end; Thread.sleep(200)) {
+            topics = kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS);
+            if (topics.containsAll(wanted)) {
+                break;
+            }
+        }
+        assertTrue(topics.containsAll(wanted), topics.toString());
 
         // The collector: the fleet file's kafka section with the same kind of properties (SCRAM).
         StringBuilder fleet = new StringBuilder("kafka:\n  bootstrap_servers: " + kafka.secureBootstrapServers()
