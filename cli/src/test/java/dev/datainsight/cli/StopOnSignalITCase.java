@@ -86,6 +86,7 @@ class StopOnSignalITCase {
             long ms = demo.terminate();
             System.out.printf("datainsight demo: gone %d ms after SIGTERM; output:%n%s%n", ms, demo.output());
             assertTrue(ms < LIMIT.toMillis(), "stopped in " + ms + " ms:\n" + demo.output());
+            assertTrue(demo.output().contains("TERM received: stopping"), demo.output());
             assertFalse(listening(pgPort), "PostgreSQL port " + pgPort + " still open:\n" + demo.output());
             assertFalse(listening(kafkaPort), "Kafka port " + kafkaPort + " still open:\n" + demo.output());
             assertFalse(postgresOf(dir), "a PostgreSQL process of the demo is left:\n" + demo.output());
@@ -93,6 +94,11 @@ class StopOnSignalITCase {
             demo.kill();
             ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
                     .forEach(ProcessHandle::destroyForcibly);
+            if (Files.exists(dir)) {
+                try (var paths = Files.walk(dir)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
     }
 
@@ -174,7 +180,8 @@ class StopOnSignalITCase {
         long terminate() throws InterruptedException {
             List<ProcessHandle> children = process.descendants().toList();
             long t0 = System.nanoTime();
-            process.destroy(); // SIGTERM
+            // SIGTERM through the handle: Process.destroy() would also close our end of its output.
+            process.toHandle().destroy();
             boolean exited = process.waitFor(LIMIT.toSeconds() + 30, TimeUnit.SECONDS);
             for (ProcessHandle c : children) {
                 c.onExit().completeOnTimeout(c, 5, TimeUnit.SECONDS).join();
