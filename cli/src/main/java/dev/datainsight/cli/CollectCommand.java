@@ -118,7 +118,7 @@ public final class CollectCommand implements Callable<Integer> {
         FleetConfig.Kafka k = cfg.kafka();
         if (bootstrapServers != null) {
             k = new FleetConfig.Kafka(bootstrapServers, k.metricsTopic(), k.statementsTopic(), k.bufferRecords(),
-                    k.plansTopic(), k.logsTopic());
+                    k.plansTopic(), k.logsTopic(), k.properties());
         }
         CountDownLatch stop = new CountDownLatch(1);
         KafkaSnapshotSink sink = KafkaSnapshotSink.from(k);

@@ -5,6 +5,8 @@ import dev.datainsight.cli.demo.Demo;
 import dev.datainsight.cli.demo.DemoException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,36 +50,45 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--interval", defaultValue = "5s", description = "Collector interval of the fast probes (slow probes: twice that). Default: ${DEFAULT-VALUE}")
     Duration interval;
 
+    @Option(names = "--job-set", paramLabel = "KEY=VALUE", hidden = true,
+            description = "Override one setting of the demo's job, as the job command's --set (repeatable; for troubleshooting and tests).")
+    List<String> jobOverrides = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         Duration d = duration;
         Duration every = interval;
         Console console = new Console(System.out);
-        Demo demo = new Demo(new Demo.Settings(d, dataDir, keep, target, rules, pgPort, kafkaPort, every), console);
+        Demo demo = new Demo(new Demo.Settings(d, dataDir, keep, target, rules, pgPort, kafkaPort, every, jobOverrides), console);
         // Ctrl-C (and kill -TERM) end the run the same way --duration does, on the main thread,
-        // so the summary is printed while PostgreSQL still runs (the embedded server stops in a
-        // shutdown hook of its own). A second Ctrl-C exits at once.
+        // so the summary is printed while PostgreSQL still runs. A second Ctrl-C exits at once.
         for (String sig : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
                 console.line("%s received: stopping (press Ctrl-C again to exit at once) ...", s.getName());
                 demo.requestStop();
                 sun.misc.Signal.handle(s, sun.misc.SignalHandler.SIG_DFL);
-                // If the main thread cannot finish the stop (stuck in start-up), exit anyway: the
-                // shutdown hook below still stops every component.
+                // Whatever the ordered stop is stuck on (start-up, a job that keeps failing and
+                // restarting), the process is gone within the deadline: the watchdog stops the
+                // embedded PostgreSQL — the one component that would outlive the JVM — and
+                // halts (the broker and the Flink runtime live in this JVM).
                 Thread watchdog = new Thread(() -> {
                     try {
-                        Thread.sleep(90_000);
+                        Thread.sleep(Demo.STOP_DEADLINE.toMillis());
                     } catch (InterruptedException e) {
                         return;
                     }
-                    System.exit(130);
+                    System.err.println("datainsight demo: still stopping after " + Demo.STOP_DEADLINE.toSeconds()
+                            + " s; stopping PostgreSQL and exiting");
+                    demo.stopPostgresNow();
+                    Runtime.getRuntime().halt(130);
                 }, "demo-stop-watchdog");
                 watchdog.setDaemon(true);
                 watchdog.start();
             });
         }
-        // Last resort if the JVM exits another way: stop what still runs.
-        Runtime.getRuntime().addShutdownHook(new Thread(demo::close, "demo-shutdown"));
+        // If the JVM exits another way (a second Ctrl-C, System.exit): stop what still runs,
+        // without waiting for a stop already under way on another thread.
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::closeFromShutdownHook, "demo-shutdown"));
         try {
             demo.start();
         } catch (DemoException e) {

@@ -38,6 +38,11 @@ public final class NotifyCommand implements Callable<Integer> {
             description = "Kafka bootstrap servers (env DATAINSIGHT_KAFKA). Default: ${DEFAULT-VALUE}")
     String bootstrap;
 
+    @Option(names = "--kafka-property", paramLabel = "NAME=VALUE",
+            description = "A Kafka client setting (TLS, SASL, tuning), e.g. security.protocol=SASL_SSL; the same keys as the"
+                    + " job's and the collector's kafka.properties (repeatable; docs/configuration.md).")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
     @Option(names = "--topic", defaultValue = WireFormat.TOPIC_ALERTS, description = "Alerts topic. Default: ${DEFAULT-VALUE}")
     String topic;
 
@@ -121,12 +126,12 @@ public final class NotifyCommand implements Callable<Integer> {
         if (deadLetterFile != null && deadLetterTopic != null) {
             throw new IllegalArgumentException("choose one of --dead-letter-file and --dead-letter-topic");
         }
-        checkKafka(bootstrap, topic);
-        DeadLetterSink dlq = deadLetterTopic != null ? new KafkaDeadLetterSink(bootstrap, deadLetterTopic)
+        checkKafka(bootstrap, topic, kafkaProperties);
+        DeadLetterSink dlq = deadLetterTopic != null ? new KafkaDeadLetterSink(bootstrap, deadLetterTopic, kafkaProperties)
                 : new FileDeadLetterSink(deadLetterFile != null ? deadLetterFile : Path.of("notify-deadletter.jsonl"));
         RetryPolicy retry = new RetryPolicy(maxAttempts, backoff, maxBackoff, 2.0);
         AlertConsumer consumer = new AlertConsumer(new AlertConsumer.Config(bootstrap, topic, group, start, retry,
-                Duration.ofMillis(500)), targets, dlq);
+                Duration.ofMillis(500), kafkaProperties), targets, dlq);
         Thread hook = new Thread(() -> {
             consumer.stop();
             try {
@@ -177,8 +182,16 @@ public final class NotifyCommand implements Callable<Integer> {
 
     /** Fails fast, with a clear message, when the broker or the topic is not there. */
     static void checkKafka(String bootstrap, String topic) {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
-                "bootstrap.servers", bootstrap, "request.timeout.ms", 5000, "default.api.timeout.ms", 10000))) {
+        checkKafka(bootstrap, topic, Map.of());
+    }
+
+    /** The topic exists, asked with the notifier's Kafka client settings ({@code --kafka-property}). */
+    static void checkKafka(String bootstrap, String topic, Map<String, String> kafkaProperties) {
+        Map<String, Object> props = new LinkedHashMap<>(kafkaProperties);
+        props.put("bootstrap.servers", bootstrap);
+        props.putIfAbsent("request.timeout.ms", 5000);
+        props.putIfAbsent("default.api.timeout.ms", 10000);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
             java.util.Set<String> topics = admin.listTopics().names().get(15, java.util.concurrent.TimeUnit.SECONDS);
             if (!topics.contains(topic)) {
                 throw new IllegalStateException("topic " + topic + " does not exist on " + bootstrap

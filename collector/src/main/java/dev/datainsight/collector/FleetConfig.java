@@ -152,9 +152,28 @@ public final class FleetConfig {
      * @param bufferRecords snapshots held while Kafka is unreachable before the oldest are dropped
      * @param plansTopic topic of plans snapshots (the plans probe)
      * @param logsTopic topic of server log batches
+     * @param properties extra Kafka producer settings ({@code kafka.properties}: TLS, SASL,
+     *     tuning), the same keys the job's and the notifier's {@code kafka.properties} take
      */
     public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
-            String plansTopic, String logsTopic) {
+            String plansTopic, String logsTopic, Map<String, String> properties) {
+        public Kafka {
+            properties = properties == null ? Map.of() : Map.copyOf(properties);
+        }
+
+        /** Without extra producer settings. */
+        public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+                String plansTopic, String logsTopic) {
+            this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, plansTopic, logsTopic, Map.of());
+        }
+
+        /** With the default logs topic and extra producer settings. */
+        public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords,
+                String plansTopic, Map<String, String> properties) {
+            this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, plansTopic, WireFormat.TOPIC_LOGS,
+                    properties);
+        }
+
         /** With the default plans and logs topics. */
         public Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, int bufferRecords) {
             this(bootstrapServers, metricsTopic, statementsTopic, bufferRecords, WireFormat.TOPIC_PLANS);

@@ -144,14 +144,14 @@ public final class FleetConfigLoader {
                     fk.statementsTopic() == null ? k.statementsTopic() : fk.statementsTopic(),
                     atLeast(fk.bufferRecords(), "kafka.buffer_records", k.bufferRecords(), 1),
                     fk.plansTopic() == null ? k.plansTopic() : fk.plansTopic(),
-                    fk.logsTopic() == null ? k.logsTopic() : fk.logsTopic());
+                    fk.logsTopic() == null ? k.logsTopic() : fk.logsTopic(), fk.properties());
         }
         String envBootstrap = env.get("DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         k = new FleetConfig.Kafka(envBootstrap != null && !envBootstrap.isBlank() ? envBootstrap : k.bootstrapServers(),
                 env.getOrDefault("DATAINSIGHT_METRICS_TOPIC", k.metricsTopic()),
                 env.getOrDefault("DATAINSIGHT_STATEMENTS_TOPIC", k.statementsTopic()), k.bufferRecords(),
                 env.getOrDefault("DATAINSIGHT_PLANS_TOPIC", k.plansTopic()),
-                env.getOrDefault("DATAINSIGHT_LOGS_TOPIC", k.logsTopic()));
+                env.getOrDefault("DATAINSIGHT_LOGS_TOPIC", k.logsTopic()), k.properties());
         b.kafka(k);
         b.logs(logs(f.logs()));
 

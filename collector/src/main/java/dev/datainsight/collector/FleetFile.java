@@ -33,7 +33,7 @@ public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<In
 
     /** The {@code kafka} section. */
     public record Kafka(String bootstrapServers, String metricsTopic, String statementsTopic, Integer bufferRecords,
-            String plansTopic, String logsTopic) {}
+            String plansTopic, String logsTopic, Map<String, String> properties) {}
 
     /** One entry of {@code instances}: either {@code url} or {@code host}/{@code port}/{@code dbname}. */
     public record Instance(String id, String url, String host, Integer port, String dbname, String user, String password,

@@ -71,7 +71,7 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
                     + " or DATAINSIGHT_KAFKA_BOOTSTRAP_SERVERS");
         }
         return new KafkaSnapshotSink(k.bootstrapServers(), k.metricsTopic(), k.statementsTopic(), k.plansTopic(),
-                k.logsTopic(), k.bufferRecords(), Map.of());
+                k.logsTopic(), k.bufferRecords(), new HashMap<>(k.properties()));
     }
 
     /**

@@ -221,7 +221,7 @@ class FleetConfigTest {
             "fleet.yaml:3:15: defaults.intervals.fast: must be positive",
             "fleet.yaml:3:25: defaults.intervals.slow: 'often' is not a duration",
             "fleet.yaml:4:3: defaults.top_tables: expected a whole number, got 'lots'",
-            "fleet.yaml:6:3: kafka.bootstrap_server: unknown key (valid keys: bootstrap_servers, buffer_records, logs_topic, metrics_topic, plans_topic, statements_topic)",
+            "fleet.yaml:6:3: kafka.bootstrap_server: unknown key (valid keys: bootstrap_servers, buffer_records, logs_topic, metrics_topic, plans_topic, properties, statements_topic)",
             "fleet.yaml:8:5: instances[0].id: 'bad id' must be letters",
             "fleet.yaml:16:14: instances[1].labels.env: expected a string, got a list",
             "fleet.yaml:14:5: instances[1].password: give only one of password, password_env, password_file",

@@ -42,11 +42,64 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final String clusterId = Uuid.randomUuid().toString();
     private KafkaRaftServer server;
     private Admin admin;
+    private final Security security;
+    private final int securePort;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort) {
+    private EmbeddedKafka(Path dataDir, int port, int controllerPort, Security security, int securePort) {
         this.dataDir = dataDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.security = security;
+        this.securePort = securePort;
+    }
+
+    /**
+     * A second client listener, {@code SASL_SSL}: TLS with the given certificates (the server's
+     * key store), clients authenticating with SASL PLAIN or SCRAM-SHA-512. The PLAINTEXT listener
+     * stays for the broker's own use (controller, the test's admin client).
+     *
+     * @param certificates the server certificate (signed for 127.0.0.1) and its password
+     * @param plainUsers user → password accepted by the PLAIN mechanism
+     * @param scramUsers user → password registered as SCRAM-SHA-512 credentials once the broker is up
+     */
+    public record Security(TestCertificates certificates, Map<String, String> plainUsers,
+            Map<String, String> scramUsers) {
+        public Security {
+            plainUsers = Map.copyOf(plainUsers);
+            scramUsers = Map.copyOf(scramUsers);
+        }
+    }
+
+    /** Starts a broker with a {@code SASL_SSL} listener besides the PLAINTEXT one; see {@link Security}. */
+    public static EmbeddedKafka startSecure(Path dataDir, Security security) {
+        EmbeddedKafka k = new EmbeddedKafka(dataDir, FreePorts.next(), FreePorts.next(), security, FreePorts.next());
+        k.startServer();
+        k.registerScramUsers();
+        return k;
+    }
+
+    /** {@code host:port} of the SASL_SSL listener (only on a broker from {@link #startSecure}). */
+    public String secureBootstrapServers() {
+        if (security == null) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener");
+        }
+        return "127.0.0.1:" + securePort;
+    }
+
+    private void registerScramUsers() {
+        if (security.scramUsers().isEmpty()) {
+            return;
+        }
+        List<org.apache.kafka.clients.admin.UserScramCredentialAlteration> alterations = new java.util.ArrayList<>();
+        security.scramUsers().forEach((user, password) -> alterations.add(
+                new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                        new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                                org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096), password)));
+        try {
+            admin.alterUserScramCredentials(alterations).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("registering SCRAM users: " + e, e);
+        }
     }
 
     /** Starts a broker with its data under {@code dataDir} on free ports. */
@@ -64,7 +117,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (FreePorts.isTaken(p)) {
             throw new IllegalStateException("Kafka port " + p + " on 127.0.0.1 is already in use");
         }
-        EmbeddedKafka k = new EmbeddedKafka(dataDir, p, FreePorts.next());
+        EmbeddedKafka k = new EmbeddedKafka(dataDir, p, FreePorts.next(), null, 0);
         k.startServer();
         return k;
     }
@@ -79,6 +132,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (security != null) {
+            TestCertificates c = security.certificates();
+            p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_SSL://127.0.0.1:" + securePort
+                    + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",SASL_SSL://127.0.0.1:" + securePort);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL");
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+            p.put("ssl.keystore.type", "PKCS12");
+            p.put("ssl.keystore.location", c.keyStore().toString());
+            p.put("ssl.keystore.password", c.password());
+            p.put("ssl.key.password", c.password());
+            StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+            security.plainUsers().forEach((u, pw) -> plain.append(" user_").append(u).append("=\"").append(pw).append('"'));
+            p.put("listener.name.sasl_ssl.plain.sasl.jaas.config", plain.append(';').toString());
+            p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
         p.put("log.dirs", dataDir.resolve("logs").toString());
         p.put("metadata.log.dir", dataDir.resolve("meta").toString());
         p.put("num.partitions", "1");

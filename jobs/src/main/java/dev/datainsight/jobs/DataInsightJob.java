@@ -21,6 +21,7 @@ import dev.datainsight.model.DeadLetterRecord;
 import dev.datainsight.model.InternalErrors;
 import dev.datainsight.model.Snapshot;
 import dev.datainsight.model.WireCodec;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +29,16 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DataInsight Flink job. This class only wires: Kafka source (decode + validate per record,
@@ -44,6 +50,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * [--set section.key=value ...]} (or {@code flink run}, or {@code ./datainsight job}).
  */
 public final class DataInsightJob {
+    private static final Logger LOG = LoggerFactory.getLogger(DataInsightJob.class);
+
     private DataInsightJob() {}
 
     public static void main(String[] args) throws Exception {
@@ -58,7 +66,16 @@ public final class DataInsightJob {
             }
         }
         JobConfig c = JobConfig.load(config, overrides);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
+        // Plain "java -cp" gives a local runtime in this JVM, which takes the embedded defaults;
+        // under "flink run" (or a jar run on the JobManager) the cluster's configuration rules
+        // and the job only adds what its file sets.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(clusterConfiguration(c));
+        if (env instanceof LocalStreamEnvironment) {
+            env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
+            env.setParallelism(c.runtime().parallelismOr(JobConfig.Runtime.EMBEDDED_PARALLELISM));
+        } else {
+            checkClusterCheckpoints(c, env.getConfiguration());
+        }
         run(env, c);
     }
 
@@ -79,30 +96,120 @@ public final class DataInsightJob {
     }
 
     /**
-     * The Flink configuration the job needs: no auto-generated uids (a missing uid fails fast),
-     * object reuse (records are never mutated after they are emitted), checkpointing, the state
-     * backend.
+     * The Flink configuration a job submitted to a cluster carries: no auto-generated uids (a
+     * missing uid fails fast), no generic (Kryo) types (every record and state type is a
+     * POJO; a regression fails the job graph instead of slowing it down), object reuse (records
+     * are never mutated after they are emitted), an explicit max parallelism (the key groups of
+     * the state: fixed for the life of a savepoint), checkpoints retained when the job is
+     * cancelled (a cancel without a savepoint must not lose the state). State backend and
+     * checkpoint storage only when the job file sets them: otherwise the cluster's own
+     * configuration stays in force.
      */
-    public static Configuration flinkConfiguration(JobConfig c) {
+    public static Configuration clusterConfiguration(JobConfig c) {
         Configuration f = new Configuration();
         f.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        f.set(PipelineOptions.GENERIC_TYPES, false);
         f.set(PipelineOptions.OBJECT_REUSE, true);
-        f.set(StateBackendOptions.STATE_BACKEND, c.runtime().stateBackend().flinkName());
-        // Checkpoints go to files: the JobManager's memory storage caps state at 5 MB, which a
-        // fleet of a few hundred servers exceeds. On a cluster, point checkpointDir at shared storage.
-        String dir = c.runtime().checkpointDir();
-        if (dir == null || dir.isBlank()) {
-            dir = Path.of(System.getProperty("java.io.tmpdir"), "datainsight-checkpoints").toUri().toString();
+        f.set(PipelineOptions.MAX_PARALLELISM, c.runtime().maxParallelism());
+        f.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        if (c.runtime().stateBackend() != null) {
+            f.set(StateBackendOptions.STATE_BACKEND, c.runtime().stateBackend().flinkName());
         }
-        f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+        String dir = c.runtime().checkpointDir();
+        if (dir != null && !dir.isBlank()) {
+            f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+        }
         return f;
     }
 
-    /** Applies the job's settings to an environment (parallelism, checkpointing). */
+    /**
+     * The Flink configuration of an embedded run (a local runtime in this JVM: {@code ./datainsight
+     * job}, the demo, tests): {@link #clusterConfiguration} plus defaults for what a cluster would
+     * otherwise provide — the hashmap state backend and checkpoints in files (the JobManager's
+     * memory storage caps state at 5 MB, which a fleet of a few hundred servers exceeds) under
+     * the temporary directory. Checkpoints in that temporary directory are deleted on
+     * cancellation (nothing could resume from them after a reboot anyway).
+     */
+    public static Configuration flinkConfiguration(JobConfig c) {
+        Configuration f = clusterConfiguration(c);
+        if (c.runtime().stateBackend() == null) {
+            f.set(StateBackendOptions.STATE_BACKEND, JobConfig.StateBackend.HASHMAP.flinkName());
+        }
+        String dir = c.runtime().checkpointDir();
+        if (dir == null || dir.isBlank()) {
+            f.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            f.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, embeddedCheckpointDir());
+            f.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
+        }
+        return f;
+    }
+
+    /** Where embedded runs keep their checkpoints when the job file names no directory. */
+    static String embeddedCheckpointDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "datainsight-checkpoints").toUri().toString();
+    }
+
+    /**
+     * Refuses what cannot work on a cluster: checkpoints in a {@code file://} directory under a
+     * temporary folder (each TaskManager would write its own, a restart on another host finds
+     * nothing, and tmp cleaners delete them). Warns when neither the job file nor the client's
+     * Flink configuration names a checkpoint directory (the cluster's JobManager may still have
+     * one; without it checkpoints live in the JobManager's memory, at most 5 MB).
+     *
+     * @throws IllegalArgumentException naming runtime.checkpoint_dir and what to set instead
+     */
+    static void checkClusterCheckpoints(JobConfig c, ReadableConfig cluster) {
+        String dir = c.runtime().checkpointDir();
+        if (dir != null && !dir.isBlank()) {
+            if (isTemporaryLocalDir(dir)) {
+                throw new IllegalArgumentException("runtime.checkpoint_dir " + dir + " is a temporary local directory:"
+                        + " on a cluster every TaskManager would write its own and a restore on another host finds"
+                        + " nothing. Set runtime.checkpoint_dir to shared storage (s3://..., hdfs://..., or a file://"
+                        + " path mounted on every Flink host), or leave it unset to use the cluster's"
+                        + " execution.checkpointing.dir");
+            }
+        } else if (cluster.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+            LOG.warn("runtime.checkpoint_dir is not set and the client's Flink configuration names no {}: the"
+                    + " cluster's JobManager configuration decides where checkpoints go (without one they stay in"
+                    + " its memory, at most 5 MB, and are lost with it)", CheckpointingOptions.CHECKPOINTS_DIRECTORY.key());
+        }
+    }
+
+    /** A file:// URI, or a plain path, inside the temporary directory or /tmp. */
+    static boolean isTemporaryLocalDir(String dir) {
+        Path path;
+        try {
+            URI uri = URI.create(dir.strip());
+            if (uri.getScheme() == null) {
+                path = Path.of(dir.strip());
+            } else if ("file".equalsIgnoreCase(uri.getScheme())) {
+                path = Path.of(uri.getPath());
+            } else {
+                return false;
+            }
+        } catch (IllegalArgumentException e) {
+            path = Path.of(dir.strip());
+        }
+        Path p = path.toAbsolutePath().normalize();
+        for (String tmp : List.of(System.getProperty("java.io.tmpdir"), "/tmp", "/var/tmp")) {
+            if (p.startsWith(Path.of(tmp).toAbsolutePath().normalize())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies the job's settings to an environment: the parallelism only when the job file sets
+     * one (otherwise {@code flink run -p}, the cluster's default or the embedded runtime's decide),
+     * checkpointing.
+     */
     public static void configure(StreamExecutionEnvironment env, JobConfig c) {
         env.getConfig().enableObjectReuse();
-        env.setParallelism(c.runtime().parallelism());
+        if (c.runtime().parallelism() > 0) {
+            env.setParallelism(c.runtime().parallelism());
+        }
         long interval = c.runtime().checkpointInterval().toMillis();
         if (interval > 0) {
             env.enableCheckpointing(interval);

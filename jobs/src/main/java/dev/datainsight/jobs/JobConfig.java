@@ -206,39 +206,66 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
     }
 
     /**
-     * Flink runtime settings.
+     * Flink runtime settings. Unset values leave the cluster's own configuration in force.
      *
+     * @param parallelism 0 (the default) = not set: {@code flink run -p} or the cluster's
+     *     {@code parallelism.default} decide; a value here wins over both. Embedded runs
+     *     ({@code ./datainsight job}, the demo) use {@link #EMBEDDED_PARALLELISM} when unset
+     * @param maxParallelism {@code pipeline.max-parallelism}: the number of key groups keyed state is
+     *     split into, the most the job can ever be rescaled to. It is fixed for the life of the
+     *     job's state: a savepoint does not restore under another value. 128 is what Flink
+     *     derives by itself for any parallelism up to 85, so savepoints taken before it was set
+     *     explicitly keep restoring
      * @param checkpointInterval 0s: no checkpoints
-     * @param checkpointDir checkpoint storage, e.g. file:///var/lib/datainsight/checkpoints; null = a temporary directory
+     * @param stateBackend null (the default) = the cluster's {@code state.backend.type}; embedded
+     *     runs use hashmap
+     * @param checkpointDir checkpoint storage, e.g. s3://bucket/datainsight or
+     *     file:///shared/checkpoints; null (the default) = the cluster's
+     *     {@code execution.checkpointing.dir}; embedded runs use a temporary directory, which
+     *     a job submitted to a cluster refuses
      */
     @JsonDeserialize(builder = Runtime.Builder.class)
     public record Runtime(
             int parallelism,
+            int maxParallelism,
             Duration checkpointInterval,
             StateBackend stateBackend,
             String checkpointDir) implements Serializable {
-        private static final long serialVersionUID = 2L;
+        private static final long serialVersionUID = 3L;
+        /** The parallelism of embedded runs when {@code runtime.parallelism} is unset. */
+        public static final int EMBEDDED_PARALLELISM = 2;
+        /** The default {@code runtime.max_parallelism}. */
+        public static final int DEFAULT_MAX_PARALLELISM = 128;
+        /** Flink's upper bound of the max parallelism (2^15). */
+        public static final int UPPER_MAX_PARALLELISM = 1 << 15;
+
+        /** The configured parallelism, or {@code fallback} when it is unset. */
+        public int parallelismOr(int fallback) {
+            return parallelism > 0 ? parallelism : fallback;
+        }
 
         public Builder toBuilder() {
-            return new Builder().parallelism(parallelism).checkpointInterval(checkpointInterval)
-                    .stateBackend(stateBackend).checkpointDir(checkpointDir);
+            return new Builder().parallelism(parallelism).maxParallelism(maxParallelism)
+                    .checkpointInterval(checkpointInterval).stateBackend(stateBackend).checkpointDir(checkpointDir);
         }
 
         /** Runtime settings, starting from the defaults. */
         @JsonPOJOBuilder(withPrefix = "")
         public static final class Builder {
-            private int parallelism = 2;
+            private int parallelism = 0;
+            private int maxParallelism = DEFAULT_MAX_PARALLELISM;
             private Duration checkpointInterval = Duration.ofSeconds(30);
-            private StateBackend stateBackend = StateBackend.HASHMAP;
+            private StateBackend stateBackend;
             private String checkpointDir;
 
             public Builder parallelism(int v) { parallelism = v; return this; }
+            public Builder maxParallelism(int v) { maxParallelism = v; return this; }
             public Builder checkpointInterval(Duration v) { checkpointInterval = v; return this; }
             public Builder stateBackend(StateBackend v) { stateBackend = v; return this; }
             public Builder checkpointDir(String v) { checkpointDir = v; return this; }
 
             public Runtime build() {
-                return new Runtime(parallelism, checkpointInterval, stateBackend, checkpointDir);
+                return new Runtime(parallelism, maxParallelism, checkpointInterval, stateBackend, checkpointDir);
             }
         }
     }
@@ -399,6 +426,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
     private static final String DEPRECATED =
             "deprecated camelCase key, write %s (camelCase keys are accepted for one release)";
     private static final String SOURCE_TOPICS = "kafka.source_topics";
+    private static final String PROPERTIES_PREFIX = "kafka.properties.";
     private static final List<String> FORMER_TOPIC_KEYS = List.of("metrics_topic", "statements_topic");
 
     /**
@@ -428,9 +456,21 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         for (String o : overrides == null ? List.<String>of() : overrides) {
             int eq = o.indexOf('=');
             String key = eq > 0 ? o.substring(0, eq) : o;
-            String snakeKey = key.startsWith("kafka.properties.") ? key : snake(key);
+            String snakeKey = key.startsWith(PROPERTIES_PREFIX) ? key : snake(key);
             if (!snakeKey.equals(key)) {
                 doc.problems().warn(new Problem("--set " + o, 0, 0, key, String.format(DEPRECATED, snakeKey), ""));
+            }
+            if (eq > 0 && snakeKey.startsWith(PROPERTIES_PREFIX) && snakeKey.length() > PROPERTIES_PREFIX.length()
+                    && doc.root() instanceof ObjectNode root) {
+                // A Kafka client property has dots of its own (security.protocol): the rest of the
+                // key is one name, not a path.
+                JsonNode kafka = root.get("kafka");
+                ObjectNode k = kafka instanceof ObjectNode on ? on : root.putObject("kafka");
+                JsonNode props = k.get("properties");
+                ObjectNode pn = props instanceof ObjectNode on ? on : k.putObject("properties");
+                pn.put(snakeKey.substring(PROPERTIES_PREFIX.length()), o.substring(eq + 1));
+                doc.locations().putOverride(snakeKey, "--set " + o);
+                continue;
             }
             doc.override(eq > 0 ? snakeKey + o.substring(eq) : o);
         }
@@ -515,8 +555,17 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
 
     /** Checks value ranges; every problem names its key. */
     private void validate(Problems p) {
-        if (runtime.parallelism < 1) {
-            p.error("runtime.parallelism", "must be at least 1, got " + runtime.parallelism);
+        if (runtime.parallelism < 0) {
+            p.error("runtime.parallelism", "must be 0 (not set: flink run -p or the cluster's default) or more, got "
+                    + runtime.parallelism);
+        }
+        if (runtime.maxParallelism < 1 || runtime.maxParallelism > Runtime.UPPER_MAX_PARALLELISM) {
+            p.error("runtime.max_parallelism", "must be 1 to " + Runtime.UPPER_MAX_PARALLELISM + ", got "
+                    + runtime.maxParallelism);
+        } else if (runtime.parallelism > runtime.maxParallelism) {
+            p.error("runtime.parallelism", "must not exceed runtime.max_parallelism (" + runtime.maxParallelism
+                    + "), got " + runtime.parallelism, "raise runtime.max_parallelism only for a job without state"
+                    + " to keep: a savepoint does not restore under another max parallelism");
         }
         if (store.batchRows < 1) {
             p.error("store.batch_rows", "must be at least 1, got " + store.batchRows);
@@ -572,7 +621,6 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         required.put("time.state_ttl", time.stateTtl);
         required.put("runtime.checkpoint_interval", runtime.checkpointInterval);
         required.put("store.retry_backoff", store.retryBackoff);
-        required.put("runtime.state_backend", runtime.stateBackend);
         required.put("kafka.starting_offsets", kafka.startingOffsets);
         required.put("kafka.max_record_bytes", kafka.maxRecordBytes);
         required.put(SOURCE_TOPICS, kafka.sourceTopics);

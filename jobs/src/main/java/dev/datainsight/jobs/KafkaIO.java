@@ -95,7 +95,7 @@ public final class KafkaIO implements JobSources, JobSinks {
      * The consumer properties of the snapshot source: the job's own, then {@code kafka.properties}
      * (TLS, SASL, client tuning), which win.
      */
-    static Properties consumerProperties(JobConfig c) {
+    public static Properties consumerProperties(JobConfig c) {
         Properties p = new Properties();
         p.setProperty("commit.offsets.on.checkpoint", "true");
         p.setProperty("partition.discovery.interval.ms", c.kafka().bounded() ? "-1" : "60000");
@@ -104,7 +104,7 @@ public final class KafkaIO implements JobSources, JobSinks {
     }
 
     /** The producer properties of the dead-letter and alert sinks: the job's own, then {@code kafka.properties}. */
-    static Properties producerProperties(JobConfig c) {
+    public static Properties producerProperties(JobConfig c) {
         Properties p = new Properties();
         p.setProperty("compression.type", "lz4");
         p.setProperty("linger.ms", "20");
@@ -113,7 +113,7 @@ public final class KafkaIO implements JobSources, JobSinks {
     }
 
     /** The admin client's properties (topic creation): {@code kafka.properties} and the brokers. */
-    static Properties adminProperties(JobConfig c) {
+    public static Properties adminProperties(JobConfig c) {
         Properties p = new Properties();
         p.putAll(c.kafka().properties());
         p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());

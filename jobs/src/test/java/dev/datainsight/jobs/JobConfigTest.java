@@ -26,7 +26,9 @@ class JobConfigTest {
         assertEquals(List.of("datainsight.metrics", "datainsight.statements"), c.kafka().sourceTopics());
         assertEquals(Duration.ofSeconds(30), c.time().watermarkBound());
         assertEquals(Duration.ofMinutes(2), c.time().allowedLateness());
-        assertEquals(JobConfig.StateBackend.HASHMAP, c.runtime().stateBackend());
+        assertEquals(null, c.runtime().stateBackend()); // the cluster's
+        assertEquals(0, c.runtime().parallelism()); // flink run -p or the cluster's default
+        assertEquals(128, c.runtime().maxParallelism());
         assertFalse(c.rules().enabled());
     }
 
@@ -44,7 +46,11 @@ class JobConfigTest {
     @Test
     void noFileMeansDefaults() {
         JobConfig c = JobConfig.load(null, List.of());
-        assertEquals(2, c.runtime().parallelism());
+        assertEquals(0, c.runtime().parallelism());
+        assertEquals(2, c.runtime().parallelismOr(JobConfig.Runtime.EMBEDDED_PARALLELISM));
+        assertEquals(128, c.runtime().maxParallelism());
+        assertEquals(null, c.runtime().stateBackend());
+        assertEquals(null, c.runtime().checkpointDir());
         assertEquals(JobConfig.StartingOffsets.COMMITTED, c.kafka().startingOffsets());
     }
 
@@ -199,7 +205,7 @@ class JobConfigTest {
         JobConfig a = JobConfig.defaults();
         JobConfig b = a.toBuilder().kafka(k -> k.bounded(true)).runtime(r -> r.parallelism(3)).build();
         assertFalse(a.kafka().bounded());
-        assertEquals(2, a.runtime().parallelism());
+        assertEquals(0, a.runtime().parallelism());
         assertTrue(b.kafka().bounded());
         assertEquals(3, b.runtime().parallelism());
         assertEquals(a.time(), b.time());
@@ -243,5 +249,14 @@ class JobConfigTest {
                 () -> JobConfig.load(null, List.of("store.retry_attempts=-1", "store.retry_backoff=1m")));
         assertTrue(e.getMessage().contains("store.retry_attempts: must be 0 (no retry) or more, got -1"), e.getMessage());
         assertTrue(e.getMessage().contains("store.retry_backoff: must be 0s to 30s, got PT1M"), e.getMessage());
+    }
+
+    @Test
+    void kafkaPropertyOverrides_keepTheDotsOfThePropertyName() {
+        JobConfig c = JobConfig.load(EXAMPLE, List.of("kafka.properties.security.protocol=SASL_SSL",
+                "kafka.properties.sasl.mechanism=SCRAM-SHA-512", "kafka.properties.max.poll.records=0"));
+        assertEquals("SASL_SSL", c.kafka().properties().get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", c.kafka().properties().get("sasl.mechanism"));
+        assertEquals("0", c.kafka().properties().get("max.poll.records"));
     }
 }

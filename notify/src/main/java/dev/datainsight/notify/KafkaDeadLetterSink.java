@@ -26,8 +26,14 @@ public final class KafkaDeadLetterSink implements DeadLetterSink {
     private final ObjectMapper mapper = WireCodec.mapper();
 
     public KafkaDeadLetterSink(String bootstrapServers, String topic) {
+        this(bootstrapServers, topic, java.util.Map.of());
+    }
+
+    /** As above, with extra Kafka client settings (TLS, SASL: the notifier's {@code --kafka-property}), applied first. */
+    public KafkaDeadLetterSink(String bootstrapServers, String topic, java.util.Map<String, String> kafkaProperties) {
         this.topic = topic;
         Properties p = new Properties();
+        p.putAll(kafkaProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -56,7 +56,22 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class Demo implements AutoCloseable {
     /** The demo's settings (the command's options). */
     public record Settings(Duration duration, Path dataDir, boolean keep, String target, Path rulesFile,
-            int pgPort, int kafkaPort, Duration collectInterval) {}
+            int pgPort, int kafkaPort, Duration collectInterval, List<String> jobOverrides) {
+        public Settings {
+            jobOverrides = jobOverrides == null ? List.of() : List.copyOf(jobOverrides);
+        }
+
+        public Settings(Duration duration, Path dataDir, boolean keep, String target, Path rulesFile,
+                int pgPort, int kafkaPort, Duration collectInterval) {
+            this(duration, dataDir, keep, target, rulesFile, pgPort, kafkaPort, collectInterval, List.of());
+        }
+    }
+
+    /**
+     * How long a stop may take from Ctrl-C / SIGTERM until the process is gone, whatever the job
+     * is doing (failing, restarting): past it the watchdog stops PostgreSQL itself and halts.
+     */
+    public static final Duration STOP_DEADLINE = Duration.ofSeconds(25);
 
     static final String STORE_DB = "datainsight";
     static final String APP_DB = "app";
@@ -86,6 +101,7 @@ public final class Demo implements AutoCloseable {
     private Thread workloadThread;
     private String monitoredDescription;
     private boolean closed;
+    private final java.util.concurrent.locks.ReentrantLock closing = new java.util.concurrent.locks.ReentrantLock();
     private ConsoleServer webConsole;
     private volatile boolean keepData;
 
@@ -200,6 +216,7 @@ public final class Demo implements AutoCloseable {
                 "time.idleness=5s",
                 "rules.enabled=true",
                 "rules.file=" + rulesPath));
+        overrides.addAll(settings.jobOverrides());
         console.line("starting the Flink job on a local runtime (parallelism 1, checkpoints every 5 s, rules on) ...");
         JobConfig c = JobConfig.load(null, overrides);
         DataInsightJob.prepare(c);
@@ -343,7 +360,60 @@ public final class Demo implements AutoCloseable {
 
     /** Stops the workload and the collector, lets the job write its last checkpoint, prints the summary, stops the rest. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        closing.lock();
+        try {
+            closeLocked();
+        } finally {
+            closing.unlock();
+        }
+    }
+
+    /**
+     * For the JVM's shutdown hook: closes normally when no other thread is closing already; when
+     * one is (the main thread after Ctrl-C, maybe stuck on a job that is restarting), it does not
+     * wait for it — which would hold the JVM up with the hooks — but stops the embedded
+     * PostgreSQL itself, the one component that outlives this process (a server process of its
+     * own; the broker and the Flink runtime live in this JVM).
+     */
+    public void closeFromShutdownHook() {
+        boolean mine;
+        try {
+            mine = closing.tryLock(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            mine = false;
+        }
+        if (!mine) {
+            stopPostgresNow();
+            return;
+        }
+        try {
+            closeLocked();
+        } finally {
+            closing.unlock();
+        }
+    }
+
+    /**
+     * Stops the embedded PostgreSQL at once, from any thread, waiting at most 10 s; for the stop
+     * watchdog and the shutdown hook when the ordered stop did not finish in time.
+     */
+    public void stopPostgresNow() {
+        EmbeddedPostgresServer server = pg;
+        if (server == null) {
+            return;
+        }
+        Thread t = new Thread(server::stop, "demo-stop-postgres");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeLocked() {
         if (closed) {
             return;
         }
@@ -362,7 +432,7 @@ public final class Demo implements AutoCloseable {
                 sink.close();
             }
         });
-        if (job != null && pg != null) {
+        if (job != null && pg != null && jobRunning()) {
             sleep(6000); // one more checkpoint: the job's store sinks write their last rows
         }
         quietly("summary", this::summary);
@@ -374,12 +444,12 @@ public final class Demo implements AutoCloseable {
         quietly("alerts consumer", () -> {
             if (alerts != null) {
                 alerts.stop();
-                alerts.awaitStopped(Duration.ofSeconds(10));
+                alerts.awaitStopped(Duration.ofSeconds(5));
             }
         });
         quietly("job", () -> {
             if (job != null) {
-                job.cancel().get(30, TimeUnit.SECONDS);
+                job.cancel().get(10, TimeUnit.SECONDS);
             }
         });
         quietly("partition maintenance", () -> {
@@ -405,6 +475,15 @@ public final class Demo implements AutoCloseable {
             }
         } else if (started) {
             console.plain("Stopped; data kept in %s.", dataDir);
+        }
+    }
+
+    /** The job is RUNNING (not failing, restarting or gone), answered within 2 s. */
+    private boolean jobRunning() {
+        try {
+            return job.getJobStatus().get(2, TimeUnit.SECONDS) == org.apache.flink.api.common.JobStatus.RUNNING;
+        } catch (Exception e) {
+            return false;
         }
     }
 
