@@ -25,24 +25,24 @@ class MigrationsTest {
     void migratesFromEmpty_thenRerunIsNoOp(PostgresExtension pg) throws Exception {
         String url = pg.freshDatabaseUrl("migrate");
         Migrations.Result first = Migrations.migrate(url, null, null);
-        assertEquals(List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread", "V5 alert event context"), first.applied());
-        assertEquals("5", first.schemaVersion());
+        assertEquals(List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread", "V5 alert event context", "V8 query plans"), first.applied());
+        assertEquals("8", first.schemaVersion());
 
         List<String> tablesBefore = relations(url);
         assertTrue(tablesBefore.containsAll(List.of("alert_event:p", "alert_event_default:r", "instance:r", "insight:r",
                 "metric_rollup_1d:p", "metric_rollup_1h:p", "metric_rollup_1m:p", "metric_rollup_1m_default:r", "series:r",
                 "statement_rollup_1h:p", "statement_text:r", "open_alert:v", "instance_health:v", "alert_history:v",
                 "database_growth_daily:v", "top_queries_hourly:v", "table_dead_tuples:v", "cache_hit_ratio_hourly:v",
-                "statement_spread_hourly:v", "metric_1m:v", "metric_1h:v", "metric_1d:v")), tablesBefore.toString());
+                "statement_spread_hourly:v", "query_plan:p", "query_plan_default:r", "query_plan_history:v", "metric_1m:v", "metric_1h:v", "metric_1d:v")), tablesBefore.toString());
 
         Migrations.Result second = Migrations.migrate(url, null, null);
         assertEquals(List.of(), second.applied());
-        assertEquals("5", second.schemaVersion());
+        assertEquals("8", second.schemaVersion());
         assertEquals(tablesBefore, relations(url));
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*), bool_and(success) FROM flyway_schema_history")) {
             rs.next();
-            assertEquals(5, rs.getInt(1));
+            assertEquals(6, rs.getInt(1));
             assertTrue(rs.getBoolean(2));
         }
     }
@@ -60,7 +60,7 @@ class MigrationsTest {
             st.execute("ALTER SCHEMA public OWNER TO store_owner");
         }
         Migrations.Result r = Migrations.migrate(StoreServers.as(b, "store_owner"), null, null);
-        assertEquals(5, r.applied().size());
+        assertEquals(6, r.applied().size());
         try (Connection c = DriverManager.getConnection(b); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'series'")) {
             rs.next();
