@@ -30,6 +30,9 @@ class RecordTypesTest {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(InstanceInfo.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(ViewState.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(Bucket.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.datainsight.jobs.records.CapturedPlan.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.datainsight.jobs.records.PlanSeen.class);
+        PojoTestUtils.assertSerializedAsPojo(dev.datainsight.jobs.records.PlanRecord.class);
     }
 
     @Test
@@ -37,6 +40,7 @@ class RecordTypesTest {
         // Flink writes these names into every savepoint: moving or renaming a class breaks the restore.
         assertEquals("dev.datainsight.jobs.functions.ViewState", ViewState.class.getName());
         assertEquals("dev.datainsight.jobs.functions.Bucket", Bucket.class.getName());
+        assertEquals("dev.datainsight.jobs.records.PlanSeen", dev.datainsight.jobs.records.PlanSeen.class.getName());
         assertEquals("dev.datainsight.jobs.records.InstanceInfo", InstanceInfo.class.getName());
         assertEquals("dev.datainsight.jobs.records.PendingSnapshots", PendingSnapshots.class.getName());
         assertEquals("dev.datainsight.jobs.records.CompactSnapshot", CompactSnapshot.class.getName()); // inside pending
