@@ -189,6 +189,8 @@ class PlanHistoryITCase extends JobTestSupport {
             assertTrue(regression.contains("plan changed at ") && regression.contains(" from `" + before.summary()
                     + "` to `" + after.summary() + "`"), regression);
             assertTrue(regression.contains("SELECT * FROM orders WHERE customer_id = $1"), regression);
+            System.out.println("plan_change insight: " + insight);
+            System.out.println("query_regression: " + regression);
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
