@@ -482,14 +482,15 @@ final class StoreReader {
     /** A plan of a statement as the plans probe captured it (docs/plans.md); one row per plan fingerprint. */
     record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
 
-    /** Table the plans of statements are stored in, with the columns the Queries page reads. */
-    static final String PLAN_TABLE = "statement_plan";
-    static final List<String> PLAN_COLUMNS = List.of("instance", "queryid", "fingerprint", "summary", "total_cost", "first_seen", "last_seen");
+    /** Table the plans of statements are stored in (V8, docs/schema.md), with the columns the Queries page reads. */
+    static final String PLAN_TABLE = "query_plan";
+    static final List<String> PLAN_COLUMNS = List.of("instance", "queryid", "datname", "fingerprint", "summary", "total_cost", "first_seen", "last_seen");
 
     /**
      * The plans of a statement, oldest first, or empty when the store has no {@value #PLAN_TABLE}
-     * table with the columns {@link #PLAN_COLUMNS} (the store keeps no plans yet: the panel then
-     * stays off, and appears once a migration adds the table).
+     * table with the columns {@link #PLAN_COLUMNS} (a store not migrated to V8 yet: the panel then
+     * stays off, and appears once the migration adds the table). One row per fingerprint, over
+     * the table's monthly rows and databases.
      */
     Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("/* datainsight console: plan table */ SELECT count(*) FROM pg_catalog.pg_attribute"

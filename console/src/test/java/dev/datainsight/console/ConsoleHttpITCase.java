@@ -380,7 +380,7 @@ class ConsoleHttpITCase {
     }
 
     @Test
-    void queryPageShowsTextFactsAndHistory_andNoPlansPanelWithoutAPlanTable() throws Exception {
+    void queryPageShowsTextFactsAndHistory_andAnEmptyPlansPanelWithoutPlans() throws Exception {
         HttpResponse<String> r = get(console.url() + "/queries/db-xss/4242?range=7d");
         assertEquals(200, r.statusCode());
         String body = r.body();
@@ -389,7 +389,8 @@ class ConsoleHttpITCase {
         assertTrue(body.contains("data-src=\"/api/queries/db-xss/4242/history?range=7d\""));
         String facts = section(body, "id=\"query-facts\"", "</dl>");
         assertTrue(facts.contains(">steady<") && facts.contains("app · billing"), facts);
-        assertFalse(body.contains("<h2>Plans</h2>"), "the store has no plan table: no plans panel");
+        assertTrue(body.contains("<h2>Plans</h2>") && body.contains("No plan captured for this statement."),
+                "the store (V8) has a plan table but no plan of this statement: an empty plans panel");
         assertEquals(404, get(console.url() + "/queries/db-xss/999").statusCode());
         assertEquals(404, get(console.url() + "/queries/nope/4242").statusCode());
         HttpResponse<String> xss = get(console.url() + "/queries/" + Html.enc(XSS) + "/" + Html.enc(XSS));
@@ -410,12 +411,11 @@ class ConsoleHttpITCase {
     @Test
     void plansPanelAppearsWhenTheStoreHasAPlanTable_withThePlanChanges() throws Exception {
         ConsoleFixture withPlans = ConsoleFixture.create(PG, "console_plans");
-        withPlans.exec("CREATE TABLE statement_plan (instance text NOT NULL, queryid text NOT NULL, datname text, fingerprint text NOT NULL,"
-                        + " summary text, total_cost double precision, first_seen timestamptz NOT NULL, last_seen timestamptz NOT NULL)",
-                "GRANT SELECT ON statement_plan TO datainsight_reader",
-                "INSERT INTO statement_plan VALUES"
+        withPlans.exec("INSERT INTO query_plan (instance, queryid, datname, fingerprint, summary, total_cost, first_seen, last_seen, period)"
+                        + " SELECT *, date_trunc('month', f) FROM (VALUES"
                         + " ('db-xss', '4242', 'app', 'aaaaaaaaaaaaaaaa', 'Index Scan on t', 8.3, now() - interval '5 days', now() - interval '4 days'),"
-                        + " ('db-xss', '4242', 'app', 'bbbbbbbbbbbbbbbb', 'Seq Scan on t ' || '" + XSS + "', 1234.5, now() - interval '4 days', now())");
+                        + " ('db-xss', '4242', 'app', 'bbbbbbbbbbbbbbbb', 'Seq Scan on t ' || '" + XSS + "', 1234.5, now() - interval '4 days', now()))"
+                        + " v (i, q, d, fp, s, c, f, l)");
         try (ConsoleServer c = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, withPlans.readerUrl, null, null, null))) {
             String page = get(c.url() + "/queries/db-xss/4242").body();
             String plans = section(page, "<h2>Plans</h2>", "</table>");

@@ -3,7 +3,12 @@ package dev.datainsight.jobs;
 import static dev.datainsight.jobs.JobNames.*;
 
 import dev.datainsight.jobs.rollup.InstanceRollupFunction;
+import dev.datainsight.jobs.decode.PlansDeserializer;
 import dev.datainsight.jobs.decode.RouteRecords;
+import dev.datainsight.jobs.plans.PlanHistoryFunction;
+import dev.datainsight.jobs.plans.RoutePlans;
+import dev.datainsight.jobs.records.CapturedPlan;
+import dev.datainsight.jobs.records.PlanRecord;
 import dev.datainsight.jobs.decode.SnapshotDeserializer;
 import dev.datainsight.jobs.decode.SnapshotValidator;
 import dev.datainsight.jobs.records.CompactSnapshot;
@@ -27,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
@@ -44,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * The DataInsight Flink job. This class only wires: Kafka source (decode + validate per record,
  * per-partition watermarks with idleness) → route (dead letters, query texts) → keyBy instance →
  * {@link InstanceRollupFunction} (rates, 1m/1h/1d rollups, statement hours, late records) → store
- * sinks; dead letters to Kafka. See docs/job.md.
+ * sinks; dead letters to Kafka. A second Kafka source reads the plans topic → {@link PlanHistoryFunction}
+ * (keyed per instance, database, query id) → {@code query_plan}, its plan changes to the rules. See
+ * docs/job.md.
  *
  * <p>Run: {@code java -cp datainsight-job.jar dev.datainsight.jobs.DataInsightJob --config job.yaml
  * [--set section.key=value ...]} (or {@code flink run}, or {@code ./datainsight job}).
@@ -274,6 +282,29 @@ public final class DataInsightJob {
         DataStream<DeadLetterRecord> deadLetters = snapshots.getSideOutput(RouteRecords.DEAD_LETTERS)
                 .union(rollups.getSideOutput(InstanceRollupFunction.LATE));
 
+        // ---- PLANS ------------------------------------------------------------------------
+        // The collector's plans topic, when configured: captured plans → plan history (keyed per
+        // instance, database, query id) → query_plan; plan changes go to the rules below.
+        DataStream<Snapshot> planChanges = null;
+        Source<PlanRecord, ?, ?> planSource = sources.plans(c, new PlansDeserializer(codec, validator));
+        if (planSource != null) {
+            WatermarkStrategy<PlanRecord> planWatermarks = WatermarkStrategy
+                    .<PlanRecord>forBoundedOutOfOrderness(c.time().watermarkBound())
+                    .withTimestampAssigner((r, kafkaTs) -> r.collectedAt)
+                    .withIdleness(c.time().idleness());
+            SingleOutputStreamOperator<CapturedPlan> captured = env
+                    .fromSource(planSource, planWatermarks, NAME_PLANS_SOURCE).uid(UID_PLANS_SOURCE)
+                    .process(new RoutePlans()).uid(UID_PLANS_ROUTE).name(NAME_PLANS_ROUTE);
+            SingleOutputStreamOperator<CapturedPlan> history = captured
+                    .keyBy(p -> p.key())
+                    .process(new PlanHistoryFunction(c.time().planHistoryTtl()))
+                    .uid(UID_PLAN_HISTORY).name(NAME_PLAN_HISTORY);
+            history.sinkTo(storeSink(store, new SimpleBuffers.Plans(), c, sinks))
+                    .uid(UID_SINK_PLANS).name(NAME_SINK_PLANS);
+            deadLetters = deadLetters.union(captured.getSideOutput(RoutePlans.DEAD_LETTERS));
+            planChanges = history.getSideOutput(PlanHistoryFunction.PLAN_CHANGES);
+        }
+
         // ---- RULES HOOK -------------------------------------------------------------------
         // The stateful alert rules (rules/ module) attach to the full snapshot stream here when
         // rules.enabled is set; their alerts go to the alerts topic (keyed by fingerprint) and the
@@ -281,6 +312,9 @@ public final class DataInsightJob {
         // letters to the one dead-letter sink. See RulesWiring.
         if (c.rules().enabled()) {
             DataStream<Snapshot> full = snapshots.getSideOutput(RouteRecords.FULL);
+            if (planChanges != null) {
+                full = full.union(planChanges);
+            }
             deadLetters = deadLetters.union(RulesWiring.attach(full, c, sinks, store, ruleFaults));
         }
         deadLetters.sinkTo(sinks.deadLetters(c)).uid(UID_SINK_DLQ).name(NAME_SINK_DLQ);

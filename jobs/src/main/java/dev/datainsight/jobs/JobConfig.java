@@ -66,6 +66,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
      * Kafka settings.
      *
      * @param sourceTopics the topics the job reads snapshots from (the collector's metrics and statements topics)
+     * @param plansTopic the collector's plans topic (the plans probe), read by a second source; blank = no plans source
      * @param startingOffsets committed (falling back to earliest), earliest or latest
      * @param bounded stop at the offsets that are latest when the job starts (tests, benchmarks)
      * @param createTopicsPartitions create missing topics at start-up with this many partitions (0 = do not create)
@@ -78,6 +79,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             List<String> sourceTopics,
             String deadLetterTopic,
             String alertsTopic,
+            String plansTopic,
             String groupId,
             StartingOffsets startingOffsets,
             boolean bounded,
@@ -91,9 +93,14 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             properties = properties == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(properties));
         }
 
+        /** Whether the job reads the plans topic (a plans topic is set). */
+        public boolean readsPlans() {
+            return plansTopic != null && !plansTopic.isBlank();
+        }
+
         public Builder toBuilder() {
             return new Builder().bootstrapServers(bootstrapServers).sourceTopics(sourceTopics)
-                    .deadLetterTopic(deadLetterTopic).alertsTopic(alertsTopic).groupId(groupId)
+                    .deadLetterTopic(deadLetterTopic).alertsTopic(alertsTopic).plansTopic(plansTopic).groupId(groupId)
                     .startingOffsets(startingOffsets).bounded(bounded).createTopicsPartitions(createTopicsPartitions)
                     .maxRecordBytes(maxRecordBytes).properties(properties);
         }
@@ -105,6 +112,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             private List<String> sourceTopics = List.of(WireFormat.TOPIC_METRICS, WireFormat.TOPIC_STATEMENTS);
             private String deadLetterTopic = WireFormat.TOPIC_DEADLETTER;
             private String alertsTopic = WireFormat.TOPIC_ALERTS;
+            private String plansTopic = WireFormat.TOPIC_PLANS;
             private String groupId = "datainsight-job";
             private StartingOffsets startingOffsets = StartingOffsets.COMMITTED;
             private boolean bounded = false;
@@ -116,6 +124,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             public Builder sourceTopics(List<String> v) { sourceTopics = v; return this; }
             public Builder deadLetterTopic(String v) { deadLetterTopic = v; return this; }
             public Builder alertsTopic(String v) { alertsTopic = v; return this; }
+            public Builder plansTopic(String v) { plansTopic = v; return this; }
             public Builder groupId(String v) { groupId = v; return this; }
             public Builder startingOffsets(StartingOffsets v) { startingOffsets = v; return this; }
             public Builder bounded(boolean v) { bounded = v; return this; }
@@ -124,7 +133,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             public Builder properties(Map<String, String> v) { properties = v; return this; }
 
             public Kafka build() {
-                return new Kafka(bootstrapServers, sourceTopics, deadLetterTopic, alertsTopic, groupId,
+                return new Kafka(bootstrapServers, sourceTopics, deadLetterTopic, alertsTopic, plansTopic, groupId,
                         startingOffsets, bounded, createTopicsPartitions, maxRecordBytes, properties);
             }
         }
@@ -279,6 +288,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
      *     watermark past the other servers' current data and make it late); unset: equal to it
      * @param maxAge snapshots further behind the job's clock are rejected as too_old
      * @param stateTtl optional backstop TTL of keyed state; 0s = none (cleanup timers bound all state)
+     * @param planHistoryTtl how long the plan history remembers a query's last plan without a new
+     *     capture (a query captured again after that is a first sighting, not a change)
      */
     @JsonDeserialize(builder = Time.Builder.class)
     public record Time(
@@ -289,7 +300,8 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             Duration maxFuture,
             Duration maxAge,
             Duration inventoryInterval,
-            Duration stateTtl) implements Serializable {
+            Duration stateTtl,
+            Duration planHistoryTtl) implements Serializable {
         private static final long serialVersionUID = 2L;
 
         /** An unset {@code max_future} is the watermark bound (the most it may be). */
@@ -300,7 +312,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         public Builder toBuilder() {
             return new Builder().watermarkBound(watermarkBound).idleness(idleness).allowedLateness(allowedLateness)
                     .maxGap(maxGap).maxFuture(maxFuture).maxAge(maxAge).inventoryInterval(inventoryInterval)
-                    .stateTtl(stateTtl);
+                    .stateTtl(stateTtl).planHistoryTtl(planHistoryTtl);
         }
 
         /** Event-time settings, starting from the defaults. */
@@ -315,6 +327,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             private Duration maxAge = Duration.ofDays(7);
             private Duration inventoryInterval = Duration.ofMinutes(5);
             private Duration stateTtl = Duration.ZERO;
+            private Duration planHistoryTtl = Duration.ofDays(7);
 
             public Builder watermarkBound(Duration v) { watermarkBound = v; return this; }
             public Builder idleness(Duration v) { idleness = v; return this; }
@@ -324,10 +337,11 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
             public Builder maxAge(Duration v) { maxAge = v; return this; }
             public Builder inventoryInterval(Duration v) { inventoryInterval = v; return this; }
             public Builder stateTtl(Duration v) { stateTtl = v; return this; }
+            public Builder planHistoryTtl(Duration v) { planHistoryTtl = v; return this; }
 
             public Time build() {
                 return new Time(watermarkBound, idleness, allowedLateness, maxGap, maxFuture, maxAge,
-                        inventoryInterval, stateTtl);
+                        inventoryInterval, stateTtl, planHistoryTtl);
             }
         }
     }
@@ -588,6 +602,14 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
                     + " current data, which then arrives late",
                     "lower time.max_future or raise time.watermark_bound to at least " + time.maxFuture);
         }
+        if (kafka.readsPlans() && kafka.sourceTopics != null && kafka.sourceTopics.contains(kafka.plansTopic)) {
+            p.error("kafka.plans_topic", "topic " + kafka.plansTopic + " is also a source topic: plans snapshots are"
+                    + " not metrics snapshots", "set kafka.plans_topic to the collector's plans topic ("
+                    + WireFormat.TOPIC_PLANS + ") or to \"\" to read no plans");
+        }
+        if (time.planHistoryTtl != null && (time.planHistoryTtl.isZero() || time.planHistoryTtl.isNegative())) {
+            p.error("time.plan_history_ttl", "must be positive, got " + time.planHistoryTtl);
+        }
         if (kafka.createTopicsPartitions < 0) {
             p.error("kafka.create_topics_partitions", "must be 0 (never) or more, got " + kafka.createTopicsPartitions);
         }
@@ -619,6 +641,7 @@ public record JobConfig(Kafka kafka, Store store, Runtime runtime, Time time, Ru
         required.put("time.max_age", time.maxAge);
         required.put("time.inventory_interval", time.inventoryInterval);
         required.put("time.state_ttl", time.stateTtl);
+        required.put("time.plan_history_ttl", time.planHistoryTtl);
         required.put("runtime.checkpoint_interval", runtime.checkpointInterval);
         required.put("store.retry_backoff", store.retryBackoff);
         required.put("kafka.starting_offsets", kafka.startingOffsets);

@@ -26,6 +26,18 @@ public final class JobNames {
     public static final String UID_SINK_INSTANCES = "store-instances-sink";
     public static final String NAME_SINK_INSTANCES = "Store: instance inventory";
 
+    public static final String UID_PLANS_SOURCE = "kafka-plans-source";
+    public static final String NAME_PLANS_SOURCE = "Kafka plans (plans probe)";
+
+    public static final String UID_PLANS_ROUTE = "route-plans";
+    public static final String NAME_PLANS_ROUTE = "Captured plans, dead letters";
+
+    public static final String UID_PLAN_HISTORY = "plan-history";
+    public static final String NAME_PLAN_HISTORY = "Plan history, plan changes (per instance, database, query)";
+
+    public static final String UID_SINK_PLANS = "store-query-plans-sink";
+    public static final String NAME_SINK_PLANS = "Store: query_plan";
+
     public static final String UID_SINK_DLQ = "dead-letter-sink";
     public static final String NAME_SINK_DLQ = "Kafka dead-letter topic";
 
@@ -43,6 +55,9 @@ public final class JobNames {
     /** Keyed state of the rollup operator: server start, inventory bookkeeping. */
     public static final String STATE_INSTANCE = "instance";
 
+    /** Keyed state of the plan history: the query's last captured plan ({@link dev.datainsight.jobs.records.PlanSeen}). */
+    public static final String STATE_PLAN = "plan";
+
     /** Flink metric group and counter names. */
     public static final String METRIC_GROUP = "datainsight";
     public static final String METRIC_REJECTED = "rejected";
@@ -51,6 +66,10 @@ public final class JobNames {
     /** Valid records the fast decoder left to the wire codec (decoded, but at full cost). */
     public static final String METRIC_FULL_DECODES = "fullPathDecodes";
     public static final String METRIC_LATE = "late";
+    /** Captured plans the plans source decoded. */
+    public static final String METRIC_PLANS = "plans";
+    /** Plan fingerprint changes the plan history found. */
+    public static final String METRIC_PLAN_CHANGES = "planChanges";
     public static final String METRIC_DUPLICATES = "duplicates";
     public static final String METRIC_RESETS = "counterResets";
     /** Keys quarantined after an internal error (docs/job.md, "Per-key quarantine"). */

@@ -1,6 +1,8 @@
 package dev.datainsight.jobs;
 
+import dev.datainsight.jobs.decode.PlansDeserializer;
 import dev.datainsight.jobs.decode.SnapshotDeserializer;
+import dev.datainsight.jobs.records.PlanRecord;
 import dev.datainsight.jobs.records.SourceRecord;
 import dev.datainsight.jobs.sinks.StoreWriterFactory;
 import dev.datainsight.model.AlertEvent;
@@ -39,6 +41,25 @@ public final class KafkaIO implements JobSources, JobSinks {
         KafkaSourceBuilder<SourceRecord> b = KafkaSource.<SourceRecord>builder()
                 .setBootstrapServers(c.kafka().bootstrapServers())
                 .setTopics(c.kafka().sourceTopics())
+                .setGroupId(c.kafka().groupId())
+                .setDeserializer(deserializer)
+                .setStartingOffsets(startingOffsets(c.kafka().startingOffsets()))
+                .setProperties(consumerProperties(c));
+        if (c.kafka().bounded()) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /** The plans source: the plans topic with the snapshot source's group, offsets, bounds and properties. */
+    @Override
+    public Source<PlanRecord, ?, ?> plans(JobConfig c, PlansDeserializer deserializer) {
+        if (!c.kafka().readsPlans()) {
+            return null;
+        }
+        KafkaSourceBuilder<PlanRecord> b = KafkaSource.<PlanRecord>builder()
+                .setBootstrapServers(c.kafka().bootstrapServers())
+                .setTopics(c.kafka().plansTopic())
                 .setGroupId(c.kafka().groupId())
                 .setDeserializer(deserializer)
                 .setStartingOffsets(startingOffsets(c.kafka().startingOffsets()))
@@ -131,6 +152,9 @@ public final class KafkaIO implements JobSources, JobSinks {
             List<String> topics = new ArrayList<>(c.kafka().sourceTopics());
             topics.add(c.kafka().deadLetterTopic());
             topics.add(c.kafka().alertsTopic());
+            if (c.kafka().readsPlans()) {
+                topics.add(c.kafka().plansTopic());
+            }
             for (String t : topics) {
                 if (!existing.contains(t)) {
                     missing.add(new NewTopic(t, c.kafka().createTopicsPartitions(), (short) 1));

@@ -78,14 +78,14 @@ public abstract class JobTestSupport {
 
     /**
      * The job's test configuration: the given topics read from the earliest offset (none
-     * created), alerts to {@code dlq + "-alerts"}, the store's superuser URL, batches of 2,000 rows,
+     * created), alerts to {@code dlq + "-alerts"}, no plans topic, the store's superuser URL, batches of 2,000 rows,
      * parallelism 2, checkpoints every second, 30 s idleness; every other key its default. Tests
      * change what they need on the builder.
      */
     public static JobConfig.Builder config(String bootstrap, String metrics, String statements, String dlq, String jdbcUrl) {
         return JobConfig.builder()
                 .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(List.of(metrics, statements))
-                        .deadLetterTopic(dlq).alertsTopic(dlq + "-alerts").groupId("test-" + metrics)
+                        .deadLetterTopic(dlq).alertsTopic(dlq + "-alerts").plansTopic("").groupId("test-" + metrics)
                         .startingOffsets(JobConfig.StartingOffsets.EARLIEST).createTopicsPartitions(0))
                 .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null).batchRows(2000))
                 .runtime(r -> r.parallelism(2).checkpointInterval(Duration.ofSeconds(1)))

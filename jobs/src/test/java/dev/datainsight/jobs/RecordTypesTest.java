@@ -58,7 +58,10 @@ class RecordTypesTest {
             QueryPlan.class,
             // rules: evaluator output, lifecycle output, insights, and their state
             Evaluation.class, AlertEvent.class, AlertContextItem.class, InsightRow.class, AlertState.class,
-            Memory.class, ActiveSeries.class, dev.datainsight.rules.engine.InstanceInfo.class);
+            Memory.class, ActiveSeries.class, dev.datainsight.rules.engine.InstanceInfo.class,
+            // plan history: the plans source's output, the per-query state and the plan change
+            dev.datainsight.jobs.records.CapturedPlan.class, dev.datainsight.jobs.records.PlanSeen.class,
+            dev.datainsight.jobs.records.PlanRecord.class, dev.datainsight.rules.engine.PlanChangeSnapshot.class);
 
     @Test
     void networkAndStateTypesAreSerializedAsPojosWithoutKryo() {
@@ -106,6 +109,7 @@ class RecordTypesTest {
         // Flink writes these names into every savepoint: moving or renaming a class breaks the restore.
         assertEquals("dev.datainsight.jobs.functions.ViewState", ViewState.class.getName());
         assertEquals("dev.datainsight.jobs.functions.Bucket", Bucket.class.getName());
+        assertEquals("dev.datainsight.jobs.records.PlanSeen", dev.datainsight.jobs.records.PlanSeen.class.getName());
         assertEquals("dev.datainsight.jobs.records.InstanceInfo", InstanceInfo.class.getName());
         assertEquals("dev.datainsight.jobs.records.PendingSnapshots", PendingSnapshots.class.getName());
         assertEquals("dev.datainsight.jobs.records.CompactSnapshot", CompactSnapshot.class.getName()); // inside pending

@@ -13,7 +13,7 @@ public final class WireFormat {
 
     public static final String TOPIC_METRICS = "datainsight.metrics";
     public static final String TOPIC_STATEMENTS = "datainsight.statements";
-    /** Plans snapshots ({@link PlansSnapshot}); the job does not read this topic. */
+    /** Plans snapshots ({@link PlansSnapshot}); the job reads them with a source of their own (never as snapshots). */
     public static final String TOPIC_PLANS = "datainsight.plans";
     /** Server log batches ({@link LogBatch}), one per instance, file and collection cycle. */
     public static final String TOPIC_LOGS = "datainsight.logs";

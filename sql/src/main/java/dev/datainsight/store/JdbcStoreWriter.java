@@ -180,6 +180,11 @@ public final class JdbcStoreWriter implements StoreWriter {
         upsert(TableUpserts.INSIGHTS, rows);
     }
 
+    @Override
+    public void upsertQueryPlans(Collection<QueryPlanRow> rows) throws SQLException {
+        upsert(TableUpserts.QUERY_PLANS, rows);
+    }
+
     /** Reduces the rows (outside the transaction: a bad row fails the call before any SQL), then sends them. */
     private <T, R> void upsert(TableUpsert<T, R> table, Collection<? extends T> rows) throws SQLException {
         if (rows.isEmpty()) {

@@ -35,6 +35,13 @@ public interface StoreWriter extends AutoCloseable {
 
     void upsertInsights(Collection<InsightRow> rows) throws SQLException;
 
+    /**
+     * Captured plans into {@code query_plan}: one row per (instance, database, query id,
+     * fingerprint, month); a sighting again moves last_seen forward (and takes the newest plan),
+     * an older one only moves first_seen back.
+     */
+    void upsertQueryPlans(Collection<QueryPlanRow> rows) throws SQLException;
+
     @Override
     void close() throws SQLException;
 }

@@ -201,6 +201,73 @@ final class TableUpserts {
                 ps.setTimestamp(8, new Timestamp(r.observedAt()));
             });
 
+    /** Of a plan's sightings in one month: the newest and the oldest. */
+    record PlanSeen(QueryPlanRow newest, long firstSeen) {
+        static PlanSeen fold(PlanSeen kept, QueryPlanRow r) {
+            if (kept == null) {
+                return new PlanSeen(r, r.seenAt());
+            }
+            return new PlanSeen(r.seenAt() >= kept.newest.seenAt() ? r : kept.newest, Math.min(kept.firstSeen, r.seenAt()));
+        }
+    }
+
+    static final TableUpsert<QueryPlanRow, PlanSeen> QUERY_PLANS = TableUpsert.folding(
+            "INSERT INTO query_plan (instance, datname, queryid, fingerprint, period, rolname, first_seen, last_seen,"
+                    + " summary, total_cost, plan, truncated, plan_bytes)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)"
+                    + " ON CONFLICT (instance, datname, queryid, fingerprint, period) DO UPDATE SET"
+                    + " rolname = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.rolname ELSE query_plan.rolname END,"
+                    + " summary = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.summary ELSE query_plan.summary END,"
+                    + " total_cost = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.total_cost ELSE query_plan.total_cost END,"
+                    + " plan = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.plan ELSE query_plan.plan END,"
+                    + " truncated = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.truncated ELSE query_plan.truncated END,"
+                    + " plan_bytes = CASE WHEN EXCLUDED.last_seen >= query_plan.last_seen THEN EXCLUDED.plan_bytes ELSE query_plan.plan_bytes END,"
+                    + " first_seen = least(query_plan.first_seen, EXCLUDED.first_seen),"
+                    + " last_seen = greatest(query_plan.last_seen, EXCLUDED.last_seen)",
+            r -> {
+                if (r.fingerprint() == null || r.fingerprint().isEmpty()) {
+                    throw new IllegalArgumentException("plan without fingerprint: " + r.instance() + " " + r.queryid());
+                }
+                return List.of(r.instance(), nz(r.datname()), r.queryid(), r.fingerprint(), r.period());
+            },
+            (kept, r) -> r.seenAt() >= kept.newest.seenAt(),
+            PlanSeen::fold,
+            (ps, s) -> {
+                QueryPlanRow r = s.newest;
+                ps.setString(1, r.instance());
+                ps.setString(2, nz(r.datname()));
+                ps.setString(3, r.queryid());
+                ps.setString(4, r.fingerprint());
+                ps.setTimestamp(5, new Timestamp(r.period()));
+                ps.setString(6, r.rolname());
+                ps.setTimestamp(7, new Timestamp(s.firstSeen));
+                ps.setTimestamp(8, new Timestamp(r.seenAt()));
+                ps.setString(9, r.summary() == null ? "" : r.summary());
+                setNullableDouble(ps, 10, r.totalCost());
+                ps.setString(11, planJson(r));
+                ps.setBoolean(12, r.truncated());
+                ps.setInt(13, Math.max(0, r.planBytes()));
+            });
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** The plan as jsonb text: the EXPLAIN JSON as it is, or (cut, so not JSON) the cut text as a JSON string. */
+    static String planJson(QueryPlanRow r) {
+        if (r.plan() == null || r.plan().isEmpty()) {
+            return null;
+        }
+        if (!r.truncated()) {
+            return r.plan();
+        }
+        try {
+            return dev.datainsight.model.WireCodec.mapper().writeValueAsString(r.plan());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            throw new IllegalArgumentException("plan of " + r.queryid() + " is not encodable", x);
+        }
+    }
+
     static void setNullableDouble(PreparedStatement ps, int i, Double v) throws SQLException {
         if (v == null) {
             ps.setNull(i, Types.DOUBLE);

@@ -1,5 +1,8 @@
 package dev.datainsight.jobs.sinks;
 
+import dev.datainsight.jobs.records.CapturedPlan;
+import dev.datainsight.store.QueryPlanRow;
+
 import dev.datainsight.jobs.records.InstanceSeen;
 import dev.datainsight.jobs.records.StatementTexts;
 import dev.datainsight.model.AlertEvent;
@@ -149,6 +152,36 @@ public final class SimpleBuffers {
         @Override
         public StoreBuffer<InsightRow> fresh() {
             return new Insights();
+        }
+    }
+
+    /** Captured plans, all kept (the writer folds the sightings of one plan and month into one row). */
+    public static final class Plans implements StoreBuffer<CapturedPlan> {
+        private static final long serialVersionUID = 1L;
+        private transient List<QueryPlanRow> rows;
+
+        @Override
+        public int add(CapturedPlan p) {
+            if (rows == null) {
+                rows = new ArrayList<>();
+            }
+            rows.add(new QueryPlanRow(p.instance, p.datname, p.queryid, p.rolname, p.fingerprint, p.summary, p.totalCost,
+                    p.plan, p.truncated, p.planBytes, p.capturedAt));
+            return rows.size();
+        }
+
+        @Override
+        public void flush(StoreCalls calls) throws Exception {
+            if (rows != null && !rows.isEmpty()) {
+                calls.write("query_plan", new ArrayList<>(rows), StoreWriter::upsertQueryPlans,
+                        r -> new StoreCalls.Row(r.instance(), json(r)));
+                rows.clear();
+            }
+        }
+
+        @Override
+        public StoreBuffer<CapturedPlan> fresh() {
+            return new Plans();
         }
     }
 

@@ -36,7 +36,8 @@ class PackageDependenciesTest {
             "functions", List.of(MODEL, RECORDS),
             "decode", List.of(MODEL, RECORDS, NAMES, FLINK, LOGGING, "org.apache.kafka.", "com.fasterxml.jackson."),
             "rollup", List.of(MODEL, RECORDS, STATE, NAMES, FLINK, LOGGING),
-            "sinks", List.of(MODEL, RECORDS, "dev.datainsight.store.", FLINK, LOGGING));
+            "sinks", List.of(MODEL, RECORDS, "dev.datainsight.store.", FLINK, LOGGING),
+            "plans", List.of(MODEL, RECORDS, NAMES, FLINK, "dev.datainsight.rules.engine.PlanChangeSnapshot"));
 
     private static final Pattern IMPORT = Pattern.compile("(?m)^import\\s+(?:static\\s+)?([\\w.]+)");
     private static final Pattern QUALIFIED = Pattern.compile("\\b((?:dev|org|com|java|javax)\\.[a-z]\\w*(?:\\.\\w+)+)");

@@ -205,6 +205,11 @@ class RollupBufferTest {
         }
 
         @Override
+        public void upsertQueryPlans(Collection<dev.datainsight.store.QueryPlanRow> rows) throws SQLException {
+            delegate.upsertQueryPlans(rows);
+        }
+
+        @Override
         public void close() throws SQLException {
             delegate.close();
         }

@@ -9,6 +9,7 @@ import dev.datainsight.rules.engine.Fmt;
 import dev.datainsight.rules.engine.Memory;
 import dev.datainsight.rules.engine.ParamDef;
 import dev.datainsight.rules.engine.Params;
+import dev.datainsight.rules.engine.PlanChangeSnapshot;
 import dev.datainsight.rules.engine.QueryTexts;
 import dev.datainsight.rules.engine.Rule;
 import dev.datainsight.rules.engine.RuleContext;
@@ -64,6 +65,15 @@ public final class QueryRegressionRule extends Rule {
     public static final ParamDef<Double> WARNING = optionalNumber("warning", 2.0, "mean / baseline ratio (warning)");
     public static final ParamDef<Double> CRITICAL = optionalNumber("critical", null,
             "mean / baseline ratio (critical)");
+    public static final ParamDef<Duration> PLAN_CHANGE_WITHIN = ParamDef.duration("plan_change_within", "1h",
+            "a plan change of the query this long before the regression began, or later, is named in the summary");
+
+    /** Characters of each plan summary in the alert's one-line summary (the context carries up to 200). */
+    static final int SUMMARY_PLAN_CHARS = 120;
+    private static final char SEP = '\u001F';
+    private static final String PLAN = "p|";
+    private static final java.time.format.DateTimeFormatter HHMM =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(java.time.ZoneOffset.UTC);
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "query_regression";
@@ -71,7 +81,7 @@ public final class QueryRegressionRule extends Rule {
     @Override
     protected RuleDefinition define() {
         return RuleDefinition.alert(NAME, "0s", "15m")
-                .views("pg_stat_statements")
+                .views("pg_stat_statements", PlanChangeSnapshot.VIEW)
                 .detects("A statement whose mean time over 15 min is far above its own call-weighted baseline (plan "
                         + "regression) and that costs the server noticeable execution time per second; the "
                         + "summary adds the window's spread (consistently slow or spiky, as slow_query). The collector "
@@ -84,7 +94,7 @@ public final class QueryRegressionRule extends Rule {
                         + "The baseline is weighted by calls and frozen while the condition holds, so the rule "
                         + "neither learns the regression nor resolves while the query is still slow; the 15 min "
                         + "window is the `for`.")
-                .context("one `statement` item: queryid, datname, rolname, the current mean, the baseline and their ratio, the added execution time per second, calls, window, the spread (consistently slow or spiky) and the normalised text; the summary quotes the text cut to `text_chars`.")
+                .context("one `statement` item: queryid, datname, rolname, the current mean, the baseline and their ratio, the added execution time per second, calls, window, the spread (consistently slow or spiky) and the normalised text; the summary quotes the text cut to `text_chars`. When the job's plan history saw the query's plan fingerprint change within `plan_change_within` before the regression began (or since), a `plan` item (changed_at, before, after, both fingerprints) and the summary names both plans: \"plan changed at 12:03 UTC from `Index Scan ...` to `Seq Scan ...`\".")
                 .runbook("Compare plans (auto_explain, EXPLAIN) with the past; look for stale statistics (ANALYZE), "
                         + "a dropped index, parameter changes or data skew.")
                 .param(WINDOW)
@@ -97,6 +107,7 @@ public final class QueryRegressionRule extends Rule {
                 .param(WARNING)
                 .param(CRITICAL)
                 .param(QueryTexts.SUMMARY_CHARS)
+                .param(PLAN_CHANGE_WITHIN)
                 .pair(WARNING, CRITICAL, RuleDefinition.Direction.ABOVE)
                 .build();
     }
@@ -127,8 +138,45 @@ public final class QueryRegressionRule extends Rule {
         return s == null ? "" : "; " + (s.spiky() ? "" : "now ") + s.describe();
     }
 
+    /**
+     * Remembers the query's latest plan change (memory {@code p|<datname>|<queryid>}: mark = when
+     * the new plan was captured, text = the old and the new summary, cleaned and cut). Swept with
+     * the rule's other memories when not rewritten for 6 h.
+     */
+    private static void learnPlanChange(PlanChangeSnapshot c, RuleContext ctx) throws Exception {
+        if (c.getQueryid() == null) {
+            return;
+        }
+        Memory m = new Memory();
+        m.mark = c.getCollectedAt();
+        m.text = AlertContext.text(c.getOldSummary(), AlertContext.MAX_VALUE_CHARS) + SEP
+                + AlertContext.text(c.getNewSummary(), AlertContext.MAX_VALUE_CHARS) + SEP
+                + AlertContext.text(c.getOldFingerprint(), 32) + SEP + AlertContext.text(c.getNewFingerprint(), 32);
+        ctx.remember(PLAN + c.getDatname() + "|" + c.getQueryid(), m);
+    }
+
+    /** The query's plan change if one was captured at or after {@code since}: [old, new, old fp, new fp], else null. */
+    private static String[] planChange(RuleContext ctx, Map<String, String> labels, long since) throws Exception {
+        Memory m = ctx.memory(PLAN + labels.get("datname") + "|" + labels.get("queryid"));
+        if (m == null || m.text == null || m.mark < since) {
+            return null;
+        }
+        String[] parts = m.text.split(String.valueOf(SEP), -1);
+        return parts.length == 4 ? new String[] {parts[0], parts[1], parts[2], parts[3], HHMM.format(
+                java.time.Instant.ofEpochMilli(m.mark))} : null;
+    }
+
+    /** "`Seq Scan on orders`": a plan summary for the one-line summary. */
+    private static String quotePlan(String summary) {
+        return "`" + AlertContext.text(summary, SUMMARY_PLAN_CHARS) + "`";
+    }
+
     @Override
     public void evaluate(Snapshot s, RuleContext ctx) throws Exception {
+        if (s instanceof PlanChangeSnapshot c) {
+            learnPlanChange(c, ctx);
+            return;
+        }
         QueryTexts.learn(s, ctx);
         for (Rows.QueryRow q : Rows.queries(s)) {
             double calls = q.calls();
@@ -207,11 +255,19 @@ public final class QueryRegressionRule extends Rule {
                 who = QueryTexts.quote(text, p.number(QueryTexts.SUMMARY_CHARS).intValue()) + " (id "
                         + labels.get("queryid") + ")";
             }
+            String[] plan = level == null ? null : planChange(ctx, labels, holdSince - p.millis(PLAN_CHANGE_WITHIN));
+            String planNote = "";
+            if (plan != null) {
+                context.item("plan").put("changed_at", plan[4] + " UTC").put("before", plan[0]).put("after", plan[1])
+                        .put("before_fingerprint", plan[2]).put("after_fingerprint", plan[3]);
+                planNote = "; plan changed at " + plan[4] + " UTC from " + quotePlan(plan[0]) + " to " + quotePlan(plan[1]);
+            }
+            String since = level == null ? "" : " since " + HHMM.format(java.time.Instant.ofEpochMilli(holdSince)) + " UTC";
             ctx.alert(p, labels, level, ratio, w, c,
                     String.format(Locale.ROOT, "Query %s in database %s got %.1fx slower: mean %s over %s calls in the "
                                     + "last %s vs a baseline of %s, adding %s", who, labels.get("datname"), ratio,
                             Fmt.ms(mean), Fmt.num(dc), Fmt.duration(p.millis(WINDOW)),
-                            Fmt.ms(b.v[0]), addedTime(addedPerSec)) + spreadNote(spread),
+                            Fmt.ms(b.v[0]), addedTime(addedPerSec)) + since + planNote + spreadNote(spread),
                     "Mean execution time against the query's own call-weighted baseline of previous hours (frozen "
                             + "while the regression lasts); the added time is calls/s x the mean's increase.",
                     context);

@@ -46,7 +46,8 @@ public final class RuleCatalog {
             new SequenceExhaustionInsight(),
             new RollbackRatioInsight(),
             new InvalidIndexInsight(),
-            new PendingRestartInsight());
+            new PendingRestartInsight(),
+            new PlanChangeInsight());
 
     private static final Map<String, Rule> BY_NAME;
 

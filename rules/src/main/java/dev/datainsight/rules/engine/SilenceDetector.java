@@ -83,7 +83,8 @@ public final class SilenceDetector {
      * silence, re-arm both timers.
      */
     void seen(Snapshot s, String instance, TimerService timers, Collector<Evaluation> out) throws Exception {
-        if (PipelineHealthFunction.VIEW.equals(s.getView())) {
+        // Neither the job's own health rows nor its plan changes say the collector reached the instance.
+        if (PipelineHealthFunction.VIEW.equals(s.getView()) || PlanChangeSnapshot.VIEW.equals(s.getView())) {
             return;
         }
         InstanceInfo in = presence.value();

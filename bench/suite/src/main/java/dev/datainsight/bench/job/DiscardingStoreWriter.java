@@ -56,6 +56,9 @@ public final class DiscardingStoreWriter implements StoreWriter {
     public void upsertInsights(Collection<InsightRow> rows) {}
 
     @Override
+    public void upsertQueryPlans(Collection<dev.datainsight.store.QueryPlanRow> rows) {}
+
+    @Override
     public void close() {}
 
     /** Rows "written" in this JVM. */

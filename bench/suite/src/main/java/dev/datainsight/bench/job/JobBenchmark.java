@@ -372,7 +372,7 @@ public final class JobBenchmark {
             boolean bounded) {
         JobConfig c = runtime(JobConfig.builder(), p, v, p.batchRows())
                 .kafka(k -> k.bootstrapServers(bootstrap).sourceTopics(t.sources())
-                        .deadLetterTopic(t.dlq()).alertsTopic(t.dlq() + ".alerts").groupId(group)
+                        .deadLetterTopic(t.dlq()).alertsTopic(t.dlq() + ".alerts").plansTopic("").groupId(group)
                         .startingOffsets(JobConfig.StartingOffsets.EARLIEST).bounded(bounded).createTopicsPartitions(0))
                 .store(s -> s.jdbcUrl(jdbcUrl).user(null).passwordEnv(null))
                 .build();
