@@ -285,7 +285,7 @@ class PartitionMaintenanceTest {
                 rows.add(rs.getString(1) + ":" + rs.getString(2) + ":" + (rs.getString(3) != null));
             }
             assertEquals(List.of("alert_event:ok:false", "metric_rollup_1d:ok:false", "metric_rollup_1h:critical:true",
-                    "metric_rollup_1m:ok:false", "series:ok:false", "statement_rollup_1h:ok:false"), rows);
+                    "metric_rollup_1m:ok:false", "query_plan:ok:false", "series:ok:false", "statement_rollup_1h:ok:false"), rows);
         }
     }
 
