@@ -562,6 +562,7 @@ public final class PartitionMaintenance {
     private TableHealth collectGarbage(Connection c, Instant now, TreeMap<String, Long> collected) {
         Duration metrics = Duration.ZERO;
         Duration statements = Duration.ZERO;
+        Duration alerts = Duration.ZERO;
         Duration longest = Duration.ZERO;
         for (PartitionPolicy p : policies) {
             if (p.table().startsWith("metric_rollup_") && p.retention().compareTo(metrics) > 0) {
@@ -569,6 +570,9 @@ public final class PartitionMaintenance {
             }
             if (p.table().equals("statement_rollup_1h")) {
                 statements = p.retention();
+            }
+            if (p.table().equals("alert_event")) {
+                alerts = p.retention();
             }
             if (p.retention().compareTo(longest) > 0) {
                 longest = p.retention();
@@ -581,6 +585,16 @@ public final class PartitionMaintenance {
                     + " AND NOT EXISTS (SELECT 1 FROM metric_rollup_1h r WHERE r.series_id = s.id)"
                     + " AND NOT EXISTS (SELECT 1 FROM metric_rollup_1m r WHERE r.series_id = s.id) LIMIT " + GC_BATCH + ")",
                     now.minus(metrics), collected, errors);
+            // series_latest (V6) has no foreign key to series: its rows of collected series go too.
+            gc(c, "series_latest", "DELETE FROM series_latest WHERE series_id IN (SELECT l.series_id FROM series_latest l"
+                    + " WHERE l.bucket < ? AND NOT EXISTS (SELECT 1 FROM series s WHERE s.id = l.series_id) LIMIT " + GC_BATCH + ")",
+                    now.minus(metrics), collected, errors);
+        }
+        if (!alerts.isZero()) {
+            // alert_state (V6) keeps a resolved alert's row; once its events left retention, it goes.
+            gc(c, "alert_state", "DELETE FROM alert_state WHERE fingerprint IN (SELECT a.fingerprint FROM alert_state a"
+                    + " WHERE a.status = 'resolved' AND a.event_at < ? LIMIT " + GC_BATCH + ")",
+                    now.minus(alerts), collected, errors);
         }
         if (!statements.isZero()) {
             gc(c, "statement_text", "DELETE FROM statement_text WHERE (instance, queryid) IN (SELECT t.instance, t.queryid"

@@ -366,9 +366,22 @@ class PartitionMaintenanceTest {
             st.execute("INSERT INTO statement_text VALUES ('gone', '1', 'SELECT 1', false, '2025-01-01Z', '2026-01-01Z'),"
                     + " ('kept', '2', 'SELECT 2', false, '2025-01-01Z', '2026-01-01Z'), ('kept', '3', 'SELECT 3', false, '2025-01-01Z', '2028-06-01Z')");
             st.execute("INSERT INTO statement_rollup_1h VALUES ('kept', '2', 'app', 'u', '2028-05-01Z', 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0)");
+            // The 1-minute rows of 'gone' left retention long ago; their series_latest row stayed.
+            st.execute("INSERT INTO series_latest SELECT id, '2025-01-02Z', 1, 1, 1, 1, 1 FROM series WHERE instance = 'gone'");
+            st.execute("INSERT INTO series_latest SELECT id, '2028-06-14Z', 1, 1, 1, 1, 1 FROM series WHERE metric = 'pg_database.xid_age'");
+            // A resolved alert past the alert retention goes; a recent resolved one and an old firing one stay.
+            st.execute("INSERT INTO alert_state (fingerprint, rule, severity, status, instance, started_at, resolved_at, event_at, summary)"
+                    + " VALUES ('old', 'r', 'warning', 'resolved', 'kept', '2025-01-01Z', '2025-01-02Z', '2025-01-02Z', 's'),"
+                    + " ('recent', 'r', 'warning', 'resolved', 'kept', '2028-06-01Z', '2028-06-02Z', '2028-06-02Z', 's'),"
+                    + " ('open', 'r', 'warning', 'firing', 'kept', '2025-01-01Z', NULL, '2025-01-01Z', 's')");
         }
         PartitionMaintenance.Report r = at(url, now).run();
-        assertEquals(Map.of("series", 1L, "statement_text", 1L, "instance", 1L, "insight", 1L), r.collected(), r.lines().toString());
+        assertEquals(Map.of("series", 1L, "series_latest", 1L, "alert_state", 1L, "statement_text", 1L, "instance", 1L,
+                "insight", 1L), r.collected(), r.lines().toString());
+        assertEquals(List.of(List.of("kept", "pg_database.xid_age")), JdbcStoreWriterTest.dump(url,
+                "SELECT s.instance, s.metric FROM series_latest l JOIN series s ON s.id = l.series_id"));
+        assertEquals(List.of(List.of("open"), List.of("recent")),
+                JdbcStoreWriterTest.dump(url, "SELECT fingerprint FROM alert_state ORDER BY 1"));
         assertTrue(r.lines().contains("deleted 1 rows of series that no rollup left in retention refers to"), r.lines().toString());
         assertEquals(List.of(List.of("kept", "pg_database.size_bytes"), List.of("kept", "pg_database.xid_age")),
                 JdbcStoreWriterTest.dump(url, "SELECT instance, metric FROM series ORDER BY 1, 2"));
