@@ -383,7 +383,6 @@ public final class DbGrowthRule extends Rule {
                     Fmt.bytes(baseline * MINUTE_MS), confirm);
         }
     }
-    }
 
     /** Tables named per alert. */
     static final int TOP_TABLES = 3;
