@@ -94,7 +94,8 @@ public final class DbGrowthRule extends Rule {
                         + "the test holds), so a database that always grows fast stays quiet. The next exact size "
                         + "confirms it (or, if the database grew less than half what the estimate claimed since the "
                         + "previous exact size, withdraws the estimate until the following one); exact sizes feed the "
-                        + "same test. "
+                        + "same test. `for` is 1m (two slow cycles of the estimate; the day test moves slowly "
+                        + "anyway), so a runaway pages about 2 min after the tables first show it. "
                         + "The forecast needs a configured size_limit. A standby's databases are the primary's, so "
                         + "standbys are skipped (`on_standbys`).")
                 .context("up to 3 `table` items: the database's fastest-growing tables over the window (growth, "
