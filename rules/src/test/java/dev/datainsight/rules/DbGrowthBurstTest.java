@@ -150,4 +150,32 @@ class DbGrowthBurstTest {
             assertEquals(List.of(), h.events);
         }
     }
+
+    @Test
+    void exactSizeThatDoesNotGrow_withdrawsTheEstimate() throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("db_growth", "")))) {
+            Db db = new Db();
+            db.steadyPerMin = 1 * MB;
+            long t = T0;
+            for (; t <= T0 + 60 * MIN; t += MIN) {
+                step(h, db, t);
+            }
+            // the log table's relpages say 300 MB/min, but the database does not grow (space freed elsewhere)
+            db.logPerMin = 300 * MB;
+            double exact = db.other + db.log + 2e9;
+            dev.datainsight.rules.engine.Evaluation before = null;
+            for (long end = t + 4 * MIN; t < end; t += MIN) {
+                db.minute(t);
+                h.push(db.tables(t));
+                before = h.evaluations.get(h.evaluations.size() - 1);
+            }
+            assertEquals(Severity.WARNING, before.level, "the estimate alone holds the test: " + before.summary);
+            h.push(of("pg_database", t, row(Map.of("datname", "app"), "size_bytes", exact, "xid_age", 1e6,
+                    "mxid_age", 10)));
+            db.minute(t);
+            h.push(db.tables(t + 1000));
+            dev.datainsight.rules.engine.Evaluation after = h.evaluations.get(h.evaluations.size() - 1);
+            assertEquals(null, after.level, "the exact size withdrew the estimate: " + after.summary);
+        }
+    }
 }
