@@ -198,10 +198,11 @@ public final class DbGrowthRule extends Rule {
     /** Reports the series from whichever signal arrived: the day test's last verdict, the minute test's now. */
     private static void report(RuleContext ctx, Params p, String db, Burst b, long now) throws Exception {
         Severity day = b.dayLevel == 2 ? Severity.CRITICAL : b.dayLevel == 1 ? Severity.WARNING : null;
+        boolean was = b.holding;
         boolean burst = b.holds(p);
         b.holding = burst;
         b.save(ctx, db, now);
-        if (b.daySummary == null && !burst) {
+        if (b.daySummary == null && !burst && !was) {
             return; // no exact size yet and nothing to say
         }
         Severity level = day != null ? day : burst ? Severity.WARNING : null;
@@ -215,10 +216,11 @@ public final class DbGrowthRule extends Rule {
         Double value;
         Double w;
         Double c;
-        if (burst && day == null) {
+        if (burst && day == null || b.daySummary == null) {
             summary = b.burstSummary(db);
             value = b.rate() * MINUTE_MS;
-            w = Math.max(p.number(BURST_FLOOR), p.number(BURST_RATIO) * b.baseline * MINUTE_MS);
+            Double floor = p.number(BURST_FLOOR);
+            w = floor == null ? null : Math.max(floor, p.number(BURST_RATIO) * b.baseline * MINUTE_MS);
             c = null;
         } else {
             summary = b.daySummary + (burst ? "; " + b.burstSummary(db) : "");
