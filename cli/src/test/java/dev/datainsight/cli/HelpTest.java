@@ -35,7 +35,7 @@ class HelpTest {
     void benchHelpListsEveryBenchmark() {
         String[] r = run("bench", "--help");
         assertEquals("0", r[0]);
-        for (String c : List.of("job", "collector", "store")) {
+        for (String c : List.of("job", "collector", "store", "console")) {
             assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "bench --help lists " + c + ":\n" + r[1]);
         }
     }

@@ -126,10 +126,33 @@ public final class PartitionMaintenance {
             for (PartitionPolicy policy : policies) {
                 maintain(c, policy, now, created, dropped, moved);
             }
+            rollStatementDays(c, now);
         } finally {
             advisoryLock(c, "pg_advisory_unlock");
         }
         return new Report(List.copyOf(created), List.copyOf(dropped), moved, false);
+    }
+
+    /**
+     * Rolls the closed UTC days of the hourly statement rollups into {@code statement_rollup_1d}
+     * (V7's {@code statement_rollup_1d_refresh}: the day before the last rolled one again, for late
+     * rows, then every day up to the one of {@code now}); nothing on a store without it.
+     */
+    private static void rollStatementDays(Connection c, Instant now) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_catalog.to_regproc('statement_rollup_1d_refresh') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT statement_rollup_1d_refresh(NULL, ?)")) {
+            ps.setObject(1, now.atOffset(ZoneOffset.UTC));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                LOG.info("rolled {} statement-days into statement_rollup_1d", rs.getLong(1));
+            }
+        }
     }
 
     private static boolean advisoryLock(Connection c, String fn) throws SQLException {
