@@ -61,7 +61,7 @@ class MigrationsTest {
             st.execute("ALTER SCHEMA public OWNER TO store_owner");
         }
         Migrations.Result r = Migrations.migrate(StoreServers.as(b, "store_owner"), null, null);
-        assertEquals(5, r.applied().size());
+        assertEquals(6, r.applied().size());
         try (Connection c = DriverManager.getConnection(b); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'series'")) {
             rs.next();
