@@ -184,9 +184,9 @@ public final class ConsoleBenchmark {
                     SELECT format('db-%s', lpad(i::text, 4, '0')),
                            jsonb_build_object('env', CASE WHEN i % 3 = 0 THEN 'staging' ELSE 'prod' END, 'team', 't' || (i % 10),
                                               'cluster', 'c' || (i % 25)),
-                           CASE WHEN i % 4 = 0 THEN 160004 ELSE 170002 END, now() - D,
+                           CASE WHEN i % 4 = 0 THEN 160004 ELSE 170002 END, now() - {D},
                            now() - CASE WHEN i % 97 = 0 THEN interval '20 minutes' ELSE interval '15 seconds' END
-                    FROM generate_series(1, N) i""".replace("N", n).replace("D", d));
+                    FROM generate_series(1, {N}) i""".replace("{N}", n).replace("{D}", d));
             st.execute("""
                     CREATE TEMP TABLE bench_metric (metric text, labels jsonb, base float8, counter boolean);
                     INSERT INTO bench_metric VALUES
@@ -212,31 +212,31 @@ public final class ConsoleBenchmark {
                     INSERT INTO metric_rollup_1h (series_id, bucket, count, min, max, sum, last)
                     SELECT s.id, b, 60, v * 0.9, v * 1.1, v * 60, v
                     FROM series s JOIN bench_metric m ON m.metric = s.metric
-                    CROSS JOIN generate_series(date_trunc('hour', now()) - D, date_trunc('hour', now()), interval '1 hour') b
-                    CROSS JOIN LATERAL (SELECT VALUE AS v) x""").replace("D", d).replace("VALUE", value));
+                    CROSS JOIN generate_series(date_trunc('hour', now()) - {D}, date_trunc('hour', now()), interval '1 hour') b
+                    CROSS JOIN LATERAL (SELECT {VALUE} AS v) x""").replace("{D}", d).replace("{VALUE}", value));
             step(st, "metric_rollup_1d", ("""
                     INSERT INTO metric_rollup_1d (series_id, bucket, count, min, max, sum, last)
                     SELECT s.id, b, 1440, v * 0.8, v * 1.2, v * 1440, v
                     FROM series s JOIN bench_metric m ON m.metric = s.metric
-                    CROSS JOIN generate_series(date_trunc('day', now(), 'UTC') - D, date_trunc('day', now(), 'UTC'), interval '1 day') b
-                    CROSS JOIN LATERAL (SELECT VALUE AS v) x""").replace("D", d).replace("VALUE", value));
+                    CROSS JOIN generate_series(date_trunc('day', now(), 'UTC') - {D}, date_trunc('day', now(), 'UTC'), interval '1 day') b
+                    CROSS JOIN LATERAL (SELECT {VALUE} AS v) x""").replace("{D}", d).replace("{VALUE}", value));
             step(st, "metric_rollup_1m", ("""
                     INSERT INTO metric_rollup_1m (series_id, bucket, count, min, max, sum, last)
                     SELECT s.id, b, 6, v * 0.95, v * 1.05, v * 6, v
                     FROM series s JOIN bench_metric m ON m.metric = s.metric
                     CROSS JOIN generate_series(date_trunc('minute', now()) - interval '24 hours', date_trunc('minute', now()),
                                                interval '1 minute') b
-                    CROSS JOIN LATERAL (SELECT VALUE AS v) x
+                    CROSS JOIN LATERAL (SELECT {VALUE} AS v) x
                     WHERE s.metric IN ('pg_stat_activity.connections_total', 'pg_stat_activity.max_connections',
                                        'datainsight_collector.up', 'pg_database.size_bytes')
-                       OR s.instance <= 'LAST'""").replace("VALUE", value).replace("LAST", instanceName(TIMED_INSTANCES)));
+                       OR s.instance <= '{LAST}'""").replace("{VALUE}", value).replace("{LAST}", instanceName(TIMED_INSTANCES)));
             step(st, "statement_text", """
                     INSERT INTO statement_text (instance, queryid, query, first_seen, last_seen)
                     SELECT format('db-%s', lpad(i::text, 4, '0')), ((i::bigint * 7919 + q) * 1000003)::text,
                            format('SELECT o.id, o.total FROM orders_%s o JOIN customers c ON c.id = o.customer_id'
                                   ' WHERE o.created_at > $1 AND c.region = $2 ORDER BY o.total DESC LIMIT %s', q, q * 10),
-                           now() - D, now()
-                    FROM generate_series(1, N) i CROSS JOIN generate_series(1, 20) q""".replace("N", n).replace("D", d));
+                           now() - {D}, now()
+                    FROM generate_series(1, {N}) i CROSS JOIN generate_series(1, 20) q""".replace("{N}", n).replace("{D}", d));
             // calls per hour and mean time per statement; instance i % 10 = 1 regresses x3 on statement 1 in the last 2 days;
             // every 4th statement is spiky (standard deviation 1.5 x the mean), the others steady (0.3 x)
             step(st, "statement_rollup_1h", ("""
@@ -246,12 +246,12 @@ public final class ConsoleBenchmark {
                     SELECT format('db-%s', lpad(i::text, 4, '0')), ((i::bigint * 7919 + q) * 1000003)::text, 'app', 'app', b,
                            calls, calls * mean, mean, calls, calls * 40, calls * 2, calls * 0.1, calls * 0.05, 0, 0, calls * 100,
                            calls * (power(mean * CASE WHEN q % 4 = 0 THEN 1.5 ELSE 0.3 END, 2) + mean * mean), mean * 5
-                    FROM generate_series(1, N) i CROSS JOIN generate_series(1, 20) q
-                    CROSS JOIN generate_series(date_trunc('hour', now()) - D, date_trunc('hour', now()), interval '1 hour') b
+                    FROM generate_series(1, {N}) i CROSS JOIN generate_series(1, 20) q
+                    CROSS JOIN generate_series(date_trunc('hour', now()) - {D}, date_trunc('hour', now()), interval '1 hour') b
                     CROSS JOIN LATERAL (SELECT (50 + q * 30 + (i % 13) * 5)::float8 * (1 + 0.3 * random()) AS calls,
                         (0.4 + q * 0.7) * (1 + 0.1 * random())
                           * CASE WHEN q = 1 AND i % 10 = 1 AND b > now() - interval '2 days' THEN 3 ELSE 1 END AS mean) x"""
-                    ).replace("N", n).replace("D", d));
+                    ).replace("{N}", n).replace("{D}", d));
             // an episode every 3 days per instance (pending, firing 5 min later, resolved after 40 min), and an open
             // firing alert on every tenth instance
             step(st, "alert_event", ("""
@@ -260,32 +260,32 @@ public final class ConsoleBenchmark {
                     SELECT md5(inst || rule), rule, sev, e.status, inst, jsonb_build_object('instance', inst, 'alertname', rule),
                            0.97, 0.9, start, CASE WHEN e.status = 'resolved' THEN start + interval '45 minutes' END,
                            start + e.offs, rule || ' on ' || inst, 'synthetic episode', 'https://runbooks.example/' || rule
-                    FROM (SELECT format('db-%s', lpad(i::text, 4, '0')) AS inst, i FROM generate_series(1, N) i) s
+                    FROM (SELECT format('db-%s', lpad(i::text, 4, '0')) AS inst, i FROM generate_series(1, {N}) i) s
                     CROSS JOIN LATERAL (SELECT CASE WHEN k % 2 = 0 THEN 'connections_saturation' ELSE 'cache_hit_ratio' END AS rule,
                         CASE WHEN k % 2 = 0 THEN 'critical' ELSE 'warning' END AS sev,
-                        now() - D + (k * 3 + i % 3) * interval '1 day' + (i % 24) * interval '1 hour' AS start
-                        FROM generate_series(0, DAYS / 3 - 1) k) ep
+                        now() - {D} + (k * 3 + i % 3) * interval '1 day' + (i % 24) * interval '1 hour' AS start
+                        FROM generate_series(0, {DAYS} / 3 - 1) k) ep
                     CROSS JOIN (VALUES ('pending', interval '0'), ('firing', interval '5 minutes'),
                                        ('resolved', interval '45 minutes')) e(status, offs)
                     WHERE start + e.offs < now() - interval '1 hour'
-                    ON CONFLICT DO NOTHING""").replace("N", n).replace("DAYS", Integer.toString(days)).replace("D", d));
+                    ON CONFLICT DO NOTHING""").replace("{N}", n).replace("{DAYS}", Integer.toString(days)).replace("{D}", d));
             step(st, "alert_event (open)", """
                     INSERT INTO alert_event (fingerprint, rule, severity, status, instance, labels, value, threshold, started_at,
                         resolved_at, event_at, summary)
                     SELECT md5(inst || 'replication_lag'), 'replication_lag', 'critical', e.status, inst,
                            jsonb_build_object('instance', inst), 120, 60, now() - interval '30 minutes', NULL,
                            now() - interval '30 minutes' + e.offs, 'replication lag 120 s on ' || inst
-                    FROM (SELECT format('db-%s', lpad(i::text, 4, '0')) AS inst FROM generate_series(1, N, 10) i) s
+                    FROM (SELECT format('db-%s', lpad(i::text, 4, '0')) AS inst FROM generate_series(1, {N}, 10) i) s
                     CROSS JOIN (VALUES ('pending', interval '0'), ('firing', interval '2 minutes')) e(status, offs)"""
-                    .replace("N", n));
+                    .replace("{N}", n));
             step(st, "insight", """
                     INSERT INTO insight (instance, kind, subject, severity, summary, evidence, first_seen, observed_at)
                     SELECT format('db-%s', lpad(i::text, 4, '0')), k.kind, k.kind || '_' || i, k.sev, k.kind || ' finding',
                            jsonb_build_object('wasted_bytes', 1e8 * (i % 50 + 1), 'used_ratio', 0.5 + (i % 5) / 10.0),
                            now() - interval '3 days', now() - interval '10 minutes'
-                    FROM generate_series(1, N) i
+                    FROM generate_series(1, {N}) i
                     CROSS JOIN (VALUES ('unused_index', 'warning'), ('duplicate_index', 'info'),
-                                       ('sequence_exhaustion', 'critical')) k(kind, sev)""".replace("N", n));
+                                       ('sequence_exhaustion', 'critical')) k(kind, sev)""".replace("{N}", n));
             // The daily statement rollup, as the maintenance builds it, when the store has one.
             if (exists(st, "to_regproc('statement_rollup_1d_refresh')")) {
                 step(st, "statement_rollup_1d", "SELECT statement_rollup_1d_refresh(now() - " + d + " - interval '1 day')");

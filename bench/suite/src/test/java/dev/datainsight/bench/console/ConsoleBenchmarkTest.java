@@ -25,6 +25,7 @@ class ConsoleBenchmarkTest {
             r = new ConsoleBenchmark(PG.server().jdbcUrl(db), 12, 9, 2, out).run();
         }
         String s = text.toString();
+        System.out.print(s);
         // the fill wrote what it says, into dated partitions
         assertEquals(12L, r.rows().get("instance"), s);
         assertEquals(12L * 12, r.rows().get("series"), s);
