@@ -10,7 +10,9 @@ CREATE TABLE statement_rollup_1d (LIKE statement_rollup_1h INCLUDING CONSTRAINTS
     PARTITION BY RANGE (bucket);
 CREATE TABLE statement_rollup_1d_default PARTITION OF statement_rollup_1d DEFAULT;
 
--- One row: every day before rolled_until (a UTC midnight) is in statement_rollup_1d.
+-- One row: every day before rolled_until (a UTC midnight) is in statement_rollup_1d. Hourly rows
+-- written later for a day before it (a backfill) are read once rolled again:
+-- SELECT statement_rollup_1d_refresh(since => 'DAY').
 CREATE TABLE statement_rollup_1d_state (
     only_row     boolean     NOT NULL DEFAULT true PRIMARY KEY CHECK (only_row),
     rolled_until timestamptz NOT NULL,
@@ -56,9 +58,13 @@ BEGIN
         wal_bytes = EXCLUDED.wal_bytes, exec_time_sq_ms2 = EXCLUDED.exec_time_sq_ms2,
         max_exec_time_ms = EXCLUDED.max_exec_time_ms;
     GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO statement_rollup_1d_state AS s (only_row, rolled_until, refreshed_at) VALUES (true, upto, now())
-    ON CONFLICT (only_row) DO UPDATE SET rolled_until = greatest(s.rolled_until, EXCLUDED.rolled_until),
-        refreshed_at = EXCLUDED.refreshed_at;
+    -- Until a day has been rolled, readers keep reading hourly rows only (a store without
+    -- statements, or one that has not had a maintenance run since its first rows, says nothing).
+    IF n > 0 OR EXISTS (SELECT 1 FROM statement_rollup_1d_state) THEN
+        INSERT INTO statement_rollup_1d_state AS s (only_row, rolled_until, refreshed_at) VALUES (true, upto, now())
+        ON CONFLICT (only_row) DO UPDATE SET rolled_until = greatest(s.rolled_until, EXCLUDED.rolled_until),
+            refreshed_at = EXCLUDED.refreshed_at;
+    END IF;
     RETURN n;
 END
 $$;

@@ -27,6 +27,7 @@ public final class Main implements Runnable {
         MigrateCommand.class,
         MaintainCommand.class,
         ServeCommand.class,
+        QueriesCommand.class,
         ExplainCommand.class,
         dev.datainsight.cli.inspect.InspectCommand.class,
     };

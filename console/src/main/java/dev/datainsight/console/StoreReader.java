@@ -567,7 +567,7 @@ public final class StoreReader {
     }
 
     /** A plan of a statement as the plans probe captured it (docs/plans.md); one row per plan fingerprint. */
-    record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
+    public record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
 
     /** Table the plans of statements are stored in, with the columns the Queries page reads. */
     static final String PLAN_TABLE = "statement_plan";
@@ -578,7 +578,7 @@ public final class StoreReader {
      * table with the columns {@link #PLAN_COLUMNS} (the store keeps no plans yet: the panel then
      * stays off, and appears once a migration adds the table).
      */
-    Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
+    public static Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("/* datainsight console: plan table */ SELECT count(*) FROM pg_catalog.pg_attribute"
                 + " WHERE attrelid = pg_catalog.to_regclass(?) AND attname = ANY (?) AND NOT attisdropped AND attnum > 0")) {
             ps.setString(1, PLAN_TABLE);
