@@ -103,10 +103,10 @@ public final class QueriesCommand implements Callable<Integer> {
         } catch (SQLException e) {
             return fail(err, 1, Terminal.safe(e.getMessage()));
         }
-        if (output.json) {
+        if (OutputOptions.json(output, null)) {
             out.println(json(listed, from, at, o));
         } else {
-            print(new Terminal(out, Terminal.colourWanted(output.color, Terminal.stdoutIsTerminal(), System.getenv())), listed, from, at, o);
+            print(new Terminal(out, Terminal.colourWanted(OutputOptions.color(output, null), Terminal.stdoutIsTerminal(), System.getenv())), listed, from, at, o);
         }
         out.flush();
         return 0;

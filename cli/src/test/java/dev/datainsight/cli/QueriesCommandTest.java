@@ -70,6 +70,7 @@ class QueriesCommandTest {
         cmd.now = NOW;
         CommandLine cl = new CommandLine(cmd);
         cl.registerConverter(java.time.Duration.class, dev.datainsight.config.DurationSyntax::parse);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out));
