@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "maintain", mixinStandardHelpOptions = true,
         description = {"Create store partitions ahead, move rows out of default partitions, drop partitions past retention.",
             "Defaults: metric_rollup_1m daily, 7 ahead, kept 14 days; metric_rollup_1h and statement_rollup_1h monthly,",
-            "3 ahead, 90 days; metric_rollup_1d monthly, 2 years; alert_event monthly, 1 year."})
+            "3 ahead, 90 days; metric_rollup_1d and statement_rollup_1d monthly, 2 years; alert_event monthly, 1 year.",
+            "Then rolls the closed days of statement_rollup_1h into statement_rollup_1d."})
 public final class MaintainCommand implements Callable<Integer> {
 
     @Mixin
