@@ -83,6 +83,7 @@ class QueriesCommandTest {
     void topStatementsOfAnInstance_asAnAlignedTable_withClassAndRegression_textInert() {
         String[] r = run("--store", readerUrl, "--instance", "db-a", "--color", "never");
         assertEquals("0", r[0], r[2]);
+        System.out.print(r[1]);
         List<String> lines = r[1].lines().toList();
         assertEquals("db-a: top statements by total from 2026-11-30T12:00:00Z to 2026-12-01T12:30:00Z"
                 + " (hourly statement rollups; regression against the 7 days before)", lines.get(0));
