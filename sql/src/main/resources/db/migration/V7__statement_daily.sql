@@ -10,6 +10,15 @@ CREATE TABLE statement_rollup_1d (LIKE statement_rollup_1h INCLUDING CONSTRAINTS
     PARTITION BY RANGE (bucket);
 CREATE TABLE statement_rollup_1d_default PARTITION OF statement_rollup_1d DEFAULT;
 
+-- Ranges over every statement (the fleet-wide Queries lists and Trends, the roll-up below) cannot
+-- use the primary keys, which lead with the instance, and the partitions are monthly: without an
+-- index on the time a 24-hour range read the whole month's partition (measured at 1,000
+-- instances: 1.5 M rows scanned for 480 k kept on the 4th of a month, 14 M on the 30th). Rows
+-- arrive in time order (the job writes each hour as it closes), so a BRIN index on bucket narrows
+-- such a scan to the block ranges of the range, for a few kB per partition.
+CREATE INDEX statement_rollup_1h_bucket_brin ON statement_rollup_1h USING brin (bucket);
+CREATE INDEX statement_rollup_1d_bucket_brin ON statement_rollup_1d USING brin (bucket);
+
 -- One row: every day before rolled_until (a UTC midnight) is in statement_rollup_1d. Hourly rows
 -- written later for a day before it (a backfill) are read once rolled again:
 -- SELECT statement_rollup_1d_refresh(since => 'DAY').
@@ -49,6 +58,7 @@ BEGIN
     FROM statement_rollup_1h
     WHERE bucket >= start AND bucket < upto
     GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 5 -- day after day, so that the BRIN index on bucket stays narrow after a backfill
     ON CONFLICT (instance, queryid, datname, rolname, bucket) DO UPDATE SET
         calls = EXCLUDED.calls, total_exec_time_ms = EXCLUDED.total_exec_time_ms,
         mean_exec_time_ms = EXCLUDED.mean_exec_time_ms, rows = EXCLUDED.rows,

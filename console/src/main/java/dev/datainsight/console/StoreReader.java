@@ -99,14 +99,18 @@ public final class StoreReader {
                            count(*) FILTER (WHERE status = 'pending') AS pending
                     FROM open_alert GROUP BY instance
                 ) a ON a.instance = h.instance
-                WHERE h.labels @> ?::jsonb AND (?::text IS NULL OR h.instance = ?)
+                WHERE h.labels @> ?::jsonb AND %s
                 ORDER BY (coalesce(a.critical, 0) + coalesce(a.warning, 0) + coalesce(a.info, 0)) > 0 DESC,
                          coalesce(a.critical, 0) DESC, coalesce(a.warning, 0) DESC, h.instance""";
+        // One instance: a plain equality, which PostgreSQL carries through the view's joins into its
+        // per-instance parts (an "IS NULL OR" would make it compute every instance, then filter).
+        sql = String.format(sql, instance == null ? "true" : "h.instance = ?");
         List<FleetRow> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, toJson(labelFilter));
-            ps.setString(2, instance);
-            ps.setString(3, instance);
+            if (instance != null) {
+                ps.setString(2, instance);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new FleetRow(rs.getString(1), rs.getString(2), rs.getInt(3), labels(rs.getString(4)), instant(rs, 5),

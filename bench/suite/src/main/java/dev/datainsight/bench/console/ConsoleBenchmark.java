@@ -246,8 +246,10 @@ public final class ConsoleBenchmark {
                     SELECT format('db-%s', lpad(i::text, 4, '0')), ((i::bigint * 7919 + q) * 1000003)::text, 'app', 'app', b,
                            calls, calls * mean, mean, calls, calls * 40, calls * 2, calls * 0.1, calls * 0.05, 0, 0, calls * 100,
                            calls * (power(mean * CASE WHEN q % 4 = 0 THEN 1.5 ELSE 0.3 END, 2) + mean * mean), mean * 5
-                    FROM generate_series(1, {N}) i CROSS JOIN generate_series(1, 20) q
-                    CROSS JOIN generate_series(date_trunc('hour', now()) - {D}, date_trunc('hour', now()), interval '1 hour') b
+                    -- hour after hour, as the job writes them (the hour outermost: rows in time order)
+                    FROM generate_series(date_trunc('hour', now()) - {D}, date_trunc('hour', now()), interval '1 hour') b
+                    CROSS JOIN LATERAL (SELECT i, q FROM generate_series(1, {N}) i CROSS JOIN generate_series(1, 20) q
+                                        WHERE b IS NOT NULL) iq
                     CROSS JOIN LATERAL (SELECT (50 + q * 30 + (i % 13) * 5)::float8 * (1 + 0.3 * random()) AS calls,
                         (0.4 + q * 0.7) * (1 + 0.1 * random())
                           * CASE WHEN q = 1 AND i % 10 = 1 AND b > now() - interval '2 days' THEN 3 ELSE 1 END AS mean) x"""
