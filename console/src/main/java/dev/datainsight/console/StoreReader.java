@@ -404,10 +404,19 @@ public final class StoreReader {
                 b.append(" UNION ALL ");
             }
             // the table names are the two constants above
+            // plain equalities when given, so that one instance's rows are read by the primary key
             b.append("SELECT instance, queryid, datname, rolname, calls, total_exec_time_ms, rows, exec_time_sq_ms2, max_exec_time_ms, bucket FROM ")
-                    .append(p.table()).append(" WHERE bucket >= ? AND bucket ").append(p.inclusive() ? "<=" : "<")
-                    .append(" ? AND (?::text IS NULL OR instance = ?) AND (?::text IS NULL OR queryid = ?) AND queryid <> 'other'");
-            binds.addAll(java.util.Arrays.asList(Timestamp.from(p.from()), Timestamp.from(p.to()), instance, instance, queryid, queryid));
+                    .append(p.table()).append(" WHERE bucket >= ? AND bucket ").append(p.inclusive() ? "<=" : "<").append(" ?")
+                    .append(instance == null ? "" : " AND instance = ?").append(queryid == null ? "" : " AND queryid = ?")
+                    .append(" AND queryid <> 'other'");
+            binds.add(Timestamp.from(p.from()));
+            binds.add(Timestamp.from(p.to()));
+            if (instance != null) {
+                binds.add(instance);
+            }
+            if (queryid != null) {
+                binds.add(queryid);
+            }
         }
         return b.append(")").toString();
     }
