@@ -16,6 +16,7 @@ public final class BenchCommand implements Runnable {
         StoreBenchCommand.class,
         JobBenchCommand.class,
         CollectorBenchCommand.class,
+        ConsoleBenchCommand.class,
     };
 
     @CommandLine.Spec

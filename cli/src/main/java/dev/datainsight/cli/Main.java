@@ -28,6 +28,7 @@ public final class Main implements Runnable {
         MaintainCommand.class,
         RestoreArchiveCommand.class,
         ServeCommand.class,
+        QueriesCommand.class,
         ExplainCommand.class,
         dev.datainsight.cli.inspect.InspectCommand.class,
     };

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "maintain", mixinStandardHelpOptions = true,
         description = {"Create store partitions ahead, move rows out of default partitions, drop partitions past retention.",
             "Defaults: metric_rollup_1m daily, 7 ahead, kept 14 days; metric_rollup_1h and statement_rollup_1h monthly,",
-            "3 ahead, 90 days; metric_rollup_1d monthly, 2 years; alert_event monthly, 1 year.",
+            "3 ahead, 90 days; metric_rollup_1d and statement_rollup_1d monthly, 2 years; alert_event and query_plan",
+            "monthly, 1 year. Then rolls the closed days of statement_rollup_1h into statement_rollup_1d.",
             "Runs as an owner login (member of datainsight_owner). Exit status 1 when a table failed or its default",
             "partition holds rows or partitions ahead are missing (see the store_health table)."})
 public final class MaintainCommand implements Callable<Integer> {

@@ -26,7 +26,7 @@ class HelpTest {
     void helpListsEveryCommand() {
         String[] r = run("--help");
         assertEquals("0", r[0]);
-        for (String c : List.of("demo", "collect", "job", "migrate", "maintain", "notify", "bench", "serve", "explain", "inspect")) {
+        for (String c : List.of("demo", "collect", "job", "migrate", "maintain", "notify", "bench", "serve", "queries", "explain", "inspect")) {
             assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "--help lists " + c + ":\n" + r[1]);
         }
     }
@@ -35,7 +35,7 @@ class HelpTest {
     void benchHelpListsEveryBenchmark() {
         String[] r = run("bench", "--help");
         assertEquals("0", r[0]);
-        for (String c : List.of("job", "collector", "store")) {
+        for (String c : List.of("job", "collector", "store", "console")) {
             assertTrue(r[1].lines().anyMatch(l -> l.trim().startsWith(c + " ")), "bench --help lists " + c + ":\n" + r[1]);
         }
     }

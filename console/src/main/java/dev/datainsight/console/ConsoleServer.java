@@ -357,7 +357,7 @@ public final class ConsoleServer implements AutoCloseable {
         Range range = queryRange(ctx);
         StoreReader.QueryOrder order = StoreReader.QueryOrder.parse(ctx.queryParam("sort"));
         try (Connection c = store.connect()) {
-            if (store.instance(c, name).isEmpty()) {
+            if (!Trends.instanceExists(c, name)) { // the inventory row; the fleet row (state, alerts) is not shown here
                 noInstance(ctx, name);
                 return;
             }
@@ -436,7 +436,7 @@ public final class ConsoleServer implements AutoCloseable {
         String name = ctx.pathParam("instance");
         Instant now = Instant.now();
         try (Connection c = store.connect()) {
-            if (store.instance(c, name).isEmpty()) {
+            if (!Trends.instanceExists(c, name)) {
                 noInstance(ctx, name);
                 return;
             }
@@ -448,7 +448,7 @@ public final class ConsoleServer implements AutoCloseable {
         String instance = blankToNull(ctx.queryParam("instance"));
         String kind = blankToNull(ctx.queryParam("kind"));
         try (Connection c = store.connect()) {
-            if (instance != null && store.instance(c, instance).isEmpty()) {
+            if (instance != null && !Trends.instanceExists(c, instance)) {
                 noInstance(ctx, instance);
                 return;
             }

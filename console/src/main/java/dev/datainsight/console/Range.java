@@ -6,7 +6,7 @@ import java.time.Duration;
  * The time ranges of the instance page and the rollup resolution each one reads: 1-minute rollups
  * up to a day (at most 1,440 points), hourly for a week (168), daily for 30 days (30).
  */
-enum Range {
+public enum Range {
     H1("1h", Duration.ofHours(1), Resolution.MINUTE),
     H6("6h", Duration.ofHours(6), Resolution.MINUTE),
     H24("24h", Duration.ofHours(24), Resolution.MINUTE),
@@ -31,7 +31,8 @@ enum Range {
     static final Range DEFAULT = H6;
 
     final String param;
-    final Duration length;
+    /** The range's length. */
+    public final Duration length;
     final Resolution resolution;
 
     Range(String param, Duration length, Resolution resolution) {
@@ -51,7 +52,7 @@ enum Range {
     }
 
     /** The range named by a query parameter; unknown or missing names give the default. */
-    static Range parse(String param) {
+    public static Range parse(String param) {
         for (Range r : values()) {
             if (r.param.equals(param)) {
                 return r;

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
  * role is refused). Every value is a bind parameter; the only identifiers in SQL text are the
  * rollup table constants of {@link Range.Resolution} and {@link #PLAN_TABLE}.
  */
-final class StoreReader {
+public final class StoreReader {
     /** Role the console reads as (created by the store migrations). */
     static final String READER_ROLE = "datainsight_reader";
 
@@ -103,14 +104,18 @@ final class StoreReader {
                            count(*) FILTER (WHERE status = 'pending') AS pending
                     FROM open_alert GROUP BY instance
                 ) a ON a.instance = h.instance
-                WHERE h.labels @> ?::jsonb AND (?::text IS NULL OR h.instance = ?)
+                WHERE h.labels @> ?::jsonb AND %s
                 ORDER BY (coalesce(a.critical, 0) + coalesce(a.warning, 0) + coalesce(a.info, 0)) > 0 DESC,
                          coalesce(a.critical, 0) DESC, coalesce(a.warning, 0) DESC, h.instance""";
+        // One instance: a plain equality, which PostgreSQL carries through the view's joins into its
+        // per-instance parts (an "IS NULL OR" would make it compute every instance, then filter).
+        sql = String.format(sql, instance == null ? "true" : "h.instance = ?");
         List<FleetRow> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, toJson(labelFilter));
-            ps.setString(2, instance);
-            ps.setString(3, instance);
+            if (instance != null) {
+                ps.setString(2, instance);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new FleetRow(rs.getString(1), rs.getString(2), rs.getInt(3), labels(rs.getString(4)), instant(rs, 5),
@@ -251,14 +256,15 @@ final class StoreReader {
                 /* datainsight console: top statements */
                 SELECT queryid, datname, rolname, sum(calls), sum(total_exec_time_ms), max(query)
                 FROM top_queries_hourly
-                WHERE instance = ? AND bucket >= date_trunc('hour', ?::timestamptz)
+                WHERE instance = ? AND bucket >= date_trunc('hour', ?::timestamptz) AND bucket <= ?
                 GROUP BY queryid, datname, rolname
                 ORDER BY 5 DESC, 1 LIMIT ?""";
         List<StatementRow> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, instance);
             ps.setTimestamp(2, Timestamp.from(now.minus(range.length)));
-            ps.setInt(3, limit);
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setInt(4, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new StatementRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getDouble(4), rs.getDouble(5), rs.getString(6)));
@@ -294,7 +300,7 @@ final class StoreReader {
     // ---- queries --------------------------------------------------------------------------------
 
     /** Orders of the Queries page; the SQL of each is a constant. */
-    enum QueryOrder {
+    public enum QueryOrder {
         TOTAL("total", "total time", "total DESC", "q.total DESC"),
         MEAN("mean", "mean time", "total / nullif(calls, 0) DESC NULLS LAST", "q.mean DESC NULLS LAST"),
         CALLS("calls", "calls", "calls DESC", "q.calls DESC"),
@@ -315,7 +321,7 @@ final class StoreReader {
             this.sql = sql;
         }
 
-        static QueryOrder parse(String p) {
+        public static QueryOrder parse(String p) {
             for (QueryOrder o : values()) {
                 if (o.param.equals(p)) {
                     return o;
@@ -333,13 +339,106 @@ final class StoreReader {
      * @param baselineMeanMs mean time in the 7 days before the range
      * @param regression mean time in the range over the baseline mean
      */
-    record QueryRow(String instance, String queryid, String datnames, String rolnames, double calls, double totalMs, Double meanMs,
+    public record QueryRow(String instance, String queryid, String datnames, String rolnames, double calls, double totalMs, Double meanMs,
                     double rows, Double stddevMs, Double maxMs, String spread, Double baselineMeanMs, Double regression, String query) {}
 
     /**
+     * How far the daily statement rollup reaches: {@code statement_rollup_1d} holds every UTC day
+     * before {@code rolledUntil} (V7; the maintenance rolls closed days). On a store without it,
+     * nothing is read from it ({@code rolledUntil} at the epoch, the hourly table named for both).
+     */
+    public record StatementDays(String dailyTable, Instant rolledUntil) {
+        static final StatementDays NONE = new StatementDays("statement_rollup_1h", Instant.EPOCH);
+    }
+
+    /** Reads where the daily statement rollup ends (two catalog-sized queries). */
+    public static StatementDays statementDays(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: statement days */"
+                + " SELECT pg_catalog.to_regclass('statement_rollup_1d') IS NOT NULL AND pg_catalog.to_regclass('statement_rollup_1d_state') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return StatementDays.NONE;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: statement days */ SELECT max(rolled_until) FROM statement_rollup_1d_state");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            Timestamp t = rs.getTimestamp(1);
+            return t == null ? StatementDays.NONE : new StatementDays("statement_rollup_1d", t.toInstant());
+        }
+    }
+
+    /** One part of a statement source: rows of {@code table} with {@code from <= bucket < to} ({@code <= to} when inclusive). */
+    record SourcePart(String table, Instant from, Instant to, boolean inclusive) {}
+
+    /**
+     * Splits {@code [from, to)} ({@code [from, to]} when inclusive; {@code from} on an hour) into
+     * the hours before the first midnight (hourly rows), the whole days the daily rollup holds
+     * (daily rows) and the rest (hourly rows: today so far, or days not rolled yet). Every part is
+     * bounded on both sides, so each reads only its partitions.
+     */
+    static List<SourcePart> sourceParts(StatementDays days, Instant from, Instant to, boolean inclusive) {
+        Instant fromDay = from.truncatedTo(ChronoUnit.DAYS);
+        Instant firstMidnight = fromDay.equals(from) ? from : fromDay.plus(1, ChronoUnit.DAYS);
+        Instant d1 = firstMidnight.isAfter(to) ? to : firstMidnight;
+        Instant lastMidnight = to.truncatedTo(ChronoUnit.DAYS);
+        Instant rolled = days.rolledUntil().isBefore(lastMidnight) ? days.rolledUntil() : lastMidnight;
+        Instant split = rolled.isAfter(d1) ? rolled : d1;
+        List<SourcePart> parts = new ArrayList<>();
+        if (from.isBefore(d1)) {
+            parts.add(new SourcePart("statement_rollup_1h", from, d1, false));
+        }
+        if (d1.isBefore(split)) {
+            parts.add(new SourcePart(days.dailyTable(), d1, split, false));
+        }
+        if (split.isBefore(to) || inclusive || parts.isEmpty()) {
+            parts.add(new SourcePart("statement_rollup_1h", split, to, inclusive));
+        }
+        return parts;
+    }
+
+    /**
+     * The statement rows of the parts, one SELECT per part under UNION ALL, filtered by instance and
+     * query id (null: any) and without the collector's 'other' row; appends the binds in order.
+     */
+    static String statementSource(List<SourcePart> parts, String instance, String queryid, List<Object> binds) {
+        StringBuilder b = new StringBuilder("(");
+        for (SourcePart p : parts) {
+            if (b.length() > 1) {
+                b.append(" UNION ALL ");
+            }
+            // the table names are the two constants above
+            // plain equalities when given, so that one instance's rows are read by the primary key
+            b.append("SELECT instance, queryid, datname, rolname, calls, total_exec_time_ms, rows, exec_time_sq_ms2, max_exec_time_ms, bucket FROM ")
+                    .append(p.table()).append(" WHERE bucket >= ? AND bucket ").append(p.inclusive() ? "<=" : "<").append(" ?")
+                    .append(instance == null ? "" : " AND instance = ?").append(queryid == null ? "" : " AND queryid = ?")
+                    .append(" AND queryid <> 'other'");
+            binds.add(Timestamp.from(p.from()));
+            binds.add(Timestamp.from(p.to()));
+            if (instance != null) {
+                binds.add(instance);
+            }
+            if (queryid != null) {
+                binds.add(queryid);
+            }
+        }
+        return b.append(")").toString();
+    }
+
+    /**
+     * Where a range of the Queries pages starts: on the hour for ranges under 7 days; at midnight UTC
+     * for 7 and 30 days (whole days plus today so far), so that those read daily rows.
+     */
+    static Instant queriesFrom(Range range, Instant now) {
+        Instant from = now.minus(range.length);
+        return range.length.compareTo(java.time.Duration.ofDays(7)) >= 0 ? from.truncatedTo(ChronoUnit.DAYS) : from.truncatedTo(ChronoUnit.HOURS);
+    }
+
+    /**
      * The range's sums per statement ({@code cur}), the top ones of the order ({@code pick}; all for
-     * the regression order), and only for those the baseline of the 7 days before ({@code base},
-     * read by the rollups' primary key), so a fleet-wide page reads one range, not eight.
+     * the regression order), and only for those the baseline of the 7 days before ({@code base}).
+     * Both read {@link #statementSource}: hourly rows for partial days, daily rows for whole ones.
      */
     private static final String QUERIES_SQL = """
             /* datainsight console: queries */
@@ -347,9 +446,7 @@ final class StoreReader {
                 -- hashable first level (one row per statement, database and role), then per statement
                 SELECT instance, queryid, datname, rolname, sum(calls) AS calls, sum(total_exec_time_ms) AS total, sum(rows) AS rows,
                        sum(exec_time_sq_ms2) AS sq, count(exec_time_sq_ms2) AS nsq, count(*) AS n, max(max_exec_time_ms) AS maxms
-                FROM statement_rollup_1h
-                WHERE bucket >= date_trunc('hour', ?::timestamptz) AND bucket <= ? AND (?::text IS NULL OR instance = ?)
-                  AND (?::text IS NULL OR queryid = ?) AND queryid <> 'other'
+                FROM %s r
                 GROUP BY instance, queryid, datname, rolname
             ), cur AS (
                 SELECT instance, queryid, string_agg(DISTINCT datname, ', ') AS datnames, string_agg(DISTINCT rolname, ', ') AS rolnames,
@@ -360,8 +457,7 @@ final class StoreReader {
                 SELECT * FROM cur %s
             ), base AS (
                 SELECT r.instance, r.queryid, sum(r.total_exec_time_ms) / nullif(sum(r.calls), 0) AS mean
-                FROM pick p JOIN statement_rollup_1h r ON r.instance = p.instance AND r.queryid = p.queryid
-                WHERE r.bucket >= date_trunc('hour', ?::timestamptz) - interval '7 days' AND r.bucket < date_trunc('hour', ?::timestamptz)
+                FROM pick p JOIN %s r ON r.instance = p.instance AND r.queryid = p.queryid
                 GROUP BY r.instance, r.queryid
             ), q AS (
                 SELECT c.*, c.total / nullif(c.calls, 0) AS mean,
@@ -376,26 +472,35 @@ final class StoreReader {
             ORDER BY %s, q.instance, q.queryid
             LIMIT ?""";
 
-    /** Top statements over the range, fleet-wide ({@code instance} null) or of one instance. */
-    List<QueryRow> queries(Connection c, String instance, String queryid, Range range, Instant now, QueryOrder order, int limit)
-            throws SQLException {
+    /**
+     * Top statements over the range, fleet-wide ({@code instance} null) or of one instance
+     * ({@code queryid} null: every statement). Public for {@code ./datainsight queries}.
+     */
+    public static List<QueryRow> queries(Connection c, String instance, String queryid, Range range, Instant now, QueryOrder order,
+            int limit) throws SQLException {
+        return queries(c, instance, queryid, queriesFrom(range, now), now, order, limit);
+    }
+
+    /** Top statements from {@code from} (on the hour) to {@code now} (its hour included). */
+    public static List<QueryRow> queries(Connection c, String instance, String queryid, Instant from, Instant now, QueryOrder order,
+            int limit) throws SQLException {
+        StatementDays days = statementDays(c);
+        List<Object> binds = new ArrayList<>();
+        from = from.truncatedTo(ChronoUnit.HOURS);
+        String cur = statementSource(sourceParts(days, from, now, true), instance, queryid, binds);
+        String pick = "";
+        if (order.pick != null) {
+            pick = "ORDER BY " + order.pick + ", instance, queryid LIMIT ?";
+            binds.add(limit);
+        }
+        // the baseline: the 7 days before the range, for the picked statements only
+        String base = statementSource(sourceParts(days, from.minus(7, ChronoUnit.DAYS), from, false), instance, queryid, binds);
+        binds.add(limit);
         List<QueryRow> rows = new ArrayList<>();
-        Timestamp from = Timestamp.from(now.minus(range.length));
-        String pick = order.pick == null ? "" : "ORDER BY " + order.pick + ", instance, queryid LIMIT ?";
-        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, pick, order.sql))) {
-            int i = 1;
-            ps.setTimestamp(i++, from);
-            ps.setTimestamp(i++, Timestamp.from(now));
-            ps.setString(i++, instance);
-            ps.setString(i++, instance);
-            ps.setString(i++, queryid);
-            ps.setString(i++, queryid);
-            if (order.pick != null) {
-                ps.setInt(i++, limit);
+        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, cur, pick, base, order.sql))) {
+            for (int i = 0; i < binds.size(); i++) {
+                ps.setObject(i + 1, binds.get(i));
             }
-            ps.setTimestamp(i++, from);
-            ps.setTimestamp(i++, from);
-            ps.setInt(i, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new QueryRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getDouble(5),
@@ -480,7 +585,7 @@ final class StoreReader {
     }
 
     /** A plan of a statement as the plans probe captured it (docs/plans.md); one row per plan fingerprint. */
-    record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
+    public record PlanRow(String fingerprint, String summary, Double totalCost, Instant firstSeen, Instant lastSeen) {}
 
     /** Table the plans of statements are stored in (V8, docs/schema.md), with the columns the Queries page reads. */
     static final String PLAN_TABLE = "query_plan";
@@ -492,7 +597,7 @@ final class StoreReader {
      * stays off, and appears once the migration adds the table). One row per fingerprint, over
      * the table's monthly rows and databases.
      */
-    Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
+    public static Optional<List<PlanRow>> plans(Connection c, String instance, String queryid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("/* datainsight console: plan table */ SELECT count(*) FROM pg_catalog.pg_attribute"
                 + " WHERE attrelid = pg_catalog.to_regclass(?) AND attname = ANY (?) AND NOT attisdropped AND attnum > 0")) {
             ps.setString(1, PLAN_TABLE);

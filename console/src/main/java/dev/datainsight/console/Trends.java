@@ -25,7 +25,8 @@ import java.util.Locale;
  * the fleet per metric over all instances together, a week's value comes from the daily rollups
  * ({@code metric_rollup_1d}: each series' mean over the week's samples, summed over series; the
  * cache hit ratio is the hit share of the summed block rates); a statement's is its total time over
- * its calls in the week, from {@code statement_rollup_1h} (statements with fewer than
+ * its calls in the week, from {@code statement_rollup_1d} for the days it holds and
+ * {@code statement_rollup_1h} for the rest, today so far (statements with fewer than
  * {@value #MIN_CALLS} calls in either week are left out). Rows rank by the relative change.
  *
  * <p>Then, only for the rows shown and per instance, the <em>change point</em> is found in the
@@ -146,8 +147,14 @@ public final class Trends {
                        sum(total_exec_time_ms) FILTER (WHERE bucket >= :w) / nullif(sum(calls) FILTER (WHERE bucket >= :w), 0) AS this_week,
                        sum(total_exec_time_ms) FILTER (WHERE bucket < :w) / nullif(sum(calls) FILTER (WHERE bucket < :w), 0) AS prev_week,
                        sum(calls) FILTER (WHERE bucket >= :w) AS this_calls, sum(calls) FILTER (WHERE bucket < :w) AS prev_calls
-                FROM statement_rollup_1h
-                WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :t0 AND bucket < :t1 AND queryid <> 'other'
+                FROM (
+                    -- whole days from the daily rollup, the rest (today so far, days not rolled yet) from the hourly one
+                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_days_table
+                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :t0 AND bucket < :split AND queryid <> 'other'
+                    UNION ALL
+                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_rollup_1h
+                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :split AND bucket < :t1 AND queryid <> 'other'
+                ) r
                 GROUP BY instance, queryid
             ), weekly AS (
                 SELECT instance, metric, subject, this_week, prev_week FROM metric_week WHERE instance IS NOT NULL OR :inst::text IS NULL
@@ -201,7 +208,7 @@ public final class Trends {
     private static final String SQL_POSITIONAL;
 
     static {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<!:):(t0|w|t1|inst|metrics|mincalls|limit)\\b").matcher(SQL);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<!:):(t0|w|split|t1|inst|metrics|mincalls|limit)\\b").matcher(SQL);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
             SQL_PARAMS.add(m.group(1));
@@ -234,13 +241,20 @@ public final class Trends {
      */
     public static List<Row> weekOverWeek(Connection c, String instance, Instant now, int limit) throws SQLException {
         Instant weekStart = weekStart(now);
+        Instant t0 = weekStart.minus(Duration.ofDays(7));
+        StoreReader.StatementDays days = StoreReader.statementDays(c);
+        // daily statement rows for the whole days rolled up, hourly ones from there
+        Instant split = days.rolledUntil();
+        Instant today = now.truncatedTo(ChronoUnit.DAYS);
+        split = split.isAfter(today) ? today : split.isBefore(t0) ? t0 : split;
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SQL_POSITIONAL)) {
+        try (PreparedStatement ps = c.prepareStatement(SQL_POSITIONAL.replace("statement_days_table", days.dailyTable()))) {
             Array metrics = c.createArrayOf("text", METRIC_NAMES);
             int i = 1;
             for (String name : SQL_PARAMS) {
                 switch (name) {
-                    case "t0" -> ps.setTimestamp(i, Timestamp.from(weekStart.minus(Duration.ofDays(7))));
+                    case "t0" -> ps.setTimestamp(i, Timestamp.from(t0));
+                    case "split" -> ps.setTimestamp(i, Timestamp.from(split));
                     case "w" -> ps.setTimestamp(i, Timestamp.from(weekStart));
                     case "t1" -> ps.setTimestamp(i, Timestamp.from(now));
                     case "inst" -> ps.setString(i, instance);

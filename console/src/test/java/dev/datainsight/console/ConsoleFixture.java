@@ -157,6 +157,8 @@ final class ConsoleFixture {
                         + "  '{\"index_size_bytes\": 1073741824}', now() - interval '3 days', now() - interval '5 minutes'),"
                         + " ('db-quiet', 'sequence_exhaustion', 'public.orders_id_seq', 'critical',"
                         + "  'Sequence public.orders_id_seq has used 91% of its range', '{\"used_ratio\": 0.91}',"
-                        + "  now() - interval '1 day', now() - interval '1 hour')");
+                        + "  now() - interval '1 day', now() - interval '1 hour')",
+                // The closed days of the statement history rolled into statement_rollup_1d, as the maintenance does.
+                "SELECT statement_rollup_1d_refresh(now() - interval '30 days')");
     }
 }

@@ -517,6 +517,65 @@ class ConsoleHttpITCase {
         return body.substring(a, b);
     }
 
+    @Test
+    void graphqlCarriesTheQueriesAndTrendsData_classRegressionAndWeekOverWeek() throws Exception {
+        java.time.Instant hour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        String q = "query($r: TimeRange!) {"
+                + " statements(instance: \"db-xss\", range: $r, first: 5) { nodes { queryid meanTimeMs stddevTimeMs maxTimeMs spread"
+                + "   baselineMeanTimeMs regression } }"
+                + " quiet: statements(instance: \"db-quiet\", range: $r, first: 5) { nodes { queryid spread } }"
+                + " own: trends(instance: \"db-xss\", first: 50) { nodes { instance metric subject query previousWeek thisWeek"
+                + "   changeAt sentence } }"
+                + " fleet: trends(first: 2) { nodes { instance metric sentence } pageInfo { hasNextPage endCursor } }"
+                + " nope: trends(instance: \"nope\") { nodes { metric } } }";
+        String vars = "{\"r\": {\"from\": \"" + hour.minus(Duration.ofHours(24)) + "\", \"to\": \"" + hour.plus(Duration.ofHours(1)) + "\"}}";
+        JsonNode root = graphql(q, vars);
+        assertTrue(root.path("errors").isMissingNode(), root.toString());
+        JsonNode st = root.at("/data/statements/nodes/0");
+        assertEquals("4242", st.get("queryid").asText(), root.toString());
+        assertEquals("STEADY", st.get("spread").asText());
+        // 30 ms now against 18.57 ms (72 hours at 30 ms, 96 at 10 ms) in the 7 days before the range, as the Queries page says
+        assertEquals(18.571, st.get("baselineMeanTimeMs").asDouble(), 0.01, st.toString());
+        assertEquals(1.615, st.get("regression").asDouble(), 0.01, st.toString());
+        assertEquals(15.0, st.get("stddevTimeMs").asDouble(), 0.01, "half the mean: " + st);
+        assertEquals(80.0, st.get("maxTimeMs").asDouble(), 0.01, "the current hour's 80 ms: " + st);
+        assertEquals("SPIKY", root.at("/data/quiet/nodes/0/spread").asText(), root.toString());
+
+        boolean query = false;
+        boolean cache = false;
+        for (JsonNode t : root.at("/data/own/nodes")) {
+            assertEquals("db-xss", t.get("instance").asText());
+            if (t.get("metric").asText().equals("query_mean_ms") && t.get("subject").asText().equals("4242")) {
+                query = true;
+                assertTrue(t.get("sentence").asText().startsWith("mean time of query 4242 10 ms → 30 ms (×3.0) since "), t.toString());
+                assertFalse(t.get("changeAt").isNull());
+            }
+            cache |= t.get("metric").asText().equals("cache_hit_ratio") && t.get("sentence").asText().contains("95.0% → 75.0%");
+        }
+        assertTrue(query && cache, root.at("/data/own").toString());
+        assertEquals(2, root.at("/data/fleet/nodes").size());
+        assertTrue(root.at("/data/fleet/pageInfo/hasNextPage").asBoolean());
+        assertEquals(0, root.at("/data/nope/nodes").size());
+
+        // the next page continues the ranking where the first stopped
+        String cursor = root.at("/data/fleet/pageInfo/endCursor").asText();
+        JsonNode all = graphql("{ trends(first: 4) { nodes { sentence } } }", "{}").at("/data/trends/nodes");
+        JsonNode next = graphql("{ trends(first: 2, after: \"" + cursor + "\") { nodes { sentence } } }", "{}").at("/data/trends/nodes");
+        assertEquals(all.get(2), next.get(0));
+        assertEquals(all.get(3), next.get(1));
+        JsonNode bad = graphql("{ trends(first: 2, after: \"abc\") { nodes { sentence } } }", "{}");
+        assertTrue(bad.at("/errors/0/message").asText().contains("invalid cursor"), bad.toString());
+    }
+
+    private JsonNode graphql(String query, String variables) throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        String body = m.writeValueAsString(java.util.Map.of("query", query, "variables", m.readTree(variables)));
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(console.url() + "/graphql"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertEquals(200, r.statusCode(), r.body());
+        return m.readTree(r.body());
+    }
+
     static HttpResponse<String> get(String url) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(url)));
     }

@@ -221,6 +221,13 @@ public final class PartitionMaintenance {
                     health.add(maintain(c, policy, now, created, dropped, archived, moved));
                 }
                 health.add(collectGarbage(c, now, collected));
+                try {
+                    rollStatementDays(c, now);
+                } catch (SQLException e) {
+                    // Like a table's failure: reported, and the rest of the run already happened.
+                    LOG.error("rolling statement days into statement_rollup_1d failed (SQLSTATE {}): {}", e.getSQLState(),
+                            e.getMessage());
+                }
             } finally {
                 advisoryLock(c, "pg_advisory_unlock");
             }
@@ -229,6 +236,28 @@ public final class PartitionMaintenance {
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("RESET ROLE");
+            }
+        }
+    }
+
+    /**
+     * Rolls the closed UTC days of the hourly statement rollups into {@code statement_rollup_1d}
+     * (V7's {@code statement_rollup_1d_refresh}: the day before the last rolled one again, for late
+     * rows, then every day up to the one of {@code now}); nothing on a store without it.
+     */
+    private static void rollStatementDays(Connection c, Instant now) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_catalog.to_regproc('statement_rollup_1d_refresh') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT statement_rollup_1d_refresh(NULL, ?)")) {
+            ps.setObject(1, now.atOffset(ZoneOffset.UTC));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                LOG.info("rolled {} statement-days into statement_rollup_1d", rs.getLong(1));
             }
         }
     }

@@ -57,8 +57,9 @@ public record PartitionPolicy(String table, Width width, int ahead, Duration ret
 
     /**
      * The defaults: 1-minute rollups in daily partitions 7 days ahead kept 14 days; 1-hour
-     * rollups and statement rollups monthly, 3 months ahead, kept 90 days; daily rollups monthly,
-     * kept 2 years; alert events and query plans monthly, kept 1 year. No archiving.
+     * rollups and statement rollups monthly, 3 months ahead, kept 90 days; daily rollups (metrics
+     * and statements) monthly, kept 2 years; alert events and query plans monthly, kept 1 year. No
+     * archiving.
      */
     public static List<PartitionPolicy> defaults() {
         return List.of(
@@ -66,6 +67,7 @@ public record PartitionPolicy(String table, Width width, int ahead, Duration ret
                 new PartitionPolicy("metric_rollup_1h", Width.MONTH, 3, Duration.ofDays(90)),
                 new PartitionPolicy("metric_rollup_1d", Width.MONTH, 3, Duration.ofDays(730)),
                 new PartitionPolicy("statement_rollup_1h", Width.MONTH, 3, Duration.ofDays(90)),
+                new PartitionPolicy("statement_rollup_1d", Width.MONTH, 3, Duration.ofDays(730)),
                 new PartitionPolicy("alert_event", Width.MONTH, 3, Duration.ofDays(365)),
                 new PartitionPolicy("query_plan", Width.MONTH, 3, Duration.ofDays(365)));
     }

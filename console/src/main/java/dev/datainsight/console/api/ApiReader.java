@@ -261,14 +261,19 @@ final class ApiReader {
         String sql = """
                 /* datainsight console api: statements */
                 SELECT x.grp, x.instance, x.queryid, x.datname, x.rolname, x.calls, x.total, x.mean, x.rows, x.hit, x.read, x.k::text,
-                       t.query, t.truncated
+                       t.query, t.truncated, x.sd, x.maxms,
+                       CASE WHEN x.sd IS NULL THEN NULL WHEN x.sd > x.mean THEN 'SPIKY' ELSE 'STEADY' END, bl.mean, x.mean / nullif(bl.mean, 0)
                 FROM (
                     SELECT a.*, %1$s AS grp,
                            row_number() OVER (PARTITION BY %1$s ORDER BY a.k DESC, a.instance, a.queryid, a.datname, a.rolname) AS rn
                     FROM (
                         SELECT r.instance, r.queryid, r.datname, r.rolname, sum(r.calls) AS calls, sum(r.total_exec_time_ms) AS total,
                                sum(r.total_exec_time_ms) / nullif(sum(r.calls), 0) AS mean, sum(r.rows) AS rows,
-                               sum(r.shared_blks_hit) AS hit, sum(r.shared_blks_read) AS read, %2$s AS k
+                               sum(r.shared_blks_hit) AS hit, sum(r.shared_blks_read) AS read, %2$s AS k,
+                               CASE WHEN count(r.exec_time_sq_ms2) = count(*) AND sum(r.calls) > 0
+                                    THEN sqrt(greatest(sum(r.exec_time_sq_ms2) / sum(r.calls)
+                                                       - power(sum(r.total_exec_time_ms) / sum(r.calls), 2), 0)) END AS sd,
+                               max(r.max_exec_time_ms) AS maxms
                         FROM statement_rollup_1h r
                         WHERE (? OR r.instance = ANY (?)) AND r.bucket >= ? AND r.bucket < ? AND r.queryid <> 'other'
                         GROUP BY r.instance, r.queryid, r.datname, r.rolname
@@ -277,18 +282,26 @@ final class ApiReader {
                            OR (a.k = ?::numeric AND (a.instance, a.queryid, a.datname, a.rolname) > (?::text, ?::text, ?::text, ?::text)))
                 ) x
                 LEFT JOIN statement_text t ON t.instance = x.instance AND t.queryid = x.queryid
+                -- the baseline (mean of the 7 days before the range) of the rows of the page only, by the primary key
+                LEFT JOIN LATERAL (
+                    SELECT sum(b.total_exec_time_ms) / nullif(sum(b.calls), 0) AS mean FROM statement_rollup_1h b
+                    WHERE b.instance = x.instance AND b.queryid = x.queryid AND b.datname = x.datname AND b.rolname = x.rolname
+                      AND b.bucket >= ?::timestamptz - interval '7 days' AND b.bucket < ?::timestamptz
+                ) bl ON true
                 WHERE x.rn <= ?
                 ORDER BY x.grp, x.rn""".formatted(group, order.sql);
         Map<String, List<Object[]>> raw = new LinkedHashMap<>();
         String k = textOrNull(key, 0);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, instances == null, textArray(c, instances), from.truncatedTo(java.time.temporal.ChronoUnit.HOURS), to, k, k, k,
-                    textOrNull(key, 1), textOrNull(key, 2), textOrNull(key, 3), textOrNull(key, 4), first + 1);
+            Instant hour = from.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+            bind(ps, instances == null, textArray(c, instances), hour, to, k, k, k,
+                    textOrNull(key, 1), textOrNull(key, 2), textOrNull(key, 3), textOrNull(key, 4), hour, hour, first + 1);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Statement s = new Statement(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getDouble(6),
                             rs.getDouble(7), nullableDouble(rs, 8), rs.getDouble(9), rs.getDouble(10), rs.getDouble(11), rs.getString(13),
-                            nullableBoolean(rs, 14));
+                            nullableBoolean(rs, 14), nullableDouble(rs, 15), nullableDouble(rs, 16), rs.getString(17),
+                            nullableDouble(rs, 18), nullableDouble(rs, 19));
                     String cursor = Cursor.encode(kind, rs.getString(12), s.instance(), s.queryid(), s.database(), s.user());
                     raw.computeIfAbsent(rs.getString(1), g -> new ArrayList<>()).add(new Object[] {s, cursor});
                 }

@@ -1,5 +1,6 @@
 package dev.datainsight.console.api;
 
+import dev.datainsight.console.Trends;
 import dev.datainsight.console.api.ApiReader.AlertFilter;
 import dev.datainsight.console.api.ApiReader.Resolution;
 import dev.datainsight.console.api.ApiReader.StatementOrder;
@@ -292,7 +293,13 @@ public final class ReadApi {
                             var pages = ApiReader.insights(req(env).connection(), instance == null ? null : List.of(instance),
                                     env.getArgument("kind"), lower(env.getArgument("severity")), env.getArgument("after"), first(env));
                             return connection(pages.getOrDefault(instance == null ? ApiReader.ALL : instance, Page.empty()));
-                        }))
+                        })
+                        .dataFetcher("trends", env -> trends(env)))
+                .type("Trend", t -> t
+                        .dataFetcher("metric", env -> this.<Trends.Row>src(env).metric().key)
+                        .dataFetcher("title", env -> this.<Trends.Row>src(env).metric().title)
+                        .dataFetcher("unit", env -> this.<Trends.Row>src(env).metric().unit)
+                        .dataFetcher("sentence", env -> this.<Trends.Row>src(env).sentence()))
                 .type("Instance", t -> t
                         .dataFetcher("version", env -> version(this.<Instance>src(env).serverVersionNum()))
                         .dataFetcher("role", env -> {
@@ -335,6 +342,32 @@ public final class ReadApi {
                 .type("Insight", t -> t
                         .dataFetcher("severity", env -> this.<Insight>src(env).severity().toUpperCase(Locale.ROOT)))
                 .build();
+    }
+
+    /**
+     * Trends: one statement ({@link Trends#weekOverWeek}) with as many rows as the page needs;
+     * cursors are positions in the ranking.
+     */
+    private static Conn trends(DataFetchingEnvironment env) throws SQLException {
+        String instance = env.getArgument("instance");
+        String after = env.getArgument("after");
+        int first = first(env);
+        int offset = after == null ? 0 : Cursor.decode(after, "trends", 1).get(0).asInt();
+        if (offset < 0 || offset > 100_000) {
+            throw new ApiException("invalid cursor");
+        }
+        Connection c = req(env).connection();
+        if (instance != null && !Trends.instanceExists(c, instance)) {
+            return connection(Page.empty());
+        }
+        List<Trends.Row> all = Trends.weekOverWeek(c, instance, req(env).now, offset + first + 1);
+        List<Trends.Row> rows = new ArrayList<>();
+        List<String> cursors = new ArrayList<>();
+        for (int i = offset; i < Math.min(all.size(), offset + first); i++) {
+            rows.add(all.get(i));
+            cursors.add(Cursor.encode("trends", i + 1));
+        }
+        return connection(new Page<>(rows, cursors, all.size() > offset + first));
     }
 
     /** A connection as the schema shapes it: edges (cursor, node), nodes and pageInfo. */

@@ -32,7 +32,8 @@ final class Rows {
     record Point(Instant bucket, long count, double min, double max, double avg, double sum, double last) {}
 
     record Statement(String instance, String queryid, String database, String user, double calls, double totalTimeMs,
-                     Double meanTimeMs, double rows, double sharedBlksHit, double sharedBlksRead, String text, Boolean textTruncated) {}
+                     Double meanTimeMs, double rows, double sharedBlksHit, double sharedBlksRead, String text, Boolean textTruncated,
+                     Double stddevTimeMs, Double maxTimeMs, String spread, Double baselineMeanTimeMs, Double regression) {}
 
     record Insight(String instance, String kind, String subject, String severity, String summary, List<Label> evidence,
                    Instant firstSeen, Instant observedAt) {}
