@@ -62,6 +62,13 @@ class QueriesCommandTest {
             st.execute("INSERT INTO statement_rollup_1h " + cols
                     + " SELECT 'db-b', '99', 'app', 'web', " + h + " - m * interval '1 hour', 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1"
                     + " FROM generate_series(0, 240) m");
+            // Query 99 on db-a changed plan once (two fingerprints); query 7 kept one plan.
+            st.execute("INSERT INTO query_plan (instance, queryid, datname, fingerprint, summary, total_cost, first_seen, last_seen, period)"
+                    + " SELECT *, date_trunc('month', f) FROM (VALUES"
+                    + " ('db-a', '99', 'app', 'aaaaaaaaaaaaaaaa', 'Index Scan on t', 8.3, " + h + " - interval '3 days', " + h + " - interval '1 day'),"
+                    + " ('db-a', '99', 'app', 'bbbbbbbbbbbbbbbb', 'Seq Scan on t', 1234.5, " + h + " - interval '1 day', " + h + "),"
+                    + " ('db-a', '7', 'app', 'cccccccccccccccc', 'Result', 0.01, " + h + " - interval '3 days', " + h + "))"
+                    + " v (i, q, d, fp, s, c, f, l)");
         }
     }
 
@@ -88,13 +95,15 @@ class QueriesCommandTest {
         assertEquals("db-a: top statements by total from 2026-11-30T12:00:00Z to 2026-12-01T12:30:00Z"
                 + " (hourly statement rollups; regression against the 7 days before)", lines.get(0));
         String header = lines.get(1);
-        assertTrue(header.startsWith("QUERYID") && !header.contains("INSTANCE") && !header.contains("PLAN"), header);
+        assertTrue(header.startsWith("QUERYID") && !header.contains("INSTANCE") && header.contains("PLAN CHANGES"), header);
         // 25 hours (12:00 yesterday to 12:00 today) of 100 calls at 20 ms = 50,000 ms; the 7 days before: 5 ms
         String q99 = lines.get(2);
         assertTrue(q99.startsWith("99 ") && q99.contains("2,500") && q99.contains("50,000 ms") && q99.contains("20.0 ms")
                 && q99.contains("steady") && q99.contains("×4.00"), q99);
         assertTrue(q99.contains("SELECT 1 /* \\x1b[2J\\x1b[31m */ FROM t WHERE id = $1") && !r[1].contains("\u001b"), "escape shown inert: " + q99);
+        assertEquals("1", q99.substring(header.indexOf("PLAN CHANGES")).split("\\s+")[0], "one plan change of 99: " + q99);
         String q7 = lines.get(3);
+        assertEquals("0", q7.substring(header.indexOf("PLAN CHANGES")).split("\\s+")[0], "one plan of 7: " + q7);
         assertTrue(q7.startsWith("7 ") && q7.contains("spiky") && q7.contains("×1.00") && q7.contains("SELECT pg_sleep($1)"), q7);
         // columns start under their headers
         assertEquals(header.indexOf("TOTAL"), q99.indexOf("50,000 ms"), r[1]);
@@ -120,7 +129,8 @@ class QueriesCommandTest {
         assertEquals(10.0, rows.get(0).get("stddevTimeMs").asDouble(), 1e-6, "half the mean");
         assertEquals("steady", rows.get(0).get("class").asText());
         assertEquals(HOSTILE, rows.get(0).get("query").asText(), "the text itself, escaped only as JSON");
-        assertTrue(rows.get(0).get("planChanges").isNull(), "the store keeps no plans: " + rows.get(0));
+        assertEquals(1, rows.get(0).get("planChanges").asInt(), "two plans of query 99, one change: " + rows.get(0));
+        assertEquals(0, rows.get(2).get("planChanges").asInt(), "no plan of db-b's query 99: " + rows.get(2));
         assertEquals("db-b", rows.get(2).get("instance").asText(), "same query id on another server is another row");
         assertEquals("UPDATE b SET x = $1", rows.get(2).get("query").asText());
     }

@@ -62,7 +62,7 @@ class PartitionMaintenanceTest {
                 "metric_rollup_1h_p202606"), partitions(url, "metric_rollup_1h"));
         assertEquals(List.of("alert_event_p202603", "alert_event_p202604", "alert_event_p202605", "alert_event_p202606"),
                 partitions(url, "alert_event"));
-        assertEquals(8 + 5 * 4, first.created().size());
+        assertEquals(8 + 6 * 4, first.created().size());
         assertEquals(List.of(), first.dropped());
 
         // Same time again: nothing to do.
@@ -151,7 +151,7 @@ class PartitionMaintenanceTest {
                 Thread.sleep(20);
             }
             assertEquals(null, s.lastError());
-            assertEquals(28, s.lastReport().created().size());
+            assertEquals(8 + 6 * 4, s.lastReport().created().size());
             // A second, on-demand run while the schedule is alive: nothing left to create.
             assertEquals(List.of("nothing to do"), s.runOnce().lines());
         }
@@ -285,7 +285,7 @@ class PartitionMaintenanceTest {
                 rows.add(rs.getString(1) + ":" + rs.getString(2) + ":" + (rs.getString(3) != null));
             }
             assertEquals(List.of("alert_event:ok:false", "metric_rollup_1d:ok:false", "metric_rollup_1h:critical:true",
-                    "metric_rollup_1m:ok:false", "query_plan:ok:false", "series:ok:false", "statement_rollup_1h:ok:false"), rows);
+                    "metric_rollup_1m:ok:false", "query_plan:ok:false", "series:ok:false", "statement_rollup_1d:ok:false", "statement_rollup_1h:ok:false"), rows);
         }
     }
 
