@@ -27,12 +27,17 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -262,6 +267,48 @@ public abstract class JobTestSupport {
                     fail("statement " + e.getKey() + " column " + ReferenceRollups.STATEMENT_COLUMNS[i] + ": expected "
                             + e.getValue()[i] + ", stored " + a[i]);
                 }
+            }
+        }
+    }
+
+    /**
+     * Waits until the job's consumer group has committed (on a completed checkpoint) the end
+     * offset of every partition of its source topics: every record produced so far went through
+     * the job's operators. Tests that then jump the watermark (a far-future snapshot on every
+     * partition) need it when the job has been waiting longer than the idleness timeout: a
+     * partition resuming from idle is not counted in the watermark until its first periodic
+     * watermark, so another partition's jump could overtake the records it is still reading and
+     * make them late.
+     */
+    static void awaitConsumed(String bootstrap, JobConfig c, Duration timeout) throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var d : admin.describeTopics(c.kafka().sourceTopics()).allTopicNames().get().values()) {
+                d.partitions().forEach(pi -> latest.put(new TopicPartition(d.name(), pi.partition()), OffsetSpec.latest()));
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, r) -> ends.put(tp, r.offset()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin
+                        .listConsumerGroupOffsets(c.kafka().groupId()).partitionsToOffsetAndMetadata().get();
+                List<String> behind = new ArrayList<>();
+                ends.forEach((tp, end) -> {
+                    OffsetAndMetadata o = committed.get(tp);
+                    long at = o == null ? 0 : o.offset();
+                    if (at < end) {
+                        behind.add(tp + " at " + at + " of " + end);
+                    }
+                });
+                if (behind.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("timed out waiting for the job to consume its source topics: " + behind);
+                }
+                Thread.sleep(250);
             }
         }
     }

@@ -226,6 +226,9 @@ class StoreFaultsITCase {
             }
             assertTrue(killed >= 3, "every store writer's connection dropped: " + killed);
             JobTestSupport.produce(p, c, second);
+            // The wait for the first rollups can outlast the 30 s idleness: let the job read the
+            // second half before the closing watermark jump (see awaitConsumed).
+            JobTestSupport.awaitConsumed(KAFKA.bootstrapServers(), c, Duration.ofSeconds(90));
             RestartITCase.closeAllPartitions(p, c, start + 86_400_000L + 30 * 60_000L);
 
             List<Snapshot> all = new ArrayList<>(first);
