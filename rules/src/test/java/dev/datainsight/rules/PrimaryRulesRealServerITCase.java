@@ -87,9 +87,10 @@ class PrimaryRulesRealServerITCase {
                 yaml.append("  ").append(r.name()).append(": {enabled: false}\n");
             }
         }
-        // The holder is named by the evaluation that ends `for`: 3 s after the crossing, when the
-        // xid-consuming statement (whose snapshot ties with the prepared transaction) has ended.
-        yaml.append("  xmin_horizon: {warning: 150000, critical: 10000000, for: 3s, resolve_for: 0s}\n");
+        // The holder is named by the evaluation that ends `for`, 3 s after the crossing (at 94 % of
+        // the xids consumed): the consuming statement, whose snapshot's xmin ties with the prepared
+        // transaction's xid (the collector names a session on a tie), has ended by then.
+        yaml.append("  xmin_horizon: {warning: 160000, critical: 10000000, for: 3s, resolve_for: 0s}\n");
         yaml.append("  table_freeze_age: {for: 0s, resolve_for: 0s}\n");
         yaml.append("  archiver_failing: {window: 3s}\n");
         yaml.append("  wal_ready_backlog: {warning: 3, critical: 1000, for: 0s, resolve_for: 0s}\n");
@@ -110,6 +111,11 @@ class PrimaryRulesRealServerITCase {
 
     @AfterAll
     void stop() throws Exception {
+        if (h != null) {
+            h.events.forEach(a -> System.out.println("event: " + a.getRule() + " " + a.getStatus() + " " + a.getSeverity()
+                    + ": " + a.getSummary()));
+            h.insights.forEach(r -> System.out.println("insight: " + r.kind() + " " + r.severity() + ": " + r.summary()));
+        }
         try {
             if (collector != null) {
                 collector.close();
@@ -139,7 +145,7 @@ class PrimaryRulesRealServerITCase {
 
         AlertEvent horizon = await(a -> a.getRule().equals("xmin_horizon"));
         assertEquals(Severity.WARNING, horizon.getSeverity(), horizon.getSummary());
-        assertTrue(horizon.getSummary().matches("The xmin horizon is 1[5-9]\\d{4} transactions old, held by a prepared"
+        assertTrue(horizon.getSummary().matches("The xmin horizon is 1[6-9]\\d{4} transactions old, held by a prepared"
                 + " transaction"), horizon.getSummary());
         AlertEvent freeze = await(a -> a.getRule().equals("table_freeze_age"));
         assertEquals(Severity.WARNING, freeze.getSeverity(), freeze.getSummary());
@@ -167,7 +173,7 @@ class PrimaryRulesRealServerITCase {
         AlertEvent failing = await(a -> a.getRule().equals("archiver_failing"));
         assertEquals(Severity.CRITICAL, failing.getSeverity());
         assertTrue(failing.getSummary().matches("WAL archiving is failing: failed_count rose by \\d+ \\S+ ago; "
-                + "\\d+ segment\\(s\\) waiting"), failing.getSummary());
+                + "\\d+ segment\\(s\\) waiting(, last archived .+ ago)?"), failing.getSummary());
         AlertEvent backlog = await(a -> a.getRule().equals("wal_ready_backlog"));
         assertEquals(Severity.WARNING, backlog.getSeverity());
         assertTrue(backlog.getSummary().matches("\\d+ WAL segment\\(s\\) waiting to be archived; pg_wal holds .+"),
@@ -217,7 +223,7 @@ class PrimaryRulesRealServerITCase {
         } catch (SQLException expected) {
             assertEquals("23505", expected.getSQLState(), expected.getMessage());
         }
-        InsightRow invalid = awaitInsight("invalid_index");
+        InsightRow invalid = awaitInsight(r -> r.kind().equals("invalid_index"));
         assertEquals(db + ".public.dups_id_key", invalid.subject());
         assertEquals("warning", invalid.severity());
         assertTrue(invalid.summary().matches("Index " + db + "\\.public\\.dups_id_key on dups \\(.+\\) is invalid: the "
@@ -228,9 +234,12 @@ class PrimaryRulesRealServerITCase {
     @Order(5)
     void postmasterSettingChanged_isReportedPendingARestart() throws Exception {
         exec("ALTER SYSTEM SET max_wal_senders = 9", "SELECT pg_catalog.pg_reload_conf()");
-        InsightRow pending = awaitInsight("pending_restart");
+        // max_connections may be listed too: the embedded server passes it on the command line, and
+        // a reload (the archiver test's) flags the file's other value as pending.
+        InsightRow pending = awaitInsight(r -> r.kind().equals("pending_restart") && r.summary().contains("max_wal_senders"));
         assertEquals("info", pending.severity());
-        assertEquals("1 setting(s) changed but pending a restart: max_wal_senders", pending.summary());
+        assertTrue(pending.summary().matches("[12] setting\\(s\\) changed but pending a restart: (max_connections, )?"
+                + "max_wal_senders"), pending.summary());
     }
 
     @Test
@@ -308,18 +317,18 @@ class PrimaryRulesRealServerITCase {
         return null;
     }
 
-    private InsightRow awaitInsight(String kind) throws Exception {
+    private InsightRow awaitInsight(Predicate<InsightRow> match) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
             feed();
             for (InsightRow r : h.insights) {
-                if (r.kind().equals(kind)) {
+                if (match.test(r)) {
                     return r;
                 }
             }
             Thread.sleep(50);
         }
-        fail("no " + kind + " insight; insights: " + h.insights);
+        fail("no such insight; insights: " + h.insights);
         return null;
     }
 }
