@@ -94,9 +94,9 @@ class PrimaryRulesRealServerITCase {
         yaml.append("  table_freeze_age: {for: 0s, resolve_for: 0s}\n");
         yaml.append("  archiver_failing: {window: 3s}\n");
         yaml.append("  wal_ready_backlog: {warning: 3, critical: 1000, for: 0s, resolve_for: 0s}\n");
-        yaml.append("  sessions_fatal_killed: {window: 3s, warning: 3, critical: 50}\n");
+        yaml.append("  sessions_fatal_killed: {window: 2s, warning: 3, critical: 50}\n");
         yaml.append("  invalid_index: {invalid_for: 2s}\n");
-        yaml.append("  server_restarted: {hold: 4s}\n");
+        yaml.append("  server_restarted: {hold: 3s}\n");
         h = new RulesHarness(RulesConfig.parse(yaml.toString(), "primary"));
         FleetConfig fleet = FleetConfig.builder()
                 .instance(FleetConfig.Instance.builder("pg-primary").url(PG.server().jdbcUrlNoUser(db)).user("postgres")
@@ -209,7 +209,7 @@ class PrimaryRulesRealServerITCase {
         assertEquals(Severity.WARNING, killed.getSeverity());
         assertEquals(Map.of("datname", db), killed.getLabels());
         assertTrue(killed.getSummary().matches("5 session\\(s\\) of database " + db + " ended by a fatal error or "
-                + "killed within 3s \\(\\d+ fatal, \\d+ killed since the statistics reset\\)"), killed.getSummary());
+                + "killed within 2s \\(\\d+ fatal, \\d+ killed since the statistics reset\\)"), killed.getSummary());
         await(a -> a.getRule().equals("sessions_fatal_killed") && a.getStatus() == AlertStatus.RESOLVED);
     }
 
