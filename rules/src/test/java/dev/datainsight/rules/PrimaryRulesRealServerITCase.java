@@ -51,8 +51,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * each alert must name what it is about and, where it can within seconds, resolve.
  *
  * <p>The scenarios run in order on one collector; the restart comes last. autovacuum_naptime is
- * an hour so no autovacuum worker starts during the run: a worker's snapshot would tie with the
- * prepared transaction's xid and the collector would name the worker as the holder.
+ * an hour so that no autovacuum worker starts during the run (with every database past the lowered
+ * freeze age, workers would keep vacuuming them in vain while the prepared transaction holds).
  * checksum_failures is not induced: {@link EmbeddedPostgresServer} has no initdb options, and 17's
  * initdb leaves data checksums off.
  */
@@ -87,10 +87,9 @@ class PrimaryRulesRealServerITCase {
                 yaml.append("  ").append(r.name()).append(": {enabled: false}\n");
             }
         }
-        // The holder is named by the evaluation that ends `for`, 3 s after the crossing (at 94 % of
-        // the xids consumed): the consuming statement, whose snapshot's xmin ties with the prepared
-        // transaction's xid (the collector names a session on a tie), has ended by then.
-        yaml.append("  xmin_horizon: {warning: 160000, critical: 10000000, for: 3s, resolve_for: 0s}\n");
+        // for 0s: the alert fires while the xids are still consumed, when the consuming statement's
+        // snapshot ties with the prepared transaction (XminHorizonHolderTest).
+        yaml.append("  xmin_horizon: {warning: 100000, critical: 10000000, for: 0s, resolve_for: 0s}\n");
         yaml.append("  table_freeze_age: {for: 0s, resolve_for: 0s}\n");
         yaml.append("  archiver_failing: {window: 3s}\n");
         yaml.append("  wal_ready_backlog: {warning: 3, critical: 1000, for: 0s, resolve_for: 0s}\n");
@@ -145,7 +144,7 @@ class PrimaryRulesRealServerITCase {
 
         AlertEvent horizon = await(a -> a.getRule().equals("xmin_horizon"));
         assertEquals(Severity.WARNING, horizon.getSeverity(), horizon.getSummary());
-        assertTrue(horizon.getSummary().matches("The xmin horizon is 1[6-9]\\d{4} transactions old, held by a prepared"
+        assertTrue(horizon.getSummary().matches("The xmin horizon is 1\\d{5} transactions old, held by a prepared"
                 + " transaction"), horizon.getSummary());
         AlertEvent freeze = await(a -> a.getRule().equals("table_freeze_age"));
         assertEquals(Severity.WARNING, freeze.getSeverity(), freeze.getSummary());
@@ -208,7 +207,8 @@ class PrimaryRulesRealServerITCase {
         AlertEvent killed = await(a -> a.getRule().equals("sessions_fatal_killed"));
         assertEquals(Severity.WARNING, killed.getSeverity());
         assertEquals(Map.of("datname", db), killed.getLabels());
-        assertTrue(killed.getSummary().matches("5 session\\(s\\) of database " + db + " ended by a fatal error or "
+        // More than 3 warns: the sample that sees the fourth may come before the fifth is counted.
+        assertTrue(killed.getSummary().matches("[45] session\\(s\\) of database " + db + " ended by a fatal error or "
                 + "killed within 2s \\(\\d+ fatal, \\d+ killed since the statistics reset\\)"), killed.getSummary());
         await(a -> a.getRule().equals("sessions_fatal_killed") && a.getStatus() == AlertStatus.RESOLVED);
     }

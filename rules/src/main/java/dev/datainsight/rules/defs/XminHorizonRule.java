@@ -13,6 +13,8 @@ import java.util.Map;
  * in transaction ids of the oldest xmin that vacuum must respect. Warning above 100 million,
  * critical above 200 million; the summary names what holds it ({@code holder}: session,
  * walsender with standby feedback, prepared transaction, slot xmin, slot catalog_xmin) and its pid.
+ * A prepared transaction as old as the horizon ({@code prepared_xact_age}) is named whatever
+ * {@code holder} says: snapshots taken while it runs tie with it, and the tie names a session.
  *
  * <p>Why: nothing newer than the horizon can be removed or frozen, so dead rows pile up in every
  * table and the database ages towards wraparound while vacuum runs in vain. 200 million is the
@@ -83,6 +85,14 @@ public final class XminHorizonRule extends GaugeRule {
 
     @Override
     protected String summary(SnapshotRow row, double v) {
+        Double prepared = Rows.val(row, "prepared_xact_age");
+        if (prepared != null && prepared >= v) {
+            // A prepared transaction as old as the horizon is what holds it: every snapshot taken
+            // while it is the oldest running transaction (a session's query, an autovacuum worker,
+            // a standby's feedback) has its xid as xmin and ties with it, and the collector names
+            // the session on a tie. The session's snapshot ends; the prepared transaction stays.
+            return "The xmin horizon is " + Fmt.num(v) + " transactions old, held by " + holder(3.0);
+        }
         Double pid = Rows.val(row, "holder_pid");
         Double xactAge = Rows.val(row, "holder_xact_age_seconds");
         return "The xmin horizon is " + Fmt.num(v) + " transactions old, held by " + holder(Rows.val(row, "holder"))
