@@ -37,11 +37,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * role_changed and standby_missing on real servers: a streaming standby built from a low-level
- * base backup of the embedded primary, both polled by the real collector. The standby is learnt
- * by the primary's standby_missing; then it is promoted (pg_promote()): its own role_changed fires
- * with before and after, and the primary, whose walsender row is gone, pages standby_missing for
- * it instead of resolving silently.
+ * The replication rules on real servers: a streaming standby built from a low-level base backup
+ * of the embedded primary, both polled by the real collector. The standby is learnt by the
+ * primary's standby_missing. While both run, each condition is made for real and undone, each
+ * alert fires and resolves: replication_slot (an inactive slot retaining WAL; a slot capped by
+ * max_slot_wal_keep_size, first low on safe_wal_size, then lost), recovery_conflicts (the standby
+ * cancels a snapshot the primary's VACUUM removed rows from) and replication_lag (replay paused on
+ * the standby: the primary's and the standby's own view). Then the standby is promoted
+ * (pg_promote()): its own role_changed fires with before and after, and the primary, whose
+ * walsender row is gone, pages standby_missing for it instead of resolving silently. One primary
+ * (the module's shared server: settings and slots are put back) and one standby for it all.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FailoverRulesRealServerITCase {
@@ -162,8 +167,10 @@ class FailoverRulesRealServerITCase {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("Replication slot \\(physical\\) idle_slot is inactive"
                 + " and retaining (\\d+(?:\\.\\d)?)MB of WAL(?: \\(inactive for \\d+ s\\))?").matcher(slot.getSummary());
         assertTrue(m.matches(), slot.getSummary());
-        // What the server said after the switch, give or take the collector's own WAL since.
-        assertEquals(retained / (1 << 20), Double.parseDouble(m.group(1)), 1.0, slot.getSummary());
+        // The collector may sample during the writes or after the switch: between the threshold and
+        // what the server said after the switch, give or take the collector's own WAL since.
+        double mb = Double.parseDouble(m.group(1));
+        assertTrue(mb > 4 && mb <= retained / (1 << 20) + 1.0, slot.getSummary() + " vs " + retained);
         exec(primary, "SELECT pg_drop_replication_slot('idle_slot')");
         await(a -> a.getRule().equals("replication_slot") && a.getStatus() == AlertStatus.RESOLVED
                 && "idle_slot".equals(a.getLabels().get("slot_name")));
@@ -248,7 +255,8 @@ class FailoverRulesRealServerITCase {
                     assertTrue(conflict.getMessage().contains("conflict with recovery"), conflict.getMessage());
                 }
             }
-            AlertEvent confl = await(a -> a.getRule().equals("recovery_conflicts") && a.getStatus() == AlertStatus.FIRING);
+            AlertEvent confl = await(a -> a.getRule().equals("recovery_conflicts") && a.getStatus() == AlertStatus.FIRING
+                    && db.equals(a.getLabels().get("datname")));
             report(confl);
             assertEquals("replica", confl.getInstance());
             assertEquals(Map.of("datname", db), confl.getLabels());
@@ -256,7 +264,8 @@ class FailoverRulesRealServerITCase {
             assertEquals("1 quer(ies) in database " + db + " cancelled by recovery conflicts within "
                     + dev.datainsight.rules.engine.Fmt.duration(3000) + " (so far: snapshot 1)",
                     confl.getSummary());
-            await(a -> a.getRule().equals("recovery_conflicts") && a.getStatus() == AlertStatus.RESOLVED);
+            await(a -> a.getRule().equals("recovery_conflicts") && a.getStatus() == AlertStatus.RESOLVED
+                    && db.equals(a.getLabels().get("datname")));
             exec(s, "ALTER SYSTEM RESET hot_standby_feedback");
             exec(s, "ALTER SYSTEM RESET max_standby_streaming_delay");
             exec(s, "SELECT pg_reload_conf()");
