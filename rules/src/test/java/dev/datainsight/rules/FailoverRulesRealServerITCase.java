@@ -199,8 +199,8 @@ class FailoverRulesRealServerITCase {
                 && "doomed_slot".equals(a.getLabels().get("slot_name")));
         report(low);
         assertEquals(Severity.WARNING, low.getSeverity());
-        assertTrue(low.getSummary().matches("Replication slot \\(physical\\) doomed_slot is only \\d+(\\.\\d)?[KM]?B"
-                + " of WAL left before max_slot_wal_keep_size invalidates it(?: \\(inactive for \\d+ s\\))?"), low.getSummary());
+        assertTrue(low.getSummary().matches("Replication slot \\(physical\\) doomed_slot is within \\d+(\\.\\d)?[KM]?B"
+                + " of WAL of being invalidated by max_slot_wal_keep_size(?: \\(inactive for \\d+ s\\))?"), low.getSummary());
         for (int i = 0; i < 10 && !"lost".equals(sql(primary,
                 "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'doomed_slot'")); i++) {
             exec(primary, "INSERT INTO churn SELECT g, 'y' FROM generate_series(1, 1000) g");

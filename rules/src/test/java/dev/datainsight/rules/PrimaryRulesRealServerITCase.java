@@ -171,7 +171,7 @@ class PrimaryRulesRealServerITCase {
         }
         AlertEvent failing = await(a -> a.getRule().equals("archiver_failing"));
         assertEquals(Severity.CRITICAL, failing.getSeverity());
-        assertTrue(failing.getSummary().matches("WAL archiving is failing: failed_count rose by \\d+ \\S+ ago; "
+        assertTrue(failing.getSummary().matches("WAL archiving is failing: failed_count rose by \\d+ (just now|\\S+ ago); "
                 + "\\d+ segment\\(s\\) waiting(, last archived .+ ago)?"), failing.getSummary());
         AlertEvent backlog = await(a -> a.getRule().equals("wal_ready_backlog"));
         assertEquals(Severity.WARNING, backlog.getSeverity());

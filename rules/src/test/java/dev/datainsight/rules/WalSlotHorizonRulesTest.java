@@ -49,7 +49,7 @@ class WalSlotHorizonRulesTest {
             assertEquals(1, ev.size(), ev.toString());
             AlertEvent a = ev.get(0);
             assertEquals(Severity.CRITICAL, a.getSeverity());
-            assertTrue(a.getSummary().startsWith("WAL archiving is failing: failed_count rose by 2"), a.getSummary());
+            assertTrue(a.getSummary().startsWith("WAL archiving is failing: failed_count rose by 2 just now;"), a.getSummary());
             assertTrue(a.getSummary().contains("3 segment(s) waiting"), a.getSummary());
             // No failure for the 5 min window: resolves.
             List<AlertEvent> later = new ArrayList<>();

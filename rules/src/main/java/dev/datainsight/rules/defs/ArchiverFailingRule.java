@@ -72,8 +72,10 @@ public final class ArchiverFailingRule extends Rule {
             String readyText = ready == null ? "unknown" : Fmt.num(ready);
             String summary;
             if (failing) {
-                summary = "WAL archiving is failing: failed_count rose by " + Fmt.num(m.v[1]) + " "
-                        + Fmt.duration(ctx.now() - m.t[0]) + " ago; " + readyText + " segment(s) waiting"
+                long since = ctx.now() - m.t[0];
+                summary = "WAL archiving is failing: failed_count rose by " + Fmt.num(m.v[1])
+                        + (since < 1000 ? " just now" : " " + Fmt.duration(since) + " ago") + "; " + readyText
+                        + " segment(s) waiting"
                         + (age == null ? "" : ", last archived " + Fmt.secs(age) + " ago");
             } else if (stuck) {
                 summary = "WAL archiving is stuck: " + readyText + " segment(s) waiting and nothing archived for "

@@ -101,7 +101,7 @@ public final class ReplicationSlotRule extends Rule {
             }
             if (!lost && safe != null && floor != null && safe < floor) {
                 level = level == null ? Severity.WARNING : level;
-                why.add("only " + Fmt.bytes(safe) + " of WAL left before max_slot_wal_keep_size invalidates it");
+                why.add("within " + Fmt.bytes(safe) + " of WAL of being invalidated by max_slot_wal_keep_size");
             }
             Double inactiveFor = Rows.val(row, "inactive_seconds");
             String subject = (type.isEmpty() ? "Replication slot " : "Replication slot (" + type + ") ") + slot;
