@@ -53,8 +53,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>The scenarios run in order on one collector; the restart comes last. autovacuum_naptime is
  * an hour so that no autovacuum worker starts during the run (with every database past the lowered
  * freeze age, workers would keep vacuuming them in vain while the prepared transaction holds).
- * checksum_failures is not induced: {@link EmbeddedPostgresServer} has no initdb options, and 17's
- * initdb leaves data checksums off.
+ * checksum_failures is induced apart, on 18 (whose initdb enables data checksums), in
+ * {@link ChecksumFailuresRealServerITCase}.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
