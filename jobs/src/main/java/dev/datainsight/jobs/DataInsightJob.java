@@ -6,7 +6,10 @@ import dev.datainsight.jobs.rollup.InstanceRollupFunction;
 import dev.datainsight.jobs.decode.PlansDeserializer;
 import dev.datainsight.jobs.decode.RouteRecords;
 import dev.datainsight.jobs.plans.PlanHistoryFunction;
+import dev.datainsight.jobs.plans.RecommendationFunction;
 import dev.datainsight.jobs.plans.RoutePlans;
+import dev.datainsight.jobs.plans.StatementTemps;
+import dev.datainsight.jobs.records.StatementTemp;
 import dev.datainsight.jobs.records.CapturedPlan;
 import dev.datainsight.jobs.records.PlanRecord;
 import dev.datainsight.jobs.decode.SnapshotDeserializer;
@@ -303,6 +306,16 @@ public final class DataInsightJob {
                     .uid(UID_SINK_PLANS).name(NAME_SINK_PLANS);
             deadLetters = deadLetters.union(captured.getSideOutput(RoutePlans.DEAD_LETTERS));
             planChanges = history.getSideOutput(PlanHistoryFunction.PLAN_CHANGES);
+            // Plan analysis: each captured plan, with the statement's temp-block counters, → open,
+            // refreshed and closed recommendations → the recommendation table.
+            DataStream<StatementTemp> temps = snapshots.flatMap(new StatementTemps())
+                    .uid(UID_STATEMENT_TEMPS).name(NAME_STATEMENT_TEMPS);
+            history.connect(temps)
+                    .keyBy(p -> p.key(), t -> t.key())
+                    .process(new RecommendationFunction(c.time().planHistoryTtl()))
+                    .uid(UID_RECOMMEND).name(NAME_RECOMMEND)
+                    .sinkTo(storeSink(store, new SimpleBuffers.Recommendations(), c, sinks))
+                    .uid(UID_SINK_RECOMMENDATIONS).name(NAME_SINK_RECOMMENDATIONS);
         }
 
         // ---- RULES HOOK -------------------------------------------------------------------

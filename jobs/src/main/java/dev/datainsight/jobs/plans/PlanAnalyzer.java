@@ -446,8 +446,21 @@ public final class PlanAnalyzer {
             String schema = n.path("Schema").asText("");
             String rel = n.path("Relation Name").asText("");
             String q = schema.isEmpty() ? rel : schema + "." + rel;
-            if (n.hasNonNull("Index Name") && q.equals(relation)) {
+            if (!q.equals(relation)) {
+                continue;
+            }
+            if (n.hasNonNull("Index Name")) {
                 return n.path("Node Type").asText() + " using " + n.path("Index Name").asText() + " on " + rel;
+            }
+            if ("Bitmap Heap Scan".equals(n.path("Node Type").asText())) {
+                // the index is named by the Bitmap Index Scan under it (or under its BitmapAnd/Or)
+                List<JsonNode> under = new ArrayList<>();
+                collect(n, under);
+                for (JsonNode u : under) {
+                    if (u.hasNonNull("Index Name")) {
+                        return "Bitmap Heap Scan on " + rel + " using " + u.path("Index Name").asText();
+                    }
+                }
             }
         }
         return null;
