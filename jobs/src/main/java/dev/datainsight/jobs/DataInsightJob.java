@@ -8,8 +8,8 @@ import dev.datainsight.jobs.decode.RouteRecords;
 import dev.datainsight.jobs.plans.PlanHistoryFunction;
 import dev.datainsight.jobs.plans.RecommendationFunction;
 import dev.datainsight.jobs.plans.RoutePlans;
-import dev.datainsight.jobs.plans.StatementTemps;
-import dev.datainsight.jobs.records.StatementTemp;
+import dev.datainsight.jobs.plans.StatsReadings;
+import dev.datainsight.jobs.records.StatsReading;
 import dev.datainsight.jobs.records.CapturedPlan;
 import dev.datainsight.jobs.records.PlanRecord;
 import dev.datainsight.jobs.decode.SnapshotDeserializer;
@@ -306,12 +306,13 @@ public final class DataInsightJob {
                     .uid(UID_SINK_PLANS).name(NAME_SINK_PLANS);
             deadLetters = deadLetters.union(captured.getSideOutput(RoutePlans.DEAD_LETTERS));
             planChanges = history.getSideOutput(PlanHistoryFunction.PLAN_CHANGES);
-            // Plan analysis: each captured plan, with the statement's temp-block counters, → open,
-            // refreshed and closed recommendations → the recommendation table.
-            DataStream<StatementTemp> temps = snapshots.flatMap(new StatementTemps())
-                    .uid(UID_STATEMENT_TEMPS).name(NAME_STATEMENT_TEMPS);
-            history.connect(temps)
-                    .keyBy(p -> p.key(), t -> t.key())
+            // Plan analysis (keyed per instance, database): each captured plan, with the statement's
+            // temp-block counters and the relations' sizes → open, refreshed and closed
+            // recommendations → the recommendation table.
+            DataStream<StatsReading> readings = snapshots.flatMap(new StatsReadings())
+                    .uid(UID_STATS_READINGS).name(NAME_STATS_READINGS);
+            history.connect(readings)
+                    .keyBy(RecommendationFunction::key, StatsReading::databaseKey)
                     .process(new RecommendationFunction(c.time().planHistoryTtl()))
                     .uid(UID_RECOMMEND).name(NAME_RECOMMEND)
                     .sinkTo(storeSink(store, new SimpleBuffers.Recommendations(), c, sinks))

@@ -38,11 +38,11 @@ public final class JobNames {
     public static final String UID_SINK_PLANS = "store-query-plans-sink";
     public static final String NAME_SINK_PLANS = "Store: query_plan";
 
-    public static final String UID_STATEMENT_TEMPS = "statement-temps";
-    public static final String NAME_STATEMENT_TEMPS = "Statements that write temp blocks (for recommendations)";
+    public static final String UID_STATS_READINGS = "plan-analysis-stats";
+    public static final String NAME_STATS_READINGS = "Temp blocks of statements, relation sizes (for recommendations)";
 
     public static final String UID_RECOMMEND = "recommend";
-    public static final String NAME_RECOMMEND = "Plan analysis, recommendations (per instance, database, query)";
+    public static final String NAME_RECOMMEND = "Plan analysis, recommendations (per instance, database)";
 
     public static final String UID_SINK_RECOMMENDATIONS = "store-recommendations-sink";
     public static final String NAME_SINK_RECOMMENDATIONS = "Store: recommendation";
@@ -72,6 +72,7 @@ public final class JobNames {
     public static final String STATE_RECOMMENDATIONS_EVALUATED = "recommendations-evaluated";
     public static final String STATE_TEMP_LATEST = "statement-temp-latest";
     public static final String STATE_TEMP_RECENT = "statement-temp-recent";
+    public static final String STATE_RELATIONS = "relations";
 
     /** Flink metric group and counter names. */
     public static final String METRIC_GROUP = "datainsight";

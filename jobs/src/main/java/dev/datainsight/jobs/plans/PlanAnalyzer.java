@@ -32,6 +32,12 @@ import java.util.regex.Pattern;
  *       Materialize): work_mem that would fit is twice the temp bytes per call rounded up to a
  *       power of two in MB. Confidence {@code clamp(temp per call / work_mem) × clamp(log10(1 +
  *       calls) / 2)}.</li>
+ *   <li><b>analyze</b> — a relation the plan reads has, per the tables probe, at least
+ *       {@link #MIN_MODS} rows changed since its last analyze and at least {@link #MIN_MOD_SHARE}
+ *       of its rows (twice autovacuum's default analyze scale factor: autoanalyze is behind), so
+ *       the estimates the plan was chosen on are stale. Confidence {@code clamp((mods / rows − 0.1)
+ *       / 0.9)}: 0 at autoanalyze's own default threshold, 1 once the changes reach the table's
+ *       size.</li>
  * </ul>
  */
 public final class PlanAnalyzer {
@@ -43,6 +49,9 @@ public final class PlanAnalyzer {
     public static final double UNKNOWN_SELECTIVITY = 0.5;
     /** PostgreSQL's default work_mem, taken when the plan's SETTINGS do not list it. */
     public static final long DEFAULT_WORK_MEM = 4L << 20;
+    /** The analyze finding: changed rows since the last analyze, at least this many and this share. */
+    public static final double MIN_MODS = 1000;
+    public static final double MIN_MOD_SHARE = 0.2;
     public static final String NOT_VALIDATED = "not validated (hypopg absent)";
     static final int BLOCK = 8192;
 
@@ -53,7 +62,7 @@ public final class PlanAnalyzer {
             Map<String, Object> evidence) {}
 
     /** What the tables probe says of a relation (null fields when not known). */
-    public record RelationStats(Double liveTuples, Double tableBytes) {}
+    public record RelationStats(Double liveTuples, Double tableBytes, Double modsSinceAnalyze) {}
 
     /** The statement's cumulative pg_stat_statements counters (summed over roles). */
     public record StatementStats(double calls, double tempBlksWritten) {}
@@ -84,6 +93,20 @@ public final class PlanAnalyzer {
         Finding w = workMemFinding(datname, queryid, root, nodes, statement);
         if (w != null) {
             out.add(w);
+        }
+        Set<String> read = new LinkedHashSet<>();
+        for (JsonNode n : nodes) {
+            if (n.hasNonNull("Relation Name")) {
+                String schema = n.path("Schema").asText("");
+                String rel = n.path("Relation Name").asText();
+                read.add(schema.isEmpty() ? rel : schema + "." + rel);
+            }
+        }
+        for (String rel : read) {
+            Finding a = analyzeFinding(datname, queryid, rel, relations == null ? null : relations.get(rel));
+            if (a != null) {
+                out.add(a);
+            }
         }
         return out;
     }
@@ -314,6 +337,33 @@ public final class PlanAnalyzer {
             parts.add(s.substring(start));
             return parts;
         }
+    }
+
+    // ---- analyze ----------------------------------------------------------------------------
+
+    static Finding analyzeFinding(String datname, String queryid, String relation, RelationStats st) {
+        if (st == null || st.modsSinceAnalyze() == null || st.liveTuples() == null) {
+            return null;
+        }
+        double mods = st.modsSinceAnalyze();
+        double rows = Math.max(1, st.liveTuples());
+        double share = mods / rows;
+        if (mods < MIN_MODS || share < MIN_MOD_SHARE) {
+            return null;
+        }
+        double confidence = round2(clamp((share - 0.1) / 0.9));
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("relation", relation);
+        ev.put("n_mod_since_analyze", mods);
+        ev.put("n_live_tup", st.liveTuples());
+        ev.put("mod_share", round2(share));
+        ev.put("formula", "confidence = clamp((mod_share - 0.1) / 0.9)");
+        String[] parts = relation.split("\\.", 2);
+        String action = "ANALYZE " + (parts.length == 2 ? quote(parts[0]) + "." + quote(parts[1]) : quote(relation));
+        String summary = relation + " has " + Math.round(mods) + " rows changed since its last analyze ("
+                + Math.round(share * 100) + "% of " + Math.round(st.liveTuples()) + "): the plan was chosen on stale statistics";
+        return new Finding("analyze", "analyze|" + datname + "|" + queryid + "|" + relation, relation, confidence, summary,
+                action, ev);
     }
 
     // ---- work_mem ---------------------------------------------------------------------------

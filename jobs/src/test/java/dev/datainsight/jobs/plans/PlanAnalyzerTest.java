@@ -38,8 +38,27 @@ class PlanAnalyzerTest {
                     + " '2026-01-01'::timestamptz + i * interval '1 minute', i FROM generate_series(1, 100000) i");
             st.execute("CREATE TABLE \"Mixed Case\" (\"Tenant\" int, v int)");
             st.execute("INSERT INTO \"Mixed Case\" SELECT i % 100, i FROM generate_series(1, 50000) i");
+        }
+        // ANALYZE once the inserting session's counts are in pg_stat_user_tables: counts flushed
+        // after an ANALYZE would add to the n_live_tup it set
+        counted("orders", "n_tup_ins", 100_000);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
             st.execute("ANALYZE");
         }
+    }
+
+    /** Waits (at most 10 s) until the ended sessions' counts of {@code rel} are reported. */
+    private static void counted(String rel, String column, long expected) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT " + column + " FROM pg_stat_user_tables WHERE relname = '" + rel + "'")) {
+                if (rs.next() && rs.getLong(1) >= expected) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(rel + "." + column + " never reached " + expected);
     }
 
     /** The plans probe's EXPLAIN, over the simple query protocol as the probe sends it ($n stay unbound). */
@@ -55,10 +74,10 @@ class PlanAnalyzerTest {
     /** What the tables probe would report: n_live_tup and the table's size. */
     private static Map<String, RelationStats> stats(String rel) throws Exception {
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT n_live_tup, pg_table_size(relid) FROM pg_stat_user_tables WHERE relname = '"
-                        + rel + "'")) {
+                ResultSet rs = st.executeQuery("SELECT n_live_tup, pg_table_size(relid), n_mod_since_analyze FROM pg_stat_user_tables"
+                        + " WHERE relname = '" + rel + "'")) {
             assertTrue(rs.next());
-            return Map.of("public." + rel, new RelationStats(rs.getDouble(1), rs.getDouble(2)));
+            return Map.of("public." + rel, new RelationStats(rs.getDouble(1), rs.getDouble(2), rs.getDouble(3)));
         }
     }
 
@@ -177,6 +196,38 @@ class PlanAnalyzerTest {
         try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
             st.execute("ALTER DATABASE " + c.getCatalog() + " RESET work_mem");
         }
+    }
+
+    @Test
+    void manyChangesSinceTheLastAnalyze_recommendAnalyze_onlyForRelationsThePlanReads() throws Exception {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            // autovacuum off for this table, so autoanalyze cannot catch up during the test
+            st.execute("CREATE TABLE events (id int, kind int) WITH (autovacuum_enabled = false)");
+            st.execute("INSERT INTO events SELECT i, i % 7 FROM generate_series(1, 20000) i");
+        }
+        counted("events", "n_tup_ins", 20_000);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("ANALYZE events");
+            st.execute("UPDATE events SET kind = kind + 1 WHERE id <= 9000");
+        }
+        counted("events", "n_tup_upd", 9_000);
+        Map<String, RelationStats> stats = stats("events");
+        assertEquals(9000.0, stats.get("public.events").modsSinceAnalyze(), 0.0);
+        assertEquals(20_000.0, stats.get("public.events").liveTuples(), 0.0);
+        String plan = explain("SELECT count(*) FROM events WHERE kind = $1");
+        List<Finding> a = PlanAnalyzer.analyze("app", "11", plan, stats, null).stream()
+                .filter(f -> f.kind().equals("analyze")).toList();
+        assertEquals(1, a.size(), a.toString());
+        assertEquals("ANALYZE public.events", a.get(0).action());
+        assertEquals("analyze|app|11|public.events", a.get(0).key());
+        assertEquals(PlanAnalyzer.round2((9000 / stats.get("public.events").liveTuples() - 0.1) / 0.9), a.get(0).confidence(), 1e-9);
+        System.out.println("analyze finding: " + a.get(0).summary() + " confidence " + a.get(0).confidence());
+        // a plan that does not read it gets nothing for it
+        assertTrue(PlanAnalyzer.analyze("app", "12", explain("SELECT id FROM orders WHERE id = $1"), stats, null).isEmpty());
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("ANALYZE events");
+        }
+        assertTrue(PlanAnalyzer.analyze("app", "11", plan, stats("events"), null).stream().noneMatch(f -> f.kind().equals("analyze")));
     }
 
     private static String plan(String sql) throws Exception {

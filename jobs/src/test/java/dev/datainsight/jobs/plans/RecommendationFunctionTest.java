@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.datainsight.jobs.records.CapturedPlan;
 import dev.datainsight.jobs.records.CompactSnapshot;
 import dev.datainsight.jobs.records.Recommendation;
-import dev.datainsight.jobs.records.StatementTemp;
+import dev.datainsight.jobs.records.StatsReading;
 import dev.datainsight.model.MetricCatalog;
 import dev.datainsight.model.WireCodec;
 import java.time.Duration;
@@ -38,12 +38,12 @@ class RecommendationFunctionTest {
             + " \"Plans\": [{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"orders\", \"Schema\": \"public\", \"Alias\": \"orders\","
             + " \"Total Cost\": 1637.0, \"Plan Rows\": 100000}]}, \"Settings\": {\"work_mem\": \"1MB\"}}]";
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, CapturedPlan, StatementTemp, Recommendation> h;
+    private KeyedTwoInputStreamOperatorTestHarness<String, CapturedPlan, StatsReading, Recommendation> h;
 
     @BeforeEach
     void open() throws Exception {
         h = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(
-                new RecommendationFunction(Duration.ofDays(7))), CapturedPlan::key, StatementTemp::key, Types.STRING);
+                new RecommendationFunction(Duration.ofDays(7))), RecommendationFunction::key, StatsReading::databaseKey, Types.STRING);
         h.open();
     }
 
@@ -65,10 +65,11 @@ class RecommendationFunctionTest {
         return p;
     }
 
-    static StatementTemp temp(String queryid, double calls, double blocks, long at) {
-        StatementTemp t = new StatementTemp();
+    static StatsReading temp(String queryid, double calls, double blocks, long at) {
+        StatsReading t = new StatsReading();
         t.instance = "db-1";
         t.datname = "app";
+        t.kind = StatsReading.STATEMENT;
         t.queryid = queryid;
         t.calls = calls;
         t.tempBlksWritten = blocks;
@@ -131,6 +132,44 @@ class RecommendationFunctionTest {
         assertEquals("no temp blocks written in the latest interval (plan ssss)", o.get(1).closedReason);
     }
 
+    static StatsReading relation(String rel, double rows, double bytes, double mods, long at) {
+        StatsReading t = new StatsReading();
+        t.instance = "db-1";
+        t.datname = "app";
+        t.kind = StatsReading.RELATION;
+        t.relation = rel;
+        t.liveTuples = rows;
+        t.tableBytes = bytes;
+        t.modsSinceAnalyze = mods;
+        t.collectedAt = at;
+        return t;
+    }
+
+    @Test
+    void relationStats_makeSelectivityKnown_andStaleStatisticsOpenAnAnalyze_closedAfterAnalyze() throws Exception {
+        h.processElement2(relation("public.orders", 100_000, 740 * 8192.0, 60_000, T - MIN), T - MIN);
+        h.processElement1(plan("42", "aaaa", "Seq Scan on orders", SEQ, T), T);
+        List<Recommendation> o = out();
+        assertEquals(2, o.size(), o.toString());
+        Recommendation index = o.stream().filter(r -> r.kind.equals("index")).findFirst().orElseThrow();
+        // S = log10(740)/5, F = 1 - 20/100,000
+        assertEquals(PlanAnalyzer.round2(Math.log10(740) / 5 * (1 - 20 / 100_000.0)), index.confidence, 1e-9);
+        Recommendation analyze = o.stream().filter(r -> r.kind.equals("analyze")).findFirst().orElseThrow();
+        assertEquals("ANALYZE public.orders", analyze.action);
+        assertEquals(PlanAnalyzer.round2((0.6 - 0.1) / 0.9), analyze.confidence, 1e-9);
+        // ANALYZE ran: the next reading has few changes, the next capture closes it
+        h.processElement2(relation("public.orders", 100_000, 740 * 8192.0, 12, T + 10 * MIN), T + 10 * MIN);
+        h.processElement1(plan("42", "aaaa", "Seq Scan on orders", SEQ, T + 15 * MIN), T + 15 * MIN);
+        o = out();
+        assertEquals(4, o.size(), o.toString());
+        Recommendation closed = o.stream().filter(r -> r.kind.equals("analyze") && !r.open).findFirst().orElseThrow();
+        assertEquals("public.orders now has 12 rows changed since its last analyze of 100000", closed.closedReason);
+        assertTrue(o.get(2).open || o.get(3).open, "the index one is refreshed");
+        // another statement of the same database is its own: nothing of 42 is closed by it
+        h.processElement1(plan("43", "cccc", "Result", "[{\"Plan\": {\"Node Type\": \"Result\"}}]", T + 20 * MIN), T + 20 * MIN);
+        assertEquals(4, out().size());
+    }
+
     @Test
     void cutPlanChangesNothing_andStateIsForgottenAfterItsTtl() throws Exception {
         h.setStateTtlProcessingTime(0);
@@ -149,7 +188,7 @@ class RecommendationFunctionTest {
     }
 
     @Test
-    void statementTemps_sumRolesPerQuery_andSkipStatementsWithoutTemp() {
+    void statsReadings_sumRolesPerQuery_skipStatementsWithoutTemp_andReadRelations() {
         List<String> names = new ArrayList<>(MetricCatalog.view("pg_stat_statements").columns().keySet());
         CompactSnapshot s = new CompactSnapshot();
         s.instance = "db-1";
@@ -160,13 +199,29 @@ class RecommendationFunctionTest {
         s.rowKeys = new String[] {"42" + sep + "app" + sep + "web" + sep + "t", "42" + sep + "app" + sep + "batch" + sep + "t",
                 "7" + sep + "app" + sep + "web" + sep + "t"};
         s.values = new double[] {10, 100, 5, 50, 1000, 0};
-        List<StatementTemp> t = StatementTemps.extract(s);
+        List<StatsReading> t = StatsReadings.extract(s);
         assertEquals(1, t.size());
         assertEquals("42", t.get(0).queryid);
         assertEquals(15, t.get(0).calls);
         assertEquals(150, t.get(0).tempBlksWritten);
-        assertEquals(plan("42", "x", "x", "[]", T).key(), t.get(0).key());
-        s.view = "pg_stat_user_tables";
-        assertEquals(List.of(), StatementTemps.extract(s));
+        assertEquals(RecommendationFunction.key(plan("42", "x", "x", "[]", T)), t.get(0).databaseKey());
+        List<String> tables = new ArrayList<>(MetricCatalog.view("pg_stat_user_tables").columns().keySet());
+        CompactSnapshot u = new CompactSnapshot();
+        u.instance = "db-1";
+        u.view = "pg_stat_user_tables";
+        u.collectedAt = T;
+        u.columns = new int[] {tables.indexOf("n_live_tup"), tables.indexOf("n_mod_since_analyze"), tables.indexOf("table_size_bytes")};
+        u.rowKeys = new String[] {"app" + sep + "public" + sep + "orders"};
+        u.values = new double[] {100_000, 40_000, Double.NaN};
+        List<StatsReading> rel = StatsReadings.extract(u);
+        assertEquals(1, rel.size());
+        assertEquals("public.orders", rel.get(0).relation);
+        assertEquals(StatsReading.RELATION, rel.get(0).kind);
+        assertEquals(100_000.0, rel.get(0).liveTuples);
+        assertEquals(40_000.0, rel.get(0).modsSinceAnalyze);
+        assertEquals(null, rel.get(0).tableBytes, "NULL stays null");
+        assertEquals(t.get(0).databaseKey(), rel.get(0).databaseKey());
+        s.view = "pg_stat_database";
+        assertEquals(List.of(), StatsReadings.extract(s));
     }
 }
