@@ -140,7 +140,7 @@ public class RecommendationFunction extends KeyedCoProcessFunction<String, Captu
         if (StatsReading.RELATION.equals(t.kind)) {
             StatsReading had = relations.get(t.relation);
             if (had == null || t.collectedAt > had.collectedAt) {
-                relations.put(t.relation, t);
+                relations.put(t.relation, copy(t));
             }
             return;
         }
@@ -162,7 +162,24 @@ public class RecommendationFunction extends KeyedCoProcessFunction<String, Captu
         } else if (latest != null && t.calls < latest.calls) {
             recentTemp.remove(t.queryid); // counters reset: only the new lifetime counts
         }
-        latestTemp.put(t.queryid, t);
+        latestTemp.put(t.queryid, copy(t));
+    }
+
+    /** A copy for the state: with object reuse on, the input object may be refilled by the next record. */
+    static StatsReading copy(StatsReading t) {
+        StatsReading c = new StatsReading();
+        c.instance = t.instance;
+        c.datname = t.datname;
+        c.kind = t.kind;
+        c.queryid = t.queryid;
+        c.relation = t.relation;
+        c.calls = t.calls;
+        c.tempBlksWritten = t.tempBlksWritten;
+        c.liveTuples = t.liveTuples;
+        c.tableBytes = t.tableBytes;
+        c.modsSinceAnalyze = t.modsSinceAnalyze;
+        c.collectedAt = t.collectedAt;
+        return c;
     }
 
     /** The latest interval the statement ran in, else its lifetime counters; null if none. */
