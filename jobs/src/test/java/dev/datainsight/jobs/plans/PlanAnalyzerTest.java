@@ -26,6 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PlanAnalyzerTest {
     @RegisterExtension static final PostgresExtension PG16 = new PostgresExtension(16);
+    /** The suite's default server (17; shared with the job tests, so no extra start). */
+    @RegisterExtension static final PostgresExtension DEFAULT = new PostgresExtension();
     private static String url;
 
     @BeforeAll
@@ -63,6 +65,10 @@ class PlanAnalyzerTest {
 
     /** The plans probe's EXPLAIN, over the simple query protocol as the probe sends it ($n stay unbound). */
     private static String explain(String sql) throws Exception {
+        return explain(url, sql);
+    }
+
+    private static String explain(String url, String sql) throws Exception {
         try (Connection c = DriverManager.getConnection(url + (url.contains("?") ? "&" : "?") + "preferQueryMode=simple");
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("EXPLAIN (GENERIC_PLAN, FORMAT JSON, VERBOSE, SETTINGS) " + sql)) {
@@ -112,6 +118,21 @@ class PlanAnalyzerTest {
         assertEquals(PlanAnalyzer.round2(Math.min(1, Math.log10(pages) / 5) * (1 - share)), withStats.confidence(), 1e-9);
         assertTrue(withStats.confidence() > f.confidence(), withStats + " vs " + f);
         assertTrue(withStats.summary().contains("filtered by customer_id"), withStats.summary());
+        // as the job stores it: no hypopg in these servers (nor in the embedded bundle), so not validated
+        dev.datainsight.jobs.records.CapturedPlan cp = new dev.datainsight.jobs.records.CapturedPlan();
+        cp.instance = "pg-1";
+        cp.datname = "app";
+        cp.queryid = "42";
+        cp.fingerprint = "ffff";
+        cp.summary = "Seq Scan on orders";
+        cp.plan = plan;
+        cp.capturedAt = 1;
+        assertEquals("not validated (hypopg absent)", RecommendationFunction.of(cp, withStats, 1).validated);
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_available_extensions WHERE name = 'hypopg'")) {
+            rs.next();
+            assertEquals(0, rs.getInt(1), "hypopg is not in the embedded PostgreSQL");
+        }
         System.out.println("index finding: " + withStats.summary() + " confidence " + withStats.confidence()
                 + " (plan only " + f.confidence() + ") evidence " + withStats.evidence());
 
@@ -127,6 +148,22 @@ class PlanAnalyzerTest {
             try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
                 st.execute("DROP INDEX IF EXISTS orders_customer_id_idx");
             }
+        }
+    }
+
+    @Test
+    void sameFindingOnTheDefaultServer_andNoneOnceTheIndexExists() throws Exception {
+        String other = DEFAULT.freshDatabaseUrl("analyze");
+        String sql = "SELECT * FROM orders WHERE customer_id = $1";
+        try (Connection c = DriverManager.getConnection(other); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, amount numeric NOT NULL)");
+            st.execute("INSERT INTO orders SELECT i, i % 1000, i FROM generate_series(1, 20000) i");
+            st.execute("ANALYZE orders");
+            Finding f = indexFindings(PlanAnalyzer.analyze("app", "42", explain(other, sql), Map.of(), null)).get(0);
+            assertEquals("public.orders (customer_id)", f.target());
+            st.execute("CREATE INDEX orders_customer_id_idx ON orders (customer_id)");
+            assertEquals(List.of(), indexFindings(PlanAnalyzer.analyze("app", "42", explain(other, sql), Map.of(), null)));
+            System.out.println("PostgreSQL " + DEFAULT.server().major() + ": " + f.summary() + " confidence " + f.confidence());
         }
     }
 
