@@ -11,6 +11,8 @@ import dev.datainsight.console.StoreReader.QueryRow;
 import dev.datainsight.console.Trends;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code datainsight queries}: the console's Queries list in the terminal, from the store — top
  * statements of an instance or the fleet since a time, with their text, class (steady/spiky),
- * regression against the 7 days before, and their plan changes when the store keeps plans. Reads
+ * regression against the 7 days before, their plan changes when the store keeps plans, and their
+ * open recommendations with confidence when it keeps those ({@code recommendation}, V12). Reads
  * as {@code datainsight_reader} with {@link StoreReader#queries} (the console's SQL, one
  * connection).
  */
@@ -65,8 +68,11 @@ public final class QueriesCommand implements Callable<Integer> {
     /** The time "now" is taken at; a test may set it. */
     Instant now = null;
 
-    /** A listed statement and its plans (null: the store keeps none). */
-    record Listed(QueryRow row, List<PlanRow> plans) {
+    /** An open recommendation of a statement ({@code recommendation}, most confident first). */
+    record Advice(String kind, String target, double confidence, String summary, String action, String validated) {}
+
+    /** A listed statement, its plans and its open recommendations (null: the store keeps none). */
+    record Listed(QueryRow row, List<PlanRow> plans, List<Advice> advice) {
         Integer planChanges() {
             return plans == null ? null : Math.max(0, plans.size() - 1);
         }
@@ -96,9 +102,10 @@ public final class QueriesCommand implements Callable<Integer> {
             if (instance != null && !Trends.instanceExists(c, instance)) {
                 return fail(err, 1, "no instance " + Terminal.safe(instance) + " in the store");
             }
+            boolean recommendations = hasRecommendations(c);
             for (QueryRow r : StoreReader.queries(c, instance, null, from, at, o, limit)) {
                 Optional<List<PlanRow>> plans = StoreReader.plans(c, r.instance(), r.queryid());
-                listed.add(new Listed(r, plans.orElse(null)));
+                listed.add(new Listed(r, plans.orElse(null), recommendations ? advice(c, r.instance(), r.queryid()) : null));
             }
         } catch (SQLException e) {
             return fail(err, 1, Terminal.safe(e.getMessage()));
@@ -110,6 +117,32 @@ public final class QueriesCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Whether the store has the recommendation table (V12 and later). */
+    static boolean hasRecommendations(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass('recommendation') IS NOT NULL");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    /** The statement's open recommendations, most confident first. */
+    static List<Advice> advice(Connection c, String instance, String queryid) throws SQLException {
+        List<Advice> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT kind, target, confidence, summary, action, validated"
+                + " FROM recommendation WHERE instance = ? AND queryid = ? AND status = 'open'"
+                + " ORDER BY confidence DESC, dedup_key LIMIT 20")) {
+            ps.setString(1, instance);
+            ps.setString(2, queryid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Advice(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6)));
+                }
+            }
+        }
+        return out;
     }
 
     private static int fail(PrintWriter err, int code, String message) {
@@ -126,6 +159,7 @@ public final class QueriesCommand implements Callable<Integer> {
             return;
         }
         boolean plans = listed.stream().anyMatch(l -> l.plans() != null);
+        boolean advice = listed.stream().anyMatch(l -> l.advice() != null);
         List<String> headers = new ArrayList<>();
         if (instance == null) {
             headers.add("INSTANCE");
@@ -133,6 +167,9 @@ public final class QueriesCommand implements Callable<Integer> {
         headers.addAll(List.of("QUERYID", "CALLS", "TOTAL", "MEAN", "CLASS", "REGRESSION"));
         if (plans) {
             headers.add("PLAN CHANGES");
+        }
+        if (advice) {
+            headers.add("RECOMMENDED");
         }
         headers.add("QUERY");
         Table table = new Table(headers.toArray(String[]::new));
@@ -151,10 +188,31 @@ public final class QueriesCommand implements Callable<Integer> {
             if (plans) {
                 cells.add(l.planChanges() == null ? "-" : Integer.toString(l.planChanges()));
             }
+            if (advice) {
+                cells.add(l.advice() == null || l.advice().isEmpty() ? "-" : Terminal.safe(l.advice().get(0).kind())
+                        + String.format(Locale.ROOT, " %.2f", l.advice().get(0).confidence())
+                        + (l.advice().size() > 1 ? " +" + (l.advice().size() - 1) : ""));
+            }
             cells.add(r.query() == null ? "(no text stored)" : Terminal.safe(r.query(), 70));
             table.row(cells.toArray(String[]::new));
         }
         table.print(t);
+        if (listed.stream().anyMatch(l -> l.advice() != null && !l.advice().isEmpty())) {
+            t.println("open recommendations (confidence in [0, 1], computed from the evidence: see docs/plans.md):");
+            for (Listed l : listed) {
+                if (l.advice() == null) {
+                    continue;
+                }
+                for (Advice a : l.advice()) {
+                    t.println("  " + (instance == null ? Terminal.safe(l.row().instance()) + " " : "") + Terminal.safe(l.row().queryid())
+                            + "  " + Terminal.safe(a.kind()) + String.format(Locale.ROOT, " %.2f  ", a.confidence())
+                            + Terminal.safe(a.summary(), 200));
+                    if (a.action() != null) {
+                        t.println("      " + Terminal.safe(a.action(), 200) + "  [" + Terminal.safe(a.validated()) + "]");
+                    }
+                }
+            }
+        }
     }
 
     private String json(List<Listed> listed, Instant from, Instant at, QueryOrder o) throws Exception {
@@ -181,6 +239,20 @@ public final class QueriesCommand implements Callable<Integer> {
             m.put("baselineMeanTimeMs", r.baselineMeanMs());
             m.put("regression", r.regression());
             m.put("planChanges", l.planChanges());
+            if (l.advice() != null) {
+                List<Map<String, Object>> as = new ArrayList<>();
+                for (Advice a : l.advice()) {
+                    Map<String, Object> am = new LinkedHashMap<>();
+                    am.put("kind", a.kind());
+                    am.put("target", a.target());
+                    am.put("confidence", a.confidence());
+                    am.put("summary", a.summary());
+                    am.put("action", a.action());
+                    am.put("validated", a.validated());
+                    as.add(am);
+                }
+                m.put("recommendations", as);
+            }
             if (l.plans() != null) {
                 List<Map<String, Object>> ps = new ArrayList<>();
                 for (PlanRow p : l.plans()) {

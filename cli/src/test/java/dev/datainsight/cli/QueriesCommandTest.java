@@ -69,6 +69,16 @@ class QueriesCommandTest {
                     + " ('db-a', '99', 'app', 'bbbbbbbbbbbbbbbb', 'Seq Scan on t', 1234.5, " + h + " - interval '1 day', " + h + "),"
                     + " ('db-a', '7', 'app', 'cccccccccccccccc', 'Result', 0.01, " + h + " - interval '3 days', " + h + "))"
                     + " v (i, q, d, fp, s, c, f, l)");
+            // Query 99 on db-a has two open recommendations (one with a hostile target) and a closed one.
+            st.execute("INSERT INTO recommendation (instance, dedup_key, kind, datname, queryid, target, first_seen, last_seen,"
+                    + " status, closed_at, closed_reason, confidence, summary, action) VALUES"
+                    + " ('db-a', 'index|app|99|public.t (id)', 'index', 'app', '99', 'public.t (id)', " + h + ", " + h + ", 'open', null, null,"
+                    + " 0.62, 'Seq Scan on public.t (cost 1235) filtered by id: an index on (id) would read only the matching rows',"
+                    + " 'CREATE INDEX CONCURRENTLY ON public.t (id)'),"
+                    + " ('db-a', 'work_mem|app|99', 'work_mem', 'app', '99', 'work_mem', " + h + ", " + h + ", 'open', null, null,"
+                    + " 0.3, 'writes 8.0 MB of temp files per call \u001b[31m', null),"
+                    + " ('db-a', 'index|app|99|public.t (x)', 'index', 'app', '99', 'public.t (x)', " + h + ", " + h + ", 'closed', " + h + ","
+                    + " 'the plan now uses Index Scan using t_x on t', 0.9, 'old', 'CREATE INDEX CONCURRENTLY ON public.t (x)')");
         }
     }
 
@@ -95,7 +105,8 @@ class QueriesCommandTest {
         assertEquals("db-a: top statements by total from 2026-11-30T12:00:00Z to 2026-12-01T12:30:00Z"
                 + " (hourly statement rollups; regression against the 7 days before)", lines.get(0));
         String header = lines.get(1);
-        assertTrue(header.startsWith("QUERYID") && !header.contains("INSTANCE") && header.contains("PLAN CHANGES"), header);
+        assertTrue(header.startsWith("QUERYID") && !header.contains("INSTANCE") && header.contains("PLAN CHANGES")
+                && header.contains("RECOMMENDED"), header);
         // 25 hours (12:00 yesterday to 12:00 today) of 100 calls at 20 ms = 50,000 ms; the 7 days before: 5 ms
         String q99 = lines.get(2);
         assertTrue(q99.startsWith("99 ") && q99.contains("2,500") && q99.contains("50,000 ms") && q99.contains("20.0 ms")
@@ -109,7 +120,15 @@ class QueriesCommandTest {
         assertEquals(header.indexOf("TOTAL"), q99.indexOf("50,000 ms"), r[1]);
         assertEquals(header.indexOf("TOTAL"), q7.indexOf("12,500 ms"), r[1]);
         assertEquals(header.indexOf("QUERY", header.indexOf("REGRESSION")), q7.indexOf("SELECT pg_sleep"), r[1]);
-        assertEquals(4, lines.size(), r[1]);
+        // the open recommendations of 99, most confident first (the closed one is not shown)
+        assertEquals("index 0.62 +1", q99.substring(header.indexOf("RECOMMENDED"), header.indexOf("QUERY", header.indexOf("RECOMMENDED"))).trim(), q99);
+        assertEquals("-", q7.substring(header.indexOf("RECOMMENDED")).split("\\s+")[0], q7);
+        assertEquals("open recommendations (confidence in [0, 1], computed from the evidence: see docs/plans.md):", lines.get(4));
+        assertEquals("  99  index 0.62  Seq Scan on public.t (cost 1235) filtered by id: an index on (id) would read only the matching rows",
+                lines.get(5));
+        assertEquals("      CREATE INDEX CONCURRENTLY ON public.t (id)  [not validated (hypopg absent)]", lines.get(6));
+        assertTrue(lines.get(7).startsWith("  99  work_mem 0.30  writes 8.0 MB") && !r[1].contains("\u001b"), lines.get(7));
+        assertEquals(8, lines.size(), r[1]);
     }
 
     @Test
@@ -131,6 +150,13 @@ class QueriesCommandTest {
         assertEquals(HOSTILE, rows.get(0).get("query").asText(), "the text itself, escaped only as JSON");
         assertEquals(1, rows.get(0).get("planChanges").asInt(), "two plans of query 99, one change: " + rows.get(0));
         assertEquals(0, rows.get(2).get("planChanges").asInt(), "no plan of db-b's query 99: " + rows.get(2));
+        JsonNode recs = rows.get(0).get("recommendations");
+        assertEquals(2, recs.size(), rows.get(0).toString());
+        assertEquals("index", recs.get(0).get("kind").asText());
+        assertEquals("public.t (id)", recs.get(0).get("target").asText());
+        assertEquals(0.62, recs.get(0).get("confidence").asDouble(), 1e-9);
+        assertEquals("not validated (hypopg absent)", recs.get(0).get("validated").asText());
+        assertEquals(0, rows.get(2).get("recommendations").size(), "none for db-b's query 99");
         assertEquals("db-b", rows.get(2).get("instance").asText(), "same query id on another server is another row");
         assertEquals("UPDATE b SET x = $1", rows.get(2).get("query").asText());
     }

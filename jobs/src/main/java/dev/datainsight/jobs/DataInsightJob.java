@@ -6,7 +6,10 @@ import dev.datainsight.jobs.rollup.InstanceRollupFunction;
 import dev.datainsight.jobs.decode.PlansDeserializer;
 import dev.datainsight.jobs.decode.RouteRecords;
 import dev.datainsight.jobs.plans.PlanHistoryFunction;
+import dev.datainsight.jobs.plans.RecommendationFunction;
 import dev.datainsight.jobs.plans.RoutePlans;
+import dev.datainsight.jobs.plans.StatsReadings;
+import dev.datainsight.jobs.records.StatsReading;
 import dev.datainsight.jobs.records.CapturedPlan;
 import dev.datainsight.jobs.records.PlanRecord;
 import dev.datainsight.jobs.decode.SnapshotDeserializer;
@@ -303,6 +306,17 @@ public final class DataInsightJob {
                     .uid(UID_SINK_PLANS).name(NAME_SINK_PLANS);
             deadLetters = deadLetters.union(captured.getSideOutput(RoutePlans.DEAD_LETTERS));
             planChanges = history.getSideOutput(PlanHistoryFunction.PLAN_CHANGES);
+            // Plan analysis (keyed per instance, database): each captured plan, with the statement's
+            // temp-block counters and the relations' sizes → open, refreshed and closed
+            // recommendations → the recommendation table.
+            DataStream<StatsReading> readings = snapshots.flatMap(new StatsReadings())
+                    .uid(UID_STATS_READINGS).name(NAME_STATS_READINGS);
+            history.connect(readings)
+                    .keyBy(RecommendationFunction::key, StatsReading::databaseKey)
+                    .process(new RecommendationFunction(c.time().planHistoryTtl()))
+                    .uid(UID_RECOMMEND).name(NAME_RECOMMEND)
+                    .sinkTo(storeSink(store, new SimpleBuffers.Recommendations(), c, sinks))
+                    .uid(UID_SINK_RECOMMENDATIONS).name(NAME_SINK_RECOMMENDATIONS);
         }
 
         // ---- RULES HOOK -------------------------------------------------------------------

@@ -38,6 +38,15 @@ public final class JobNames {
     public static final String UID_SINK_PLANS = "store-query-plans-sink";
     public static final String NAME_SINK_PLANS = "Store: query_plan";
 
+    public static final String UID_STATS_READINGS = "plan-analysis-stats";
+    public static final String NAME_STATS_READINGS = "Temp blocks of statements, relation sizes (for recommendations)";
+
+    public static final String UID_RECOMMEND = "recommend";
+    public static final String NAME_RECOMMEND = "Plan analysis, recommendations (per instance, database)";
+
+    public static final String UID_SINK_RECOMMENDATIONS = "store-recommendations-sink";
+    public static final String NAME_SINK_RECOMMENDATIONS = "Store: recommendation";
+
     public static final String UID_SINK_DLQ = "dead-letter-sink";
     public static final String NAME_SINK_DLQ = "Kafka dead-letter topic";
 
@@ -58,6 +67,13 @@ public final class JobNames {
     /** Keyed state of the plan history: the query's last captured plan ({@link dev.datainsight.jobs.records.PlanSeen}). */
     public static final String STATE_PLAN = "plan";
 
+    /** Keyed state of the recommendations: the statement's open ones by dedup key, and its last evaluation and temp readings. */
+    public static final String STATE_RECOMMENDATIONS = "recommendations";
+    public static final String STATE_RECOMMENDATIONS_EVALUATED = "recommendations-evaluated";
+    public static final String STATE_TEMP_LATEST = "statement-temp-latest";
+    public static final String STATE_TEMP_RECENT = "statement-temp-recent";
+    public static final String STATE_RELATIONS = "relations";
+
     /** Flink metric group and counter names. */
     public static final String METRIC_GROUP = "datainsight";
     public static final String METRIC_REJECTED = "rejected";
@@ -68,6 +84,9 @@ public final class JobNames {
     public static final String METRIC_LATE = "late";
     /** Captured plans the plans source decoded. */
     public static final String METRIC_PLANS = "plans";
+    /** Recommendations opened and closed by the plan analysis. */
+    public static final String METRIC_RECOMMENDATIONS_OPENED = "recommendationsOpened";
+    public static final String METRIC_RECOMMENDATIONS_CLOSED = "recommendationsClosed";
     /** Plan fingerprint changes the plan history found. */
     public static final String METRIC_PLAN_CHANGES = "planChanges";
     public static final String METRIC_DUPLICATES = "duplicates";

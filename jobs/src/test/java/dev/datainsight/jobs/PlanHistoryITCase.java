@@ -133,10 +133,11 @@ class PlanHistoryITCase extends JobTestSupport {
         DataInsightJob.defineWorkflow(env, new KafkaIO(), new KafkaIO(), c);
         JobClient job = env.executeAsync("plan-history-e2e");
         try {
-            await("two query_plan rows and the plan_change insight", Duration.ofSeconds(60), () -> {
+            await("two query_plan rows, the plan_change insight and the index recommendation", Duration.ofSeconds(60), () -> {
                 try {
                     return count(store, "SELECT count(*) FROM query_plan WHERE queryid = '" + qid + "'") == 2
-                            && count(store, "SELECT count(*) FROM insight WHERE kind = 'plan_change'") == 1;
+                            && count(store, "SELECT count(*) FROM insight WHERE kind = 'plan_change'") == 1
+                            && count(store, "SELECT count(*) FROM recommendation WHERE queryid = '" + qid + "'") == 1;
                 } catch (Exception e) {
                     return false;
                 }
@@ -152,6 +153,21 @@ class PlanHistoryITCase extends JobTestSupport {
                 assertTrue(rs.next());
                 assertEquals(after.fingerprint(), rs.getString(1));
                 assertEquals("Seq Scan", rs.getString(5));
+            }
+            // the seq scan of the second capture: an index on the filtered column, not validated (no hypopg)
+            try (Connection s = connect(store); Statement st = s.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT kind, target, status, validated, confidence, action, datname,"
+                            + " evidence->>'fingerprint' FROM recommendation WHERE instance = '" + INSTANCE + "'")) {
+                assertTrue(rs.next());
+                assertEquals("index", rs.getString(1));
+                assertEquals("public.orders (customer_id)", rs.getString(2));
+                assertEquals("open", rs.getString(3));
+                assertEquals("not validated (hypopg absent)", rs.getString(4));
+                assertTrue(rs.getDouble(5) > 0 && rs.getDouble(5) < 1, "confidence " + rs.getDouble(5));
+                assertEquals("CREATE INDEX CONCURRENTLY ON public.orders (customer_id)", rs.getString(6));
+                assertEquals(db, rs.getString(7));
+                assertEquals(after.fingerprint(), rs.getString(8));
+                System.out.println("recommendation: confidence " + rs.getDouble(5) + " " + rs.getString(6));
             }
             String insight = one(store, "SELECT summary FROM insight WHERE kind = 'plan_change'");
             assertTrue(insight.contains("from `" + before.summary() + "` to `" + after.summary() + "`"), insight);

@@ -61,7 +61,9 @@ class RecordTypesTest {
             Memory.class, ActiveSeries.class, dev.datainsight.rules.engine.InstanceInfo.class,
             // plan history: the plans source's output, the per-query state and the plan change
             dev.datainsight.jobs.records.CapturedPlan.class, dev.datainsight.jobs.records.PlanSeen.class,
-            dev.datainsight.jobs.records.PlanRecord.class, dev.datainsight.rules.engine.PlanChangeSnapshot.class);
+            dev.datainsight.jobs.records.PlanRecord.class, dev.datainsight.rules.engine.PlanChangeSnapshot.class,
+            // recommendations: the statistics readings and the recommendation events (also state)
+            dev.datainsight.jobs.records.StatsReading.class, dev.datainsight.jobs.records.Recommendation.class);
 
     @Test
     void networkAndStateTypesAreSerializedAsPojosWithoutKryo() {

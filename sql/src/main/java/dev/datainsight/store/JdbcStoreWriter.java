@@ -185,6 +185,11 @@ public final class JdbcStoreWriter implements StoreWriter {
         upsert(TableUpserts.QUERY_PLANS, rows);
     }
 
+    @Override
+    public void upsertRecommendations(Collection<RecommendationRow> rows) throws SQLException {
+        upsert(TableUpserts.RECOMMENDATIONS, rows);
+    }
+
     /** Reduces the rows (outside the transaction: a bad row fails the call before any SQL), then sends them. */
     private <T, R> void upsert(TableUpsert<T, R> table, Collection<? extends T> rows) throws SQLException {
         if (rows.isEmpty()) {

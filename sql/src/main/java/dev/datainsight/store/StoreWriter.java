@@ -42,6 +42,15 @@ public interface StoreWriter extends AutoCloseable {
      */
     void upsertQueryPlans(Collection<QueryPlanRow> rows) throws SQLException;
 
+    /**
+     * Recommendations into {@code recommendation}: one row per (instance, dedup key); an
+     * evaluation at least as new as the row's replaces what it says (open with the latest
+     * evidence, or closed with the reason), an older one only moves first_seen back.
+     */
+    default void upsertRecommendations(Collection<RecommendationRow> rows) throws SQLException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not store recommendations");
+    }
+
     @Override
     void close() throws SQLException;
 }

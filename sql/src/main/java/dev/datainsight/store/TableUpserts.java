@@ -249,6 +249,64 @@ final class TableUpserts {
                 ps.setInt(13, Math.max(0, r.planBytes()));
             });
 
+    /** Of a recommendation's evaluations in one call: the newest, and the earliest first sighting. */
+    record RecommendationSeen(RecommendationRow newest, long firstSeen) {
+        static RecommendationSeen fold(RecommendationSeen kept, RecommendationRow r) {
+            if (kept == null) {
+                return new RecommendationSeen(r, Math.min(r.firstSeen(), r.seenAt()));
+            }
+            return new RecommendationSeen(r.seenAt() >= kept.newest.seenAt() ? r : kept.newest,
+                    Math.min(kept.firstSeen, Math.min(r.firstSeen(), r.seenAt())));
+        }
+    }
+
+    /** A newer evaluation replaces what the row says; an older one (a replay) only moves first_seen back. */
+    private static String newer(String column) {
+        return " " + column + " = CASE WHEN EXCLUDED.last_seen >= recommendation.last_seen THEN EXCLUDED." + column
+                + " ELSE recommendation." + column + " END,";
+    }
+
+    static final TableUpsert<RecommendationRow, RecommendationSeen> RECOMMENDATIONS = TableUpsert.folding(
+            "INSERT INTO recommendation (instance, dedup_key, kind, datname, queryid, target, first_seen, last_seen,"
+                    + " status, closed_at, closed_reason, confidence, summary, action, evidence, validated)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)"
+                    + " ON CONFLICT (instance, dedup_key) DO UPDATE SET"
+                    + newer("kind") + newer("datname") + newer("queryid") + newer("target") + newer("status")
+                    + newer("closed_at") + newer("closed_reason") + newer("confidence") + newer("summary")
+                    + newer("action") + newer("evidence") + newer("validated")
+                    + " first_seen = least(recommendation.first_seen, EXCLUDED.first_seen),"
+                    + " last_seen = greatest(recommendation.last_seen, EXCLUDED.last_seen)",
+            r -> {
+                if (r.dedupKey() == null || r.dedupKey().isEmpty()) {
+                    throw new IllegalArgumentException("recommendation without dedup key: " + r.instance() + " " + r.kind());
+                }
+                if (!(r.confidence() >= 0 && r.confidence() <= 1)) {
+                    throw new IllegalArgumentException("confidence out of [0, 1]: " + r.confidence() + " for " + r.dedupKey());
+                }
+                return List.of(r.instance(), r.dedupKey());
+            },
+            (kept, r) -> r.seenAt() >= kept.newest.seenAt(),
+            RecommendationSeen::fold,
+            (ps, s) -> {
+                RecommendationRow r = s.newest;
+                ps.setString(1, r.instance());
+                ps.setString(2, r.dedupKey());
+                ps.setString(3, r.kind());
+                ps.setString(4, nz(r.datname()));
+                ps.setString(5, r.queryid());
+                ps.setString(6, r.target() == null ? "" : r.target());
+                ps.setTimestamp(7, new Timestamp(s.firstSeen));
+                ps.setTimestamp(8, new Timestamp(r.seenAt()));
+                ps.setString(9, r.open() ? "open" : "closed");
+                ps.setTimestamp(10, r.open() ? null : new Timestamp(r.seenAt()));
+                ps.setString(11, r.open() ? null : r.closedReason());
+                ps.setDouble(12, r.confidence());
+                ps.setString(13, r.summary() == null ? "" : r.summary());
+                ps.setString(14, r.action());
+                ps.setString(15, r.evidenceJson() == null || r.evidenceJson().isBlank() ? "{}" : r.evidenceJson());
+                ps.setString(16, r.validated() == null ? "not validated (hypopg absent)" : r.validated());
+            });
+
     private static String nz(String s) {
         return s == null ? "" : s;
     }

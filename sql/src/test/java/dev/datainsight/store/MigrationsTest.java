@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MigrationsTest {
     /** Every migration the product ships, in order, and the schema version they leave. */
     static final List<String> APPLIED = List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread",
-            "V5 alert event context", "V6 current state and pruning", "V7 statement daily", "V8 query plans", "V9 least privilege", "V10 log events");
-    static final String LATEST = "10";
+            "V5 alert event context", "V6 current state and pruning", "V7 statement daily", "V8 query plans", "V9 least privilege", "V10 log events",
+            "V12 recommendations");
+    static final String LATEST = "12";
 
     @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
     @RegisterExtension static final PostgresExtension PG17 = StoreServers.PG17;
@@ -41,7 +42,8 @@ class MigrationsTest {
                 "statement_spread_hourly:v", "metric_1m:v", "metric_1h:v", "metric_1d:v",
                 "series_latest:r", "alert_state:r", "metric_latest:v", "cache_hit_ratio_daily:v",
                 "metric_week_over_week_daily:v", "metric_1h_so_far:v", "metric_1d_so_far:v",
-                "log_event:p", "log_event_default:r", "query_plan:p", "query_plan_default:r", "query_plan_history:v")), tablesBefore.toString());
+                "log_event:p", "log_event_default:r", "query_plan:p", "query_plan_default:r", "query_plan_history:v",
+                "recommendation:r", "open_recommendation:v")), tablesBefore.toString());
 
         Migrations.Result second = Migrations.migrate(url, null, null);
         assertEquals(List.of(), second.applied());

@@ -2,6 +2,8 @@ package dev.datainsight.jobs.sinks;
 
 import dev.datainsight.jobs.records.CapturedPlan;
 import dev.datainsight.store.QueryPlanRow;
+import dev.datainsight.jobs.records.Recommendation;
+import dev.datainsight.store.RecommendationRow;
 
 import dev.datainsight.jobs.records.InstanceSeen;
 import dev.datainsight.jobs.records.StatementTexts;
@@ -182,6 +184,36 @@ public final class SimpleBuffers {
         @Override
         public StoreBuffer<CapturedPlan> fresh() {
             return new Plans();
+        }
+    }
+
+    /** Recommendation evaluations (the writer keeps the newest per dedup key). */
+    public static final class Recommendations implements StoreBuffer<Recommendation> {
+        private static final long serialVersionUID = 1L;
+        private transient List<RecommendationRow> rows;
+
+        @Override
+        public int add(Recommendation r) {
+            if (rows == null) {
+                rows = new ArrayList<>();
+            }
+            rows.add(new RecommendationRow(r.instance, r.dedupKey, r.kind, r.datname, r.queryid, r.target, r.open,
+                    r.firstSeen, r.seenAt, r.confidence, r.summary, r.action, r.evidence, r.validated, r.closedReason));
+            return rows.size();
+        }
+
+        @Override
+        public void flush(StoreCalls calls) throws Exception {
+            if (rows != null && !rows.isEmpty()) {
+                calls.write("recommendation", new ArrayList<>(rows), StoreWriter::upsertRecommendations,
+                        r -> new StoreCalls.Row(r.instance(), json(r)));
+                rows.clear();
+            }
+        }
+
+        @Override
+        public StoreBuffer<Recommendation> fresh() {
+            return new Recommendations();
         }
     }
 

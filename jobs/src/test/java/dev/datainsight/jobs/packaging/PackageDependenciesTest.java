@@ -37,7 +37,8 @@ class PackageDependenciesTest {
             "decode", List.of(MODEL, RECORDS, NAMES, FLINK, LOGGING, "org.apache.kafka.", "com.fasterxml.jackson."),
             "rollup", List.of(MODEL, RECORDS, STATE, NAMES, FLINK, LOGGING),
             "sinks", List.of(MODEL, RECORDS, "dev.datainsight.store.", FLINK, LOGGING),
-            "plans", List.of(MODEL, RECORDS, NAMES, FLINK, "dev.datainsight.rules.engine.PlanChangeSnapshot"));
+            "plans", List.of(MODEL, RECORDS, NAMES, FLINK, "dev.datainsight.rules.engine.PlanChangeSnapshot",
+                    "com.fasterxml.jackson."));
 
     private static final Pattern IMPORT = Pattern.compile("(?m)^import\\s+(?:static\\s+)?([\\w.]+)");
     private static final Pattern QUALIFIED = Pattern.compile("\\b((?:dev|org|com|java|javax)\\.[a-z]\\w*(?:\\.\\w+)+)");
