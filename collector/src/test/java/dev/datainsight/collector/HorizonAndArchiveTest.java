@@ -52,6 +52,18 @@ class HorizonAndArchiveTest {
                 assertTrue(r.getValues().get("prepared_xact_age") >= 12, r.getValues().toString());
                 assertEquals(r.getValues().get("horizon_age"), r.getValues().get("prepared_xact_age"));
                 assertEquals(null, r.getValues().get("holder_pid"), "no session: the holder is the prepared transaction");
+                // A snapshot taken now has the prepared transaction's xid as its xmin: a tie that
+                // still names the prepared transaction, not the session repeating it.
+                try (Connection reader = PG.server().connect(db); Statement rs = reader.createStatement()) {
+                    rs.execute("BEGIN ISOLATION LEVEL REPEATABLE READ");
+                    rs.execute("SELECT count(*) FROM t_px");
+                    SnapshotRow tie = view(c.collectOnce("hz"), "xmin_horizon").getRows().get(0);
+                    assertEquals(tie.getValues().get("prepared_xact_age"), tie.getValues().get("backend_xmin_age"),
+                            () -> "the session's snapshot ties with the prepared transaction: " + tie.getValues());
+                    assertEquals(3.0, tie.getValues().get("holder"), () -> "a tie names the prepared transaction: " + tie.getValues());
+                    assertEquals(null, tie.getValues().get("holder_pid"), tie.getValues()::toString);
+                    rs.execute("COMMIT");
+                }
             } finally {
                 exec(PG.server(), db, "ROLLBACK PREPARED 'di_px'");
             }

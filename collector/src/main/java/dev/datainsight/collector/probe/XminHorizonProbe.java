@@ -15,7 +15,9 @@ package dev.datainsight.collector.probe;
  * 3 prepared transaction, 4 slot xmin, 5 slot catalog_xmin; null when nothing holds one);
  * {@code holder_pid} and {@code holder_xact_age_seconds} are the session's when the holder is a
  * session or walsender (its detail is in {@code pg_stat_activity_sessions}; a slot's in
- * {@code pg_replication_slots}). Same SQL on 13..18.
+ * {@code pg_replication_slots}). On a tie the prepared transaction or the slot is the holder, not
+ * the session: a snapshot taken while a prepared transaction (or a slot's xmin) is the oldest
+ * has exactly that xmin, so the session only repeats it. Same SQL on 13..18.
  */
 public final class XminHorizonProbe extends QueryProbe {
 
@@ -38,11 +40,11 @@ public final class XminHorizonProbe extends QueryProbe {
                 )
                 SELECT GREATEST(h.backend_age, h.prepared_age, h.slot_age, h.catalog_age) AS horizon_age,
                   CASE GREATEST(h.backend_age, h.prepared_age, h.slot_age, h.catalog_age)
-                    WHEN h.backend_age THEN CASE WHEN h.walsender THEN 2 ELSE 1 END
-                    WHEN h.prepared_age THEN 3 WHEN h.slot_age THEN 4 WHEN h.catalog_age THEN 5 END AS holder,
-                  CASE WHEN h.backend_age >= COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), 0)
+                    WHEN h.prepared_age THEN 3 WHEN h.slot_age THEN 4 WHEN h.catalog_age THEN 5
+                    WHEN h.backend_age THEN CASE WHEN h.walsender THEN 2 ELSE 1 END END AS holder,
+                  CASE WHEN h.backend_age > COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), -1)
                     THEN (SELECT b.pid FROM b) END AS holder_pid,
-                  CASE WHEN h.backend_age >= COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), 0)
+                  CASE WHEN h.backend_age > COALESCE(GREATEST(h.prepared_age, h.slot_age, h.catalog_age), -1)
                     THEN (SELECT CASE WHEN b.xact_age IS NOT NULL THEN GREATEST(b.xact_age, 0) END FROM b) END AS holder_xact_age_seconds,
                   h.backend_age AS backend_xmin_age, h.prepared_age AS prepared_xact_age,
                   h.slot_age AS slot_xmin_age, h.catalog_age AS slot_catalog_xmin_age
