@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * HTTP, shows up = 1 / 0 / 0, the connection errors by SQLSTATE (28P01, 08001), cycle durations of
  * every group, snapshots published and the Kafka sink's state; {@code /health} is 200 while Kafka
  * acknowledges, 503 (saying why) once the broker is stopped, 200 again after it returns, and 503
- * after the collector is closed. No password, URL or port of a server appears in either.
+ * after the collector is closed; the containers' {@link HealthCheck} passes and fails with it. No
+ * password, URL or port of a server appears in either.
  */
 class SelfMetricsITCase {
     /** SqlStateTest's server (same settings, so one server for both): passwords are checked over TCP. */
@@ -125,6 +126,7 @@ class SelfMetricsITCase {
                 h.get("instances").get("down_ids").forEach(n -> downIds.add(n.asText()));
                 assertEquals(List.of("badpw", "deadport"), downIds.stream().sorted().toList());
                 assertEquals(0, h.get("kafka").get("dropped").asInt());
+                assertTrue(HealthCheck.check(base.resolve("/health").toString()), "the container check passes on 200");
                 for (String secret : List.of("secret", wrongPassword, "jdbc:")) {
                     assertFalse(ok.body().contains(secret), "/health shows " + secret);
                 }
@@ -136,6 +138,7 @@ class SelfMetricsITCase {
                 assertTrue(d.get("reasons").get(0).asText().startsWith("Kafka not acknowledging"), down.body());
                 assertTrue(d.get("kafka").get("queued").asInt() + d.get("kafka").get("in_flight").asInt() > 0, down.body());
                 assertEquals(1, d.get("instances").get("up").asInt(), "the servers are still collected: " + down.body());
+                assertFalse(HealthCheck.check(base.resolve("/health").toString()), "the container check fails on 503");
                 Map<String, Map<Map<String, String>, Double>> during = scrape(base);
                 assertTrue(value(during, "datainsight_collector_kafka_stalled_seconds") > 2, "stalled past the limit");
                 assertTrue(value(during, "datainsight_collector_kafka_in_flight_records")
@@ -150,6 +153,7 @@ class SelfMetricsITCase {
                 assertEquals(503, closed.statusCode());
                 assertTrue(closed.body().contains("collector stopped"), closed.body());
             }
+            assertFalse(HealthCheck.check("http://127.0.0.1:" + FreePorts.next() + "/health"), "nothing listening");
         } finally {
             kafka.close();
         }
