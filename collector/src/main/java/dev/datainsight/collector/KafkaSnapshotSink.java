@@ -391,11 +391,15 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
      * {@code record-queue-time-avg} in ms), NaN when the producer does not report it (yet).
      */
     public double producerMetric(String name) {
-        for (var e : producer.metrics().entrySet()) {
-            if (e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics")) {
-                Object v = e.getValue().metricValue();
-                return v instanceof Number n ? n.doubleValue() : Double.NaN;
+        try {
+            for (var e : producer.metrics().entrySet()) {
+                if (e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics")) {
+                    Object v = e.getValue().metricValue();
+                    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+                }
             }
+        } catch (RuntimeException e) {
+            // a closed producer: nothing to report
         }
         return Double.NaN;
     }
