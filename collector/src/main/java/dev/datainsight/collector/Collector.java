@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * server thus occupies at most one worker per group and never delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
  * interval and is retried with exponential backoff (1 s doubling up to {@code max_backoff}).
  *
+ * <p>The collector reports on itself: {@link #metrics()} (per-server up, cycle durations, probe
+ * errors by SQLSTATE, the Kafka sink's buffer) and {@link #health}, served by
+ * {@link CollectorHttpServer}.
+ *
  * <pre>{@code
  * try (KafkaSnapshotSink sink = new KafkaSnapshotSink("localhost:9092");
  *      Collector c = new Collector(FleetConfig.load(Path.of("fleet.yaml")), sink)) {
