@@ -1,6 +1,7 @@
 package dev.datainsight.cli;
 
 import dev.datainsight.collector.Collector;
+import dev.datainsight.collector.CollectorHttpServer;
 import dev.datainsight.collector.ConfigException;
 import dev.datainsight.collector.FleetConfig;
 import dev.datainsight.collector.InstanceStatus;
@@ -52,6 +53,13 @@ public final class CollectCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka, overriding the fleet file.")
     String bootstrapServers;
+
+    @Option(names = "--metrics-listen", paramLabel = "[HOST:]PORT",
+            description = {"Serve GET /metrics (Prometheus text format: up, cycle durations, probe errors by SQLSTATE,"
+                + " Kafka buffer, drops) and GET /health (JSON; 200 while the scheduler runs and Kafka acknowledges,"
+                + " 503 otherwise) here. A bare PORT binds the loopback interface; 0.0.0.0:9464 every interface."
+                + " Overrides the fleet file's metrics_listen. Off by default."})
+    String metricsListen;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -114,22 +122,37 @@ public final class CollectCommand implements Callable<Integer> {
         return rc;
     }
 
-    private int run(FleetConfig cfg) throws InterruptedException {
+    private int run(FleetConfig cfg) throws Exception {
         FleetConfig.Kafka k = cfg.kafka();
         if (bootstrapServers != null) {
             k = new FleetConfig.Kafka(bootstrapServers, k.metricsTopic(), k.statementsTopic(), k.bufferRecords(),
                     k.plansTopic(), k.logsTopic(), k.properties());
         }
+        String listen = metricsListen != null ? metricsListen : cfg.metricsListen();
+        java.net.InetSocketAddress address;
+        try {
+            address = listen == null ? null : CollectorHttpServer.listenAddress(listen);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-listen " + e.getMessage());
+        }
         CountDownLatch stop = new CountDownLatch(1);
         KafkaSnapshotSink sink = KafkaSnapshotSink.from(k);
         Collector c = new Collector(cfg, sink);
+        CollectorHttpServer http = address == null ? null : CollectorHttpServer.start(address, c);
         Thread hook = new Thread(() -> {
             c.close();
             sink.close();
+            if (http != null) {
+                http.close();
+            }
             stop.countDown();
         }, "datainsight-collect-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         c.start();
+        if (http != null) {
+            spec.commandLine().getErr().println("metrics at http://" + address.getHostString() + ":" + http.port()
+                    + "/metrics, health at /health");
+        }
         spec.commandLine().getErr().println("collecting from " + cfg.instances().size() + " server(s) into Kafka "
                 + k.bootstrapServers() + " (" + k.metricsTopic() + ", " + k.statementsTopic() + "); Ctrl-C stops");
         stop.await();

@@ -57,6 +57,14 @@ class CollectCommandTest {
     }
 
     @Test
+    void badMetricsListen_isRefusedBeforeAnythingStarts() {
+        Run r = run("collect", "--target", "jdbc:postgresql://127.0.0.1:1/postgres", "--user", "x",
+                "--bootstrap-servers", "127.0.0.1:1", "--metrics-listen", "nine");
+        assertEquals(2, r.rc(), r.err());
+        assertTrue(r.err().contains("--metrics-listen 'nine': the port is not a number"), r.err());
+    }
+
+    @Test
     void unreachableTargetExitsNonZeroWithTheReason() {
         Run r = run("collect", "--once", "--target", "jdbc:postgresql://127.0.0.1:1/postgres", "--user", "x");
         assertEquals(1, r.rc());

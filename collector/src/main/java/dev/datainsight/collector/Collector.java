@@ -7,6 +7,7 @@ import dev.datainsight.collector.probe.ProbeGroup;
 import dev.datainsight.collector.probe.Probes;
 import dev.datainsight.model.Snapshot;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * server thus occupies at most one worker per group and never delays the others. A server that cannot be reached yields {@code up=0} health rows at its fast
  * interval and is retried with exponential backoff (1 s doubling up to {@code max_backoff}).
  *
+ * <p>The collector reports on itself: {@link #metrics()} (per-server up, cycle durations, probe
+ * errors by SQLSTATE, the Kafka sink's buffer) and {@link #health}, served by
+ * {@link CollectorHttpServer}.
+ *
  * <pre>{@code
  * try (KafkaSnapshotSink sink = new KafkaSnapshotSink("localhost:9092");
  *      Collector c = new Collector(FleetConfig.load(Path.of("fleet.yaml")), sink)) {
@@ -54,7 +59,11 @@ public final class Collector implements AutoCloseable {
     private final Map<String, InstanceSession> sessions = new LinkedHashMap<>();
     private final Map<String, AtomicBoolean> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong skippedRuns = new AtomicLong();
-    private ScheduledExecutorService ticker;
+    private final CollectorMetrics metrics;
+    /** System.nanoTime() of the scheduler's latest tick (0 before start). */
+    private volatile long lastTickNanos;
+    private volatile boolean closed;
+    private volatile ScheduledExecutorService ticker;
     private ExecutorService workers;
 
     /**
@@ -94,8 +103,9 @@ public final class Collector implements AutoCloseable {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.probes = List.copyOf(probes);
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = new CollectorMetrics(this, sink);
         for (FleetConfig.Instance i : config.instances()) {
-            sessions.put(i.id(), new InstanceSession(i, config, this.probes, clock));
+            sessions.put(i.id(), new InstanceSession(i, config, this.probes, clock, metrics));
         }
     }
 
@@ -108,6 +118,7 @@ public final class Collector implements AutoCloseable {
         ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "datainsight-collector-ticker"));
         workers = Executors.newFixedThreadPool(config.workers(),
                 r -> daemon(r, "datainsight-collector-" + n.incrementAndGet()));
+        lastTickNanos = System.nanoTime();
         int count = sessions.size();
         int idx = 0;
         for (InstanceSession s : sessions.values()) {
@@ -132,11 +143,13 @@ public final class Collector implements AutoCloseable {
     }
 
     private void dispatch(InstanceSession s, ProbeGroup group) {
+        lastTickNanos = System.nanoTime();
         AtomicBoolean busy = running.computeIfAbsent(s.instance().id() + "/" + group, k -> new AtomicBoolean());
         if (!busy.compareAndSet(false, true)) {
             // The previous run of this group is still going (or queued): never queue behind it.
             // Report the group stale, and free a lane blocked past its deadline.
             skippedRuns.incrementAndGet();
+            metrics.runSkipped(s.instance().id(), group);
             s.abortOverdue(group);
             publish(s, s.staleSnapshots(group));
             return;
@@ -159,7 +172,10 @@ public final class Collector implements AutoCloseable {
     private void publish(InstanceSession s, List<Snapshot> snaps) {
         for (Snapshot snap : snaps) {
             try {
-                sink.publish(snap, () -> s.delivered(snap));
+                sink.publish(snap, () -> {
+                    s.delivered(snap);
+                    metrics.published(s.instance().id());
+                });
             } catch (RuntimeException e) {
                 LOG.error("[{}] publishing failed", s.instance().id(), e);
             }
@@ -187,7 +203,7 @@ public final class Collector implements AutoCloseable {
         if (s != null && s.instance() == instance) {
             return s.collect(EnumSet.allOf(ProbeGroup.class));
         }
-        try (InstanceSession tmp = new InstanceSession(instance, config, probes, clock)) {
+        try (InstanceSession tmp = new InstanceSession(instance, config, probes, clock, null)) {
             return tmp.collect(EnumSet.allOf(ProbeGroup.class));
         }
     }
@@ -210,9 +226,87 @@ public final class Collector implements AutoCloseable {
         return config;
     }
 
+    /** This collector's own metrics ({@code /metrics}, see {@link CollectorHttpServer}). */
+    public CollectorMetrics metrics() {
+        return metrics;
+    }
+
+    /** Per instance id, whether its latest fast cycle reached the server; instances without a finished fast cycle are left out. */
+    Map<String, Boolean> upByInstance() {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        for (InstanceSession s : sessions.values()) {
+            Boolean up = s.upOrNull();
+            if (up != null) {
+                m.put(s.instance().id(), up);
+            }
+        }
+        return m;
+    }
+
+    /** Milliseconds since the scheduler last fired a run; NaN before {@link #start()}. */
+    double lastTickAgeMillis() {
+        long t = lastTickNanos;
+        return t == 0 ? Double.NaN : (System.nanoTime() - t) / 1e6;
+    }
+
+    /**
+     * The scheduler is silent for longer than this: three times the shortest schedule, at least
+     * 10 s (a fleet's ticker fires at least once per shortest interval).
+     */
+    Duration schedulerSilenceLimit() {
+        long shortest = config.sizesInterval().toMillis();
+        for (FleetConfig.Instance i : config.instances()) {
+            shortest = Math.min(shortest, Math.min(i.intervals().fast().toMillis(), i.intervals().slow().toMillis()));
+        }
+        return Duration.ofMillis(Math.max(10_000, 3 * shortest));
+    }
+
+    /**
+     * Whether this collector works: started and not closed, its scheduler firing, and (with a
+     * {@link KafkaSnapshotSink}) the sink open and not stalled for longer than
+     * {@code kafkaStallLimit}. Servers that are down do not make the collector unhealthy (they are
+     * its data: {@code up = 0}); the counts are in the result.
+     */
+    public CollectorHealth health(Duration kafkaStallLimit) {
+        List<String> reasons = new java.util.ArrayList<>();
+        ScheduledExecutorService t = ticker;
+        double tickAge = lastTickAgeMillis();
+        if (closed) {
+            reasons.add("collector stopped");
+        } else if (t == null) {
+            reasons.add("collector not started");
+        } else if (t.isShutdown() || tickAge > schedulerSilenceLimit().toMillis()) {
+            reasons.add("scheduler stalled: no run fired for " + Math.round(tickAge / 1000) + " s");
+        }
+        CollectorHealth.Kafka kafka = null;
+        if (sink instanceof KafkaSnapshotSink k) {
+            Duration stalled = k.stalledFor();
+            kafka = new CollectorHealth.Kafka(k.queued(), k.inFlight(), stalled.toMillis(), k.dropped(), k.failed());
+            if (k.isClosed()) {
+                reasons.add("Kafka producer closed");
+            } else if (stalled.compareTo(kafkaStallLimit) > 0) {
+                reasons.add("Kafka not acknowledging: " + (k.queued() + k.inFlight()) + " records pending for "
+                        + stalled.toSeconds() + " s");
+            }
+        }
+        List<String> down = new java.util.ArrayList<>();
+        int up = 0;
+        Map<String, Boolean> ups = upByInstance();
+        for (Map.Entry<String, Boolean> e : ups.entrySet()) {
+            if (e.getValue()) {
+                up++;
+            } else {
+                down.add(e.getKey());
+            }
+        }
+        return new CollectorHealth(reasons.isEmpty(), List.copyOf(reasons), sessions.size(), up, List.copyOf(down),
+                sessions.size() - ups.size(), Double.isNaN(tickAge) ? -1 : Math.round(tickAge), kafka);
+    }
+
     /** Stops the schedules, waits up to 10 s for running cycles, closes every connection. */
     @Override
     public synchronized void close() {
+        closed = true;
         if (ticker != null) {
             ticker.shutdownNow();
             workers.shutdown();

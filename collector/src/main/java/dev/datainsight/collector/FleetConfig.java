@@ -45,9 +45,11 @@ public final class FleetConfig {
     private final int workers;
     private final Kafka kafka;
     private final dev.datainsight.collector.logs.LogSettings logs;
+    private final String metricsListen;
 
     private FleetConfig(Builder b) {
         this.logs = b.logs;
+        this.metricsListen = b.metricsListen;
         this.instances = List.copyOf(b.instances);
         this.limits = b.limits;
         this.sessionLimits = b.sessionLimits;
@@ -119,6 +121,14 @@ public final class FleetConfig {
     /** Fleet-wide log collection settings (state file, bytes per cycle, statement text). */
     public dev.datainsight.collector.logs.LogSettings logs() {
         return logs;
+    }
+
+    /**
+     * Where {@code collect} serves {@code /metrics} and {@code /health} ({@code metrics_listen}:
+     * {@code PORT} on the loopback interface or {@code HOST:PORT}); null: not served.
+     */
+    public String metricsListen() {
+        return metricsListen;
     }
 
     /** Kafka settings (null bootstrap servers when the file has no kafka section). */
@@ -390,6 +400,7 @@ public final class FleetConfig {
         private int workers;
         private Kafka kafka = Kafka.defaults();
         private dev.datainsight.collector.logs.LogSettings logs = dev.datainsight.collector.logs.LogSettings.defaults();
+        private String metricsListen;
 
         public Builder instance(Instance i) {
             for (Instance o : instances) {
@@ -448,6 +459,12 @@ public final class FleetConfig {
 
         public Builder logs(dev.datainsight.collector.logs.LogSettings l) {
             this.logs = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /** {@code PORT} or {@code HOST:PORT} to serve {@code /metrics} and {@code /health} on; null: off. */
+        public Builder metricsListen(String listen) {
+            this.metricsListen = listen;
             return this;
         }
 

@@ -135,6 +135,14 @@ public final class FleetConfigLoader {
                             16)));
         }
         b.workers(atLeast(f.workers(), "workers", 0, 1));
+        if (f.metricsListen() != null) {
+            try {
+                CollectorHttpServer.listenAddress(f.metricsListen());
+                b.metricsListen(f.metricsListen());
+            } catch (IllegalArgumentException e) {
+                problems.error("metrics_listen", e.getMessage());
+            }
+        }
 
         FleetConfig.Kafka k = FleetConfig.Kafka.defaults();
         if (f.kafka() != null) {

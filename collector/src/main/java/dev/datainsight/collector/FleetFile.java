@@ -13,8 +13,12 @@ import java.util.Map;
  * @param kafka where to publish
  * @param workers worker threads (null: derived from the fleet size)
  * @param instances the servers
+ * @param logs fleet-wide log collection settings
+ * @param metricsListen where to serve {@code /metrics} and {@code /health} ({@code PORT} or
+ *     {@code HOST:PORT}; null: off)
  */
-public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<Instance> instances, Logs logs) {
+public record FleetFile(Defaults defaults, Kafka kafka, Integer workers, List<Instance> instances, Logs logs,
+        String metricsListen) {
 
     /** The {@code logs} section: fleet-wide log collection settings. */
     public record Logs(String stateFile, Integer maxBytesPerCycle, Boolean statementText, Integer maxEntryChars) {}

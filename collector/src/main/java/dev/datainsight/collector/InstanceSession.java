@@ -131,11 +131,27 @@ final class InstanceSession implements AutoCloseable {
     /** collected_at of the last health snapshot: the lanes' health snapshots never share a key. */
     private final AtomicLong lastHealthAt = new AtomicLong(Long.MIN_VALUE);
 
-    InstanceSession(FleetConfig.Instance instance, FleetConfig config, List<Probe> probes, Clock clock) {
+    /** Self-metrics of the collector (null: a throw-away session, nothing counted). */
+    private final CollectorMetrics metrics;
+
+    InstanceSession(FleetConfig.Instance instance, FleetConfig config, List<Probe> probes, Clock clock,
+            CollectorMetrics metrics) {
         this.instance = instance;
         this.config = config;
         this.probes = probes;
         this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /** Whether the latest fast cycle reached the server; null before the first fast cycle ended. */
+    Boolean upOrNull() {
+        return fastDone ? up : null;
+    }
+
+    private void countError(String probe, String sqlState) {
+        if (metrics != null) {
+            metrics.probeFailed(instance.id(), probe, sqlState);
+        }
     }
 
     FleetConfig.Instance instance() {
@@ -527,6 +543,9 @@ final class InstanceSession implements AutoCloseable {
             locked = false;
         }
         if (!locked) {
+            if (metrics != null) {
+                metrics.runSkipped(instance.id(), group);
+            }
             return staleSnapshots(group);
         }
         try {
@@ -547,6 +566,9 @@ final class InstanceSession implements AutoCloseable {
                     return List.of();
                 }
                 runSlow(EnumSet.of(group), run, out, health);
+            }
+            if (metrics != null) {
+                metrics.cycleEnded(instance.id(), group, (System.nanoTime() - t0) / 1e9);
             }
             out.add(healthSnapshot(start, run, t0, health));
             return out;
@@ -670,6 +692,7 @@ final class InstanceSession implements AutoCloseable {
                             describe(state), config.maxBackoff().toSeconds());
                     outageLogged = true;
                 }
+                countError("connect", state);
                 SnapshotRow connectRow = healthRow("connect", 0, 0, true);
                 connectRow.value("sqlstate", MetricCatalog.sqlStateCode(state));
                 health.add(connectRow);
@@ -681,6 +704,7 @@ final class InstanceSession implements AutoCloseable {
             readIdentity(lane.conn);
             run.identity = true;
         } catch (SQLException e) {
+            countError("identity", sqlState(e));
             if (isConnectionError(e, lane.conn)) {
                 broken = noteBroken(e, lane);
                 probeErrors.put("identity", e.getMessage());
@@ -804,6 +828,7 @@ final class InstanceSession implements AutoCloseable {
         }
         Map<Probe, ProbeOutput> results = new LinkedHashMap<>();
         Map<Probe, String> errors = new LinkedHashMap<>();
+        Map<Probe, String> states = new LinkedHashMap<>();
         Map<Probe, Double> millis = new LinkedHashMap<>();
         boolean broken = false;
         boolean overdue = false;
@@ -818,11 +843,14 @@ final class InstanceSession implements AutoCloseable {
             } catch (PartialResultException e) {
                 results.put(probe, e.partial());
                 errors.put(probe, e.getMessage());
+                states.put(probe, sqlState(e));
             } catch (UncheckedSql u) {
                 errors.put(probe, u.sql().getMessage());
+                states.put(probe, sqlState(u.sql()));
                 broken = noteBroken(u.sql(), lane);
             } catch (SQLException e) {
                 errors.put(probe, e.getMessage());
+                states.put(probe, sqlState(e));
                 broken = isConnectionError(e, lane.conn) && noteBroken(e, lane);
             } catch (RuntimeException e) {
                 errors.put(probe, e.toString());
@@ -834,10 +862,15 @@ final class InstanceSession implements AutoCloseable {
             }
         }
         if (!broken && !overdue && !perDb.isEmpty()) {
-            overdue = visitDatabases(lane, perDb, results, errors, millis);
+            overdue = visitDatabases(lane, perDb, results, errors, states, millis);
         }
         if (overdue) {
             run.error = true;
+            if (metrics != null) {
+                for (ProbeGroup g : groups) {
+                    metrics.runOverdue(instance.id(), g);
+                }
+            }
             LOG.warn("[{}] {} cycle passed its deadline ({} ms): the remaining probes and databases wait for the next cycle",
                     instance.id(), lane.name, TimeUnit.NANOSECONDS.toMillis(budget));
         }
@@ -855,6 +888,7 @@ final class InstanceSession implements AutoCloseable {
             }
             if (error != null) {
                 run.error = true;
+                countError(probe.name(), states.get(probe));
                 probeErrors.put(probe.name(), error);
                 LOG.warn("[{}] probe {} failed: {}", instance.id(), probe.name(), error);
             } else {
@@ -877,7 +911,7 @@ final class InstanceSession implements AutoCloseable {
      * the deadline stopped the visit.
      */
     private boolean visitDatabases(Lane lane, List<PerDatabaseProbe> perDb, Map<Probe, ProbeOutput> results,
-            Map<Probe, String> errors, Map<Probe, Double> millis) {
+            Map<Probe, String> errors, Map<Probe, String> states, Map<Probe, Double> millis) {
         Map<Probe, List<SnapshotRow>> rows = new LinkedHashMap<>();
         Map<Probe, SQLException> first = new LinkedHashMap<>();
         for (PerDatabaseProbe p : perDb) {
@@ -891,6 +925,7 @@ final class InstanceSession implements AutoCloseable {
         } catch (SQLException e) {
             for (PerDatabaseProbe p : perDb) {
                 errors.put(p, e.getMessage());
+                states.put(p, sqlState(e));
             }
             return false;
         }
@@ -927,6 +962,7 @@ final class InstanceSession implements AutoCloseable {
             SQLException e = first.get(p);
             if (e != null) {
                 errors.put(p, e.getMessage());
+                states.put(p, sqlState(e));
             }
         }
         return overdue;

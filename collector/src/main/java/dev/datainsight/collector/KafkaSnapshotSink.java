@@ -50,6 +50,13 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    /** Records handed to the producer whose outcome (ack or rejection) is not known yet. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * When the sink last made progress: an ack or rejection came back, or work arrived while
+     * nothing was pending (an idle sink never counts as stalled). See {@link #stalledFor()}.
+     */
+    private volatile long lastProgressNanos = System.nanoTime();
     private volatile boolean closing;
     private volatile boolean stalled;
     private final ThreadLocal<Boolean> inSend = ThreadLocal.withInitial(() -> false);
@@ -169,6 +176,9 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
                 dropped.incrementAndGet();
                 lost = p;
             } else {
+                if (queue.isEmpty() && inFlight.get() == 0) {
+                    lastProgressNanos = System.nanoTime();
+                }
                 if (queue.size() >= capacity) {
                     lost = queue.pollFirst();
                     noteDrop();
@@ -212,12 +222,18 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
             }
             ProducerRecord<byte[], byte[]> r = pending.record();
             Future<RecordMetadata> f = null;
+            // Exactly one of the producer's callback and the immediate check below settles the
+            // record (counts it, runs its callback): the flag keeps a fast ack from counting twice.
+            java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+            inFlight.incrementAndGet();
             inSend.set(true);
             try {
                 f = producer.send(r, (md, ex) -> {
-                    if (inSend.get()) {
+                    if (inSend.get() || !settled.compareAndSet(false, true)) {
                         return; // failed inside send(): handled below, the record is retried
                     }
+                    inFlight.decrementAndGet();
+                    settle();
                     if (ex == null) {
                         acked.incrementAndGet();
                         delivered(pending);
@@ -235,15 +251,20 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
             // A send that fails at once (metadata or buffer memory not available within
             // max.block.ms) goes back to the head of the queue and is retried, in order.
             boolean retry = f == null;
-            if (f != null && f.isDone()) {
+            if (f == null) {
+                inFlight.decrementAndGet();
+            } else if (f.isDone() && settled.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
                 try {
                     f.get(0, TimeUnit.MILLISECONDS);
+                    settle();
                     acked.incrementAndGet();
                     delivered(pending);
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (e.getCause() instanceof RetriableException) {
                         retry = true;
                     } else {
+                        settle();
                         failed.incrementAndGet();
                         LOG.error("Kafka rejected a snapshot for {}: {}", r.topic(), e.getCause().toString());
                         lostCallback(pending);
@@ -279,6 +300,11 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
             sleep(backoff);
             backoff = Math.min(backoff * 2, 2_000);
         }
+    }
+
+    /** The broker answered for one record (ack or rejection): progress. */
+    private void settle() {
+        lastProgressNanos = System.nanoTime();
     }
 
     private static void delivered(Pending p) {
@@ -331,6 +357,51 @@ public final class KafkaSnapshotSink implements SnapshotSink, dev.datainsight.co
         synchronized (queue) {
             return queue.size();
         }
+    }
+
+    /** Records handed to the producer (its own buffer or on the wire) and not yet acknowledged or rejected. */
+    public int inFlight() {
+        return Math.max(0, inFlight.get());
+    }
+
+    /** Snapshots the buffer in front of the producer holds at most ({@code kafka.buffer_records}). */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * How long records have been waiting without any answer from the broker: zero while nothing
+     * is pending or acks keep coming; grows while the broker is unreachable (the producer retries
+     * silently, so this is the signal that Kafka is not taking the collector's records).
+     */
+    public Duration stalledFor() {
+        if (queued() == 0 && inFlight() == 0) {
+            return Duration.ZERO;
+        }
+        return Duration.ofNanos(Math.max(0, System.nanoTime() - lastProgressNanos));
+    }
+
+    /** Whether {@link #close()} has begun: nothing is accepted any more. */
+    public boolean isClosed() {
+        return closing;
+    }
+
+    /**
+     * A metric of the producer's {@code producer-metrics} group (e.g. {@code buffer-available-bytes},
+     * {@code record-queue-time-avg} in ms), NaN when the producer does not report it (yet).
+     */
+    public double producerMetric(String name) {
+        try {
+            for (var e : producer.metrics().entrySet()) {
+                if (e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics")) {
+                    Object v = e.getValue().metricValue();
+                    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+                }
+            }
+        } catch (RuntimeException e) {
+            // a closed producer: nothing to report
+        }
+        return Double.NaN;
     }
 
     /** Waits until everything accepted so far is acknowledged or the timeout passes. */

@@ -188,6 +188,32 @@ class DockerComposeTest {
     }
 
     @Test
+    void collectorAndNotifierHealthChecksCallTheirHealthEndpoints_andFlinkReportsToPrometheus() {
+        for (String s : List.of("collector", "notifier")) {
+            List<String> cmd = strings(services.get(s).get("command"));
+            String listen = cmd.get(cmd.indexOf("--metrics-listen") + 1);
+            String port = listen.substring(listen.lastIndexOf(':') + 1);
+            List<String> test = strings(services.get(s).get("healthcheck").get("test"));
+            assertEquals("CMD", test.get(0), s);
+            assertEquals("java", test.get(1), s + ": the JRE image's own java, no curl or wget needed");
+            String cp = test.get(test.indexOf("-cp") + 1);
+            assertTrue(cp.startsWith("/build/") && volumes(s).contains("build:/build:ro"), s + " runs the check from the build volume");
+            String main = test.get(test.indexOf("-cp") + 2);
+            assertTrue(Files.exists(ROOT.resolve(cp.substring("/build/".length()).replace("target/classes", "src/main/java"))
+                    .resolve(main.replace('.', '/') + ".java")), main + " is a class of " + cp);
+            assertEquals("http://127.0.0.1:" + port + "/health", test.get(test.size() - 1), s);
+            assertTrue(strings(services.get(s).path("expose")).contains(port), s + " exposes its metrics port");
+        }
+        for (String s : List.of("jobmanager", "taskmanager")) {
+            String props = services.get(s).get("environment").get("FLINK_PROPERTIES").asText();
+            assertTrue(props.contains("metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"),
+                    s + ": " + props);
+            assertTrue(props.contains("metrics.reporter.prom.port: 9249"), s);
+            assertTrue(strings(services.get(s).path("expose")).contains("9249"), s);
+        }
+    }
+
+    @Test
     void volumesConfigsAndHostPortsAreConsistent() {
         Set<String> declaredVolumes = fieldNames(compose.get("volumes"));
         Set<String> declaredConfigs = fieldNames(compose.get("configs"));
