@@ -277,7 +277,9 @@ class RuleStatePropertyTest {
                     + "  query_regression: {window: " + pick(rnd, "3m", "5m") + ", min_baseline: 20m}\n"
                     + "  checkpoint_spike: {window: " + pick(rnd, "5m", "15m") + ", for: 0s, baseline_warmup: 30m}\n"
                     + "  wal_rate_spike: {window: " + pick(rnd, "5m", "10m") + ", for: 0s, baseline_warmup: 30m,"
-                    + " baseline_half_life: " + pick(rnd, "1h", "24h") + ", min_rate: 100kB}\n"
+                    + " baseline_half_life: " + pick(rnd, "1h", "24h") + ", min_rate: 100kB, daily_pattern: "
+                    + pick(rnd, "true", "false") + ", daily_min_days: " + pick(rnd, "0.1", "0.3", "3")
+                    + ", daily_half_life: " + pick(rnd, "12h", "3d") + "}\n"
                     + "  rollback_ratio: {window: " + pick(rnd, "10m", "1h") + ", refresh: 10m}\n"
                     + "  pipeline_restarting: {window: " + pick(rnd, "5m", "15m") + "}\n";
         }
@@ -827,6 +829,8 @@ class RuleStatePropertyTest {
         long first;
         long last;
         double value;
+        /** Hours of samples (wal_rate_spike's hour-of-day slots). */
+        double covered;
 
         Baseline(long at, double v) {
             first = at;
@@ -891,6 +895,8 @@ class RuleStatePropertyTest {
         final RulesConfig cfg;
         final Map<String, RefWindow> windows = new HashMap<>();
         final Map<String, Baseline> baselines = new HashMap<>();
+        /** wal_rate_spike's hour-of-day baselines per instance (null = a slot never fed). */
+        final Map<String, Baseline[]> daily = new HashMap<>();
         final Map<String, CallBaseline> callBaselines = new HashMap<>();
         final Map<String, Long> lastFinding = new HashMap<>();
 
@@ -1099,6 +1105,7 @@ class RuleStatePropertyTest {
                 Baseline b = baselines.get(bk);
                 double before;
                 boolean warm;
+                long dt = 0;
                 if (b == null) {
                     baselines.put(bk, new Baseline(now, rate));
                     before = rate;
@@ -1106,8 +1113,32 @@ class RuleStatePropertyTest {
                 } else {
                     before = b.value;
                     warm = now - b.first >= p.millis(WalRateSpikeRule.BASELINE_WARMUP);
+                    dt = now - b.last;
                     b.update(now, warn != null && before > 0 ? Math.min(rate, warn * before) : rate,
                             p.millis(WalRateSpikeRule.BASELINE_HALF_LIFE));
+                }
+                double global = before;
+                if (p.bool(WalRateSpikeRule.DAILY)) {
+                    // The hour-of-day slot (UTC) as documented: used once it has daily_min_days hours
+                    // of covered time, then fed the rate clipped at warning x its value.
+                    int hour = (int) ((now / 3_600_000L) % 24);
+                    Baseline[] slots = daily.computeIfAbsent(bk, k -> new Baseline[24]);
+                    Baseline slot = slots[hour];
+                    if (slot != null && slot.covered >= p.number(WalRateSpikeRule.DAILY_MIN_DAYS)) {
+                        before = slot.value;
+                    }
+                    long covered = Math.min(dt, window);
+                    if (slot == null) {
+                        slots[hour] = new Baseline(now, warn != null && global > 0 ? Math.min(rate, warn * global) : rate);
+                    } else if (covered > 0) {
+                        double cur = slot.value;
+                        double clip = warn != null && cur > 0 ? Math.min(rate, warn * cur) : rate;
+                        long inSlot = Math.max(1L, p.millis(WalRateSpikeRule.DAILY_HALF_LIFE) / 24);
+                        slot.value = cur + (1 - Math.exp(-Math.log(2) * covered / inSlot)) * (clip - cur);
+                        slot.covered += covered / 3_600_000.0;
+                    }
+                } else {
+                    daily.remove(bk);
                 }
                 Severity level = warm && rate >= p.number(WalRateSpikeRule.MIN_RATE)
                         ? above(rate / Math.max(before, 1.0), warn, p.number(WalRateSpikeRule.CRITICAL)) : null;

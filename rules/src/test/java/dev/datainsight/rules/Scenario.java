@@ -657,21 +657,28 @@ abstract class Scenario {
     }
 
     /**
-     * Two standbys left at the default name (walreceiver), learnt during the warm-up; warning
-     * level: one of them gone. Just below: both there, one catching up, beside a base backup's
-     * sender and a logical walsender (neither counts).
+     * Two standbys left at the default name (walreceiver) on one host, as the collector sends them
+     * (its {@code " [pid N]"} suffix tells them apart), learnt during the warm-up; warning level:
+     * one of them gone (the other then has no suffix). Just below: both there, one of them
+     * reconnected with a new pid every step and catching up, beside a base backup's sender and a
+     * logical walsender (neither counts).
      */
     static Scenario standbyMissing() {
         Scenario s = new Scenario("standby_missing") {
+            int reconnects;
+
             @Override
             List<Snapshot> at(long t, Level l) {
                 List<dev.datainsight.model.SnapshotRow> rows = new java.util.ArrayList<>();
-                rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.2", "state",
-                        "streaming"), "pid", 101, "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
-                if (l == Level.HEALTHY || l == Level.JUST_BELOW) {
-                    rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.3", "state",
-                            l == Level.JUST_BELOW ? "catchup" : "streaming"), "pid", 102, "replay_lag_seconds", 0.1,
-                            "replay_lag_bytes", 0, "logical", 0));
+                boolean both = l == Level.HEALTHY || l == Level.JUST_BELOW;
+                rows.add(row(Map.of("application_name", both ? "walreceiver [pid 101]" : "walreceiver", "client_addr",
+                        "10.0.0.2", "state", "streaming"), "pid", 101, "replay_lag_seconds", 0.1, "replay_lag_bytes", 0,
+                        "logical", 0));
+                if (both) {
+                    int pid = l == Level.JUST_BELOW ? 200 + reconnects++ : 102;
+                    rows.add(row(Map.of("application_name", "walreceiver [pid " + pid + "]", "client_addr", "10.0.0.2",
+                            "state", l == Level.JUST_BELOW ? "catchup" : "streaming"), "pid", pid,
+                            "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
                 }
                 if (l != Level.HEALTHY) {
                     rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.9", "state",
