@@ -85,7 +85,7 @@ abstract class Scenario {
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
                 Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
-                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
+                Scenario::walReadyBacklog, Scenario::walDirGrowth, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
                 Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::lockTableFill,
                 Scenario::pgssDealloc);
     }
@@ -584,6 +584,36 @@ abstract class Scenario {
                         "wal_dir_bytes", (ready + 60) * 16 * 1024 * 1024)));
             }
         };
+    }
+
+    /**
+     * pg_wal (2 GB, above the default 1 GB max_wal_size) growing at the archiver probe's 60 s
+     * cycle, no .ready backlog: just below = 0.9 GB per 15 min, warning = 2 GB per 15 min,
+     * critical = 3 GB a minute into a 100 GB wal_dir_limit (less than the 1 h growth_critical_within
+     * left). The level series (ready_count 0) stays quiet throughout.
+     */
+    static Scenario walDirGrowth() {
+        Scenario s = new Scenario("wal_ready_backlog") {
+            double dir = 2.0 * 1024 * 1024 * 1024;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double gbPerMin = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.9 / 15;
+                    case WARNING -> 2.0 / 15;
+                    case CRITICAL -> 3;
+                };
+                dir += gbPerMin * 1024 * 1024 * 1024 * stepMs / 60_000.0;
+                return List.of(of("pg_stat_archiver", t, row(Map.of(), "failed_count", 0, "ready_count", 0,
+                        "wal_dir_bytes", dir)));
+            }
+        };
+        s.stepMs = 60_000;
+        s.extraYaml = "wal_dir_limit: 100GB";
+        s.onsetLagMs = 15 * 60_000;
+        s.clearLagMs = 6 * 60_000;
+        return s;
     }
 
     /** Per 10 s step: just below = 7.5 per 5 min bucket, warning = 30, critical = 90. */
