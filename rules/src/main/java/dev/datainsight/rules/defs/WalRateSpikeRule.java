@@ -32,23 +32,26 @@ import java.util.Map;
  *   <li>the <b>global</b> one, with a 24 h half-life (the level of the last day); a lasting new
  *       level is still learnt, over hours (a lasting 5× step resolves after about 2.6 h);
  *   <li>the <b>daily pattern</b> ({@code daily_pattern}, on by default): one EWMA per hour of the
- *       day (24 slots, UTC), each fed only by the samples taken in its hour, with a half-life of
- *       {@code daily_half_life} (3 d) counted in days of that hour (an in-slot half-life of 3 h).
- *       A slot is used, instead of the global baseline, once it has {@code daily_min_days} (3)
- *       days' worth of samples in its hour (3 h of covered time); before that, and for an hour
- *       the collector never saw, the global one is. The slots learn from the first day, clipped
- *       like the global one. So a batch at 02:00 every night pages the first three nights
- *       (against the global baseline), then its slot has learnt it: a 40 min batch at 15× the
- *       day's rate is quiet from the fourth night (WalRateSpikeDailyTest), while the same rate at
- *       14:00 still pages against the 14:00 slot. A one-off spike moves its slot up by at most
- *       about ×1.6 (one hour fed at 4×, clipped), which the next quiet days undo.
+ *       day (24 slots, UTC), each updated once a day, when its hour is over, with the mean of
+ *       the hour's rates (each clipped at warning × the slot), with a half-life of
+ *       {@code daily_half_life} (3 d: a day's hour weighs 21 %). While its hour is on, a slot
+ *       holds what the previous days said, so an incident is not learnt into the baseline it is
+ *       compared with (a lasting 5× step keeps firing all hour instead of resolving as the slot
+ *       catches up). A slot is used, instead of the global baseline, once it has
+ *       {@code daily_min_days} (3) days' worth of its hour (3 h of covered time); before that,
+ *       and for an hour the collector never saw, the global one is. An empty slot starts from the
+ *       global baseline, so a one-off spike moves its slot up by at most ×1.63 (a whole hour at
+ *       4×, clipped), which the next quiet days undo. So a batch at 02:00 every night pages the
+ *       first three nights (against the global baseline), then its slot has learnt it: a 40 min
+ *       batch at 15× the day's rate is quiet from night four or five (WalRateSpikeDailyTest),
+ *       while the same rate at 14:00 still pages against the 14:00 slot.
  *       Slots are UTC hours: a batch scheduled in local time moves by an hour at a DST change
  *       and its new slot relearns it (it may page on that night or two).
  * </ul>
  *
  * <p>A stats reset of the view restarts the window, not the baselines. State per instance: the
- * window (at most 400 samples), the global baseline (3 numbers) and the 24 slots (24 times and 48
- * numbers, about 600 bytes): a {@code Memory} each, fixed in size, and, like every rule memory,
+ * window (at most 400 samples), the global baseline (3 numbers) and the 24 slots with the hour
+ * being observed (25 times and 50 numbers, about 600 bytes): a {@code Memory} each, fixed in size, and, like every rule memory,
  * dropped when the instance sends no pg_stat_wal for 6 h (the slots then learn again).
  *
  * <p>Why: WAL volume is what fills pg_wal, the archive and the standbys' network, and what drives
@@ -175,8 +178,8 @@ public final class WalRateSpikeRule extends Rule {
                 which = String.format(java.util.Locale.ROOT, "the %02d:00-%02d:00 UTC baseline", slot, (slot + 1) % 24);
             }
             // Learnt after use: this sample is compared with what the slot knew before it.
-            ctx.remember("d", Daily.learn(d, ctx.now(), slot, rate, global, warn, Math.min(dt, window),
-                    p.millis(DAILY_HALF_LIFE) / 24));
+            ctx.remember("d", Daily.learn(d, ctx.now(), rate, global, warn, Math.min(dt, window),
+                    p.millis(DAILY_HALF_LIFE) / 86_400_000.0));
         } else {
             ctx.forget("d");
         }
@@ -204,8 +207,12 @@ public final class WalRateSpikeRule extends Rule {
 
     /**
      * The hour-of-day baselines in one {@link Memory}: {@code v[h]} the EWMA of slot h (UTC hour
-     * h), {@code v[24 + h]} the time slot h has seen, in hours (the in-slot coverage: one day's
-     * hour adds 1), {@code t[h]} when slot h was last fed (0 = never; event times are past 1970). Fixed size, so a memory of
+     * h), {@code v[24 + h]} the time slot h has seen, in hours (one day's full hour adds 1),
+     * {@code t[h]} when slot h was last folded (0 = never; event times are past 1970). The hour
+     * being observed is accumulated apart and folded into its slot once the next hour begins, so
+     * a slot only changes once a day and holds what previous days said while its hour is on:
+     * {@code t[24]} the start of that hour (epoch ms), {@code v[48]} the sum of its clipped rates
+     * times the time each covered, {@code v[49]} the time covered (ms). Fixed size, so a memory of
      * another shape (none yet, a later layout) starts empty.
      */
     static final class Daily {
@@ -219,7 +226,7 @@ public final class WalRateSpikeRule extends Rule {
         }
 
         static Memory valid(Memory d) {
-            return d != null && d.t.length == SLOTS && d.v.length == 2 * SLOTS ? d : null;
+            return d != null && d.t.length == SLOTS + 1 && d.v.length == 2 * SLOTS + 2 ? d : null;
         }
 
         static boolean ready(Memory d, int slot, double minDays) {
@@ -227,26 +234,39 @@ public final class WalRateSpikeRule extends Rule {
         }
 
         /**
-         * Feeds slot {@code slot} one sample covering {@code dt} ms: the rate clipped at
-         * warning × the slot's value (an empty slot starts at the rate clipped against the global
-         * baseline), with weight {@code 1 - 2^(-dt / inSlotHalfLifeMs)}.
+         * Adds one sample covering {@code dt} ms to the hour being observed, clipped at warning ×
+         * its slot's value (× the global baseline while the slot is empty); first folds the
+         * previous hour into its slot when {@code now} is in another hour. A fold moves the slot
+         * towards the hour's mean with weight {@code 1 - 2^(-covered hours / halfLifeDays)}; an
+         * empty slot starts from the global baseline.
          */
-        static Memory learn(Memory d, long now, int slot, double rate, double global, Double warn, long dt,
-                long inSlotHalfLifeMs) {
+        static Memory learn(Memory d, long now, double rate, double global, Double warn, long dt, double halfLifeDays) {
             Memory m = new Memory();
-            m.t = d == null ? new long[SLOTS] : d.t.clone();
-            m.v = d == null ? new double[2 * SLOTS] : d.v.clone();
-            if (m.t[slot] == 0) {
-                m.v[slot] = warn != null && global > 0 ? Math.min(rate, warn * global) : rate;
-                m.v[SLOTS + slot] = 0;
-            } else if (dt > 0) {
-                double cur = m.v[slot];
-                double clip = warn != null && cur > 0 ? Math.min(rate, warn * cur) : rate;
-                double alpha = 1 - Math.exp(-Math.log(2) * dt / Math.max(1L, inSlotHalfLifeMs));
-                m.v[slot] = cur + alpha * (clip - cur);
-                m.v[SLOTS + slot] += (double) dt / HOUR_MS;
+            m.t = d == null ? new long[SLOTS + 1] : d.t.clone();
+            m.v = d == null ? new double[2 * SLOTS + 2] : d.v.clone();
+            long hour = Math.floorDiv(now, HOUR_MS) * HOUR_MS;
+            if (d != null && m.t[SLOTS] != hour) {
+                int prev = slot(m.t[SLOTS]);
+                double covered = m.v[2 * SLOTS + 1];
+                if (covered > 0) {
+                    double mean = m.v[2 * SLOTS] / covered;
+                    double cur = m.t[prev] == 0 ? global : m.v[prev];
+                    double alpha = 1 - Math.pow(0.5, covered / HOUR_MS / halfLifeDays);
+                    m.v[prev] = cur + alpha * (mean - cur);
+                    m.v[SLOTS + prev] += covered / HOUR_MS;
+                    m.t[prev] = m.t[SLOTS] + HOUR_MS;
+                }
+                m.v[2 * SLOTS] = 0;
+                m.v[2 * SLOTS + 1] = 0;
             }
-            m.t[slot] = now;
+            m.t[SLOTS] = hour;
+            if (dt > 0) {
+                int slot = slot(now);
+                double ref = m.t[slot] == 0 ? global : m.v[slot];
+                double clip = warn != null && ref > 0 ? Math.min(rate, warn * ref) : rate;
+                m.v[2 * SLOTS] += clip * dt;
+                m.v[2 * SLOTS + 1] += dt;
+            }
             return m;
         }
     }
