@@ -162,7 +162,7 @@ public final class WalReadyBacklogRule extends Rule {
             double perMin = Window.delta(r, 1, 0) * 60_000.0 / Window.span(r);
             value = Window.delta(r, 1, 0);
             Double crit = p.number(CRITICAL);
-            parts.add("the archive backlog grows by " + Fmt.num(Window.delta(r, 1, 0)) + " segment(s) in "
+            parts.add("The archive backlog grows by " + Fmt.num(Window.delta(r, 1, 0)) + " segment(s) in "
                     + Fmt.duration(Window.span(r)) + " (" + String.format(java.util.Locale.ROOT, "%.1f", perMin)
                     + "/min), " + Fmt.num(ready) + " waiting"
                     + (crit != null && ready < crit
@@ -187,7 +187,7 @@ public final class WalReadyBacklogRule extends Rule {
                     + Fmt.bytes(maxWal) + eta);
         }
         String summary = parts.isEmpty() ? "Neither the archive backlog nor pg_wal is growing steadily"
-                : Character.toUpperCase(parts.get(0).charAt(0)) + String.join("; ", parts).substring(1);
+                : String.join("; ", parts);
         ctx.alert(p, GROWTH, level, value, null, null, summary,
                 "WAL waiting to be archived (pg_wal/archive_status .ready files) or the WAL directory "
                         + "(pg_ls_waldir) growing steadily.");
