@@ -33,6 +33,8 @@ abstract class Scenario {
     Severity first = Severity.WARNING;
     boolean hasCritical = true;
     String extraYaml = "";
+    /** When set, the firing summary must match it (the scenario exercises this path of the rule). */
+    String summaryPattern;
 
     Scenario(String rule) {
         this.rule = rule;
@@ -86,7 +88,7 @@ abstract class Scenario {
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
                 Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
                 Scenario::walReadyBacklog, Scenario::walDirGrowth, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
-                Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::lockTableFill,
+                Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::walRateSpikeDaily, Scenario::lockTableFill,
                 Scenario::pgssDealloc);
     }
 
@@ -611,6 +613,7 @@ abstract class Scenario {
         };
         s.stepMs = 60_000;
         s.extraYaml = "wal_dir_limit: 100GB";
+        s.summaryPattern = "pg_wal grows by .* past max_wal_size 1GB; at this rate it reaches 100GB \\(wal_dir_limit\\) in .*";
         s.onsetLagMs = 15 * 60_000;
         s.clearLagMs = 6 * 60_000;
         return s;
@@ -746,7 +749,52 @@ abstract class Scenario {
             }
         };
         s.stepMs = 30_000;
-        s.warmupMs = 150 * 60_000L;
+        s.extraYaml = "baseline_warmup: 30m"; // the warm-up's length is not under test: 2 h of steps cost 4x this
+        s.summaryPattern = ".*x its baseline of .*";
+        s.warmupMs = 40 * 60_000L;
+        s.onsetLagMs = 10 * 60_000;
+        s.clearLagMs = 10 * 60_000;
+        return s;
+    }
+
+    /**
+     * The same against the hour-of-day baseline: the first step brings three days of history
+     * (one sample every 20 min at 2 MB/s, as if the job had run since), so the hours the test runs
+     * in have their slot (daily_min_days: 1, as 20 min samples cover half of each hour) and the
+     * warm-up is short. A slot holds still while its hour is on: the lifecycle sees a fixed
+     * baseline, as with the global one.
+     */
+    static Scenario walRateSpikeDaily() {
+        Scenario s = new Scenario("wal_rate_spike") {
+            double wal = 1e9;
+            boolean first = true;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                List<Snapshot> out = new java.util.ArrayList<>();
+                if (first) {
+                    first = false;
+                    long step = 20 * 60_000L;
+                    for (long h = t - 3 * 24 * 3_600_000L; h < t; h += step) {
+                        wal += 2 * 1024 * 1024 * step / 1000.0;
+                        out.add(of("pg_stat_wal", h, row(Map.of(), "wal_records", wal / 100, "wal_bytes", wal)));
+                    }
+                }
+                double mbPerSec = switch (l) {
+                    case HEALTHY -> 2;
+                    case JUST_BELOW -> 7;
+                    case WARNING -> 16;
+                    case CRITICAL -> 40;
+                };
+                wal += mbPerSec * 1024 * 1024 * stepMs / 1000.0;
+                out.add(of("pg_stat_wal", t, row(Map.of(), "wal_records", wal / 100, "wal_bytes", wal)));
+                return out;
+            }
+        };
+        s.stepMs = 30_000;
+        s.extraYaml = "daily_min_days: 1";
+        s.summaryPattern = ".*x the 2[23]:00-(23|00):00 UTC baseline of 2MB/s";
+        s.warmupMs = 10 * 60_000L;
         s.onsetLagMs = 10 * 60_000;
         s.clearLagMs = 10 * 60_000;
         return s;
