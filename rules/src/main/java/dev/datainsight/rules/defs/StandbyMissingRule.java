@@ -71,7 +71,8 @@ public final class StandbyMissingRule extends Rule {
                 .why("A disconnected standby leaves pg_stat_replication and its lag alert resolved as if it caught "
                         + "up; the failover target is gone (pgmonitor pages on a replica that stops streaming). 10 min of presence to "
                         + "be learnt keeps a pg_basebackup or a test standby out; for 2m lets a restart reconnect; "
-                        + "forgotten after 24 h, the way out for a standby removed on purpose.")
+                        + "forgotten after 24 h, the way out for a standby removed on purpose. Counted by name without "
+                        + "the collector's [pid N] suffix, so a standby reconnecting with a new pid is the same one.")
                 .runbook("Check the standby is running and its log (primary_conninfo, authentication, WAL removed "
                         + "before it could stream: restore from the archive or rebuild); a standby removed on purpose: "
                         + "list the remaining ones in expected_standbys.")

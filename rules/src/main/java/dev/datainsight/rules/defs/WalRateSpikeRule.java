@@ -59,7 +59,9 @@ import java.util.Map;
  * after a checkpoint setting change, or an index rebuild, and it is visible here before
  * checkpoint_spike's requested checkpoints or the disk alerts. A ratio alone pages on quiet
  * servers (10 kB/s to 100 kB/s is ×10 of nothing), hence the floor: 5 MB/s is 18 GB/h of WAL, a
- * volume a small disk or an archive link feels. Scheduled work (nightly loads, VACUUM or REINDEX
+ * volume a small disk or an archive link feels. The postgres_exporter mixin pages on a fixed
+ * level instead (PostgresXLOGConsumptionVeryHigh: over 35 MiB/s for 10 min on a primary), which is
+ * normal for a big server and never reached by a small one. Scheduled work (nightly loads, VACUUM or REINDEX
  * windows, reports) is the usual cause of a big multiple at a fixed hour and is not news once
  * seen a few nights, hence the daily slots; three days are enough for a daily job to count as
  * the usual and few enough that a new one is only paged on for a couple of nights. The context
