@@ -104,6 +104,52 @@ class FailoverAndCapacityRulesTest {
         }
     }
 
+    /** Two standbys with the default name on one host, as the collector sends them: {@code walreceiver [pid N]}. */
+    private static Snapshot twoOnOneHost(long t, Integer... pids) {
+        List<SnapshotRow> rows = new ArrayList<>();
+        for (Integer pid : pids) {
+            String name = pids.length > 1 ? "walreceiver [pid " + pid + "]" : "walreceiver";
+            rows.add(row(Map.of("application_name", name, "client_addr", "10.0.0.2", "state", "streaming"), "pid", pid,
+                    "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
+        }
+        return of("pg_stat_replication", t, rows.toArray(new SnapshotRow[0]));
+    }
+
+    @Test
+    void standbyMissing_aStandbyReconnectingWithANewPid_neitherPagesNorResolves_andAGoneOneStillPages()
+            throws Exception {
+        try (RulesHarness h = new RulesHarness(only(Map.of("standby_missing", "for: 1m, resolve_for: 0s, learn_after: 2m")))) {
+            long t = T0;
+            for (; t < T0 + 5 * MIN; t += 10 * S) {
+                assertEquals(List.of(), h.push(twoOnOneHost(t, 101, 102)));
+            }
+            // pid 102 reconnects four times (30 s away each time, a new pid every time): no event at all.
+            int pid = 300;
+            for (int i = 0; i < 4; i++) {
+                for (long end = t + 30 * S; t < end; t += 10 * S) {
+                    assertEquals(List.of(), h.push(twoOnOneHost(t, 101)), "away for 30 s");
+                }
+                pid++;
+                for (long end = t + 3 * MIN; t < end; t += 10 * S) {
+                    assertEquals(List.of(), h.push(twoOnOneHost(t, 101, pid)), "back with pid " + pid);
+                }
+            }
+            assertEquals(List.of(), h.events, "no page, no resolve");
+            // The first one (pid 101) now goes for good: walreceiver pages, 1 of 2.
+            List<AlertEvent> ev = new ArrayList<>();
+            for (long end = t + 2 * MIN; t < end; t += 10 * S) {
+                ev.addAll(h.push(twoOnOneHost(t, pid)));
+            }
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(Map.of("application_name", "walreceiver"), ev.get(0).getLabels());
+            assertEquals("Standby walreceiver (2 expected) is not connected: 1 of 2 streaming (learnt)",
+                    ev.get(0).getSummary());
+            ev = h.push(twoOnOneHost(t, pid, 777));
+            assertEquals(1, ev.size(), ev.toString());
+            assertEquals(AlertStatus.RESOLVED, ev.get(0).getStatus());
+        }
+    }
+
     @Test
     void standbyMissing_expectedList_pagesFromTheStart_twoOfTheDefaultNameCountTwice() throws Exception {
         try (RulesHarness h = new RulesHarness(only(Map.of("standby_missing",

@@ -99,6 +99,9 @@ class RuleLifecycleBatteryTest {
         assertTrue(a.getStartedAt() >= onset && a.getStartedAt() <= onset + r.s.onsetLagMs + r.s.stepMs,
                 r.s + ": condition must start holding within the window lag of the onset");
         assertTrue(a.getSummary() != null && !a.getSummary().isBlank());
+        if (r.s.summaryPattern != null) {
+            assertTrue(a.getSummary().matches(r.s.summaryPattern), r.s + ": " + a.getSummary());
+        }
         return a;
     }
 

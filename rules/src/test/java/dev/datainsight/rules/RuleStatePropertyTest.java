@@ -28,6 +28,7 @@ import dev.datainsight.rules.defs.RuleCatalog;
 import dev.datainsight.rules.defs.SlowQueryRule;
 import dev.datainsight.rules.defs.TempSpillRule;
 import dev.datainsight.rules.defs.WalRateSpikeRule;
+import dev.datainsight.rules.defs.WalReadyBacklogRule;
 import dev.datainsight.rules.defs.XidWraparoundRule;
 import dev.datainsight.rules.engine.AlertLifecycleFunction;
 import dev.datainsight.rules.engine.Evaluation;
@@ -143,7 +144,7 @@ class RuleStatePropertyTest {
 
     /** The views the generator produces. */
     static final Set<String> GENERATED_VIEWS = Set.of(MetricCatalog.COLLECTOR_VIEW, "pg_stat_database",
-            "pg_stat_checkpointer", "pg_stat_wal", "pg_settings", "pg_stat_statements", "pg_database",
+            "pg_stat_checkpointer", "pg_stat_wal", "pg_settings", "pg_stat_statements", "pg_database", "pg_stat_archiver",
             PipelineHealthFunction.VIEW);
 
     /** Cases per run unless {@code jqwik.tries.default} is given on the command line (the module's is 200). */
@@ -277,7 +278,12 @@ class RuleStatePropertyTest {
                     + "  query_regression: {window: " + pick(rnd, "3m", "5m") + ", min_baseline: 20m}\n"
                     + "  checkpoint_spike: {window: " + pick(rnd, "5m", "15m") + ", for: 0s, baseline_warmup: 30m}\n"
                     + "  wal_rate_spike: {window: " + pick(rnd, "5m", "10m") + ", for: 0s, baseline_warmup: 30m,"
-                    + " baseline_half_life: " + pick(rnd, "1h", "24h") + ", min_rate: 100kB}\n"
+                    + " baseline_half_life: " + pick(rnd, "1h", "24h") + ", min_rate: 100kB, daily_pattern: "
+                    + pick(rnd, "true", "false") + ", daily_min_days: " + pick(rnd, "0.1", "0.5", "3")
+                    + ", daily_half_life: " + pick(rnd, "12h", "3d") + "}\n"
+                    + "  wal_ready_backlog: {for: 0s, growth_window: " + pick(rnd, "5m", "15m") + ", growth_min_bytes: "
+                    + pick(rnd, "200MB", "1GB") + ", wal_dir_limit: " + pick(rnd, "3GB", "1TB") + ", growth_critical_within: "
+                    + pick(rnd, "10m", "1h") + "}\n"
                     + "  rollback_ratio: {window: " + pick(rnd, "10m", "1h") + ", refresh: 10m}\n"
                     + "  pipeline_restarting: {window: " + pick(rnd, "5m", "15m") + "}\n";
         }
@@ -524,6 +530,11 @@ class RuleStatePropertyTest {
         boolean cpTrouble;
         double wal = 1e9;
         long walReset;
+        /** The archiver's walk has its own generator, so the other views' streams stay as they were. */
+        final Random arch;
+        boolean archTrouble;
+        double ready;
+        double walDir = 1.5e9;
         final String[] queryPool = new String[8];
         /** queryid|toplevel → calls, total_exec_time. */
         final Map<String, double[]> queries = new LinkedHashMap<>();
@@ -532,6 +543,7 @@ class RuleStatePropertyTest {
         Fleet(String instance, Random rnd) {
             this.instance = instance;
             this.rnd = rnd;
+            this.arch = new Random(rnd.nextLong());
             for (int i = 0; i < queryPool.length; i++) {
                 queryPool[i] = Long.toString(4_000_000L + 7919L * i);
             }
@@ -577,6 +589,7 @@ class RuleStatePropertyTest {
             database(t, out);
             checkpointer(t, out);
             walAndSettings(t, out);
+            archiver(t, out);
             if (rnd.nextBoolean()) {
                 statements(t, out);
             }
@@ -669,6 +682,28 @@ class RuleStatePropertyTest {
             }
         }
 
+        /**
+         * pg_stat_archiver: the .ready backlog and pg_wal's bytes, each a random walk that drifts
+         * around its level, in trouble (archiving behind) grows every cycle; sometimes null (no
+         * EXECUTE on pg_ls_waldir), sometimes the snapshot missing.
+         */
+        void archiver(long t, Consumer<Snapshot> out) {
+            if (arch.nextInt(25) == 0) {
+                archTrouble = !archTrouble;
+            }
+            ready = Math.max(0, ready + (archTrouble ? 1 + arch.nextInt(4) : arch.nextInt(3) - (ready > 3 ? 2 : 1)));
+            walDir = Math.max(5e8, walDir + (archTrouble ? 3e7 + arch.nextInt(150_000_000) : arch.nextInt(40_000_000) - 2e7
+                    - (walDir > 2e9 ? 1e8 : 0)));
+            if (arch.nextInt(15) == 0) {
+                return;
+            }
+            Snapshot s = base(new MetricsSnapshot(), t, "pg_stat_archiver");
+            s.getRows().add(new SnapshotRow().value("failed_count", 0.0)
+                    .value("ready_count", arch.nextInt(40) == 0 ? null : ready)
+                    .value("wal_dir_bytes", arch.nextInt(30) == 0 ? null : walDir));
+            out.accept(s);
+        }
+
         void statements(long t, Consumer<Snapshot> out) {
             if (rnd.nextInt(200) == 0) {
                 queries.clear(); // pg_stat_statements_reset()
@@ -751,6 +786,10 @@ class RuleStatePropertyTest {
         }
 
         void add(long at, Double[] vals, boolean counters, long marker, long windowMs, Expired expired) {
+            add(at, vals, counters, marker, windowMs, 400, expired);
+        }
+
+        void add(long at, Double[] vals, boolean counters, long marker, long windowMs, int max, Expired expired) {
             for (Double d : vals) {
                 if (d == null || !Double.isFinite(d)) {
                     return;
@@ -778,7 +817,7 @@ class RuleStatePropertyTest {
             t.add(at);
             v.add(row);
             // keep one sample at or before the window start (the base of the deltas), at most 400
-            while (t.size() > 2 && (t.get(1) <= at - windowMs || t.size() > 400)) {
+            while (t.size() > 2 && (t.get(1) <= at - windowMs || t.size() > max)) {
                 if (expired != null) {
                     double[] d = new double[row.length];
                     for (int j = 0; j < row.length; j++) {
@@ -841,6 +880,42 @@ class RuleStatePropertyTest {
         }
     }
 
+    /** wal_rate_spike's 24 hour-of-day slots and the hour being observed, as documented. */
+    static final class DailyRef {
+        final double[] value = new double[24];
+        final double[] hours = new double[24];
+        final boolean[] fed = new boolean[24];
+        long hourStart = -1;
+        double sum;
+        double covered;
+
+        boolean ready(int h, double minDays) {
+            return fed[h] && hours[h] >= minDays;
+        }
+
+        void add(long now, double rate, double global, Double warn, long dt, double halfLifeDays) {
+            long hour = now / 3_600_000L * 3_600_000L;
+            if (hourStart >= 0 && hourStart != hour) {
+                int prev = (int) ((hourStart / 3_600_000L) % 24);
+                if (covered > 0) {
+                    double cur = fed[prev] ? value[prev] : global;
+                    value[prev] = cur + (1 - Math.pow(0.5, covered / 3_600_000L / halfLifeDays)) * (sum / covered - cur);
+                    hours[prev] += covered / 3_600_000L;
+                    fed[prev] = true;
+                }
+                sum = 0;
+                covered = 0;
+            }
+            hourStart = hour;
+            if (dt > 0) {
+                int h = (int) ((now / 3_600_000L) % 24);
+                double ref = fed[h] ? value[h] : global;
+                sum += (warn != null && ref > 0 ? Math.min(rate, warn * ref) : rate) * dt;
+                covered += dt;
+            }
+        }
+    }
+
     /**
      * query_regression's baseline as its documentation says: decayed sums of calls and time (each
      * interval's weight halves every half-life), their ratio the baseline mean; frozen (intervals
@@ -882,7 +957,7 @@ class RuleStatePropertyTest {
     static final class Reference {
         static final List<String> MODELLED = List.of(CacheHitRatioRule.NAME, CheckpointSpikeRule.NAME,
                 DeadlocksRule.NAME, PipelineRestartingRule.NAME, QueryRegressionRule.NAME, RollbackRatioInsight.NAME,
-                SlowQueryRule.NAME, TempSpillRule.NAME, WalRateSpikeRule.NAME);
+                SlowQueryRule.NAME, TempSpillRule.NAME, WalRateSpikeRule.NAME, WalReadyBacklogRule.NAME);
         static final ObjectMapper JSON = new ObjectMapper();
 
         /** A row's expected outcome: the condition's severity (null = false) and the number. */
@@ -891,6 +966,8 @@ class RuleStatePropertyTest {
         final RulesConfig cfg;
         final Map<String, RefWindow> windows = new HashMap<>();
         final Map<String, Baseline> baselines = new HashMap<>();
+        /** wal_rate_spike's hour-of-day baselines per instance. */
+        final Map<String, DailyRef> daily = new HashMap<>();
         final Map<String, CallBaseline> callBaselines = new HashMap<>();
         final Map<String, Long> lastFinding = new HashMap<>();
 
@@ -946,6 +1023,7 @@ class RuleStatePropertyTest {
                     case SlowQueryRule.NAME -> slowQuery(s, want);
                     case TempSpillRule.NAME -> tempSpill(s, want);
                     case WalRateSpikeRule.NAME -> walRateSpike(s, want);
+                    case WalReadyBacklogRule.NAME -> walReadyBacklog(s, want);
                     case RollbackRatioInsight.NAME -> rollbackRatio(s, findings);
                     default -> fail("no model for " + rule);
                 }
@@ -1099,6 +1177,7 @@ class RuleStatePropertyTest {
                 Baseline b = baselines.get(bk);
                 double before;
                 boolean warm;
+                long dt = 0;
                 if (b == null) {
                     baselines.put(bk, new Baseline(now, rate));
                     before = rate;
@@ -1106,13 +1185,104 @@ class RuleStatePropertyTest {
                 } else {
                     before = b.value;
                     warm = now - b.first >= p.millis(WalRateSpikeRule.BASELINE_WARMUP);
+                    dt = now - b.last;
                     b.update(now, warn != null && before > 0 ? Math.min(rate, warn * before) : rate,
                             p.millis(WalRateSpikeRule.BASELINE_HALF_LIFE));
+                }
+                double global = before;
+                if (p.bool(WalRateSpikeRule.DAILY)) {
+                    // The hour-of-day slots (UTC) as documented: slot h is the EWMA of the daily means
+                    // of hour h (rates clipped at warning x the slot), folded when the hour is over;
+                    // used once it has daily_min_days hours of covered time.
+                    DailyRef dr = daily.computeIfAbsent(bk, k -> new DailyRef());
+                    int hour = (int) ((now / 3_600_000L) % 24);
+                    if (dr.hourStart >= 0 && dr.ready(hour, p.number(WalRateSpikeRule.DAILY_MIN_DAYS))) {
+                        before = dr.value[hour];
+                    }
+                    dr.add(now, rate, global, warn, Math.min(dt, window),
+                            p.millis(WalRateSpikeRule.DAILY_HALF_LIFE) / 86_400_000.0);
+                } else {
+                    daily.remove(bk);
                 }
                 Severity level = warm && rate >= p.number(WalRateSpikeRule.MIN_RATE)
                         ? above(rate / Math.max(before, 1.0), warn, p.number(WalRateSpikeRule.CRITICAL)) : null;
                 put(want, WalRateSpikeRule.NAME, s, Map.of(), level, rate);
             }
+        }
+
+        /** max_wal_size per instance, from pg_settings (wal_ready_backlog's pg_wal growth floor). */
+        final Map<String, Double> maxWalSize = new HashMap<>();
+
+        /**
+         * wal_ready_backlog as documented: the level of ready_count; the growth series holds when
+         * the .ready backlog, or pg_wal while above max_wal_size (1 GB until seen), rose over the
+         * growth window (covered to 90 %, at least 4 samples) by the minimum and in each third;
+         * critical when pg_wal reaches wal_dir_limit within growth_critical_within at that rate.
+         */
+        void walReadyBacklog(Snapshot s, Map<String, Expect> want) {
+            if (s.getRows().isEmpty()) {
+                return;
+            }
+            SnapshotRow row = s.getRows().get(0);
+            if ("pg_settings".equals(s.getView())) {
+                Double m = val(row, "max_wal_size_bytes");
+                if (m != null) {
+                    maxWalSize.put(s.getInstance(), m);
+                }
+                return;
+            }
+            Params p = params(WalReadyBacklogRule.NAME, s, row);
+            Double ready = val(row, "ready_count");
+            Double dir = val(row, "wal_dir_bytes");
+            if (ready != null) {
+                put(want, WalReadyBacklogRule.NAME, s, Map.of(),
+                        above(ready, p.number(WalReadyBacklogRule.WARNING), p.number(WalReadyBacklogRule.CRITICAL)), ready);
+            }
+            long window = p.millis(WalReadyBacklogRule.GROWTH_WINDOW);
+            RefWindow r = window(WalReadyBacklogRule.NAME, s.getInstance(), "r");
+            RefWindow d = window(WalReadyBacklogRule.NAME, s.getInstance(), "d");
+            long now = s.getCollectedAt();
+            r.add(now, new Double[] {ready}, false, 0, window, 120, null);
+            d.add(now, new Double[] {dir}, false, 0, window, 120, null);
+            double maxWal = maxWalSize.getOrDefault(s.getInstance(), 1024.0 * 1024 * 1024);
+            boolean backlog = ready != null && steady(r, window, p.number(WalReadyBacklogRule.GROWTH_MIN_SEGMENTS));
+            boolean wal = dir != null && dir > maxWal && steady(d, window, p.number(WalReadyBacklogRule.GROWTH_MIN_BYTES));
+            Severity level = backlog || wal ? Severity.WARNING : null;
+            Double limit = p.number(WalReadyBacklogRule.WAL_DIR_LIMIT);
+            if (wal && limit != null) {
+                double perSec = d.delta(0) * 1000.0 / d.span();
+                if (Math.max(0, (limit - dir) / perSec) * 1000 <= p.millis(WalReadyBacklogRule.GROWTH_CRITICAL_WITHIN)) {
+                    level = Severity.CRITICAL;
+                }
+            }
+            Double value = null;
+            if (backlog) {
+                value = r.delta(0);
+            } else if (wal) {
+                value = d.delta(0);
+            }
+            put(want, WalReadyBacklogRule.NAME, s, Map.of("trend", "growing"), level, value);
+        }
+
+        static boolean steady(RefWindow w, long window, double min) {
+            if (w.size() < 4 || w.span() < window * 9 / 10 || w.delta(0) < min) {
+                return false;
+            }
+            long t0 = w.t.get(0);
+            for (int k = 0; k < 3; k++) {
+                if (valueAt(w, t0 + w.span() * (k + 1) / 3) <= valueAt(w, t0 + w.span() * k / 3)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        static double valueAt(RefWindow w, long t) {
+            double v = w.v.get(0)[0];
+            for (int i = 0; i < w.size() && w.t.get(i) <= t; i++) {
+                v = w.v.get(i)[0];
+            }
+            return v;
         }
 
         void deadlocks(Snapshot s, Map<String, Expect> want) {

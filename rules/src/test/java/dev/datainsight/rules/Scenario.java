@@ -33,6 +33,8 @@ abstract class Scenario {
     Severity first = Severity.WARNING;
     boolean hasCritical = true;
     String extraYaml = "";
+    /** When set, the firing summary must match it (the scenario exercises this path of the rule). */
+    String summaryPattern;
 
     Scenario(String rule) {
         this.rule = rule;
@@ -85,8 +87,8 @@ abstract class Scenario {
                 Scenario::slowQuery, Scenario::queryRegression, Scenario::replicationLag, Scenario::instanceDown,
                 Scenario::anomaly, Scenario::xminHorizon, Scenario::replicationSlot, Scenario::archiverFailing,
                 Scenario::checksumFailures, Scenario::serverRestarted, Scenario::tableFreezeAge,
-                Scenario::walReadyBacklog, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
-                Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::lockTableFill,
+                Scenario::walReadyBacklog, Scenario::walDirGrowth, Scenario::sessionsFatalKilled, Scenario::recoveryConflicts,
+                Scenario::roleChanged, Scenario::standbyMissing, Scenario::walRateSpike, Scenario::walRateSpikeDaily, Scenario::lockTableFill,
                 Scenario::pgssDealloc);
     }
 
@@ -400,8 +402,8 @@ abstract class Scenario {
                                 "calls", calls, "total_exec_time", time)));
             }
         };
-        s.extraYaml = "critical: 5";
-        s.warmupMs = 90 * 60_000;
+        s.extraYaml = "critical: 5\nmin_baseline: 20m"; // the baseline's minimum age is not under test
+        s.warmupMs = 30 * 60_000;
         s.onsetLagMs = 15 * 60_000;
         s.clearLagMs = 15 * 60_000;
         return s;
@@ -586,6 +588,37 @@ abstract class Scenario {
         };
     }
 
+    /**
+     * pg_wal (2 GB, above the default 1 GB max_wal_size) growing at the archiver probe's 60 s
+     * cycle, no .ready backlog: just below = 0.9 GB per 15 min, warning = 2 GB per 15 min,
+     * critical = 3 GB a minute into a 100 GB wal_dir_limit (less than the 1 h growth_critical_within
+     * left). The level series (ready_count 0) stays quiet throughout.
+     */
+    static Scenario walDirGrowth() {
+        Scenario s = new Scenario("wal_ready_backlog") {
+            double dir = 2.0 * 1024 * 1024 * 1024;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                double gbPerMin = switch (l) {
+                    case HEALTHY -> 0;
+                    case JUST_BELOW -> 0.9 / 15;
+                    case WARNING -> 2.0 / 15;
+                    case CRITICAL -> 3;
+                };
+                dir += gbPerMin * 1024 * 1024 * 1024 * stepMs / 60_000.0;
+                return List.of(of("pg_stat_archiver", t, row(Map.of(), "failed_count", 0, "ready_count", 0,
+                        "wal_dir_bytes", dir)));
+            }
+        };
+        s.stepMs = 60_000;
+        s.extraYaml = "wal_dir_limit: 100GB";
+        s.summaryPattern = "pg_wal grows by .* past max_wal_size 1GB; at this rate it reaches 100GB \\(wal_dir_limit\\) in .*";
+        s.onsetLagMs = 15 * 60_000;
+        s.clearLagMs = 6 * 60_000;
+        return s;
+    }
+
     /** Per 10 s step: just below = 7.5 per 5 min bucket, warning = 30, critical = 90. */
     static Scenario sessionsFatalKilled() {
         Scenario s = new Scenario("sessions_fatal_killed") {
@@ -657,21 +690,28 @@ abstract class Scenario {
     }
 
     /**
-     * Two standbys left at the default name (walreceiver), learnt during the warm-up; warning
-     * level: one of them gone. Just below: both there, one catching up, beside a base backup's
-     * sender and a logical walsender (neither counts).
+     * Two standbys left at the default name (walreceiver) on one host, as the collector sends them
+     * (its {@code " [pid N]"} suffix tells them apart), learnt during the warm-up; warning level:
+     * one of them gone (the other then has no suffix). Just below: both there, one of them
+     * reconnected with a new pid every step and catching up, beside a base backup's sender and a
+     * logical walsender (neither counts).
      */
     static Scenario standbyMissing() {
         Scenario s = new Scenario("standby_missing") {
+            int reconnects;
+
             @Override
             List<Snapshot> at(long t, Level l) {
                 List<dev.datainsight.model.SnapshotRow> rows = new java.util.ArrayList<>();
-                rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.2", "state",
-                        "streaming"), "pid", 101, "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
-                if (l == Level.HEALTHY || l == Level.JUST_BELOW) {
-                    rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.3", "state",
-                            l == Level.JUST_BELOW ? "catchup" : "streaming"), "pid", 102, "replay_lag_seconds", 0.1,
-                            "replay_lag_bytes", 0, "logical", 0));
+                boolean both = l == Level.HEALTHY || l == Level.JUST_BELOW;
+                rows.add(row(Map.of("application_name", both ? "walreceiver [pid 101]" : "walreceiver", "client_addr",
+                        "10.0.0.2", "state", "streaming"), "pid", 101, "replay_lag_seconds", 0.1, "replay_lag_bytes", 0,
+                        "logical", 0));
+                if (both) {
+                    int pid = l == Level.JUST_BELOW ? 200 + reconnects++ : 102;
+                    rows.add(row(Map.of("application_name", "walreceiver [pid " + pid + "]", "client_addr", "10.0.0.2",
+                            "state", l == Level.JUST_BELOW ? "catchup" : "streaming"), "pid", pid,
+                            "replay_lag_seconds", 0.1, "replay_lag_bytes", 0, "logical", 0));
                 }
                 if (l != Level.HEALTHY) {
                     rows.add(row(Map.of("application_name", "walreceiver", "client_addr", "10.0.0.9", "state",
@@ -709,7 +749,52 @@ abstract class Scenario {
             }
         };
         s.stepMs = 30_000;
-        s.warmupMs = 150 * 60_000L;
+        s.extraYaml = "baseline_warmup: 30m"; // the warm-up's length is not under test: 2 h of steps cost 4x this
+        s.summaryPattern = ".*x its baseline of .*";
+        s.warmupMs = 40 * 60_000L;
+        s.onsetLagMs = 10 * 60_000;
+        s.clearLagMs = 10 * 60_000;
+        return s;
+    }
+
+    /**
+     * The same against the hour-of-day baseline: the first step brings three days of history
+     * (one sample every 20 min at 2 MB/s, as if the job had run since), so the hours the test runs
+     * in have their slot (daily_min_days: 1, as 20 min samples cover half of each hour) and the
+     * warm-up is short. A slot holds still while its hour is on: the lifecycle sees a fixed
+     * baseline, as with the global one.
+     */
+    static Scenario walRateSpikeDaily() {
+        Scenario s = new Scenario("wal_rate_spike") {
+            double wal = 1e9;
+            boolean first = true;
+
+            @Override
+            List<Snapshot> at(long t, Level l) {
+                List<Snapshot> out = new java.util.ArrayList<>();
+                if (first) {
+                    first = false;
+                    long step = 20 * 60_000L;
+                    for (long h = t - 3 * 24 * 3_600_000L; h < t; h += step) {
+                        wal += 2 * 1024 * 1024 * step / 1000.0;
+                        out.add(of("pg_stat_wal", h, row(Map.of(), "wal_records", wal / 100, "wal_bytes", wal)));
+                    }
+                }
+                double mbPerSec = switch (l) {
+                    case HEALTHY -> 2;
+                    case JUST_BELOW -> 7;
+                    case WARNING -> 16;
+                    case CRITICAL -> 40;
+                };
+                wal += mbPerSec * 1024 * 1024 * stepMs / 1000.0;
+                out.add(of("pg_stat_wal", t, row(Map.of(), "wal_records", wal / 100, "wal_bytes", wal)));
+                return out;
+            }
+        };
+        s.stepMs = 30_000;
+        s.extraYaml = "daily_min_days: 1";
+        s.summaryPattern = ".*x the 2[23]:00-(23|00):00 UTC baseline of 2MB/s";
+        s.warmupMs = 10 * 60_000L;
         s.onsetLagMs = 10 * 60_000;
         s.clearLagMs = 10 * 60_000;
         return s;

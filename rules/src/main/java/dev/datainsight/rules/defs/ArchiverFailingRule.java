@@ -20,8 +20,12 @@ import java.util.Map;
  *
  * <p>Why: a failing {@code archive_command} keeps every unarchived segment in pg_wal, which fills
  * the disk and stops the server, and point-in-time recovery has a hole from the first failure.
- * pgmonitor's archive alert fires when the last failure is more recent than 5 min (its
- * {@code seconds_since_last_fail} check), hence the 5 min window of failures here. The age check
+ * pgmonitor's PGArchiveCommandStatus (critical) fires when its {@code seconds_since_last_fail}
+ * is above 300, that is {@code last_failed_time - last_archived_time}: the last failure came more
+ * than 5 min after the last success, archiving has been failing for 5 min. Here a failure counted
+ * within the last 5 min holds the condition, so the first failures page (no success needed
+ * in between: a flapping archiver pages too) and a healed archiver resolves 5 min after its last
+ * failure. The age check
  * catches a command that hangs instead of failing (no failures counted, nothing archived, the
  * backlog growing); with nothing ready an idle server that archived nothing for hours is
  * healthy, hence {@code ready_count > 0}. When ready_count is not readable (no pg_monitor) the
@@ -44,8 +48,10 @@ public final class ArchiverFailingRule extends Rule {
                 .detects("WAL archiving failing (archive_command errors in the last 5 min), or stuck: segments "
                         + "ready while nothing was archived for an hour.")
                 .why("Unarchived WAL stays in pg_wal until the disk fills, and point-in-time recovery has a gap "
-                        + "from the first failure. pgmonitor alerts when the last archive failure is under 5 min "
-                        + "old; the age check (only while .ready segments wait) catches a hanging command.")
+                        + "from the first failure. pgmonitor pages when the last failure is over 5 min newer than the "
+                        + "last success (last_failed_time - last_archived_time > 300 s); here any failure in the last "
+                        + "5 min holds, so failing archiving pages sooner and a healed one resolves 5 min after. The "
+                        + "age check (only while .ready segments wait) catches a hanging command.")
                 .runbook("Read the server log for the archive_command error (permissions, full target, network); "
                         + "fix it and watch failed_count stop and ready_count drain. Never delete files in pg_wal.")
                 .param(WINDOW)

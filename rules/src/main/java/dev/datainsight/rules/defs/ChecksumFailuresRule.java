@@ -20,7 +20,9 @@ import java.util.Map;
  *
  * <p>Why: a data-page checksum failure means a page read from storage is not the page PostgreSQL
  * wrote (disk, controller, filesystem or memory fault); one is already a corruption to act on,
- * so there is no rate threshold (pgmonitor's checksum alert likewise fires on any failure). The
+ * so there is no rate threshold (pgmonitor's PGDataChecksum is critical on
+ * {@code checksum_failures > 0}, a cumulative count, so it stays on until the statistics are
+ * reset; here an increase holds for {@code hold}, then resolves). The
  * counter is null when data checksums are off, and those databases are skipped. The first value
  * seen is a baseline: failures counted before DataInsight watched are not re-announced on every
  * job start. Evaluated on standbys too: a standby reads its own copy of the pages.
@@ -38,7 +40,7 @@ public final class ChecksumFailuresRule extends Rule {
                 .views("pg_stat_database")
                 .detects("Data-page checksum failures (corrupted pages read from storage): any new one.")
                 .why("A checksum failure is a corrupted page, not a rate to tune: any increase is critical "
-                        + "(pgmonitor alerts on any failure too). Held for an hour so the page does not resolve "
+                        + "(pgmonitor's PGDataChecksum: critical on any failure). Held for an hour so the page does not resolve "
                         + "between two reads of the same bad block.")
                 .runbook("Find the relation in the server log (invalid page / checksum mismatch), check the "
                         + "storage and memory, restore the damaged relation from a backup or a healthy replica.")

@@ -21,7 +21,10 @@ import java.util.Map;
  * over many partitions, and sessions taking advisory locks in a loop; they grow over seconds to
  * minutes, hence a low warning. The documented formula is a little under the real capacity (the
  * server sizes the table for its background workers too, and spare shared memory absorbs some
- * overflow), so the rule errs early. Raising max_locks_per_transaction needs a restart: a page
+ * overflow), so the rule errs early. The postgres_exporter mixin warns at 20 % of
+ * max_locks_per_transaction × max_connections for 5 min (PostgresAcquiredTooManyLocks), but
+ * counts every lock in pg_locks, fast-path ones too, which never use the shared table; counting
+ * only the shared table, this rule can wait longer. Raising max_locks_per_transaction needs a restart: a page
  * at 80 % leaves time to end the transaction instead. 1 min skips a pg_dump's brief peak.
  */
 public final class LockTableFillRule extends GaugeRule {

@@ -25,8 +25,9 @@ import java.util.Map;
  * table churning the statements analysis (slow_query, query_regression, the top statements of
  * every context) sees fragments: an evicted heavy statement comes back as "new" with small
  * counters. Eviction also costs the server (the least-used 5 % are removed under an exclusive
- * lock, and the query text file is garbage-collected). pganalyze and the pg_stat_statements
- * documentation recommend raising {@code pg_stat_statements.max} (a restart) when dealloc grows.
+ * lock, and the query text file is garbage-collected). the pg_stat_statements documentation
+ * recommends raising {@code pg_stat_statements.max} (a restart) when pg_stat_statements_info
+ * reports many deallocations (the counter was added for tuning that setting).
  * The first value is the baseline; a reset of the extension's statistics starts again. The
  * condition holds 1 h after the last increase, so a table that overflows every few minutes is
  * one alert, not a flapping one.
@@ -47,7 +48,7 @@ public final class PgssDeallocRule extends Rule {
                 .detects("pg_stat_statements evicting entries (pg_stat_statements_info.dealloc rising, 14+): its table "
                         + "is too small, statement statistics are lost.")
                 .why("Evicted entries lose their counters and come back as new ones, so the statement analyses see "
-                        + "fragments; pganalyze and the extension's documentation: raise pg_stat_statements.max. Held "
+                        + "fragments; the extension's documentation: many deallocations, raise pg_stat_statements.max. Held "
                         + "1 h after the last eviction, so a table overflowing every few minutes is one alert. 14+ only "
                         + "(no pg_stat_statements_info on 13).")
                 .runbook("Raise pg_stat_statements.max (needs a restart; it sizes a shared memory "

@@ -26,8 +26,10 @@ import java.util.List;
  * </ul>
  *
  * <p>Why: a slot nobody reads keeps every WAL segment from its restart_lsn (and, with xmin, the
- * dead rows) until the disk fills; pgmonitor alerts on inactive slots and on the WAL a slot
- * retains, and postgres_exporter exposes the same retained-bytes series for it. Inactivity alone
+ * dead rows) until the disk fills. pgmonitor pages (critical) on any inactive slot after 1 min
+ * (PGReplicationSlotsInactive) and collects the retained bytes without an alert; the
+ * postgres_exporter mixin pages on a slot inactive for 30 min (PostgresHasReplicationSlotUsed),
+ * and the exporter exposes safe_wal_size and wal_status per slot. Inactivity alone
  * is not paged here (a consumer reconnecting every few seconds is normal): the WAL it pins is. 1 GB
  * is 64 default segments, a level an active consumer does not reach in normal operation; 10 GB
  * is where a small pg_wal volume is at risk. A capped slot (max_slot_wal_keep_size set) does not
@@ -52,8 +54,9 @@ public final class ReplicationSlotRule extends Rule {
                 .views("pg_replication_slots")
                 .detects("A replication slot lost (invalidated), close to being lost (safe_wal_size low), or "
                         + "inactive while it retains WAL.")
-                .why("An unread slot pins WAL until the disk fills; pgmonitor alerts on inactive slots and on "
-                        + "retained WAL. Retained WAL, not inactivity alone, is paged: 1 GB (64 segments) warns, "
+                .why("An unread slot pins WAL until the disk fills; pgmonitor (1 min) and the postgres_exporter "
+                        + "mixin (30 min) page on inactivity alone. Retained WAL, not inactivity, is paged here "
+                        + "(a consumer that reconnects now and then is normal): 1 GB (64 segments) warns, "
                         + "10 GB is critical; a capped slot is invalidated at safe_wal_size 0, hence the 1 GB "
                         + "floor; a lost slot needs its consumer rebuilt.")
                 .runbook("Reconnect or fix the consumer (standby, CDC tool); if it is gone for good, "

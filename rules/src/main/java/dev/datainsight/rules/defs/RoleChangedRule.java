@@ -24,8 +24,10 @@ import java.util.Map;
  *
  * <p>Why: a failover is the event an on-call engineer must know of even when it went well: the
  * old primary may still take writes (split brain), standbys must follow the new timeline, and
- * every counter-based signal restarts (the job rebaselines on the same change). pgmonitor and the
- * exporter mixins alert on {@code pg_is_in_recovery} changing for the same reason. The first
+ * every counter-based signal restarts (the job rebaselines on the same change). pgmonitor's
+ * PGRecoveryStatusSwitch (critical; recovery status different from 5 min before, so it resolves
+ * by itself) and the postgres_exporter mixin's PostgresReplicationRoleChanged (warning, a change
+ * within 1 min) alert on {@code pg_is_in_recovery} changing for the same reason. The first
  * identity seen is the baseline, so a job start announces nothing; a part that is unknown (null,
  * an older collector) is never a change. Changes that follow within the hold (a promotion shows
  * first as in_recovery flipping, then as the checkpoint's new timeline) extend the same alert, not
@@ -49,7 +51,8 @@ public final class RoleChangedRule extends Rule {
                 .detects("A failover or role change: pg_is_in_recovery() flipped, the system_identifier behind the "
                         + "address changed, or the timeline moved. Before and after in the summary; held 30 min.")
                 .why("A failover needs a human even when it worked (split brain, standbys to repoint, counters "
-                        + "restarted); pgmonitor alerts on the recovery state changing. Baseline on the first identity; an unknown "
+                        + "restarted); pgmonitor (critical for 5 min after it) and the postgres_exporter mixin "
+                        + "alert on the recovery state changing. Baseline on the first identity; an unknown "
                         + "part is no change; held 30 min, and a second change within the hold (the new timeline after a "
                         + "promotion) extends the same alert.")
                 .runbook("Confirm which server is primary now and that the old one is fenced or a standby; repoint "

@@ -21,8 +21,9 @@ import java.util.Map;
  *
  * <p>Why: an unplanned restart (crash recovery, OOM kill of the postmaster's child followed by a
  * reinitialisation, a failover) is worth knowing even when the server came back before
- * instance_down fired; postgres_exporter's mixin and awesome-prometheus-alerts' "PostgreSQL
- * restarted" rule alert on a recent start time for the same reason. The first value seen is a
+ * instance_down fired; awesome-prometheus-alerts' PostgresqlRestarted pages (critical) on
+ * {@code time() - pg_postmaster_start_time_seconds < 60} for the same reason (the
+ * postgres_exporter mixin has no restart alert). The first value seen is a
  * baseline, so a job start does not announce every server. 30 min keeps it visible long enough to
  * be seen without lingering. The severity is configurable ({@code severity: info}).
  */
@@ -40,8 +41,8 @@ public final class ServerRestartedRule extends Rule {
         return RuleDefinition.alert(NAME, "0s", "0s")
                 .views("pg_settings")
                 .detects("The server restarted (or failed over): its start time changed.")
-                .why("A restart that came back before instance_down fired still loses sessions and caches; the "
-                        + "exporter mixins alert on a recent start time. Baseline on the first value; held 30 min.")
+                .why("A restart that came back before instance_down fired still loses sessions and caches; awesome-"
+                        + "prometheus-alerts pages on a start time under 60 s old. Baseline on the first value; held 30 min.")
                 .runbook("Read the server log around the start time: crash (signal, OOM), planned restart or "
                         + "failover; check the collector's other alerts of the same minutes.")
                 .param(HOLD)

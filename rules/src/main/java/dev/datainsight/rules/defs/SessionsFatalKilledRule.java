@@ -22,12 +22,15 @@ import java.util.Map;
  * increase is measured over tumbling 5 min buckets, the current one and the one before:
  * {@link Buckets}).
  *
- * <p>Why: a session ended by FATAL (an idle or idle-in-transaction timeout, a crash of a backend
- * that took the others with it, an out-of-memory) or by pg_terminate_backend is lost work for the
- * client; a handful is housekeeping (a pooler's timeouts, an operator ending a runaway query),
- * a burst is an incident: a restart loop of backends, a tool killing sessions, or the crash of one
- * backend resetting all. 10 and 50 per 5 min separate the two on typical pools. The counters do
- * not exist before 14 (null: skipped). Evaluated on standbys too: their sessions are their own.
+ * <p>Why: a session ended by FATAL (idle_session_timeout, idle_in_transaction_session_timeout,
+ * an out-of-memory or other fatal error) or killed by SIGTERM (pg_terminate_backend, or a fast
+ * shutdown: the backend's {@code die()} handler records the session as killed) is lost work for
+ * the client; a handful is housekeeping (a pooler's timeouts, an operator ending a runaway
+ * query), a burst is an incident: a tool or a script killing sessions, a timeout set too short.
+ * A backend crash is not counted: the other sessions end by SIGQUIT, which records nothing, and
+ * crash recovery resets the statistics (server_restarted pages on that). 10 and 50 per 5 min
+ * separate the two on typical pools. The counters do not exist before 14 (null: skipped).
+ * Evaluated on standbys too: their sessions are their own.
  */
 public final class SessionsFatalKilledRule extends Rule {
     public static final ParamDef<Duration> WINDOW = ParamDef.duration("window", "5m", "bucket of the count");
@@ -45,10 +48,10 @@ public final class SessionsFatalKilledRule extends Rule {
                 .views("pg_stat_database")
                 .detects("Bursts of sessions ended by a fatal error or killed (pg_terminate_backend), 14+.")
                 .why("A few are housekeeping (timeouts, an operator ending a runaway query); more than 10 in 5 min "
-                        + "is an incident (backend crashes resetting all sessions, a tool killing connections), "
-                        + "more than 50 is critical.")
-                .runbook("The server log says why (FATAL lines, 'terminating connection because of crash of "
-                        + "another server process', 'terminating connection due to administrator command').")
+                        + "is an incident (a tool killing connections, a timeout set too short), more than 50 is "
+                        + "critical. A crash is not counted (SIGQUIT records nothing, recovery resets the counters).")
+                .runbook("The server log says why (FATAL lines: 'terminating connection due to idle-session "
+                        + "timeout', 'terminating connection due to administrator command').")
                 .param(WINDOW)
                 .param(WARNING)
                 .param(CRITICAL)

@@ -22,7 +22,9 @@ import java.util.Map;
  *
  * <p>Primary side, from {@code pg_stat_replication}: physical standbys are counted per
  * {@code application_name} (logical walsenders and base backups are not standbys, as in
- * replication_lag). The expected count per name is either the instance's
+ * replication_lag), without the {@code " [pid N]"} the collector appends to tell apart two
+ * senders with the same labels: the pid changes when a standby reconnects, the name does not, so
+ * a standby that reconnects within {@code for} neither pages nor resolves anything. The expected count per name is either the instance's
  * {@code expected_standbys} list (a name twice = two standbys of that name, e.g. two left at the
  * default {@code walreceiver}; set it with an override matching the instance), or, when the list
  * is empty, learnt: a count seen without interruption for {@code learn_after} (10 min) becomes
@@ -69,7 +71,8 @@ public final class StandbyMissingRule extends Rule {
                 .why("A disconnected standby leaves pg_stat_replication and its lag alert resolved as if it caught "
                         + "up; the failover target is gone (pgmonitor pages on a replica that stops streaming). 10 min of presence to "
                         + "be learnt keeps a pg_basebackup or a test standby out; for 2m lets a restart reconnect; "
-                        + "forgotten after 24 h, the way out for a standby removed on purpose.")
+                        + "forgotten after 24 h, the way out for a standby removed on purpose. Counted by name without "
+                        + "the collector's [pid N] suffix, so a standby reconnecting with a new pid is the same one.")
                 .runbook("Check the standby is running and its log (primary_conninfo, authentication, WAL removed "
                         + "before it could stream: restore from the archive or rebuild); a standby removed on purpose: "
                         + "list the remaining ones in expected_standbys.")
@@ -104,7 +107,7 @@ public final class StandbyMissingRule extends Rule {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (SnapshotRow row : s.getRows()) {
             if (ReplicationLagRule.physicalStandby(row)) {
-                counts.merge(Rows.label(row, "application_name"), 1, Integer::sum);
+                counts.merge(baseName(Rows.label(row, "application_name")), 1, Integer::sum);
             }
         }
         List<String> listed = p.list(EXPECTED);
@@ -150,6 +153,18 @@ public final class StandbyMissingRule extends Rule {
     }
 
     /**
+     * The application_name a standby is expected by: the collector's name without the
+     * {@code " [pid N]"} it appends when two senders share all their labels (two standbys left at
+     * the default {@code walreceiver} on one host). The pid changes on every reconnect, so keyed
+     * with it a reconnecting standby would look like one gone and another new one.
+     */
+    static String baseName(String applicationName) {
+        return PID_SUFFIX.matcher(applicationName).replaceFirst("");
+    }
+
+    private static final java.util.regex.Pattern PID_SUFFIX = java.util.regex.Pattern.compile(" \\[pid (\\d+|\\?)\\]$");
+
+    /**
      * The learnt standbys of one instance in one memory: {@code text} the names (newline-joined;
      * PostgreSQL keeps application_name printable ASCII), per name {@code v[2i]} the expected
      * count and {@code v[2i+1]} the count being learnt, {@code t[2i]} since when that count is
@@ -170,11 +185,40 @@ public final class StandbyMissingRule extends Rule {
                 if (m.v.length == 2 * k.names.size() && m.t.length == 2 * k.names.size()) {
                     k.v = m.v.clone();
                     k.t = m.t.clone();
+                    k.mergePidNames();
                 } else {
                     k.names.clear();
                 }
             }
             return k;
+        }
+
+        /**
+         * State learnt before names were keyed without the pid suffix: {@code walreceiver [pid 101]}
+         * and {@code walreceiver [pid 102]} become {@code walreceiver} expected twice (counts
+         * added, the later learning start, the earlier "fewer since"), so an upgrade neither
+         * pages nor forgets.
+         */
+        private void mergePidNames() {
+            for (int i = 0; i < names.size(); i++) {
+                String base = baseName(names.get(i));
+                if (base.equals(names.get(i))) {
+                    continue;
+                }
+                int j = names.indexOf(base);
+                if (j < 0) {
+                    names.set(i, base);
+                    continue;
+                }
+                v[2 * j] += v[2 * i];
+                v[2 * j + 1] += v[2 * i + 1];
+                t[2 * j] = Math.max(t[2 * j], t[2 * i]);
+                long a = t[2 * j + 1];
+                long b = t[2 * i + 1];
+                t[2 * j + 1] = a == Long.MIN_VALUE ? b : b == Long.MIN_VALUE ? a : Math.min(a, b);
+                remove(i);
+                i--;
+            }
         }
 
         double expected(int i) {

@@ -20,13 +20,15 @@ import java.util.Map;
  * (from {@code pg_settings}; 200 million, the PostgreSQL default, until the settings are seen).
  * Warning above 1.5×, critical above 4×.
  *
- * <p>Why: at 1× autovacuum starts a forced anti-wraparound vacuum of the table (the point where
- * the exporter mixins' "emergency autovacuum" alerts fire); that is routine on a busy database
+ * <p>Why: at 1× autovacuum starts a forced anti-wraparound vacuum of the table; that is routine on a busy database
  * and resolves when the vacuum finishes, so 1× is not paged. A table still past 1.5× has had
  * half a freeze_max_age of transactions for that vacuum to finish and it did not (cancelled, too
  * slow, or held by the xmin horizon). 4× (800 million by default) stays well below
  * {@code vacuum_failsafe_age} (1.6 billion, 14+) and the database-wide xid_wraparound warning, so
- * a table is named before the whole database pages. The TOAST table ages on its own and wraps
+ * a table is named before the whole database pages. pgmonitor's PGEmergencyVacuum reads the
+ * same ratio per database (datfrozenxid): warning above 110 %, critical above 125 % of
+ * autovacuum_freeze_max_age; per table and with a longer margin here, since a single busy table
+ * passing 1× is the routine case. The TOAST table ages on its own and wraps
  * the same, so the worse of the two counts. Not evaluated on standbys ({@code on_standbys}): the
  * ages are the primary's, replayed.
  */
@@ -48,8 +50,8 @@ public final class TableFreezeAgeRule extends Rule {
                 .views("pg_stat_user_tables", "pg_settings")
                 .detects("A table (or its TOAST table) whose freeze age stays past autovacuum_freeze_max_age: the "
                         + "anti-wraparound vacuum is not finishing.")
-                .why("At 1x autovacuum forces a freezing vacuum (the mixins' emergency-autovacuum point), routine "
-                        + "and short; still past 1.5x means it is not finishing. 4x (800M by default) names the "
+                .why("At 1x autovacuum forces a freezing vacuum, routine and short; still past 1.5x means it is not "
+                        + "finishing (pgmonitor's database-wide PGEmergencyVacuum: 110% warns, 125% critical). 4x (800M by default) names the "
                         + "table well before vacuum_failsafe_age (1.6B) and the database-wide xid_wraparound alert.")
                 .runbook("Is a VACUUM running on it (pg_stat_progress_vacuum)? If not, or it keeps being cancelled "
                         + "(lock conflicts), run VACUUM (FREEZE, VERBOSE) on the table; check xmin_horizon for a "

@@ -20,8 +20,9 @@ import java.util.Map;
  * table and the database ages towards wraparound while vacuum runs in vain. 200 million is the
  * default {@code autovacuum_freeze_max_age}: past it, anti-wraparound vacuums start and cannot
  * finish their job until the holder goes; half of it warns early enough to find the holder
- * (pgmonitor and pganalyze alert on the oldest xmin / transaction for the same reason; the
- * long_transaction rule covers sessions by time, this one every kind of holder by xids). Not
+ * (pgmonitor pages on the holders by time: idle in transaction over 5 / 15 min, a query over
+ * 12 h / 1 d; the postgres_exporter mixin on a repmgr slot's xmin age; the long_transaction rule
+ * covers sessions by time, this one every kind of holder by xids). Not
  * evaluated on standbys ({@code on_standbys}): with hot_standby_feedback their horizon shows up
  * on the primary as a walsender holder, and pages there once.
  */
