@@ -46,7 +46,7 @@ class MetricNamesTest {
         PINNED.put("pg_stat_wal_receiver", "status receiver_running receive_replay_lag_bytes replay_timestamp_age_seconds"
                 + " last_msg_receipt_age_seconds");
         PINNED.put("pg_replication_slots", "active retained_wal_bytes wal_status lost safe_wal_size_bytes xmin_age"
-                + " catalog_xmin_age inactive_seconds");
+                + " catalog_xmin_age inactive_seconds active_pid");
         PINNED.put("pg_database", "size_bytes xid_age mxid_age datconnlimit");
         PINNED.put("pg_stat_checkpointer", "num_timed num_requested num_done restartpoints_timed restartpoints_req"
                 + " restartpoints_done write_time sync_time buffers_written");

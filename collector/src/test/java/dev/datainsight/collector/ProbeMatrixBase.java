@@ -410,6 +410,7 @@ abstract class ProbeMatrixBase {
             assertNotNull(r);
             assertEquals("physical", r.getLabels().get("slot_type"));
             assertEquals(0.0, r.getValues().get("active"));
+            assertNull(r.getValues().get("active_pid"), "nobody uses the slot");
             assertTrue(r.getValues().get("retained_wal_bytes") >= 0);
             assertEquals(0, view(s, "pg_stat_replication").getRows().size(), "no standby connected");
             assertEquals(0.0, r.getValues().get("wal_status"), "reserved");

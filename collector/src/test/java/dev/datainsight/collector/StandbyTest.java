@@ -3,6 +3,7 @@ package dev.datainsight.collector;
 import static dev.datainsight.collector.TestSupport.query;
 import static dev.datainsight.collector.TestSupport.row;
 import static dev.datainsight.collector.TestSupport.view;
+import static dev.datainsight.collector.TestSupport.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -101,6 +102,11 @@ class StandbyTest {
 
     /** Two standbys from one low-level base backup of {@code primary}. */
     static List<Standby> standbys(EmbeddedPostgresServer primary, int count) throws Exception {
+        return standbys(primary, count, null);
+    }
+
+    /** As above; the first standby streams through the physical slot {@code slot} (created here) when not null. */
+    static List<Standby> standbys(EmbeddedPostgresServer primary, int count, String slot) throws Exception {
         List<Standby> out = new ArrayList<>();
         Path base = Files.createDirectories(Path.of("target", "standby-test").toAbsolutePath());
         try (Connection c = primary.connect("postgres")) {
@@ -114,6 +120,9 @@ class StandbyTest {
                 settings.add(name + "=" + one(c, "SHOW " + name));
             }
             int v = primary.serverVersionNum();
+            if (slot != null) {
+                one(c, "SELECT slot_name FROM pg_create_physical_replication_slot('" + slot + "', true)");
+            }
             one(c, v >= 150000 ? "SELECT pg_backup_start('di-standby', true)" : "SELECT pg_start_backup('di-standby', true, false)");
             for (int i = 0; i < count; i++) {
                 Standby s = new Standby(Files.createTempDirectory(base, "pg" + v / 10000 + "-standby"), FreePorts.next());
@@ -126,7 +135,8 @@ class StandbyTest {
                 Files.writeString(s.dir.resolve("backup_label"), label);
                 Files.writeString(s.dir.resolve("standby.signal"), "");
                 Files.writeString(s.dir.resolve("postgresql.auto.conf"),
-                        "primary_conninfo = 'host=127.0.0.1 port=" + primary.port() + " user=postgres'\n",
+                        "primary_conninfo = 'host=127.0.0.1 port=" + primary.port() + " user=postgres'\n"
+                        + (slot != null && s == out.get(0) ? "primary_slot_name = '" + slot + "'\n" : ""),
                         java.nio.file.StandardOpenOption.APPEND);
                 // As zonky does for root: PostgreSQL refuses uid 0, so the server runs in its own user namespace.
                 List<String> cmd = new ArrayList<>();
@@ -211,7 +221,8 @@ class StandbyTest {
     void twoStandbys_primaryAndStandbySide(int major) throws Exception {
         EmbeddedPostgresServer primary = server(major);
         String role = TestSupport.createRole(primary, "di_repl", true);
-        List<Standby> standbys = standbys(primary, 2);
+        String slot = "di_standby_slot";
+        List<Standby> standbys = standbys(primary, 2, slot);
         try {
             // primary side: one row per sender, never collapsed
             List<Snapshot> p;
@@ -240,6 +251,13 @@ class StandbyTest {
                 }
                 assertTrue(r.getValues().get("sent_lag_bytes") <= r.getValues().get("replay_lag_bytes"), r.getValues().toString());
             }
+            // the first standby's slot names its sender: active_pid joins pg_stat_replication.pid
+            SnapshotRow slotRow = row(view(p, "pg_replication_slots"), Map.of("slot_name", slot));
+            assertNotNull(slotRow, () -> "the standby's slot in " + view(p, "pg_replication_slots").getRows());
+            assertEquals(1.0, slotRow.getValues().get("active"));
+            Double slotPid = slotRow.getValues().get("active_pid");
+            assertTrue(repl.getRows().stream().anyMatch(r -> slotPid != null && slotPid.equals(r.getValues().get("pid"))),
+                    () -> "active_pid " + slotPid + " is one of the senders " + repl.getRows());
             assertEquals(0, view(p, "pg_stat_wal_receiver").getRows().size(), "a primary has no receiver row");
             // standby side: the role was created before the backup, so it exists there
             Standby s = standbys.get(0);
@@ -273,6 +291,7 @@ class StandbyTest {
             }
             ResilienceTest.await("senders gone", java.time.Duration.ofSeconds(30),
                     () -> query(primary, "postgres", "SELECT 1 FROM pg_stat_replication").isEmpty());
+            exec(primary, "postgres", "SELECT pg_drop_replication_slot('" + slot + "')");
         }
     }
 }

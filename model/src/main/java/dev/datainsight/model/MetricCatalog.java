@@ -281,13 +281,15 @@ public final class MetricCatalog {
                 // no WAL reserved, restart_lsn NULL); lost = 1 when the slot can no longer be used
                 // (wal_status lost, or 17+ invalidation_reason set, or 16 conflicting); safe_wal_size
                 // (null when max_slot_wal_keep_size = -1 or lost; never below 0); ages of xmin and
-                // catalog_xmin; seconds since inactive_since (17+).
+                // catalog_xmin; seconds since inactive_since (17+). Later still: active_pid, the pid
+                // of the WAL sender (or logical consumer) using the slot, to join pg_stat_replication.pid.
                 gauge("wal_status", "code"),
                 gauge("lost", "bool"),
                 gauge("safe_wal_size_bytes", "bytes"),
                 gauge("xmin_age", "xids"),
                 gauge("catalog_xmin_age", "xids"),
-                gauge("inactive_seconds", "seconds")));
+                gauge("inactive_seconds", "seconds"),
+                gauge("active_pid", "id")));
 
         // PostgreSQL 14+. On 18 wal_write/wal_sync and their times moved to pg_stat_io
         // (object 'wal'); the collector reads them there and keeps these names.

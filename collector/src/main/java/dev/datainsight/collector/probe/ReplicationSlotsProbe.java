@@ -24,7 +24,8 @@ public final class ReplicationSlotsProbe extends QueryProbe {
               CASE WHEN s.safe_wal_size IS NOT NULL THEN GREATEST(s.safe_wal_size, 0) END AS safe_wal_size_bytes,
               pg_catalog.age(s.xmin) AS xmin_age,
               pg_catalog.age(s.catalog_xmin) AS catalog_xmin_age,
-              %s AS inactive_seconds
+              %s AS inactive_seconds,
+              s.active_pid
             FROM pg_catalog.pg_replication_slots s
             ORDER BY s.slot_name""";
 
