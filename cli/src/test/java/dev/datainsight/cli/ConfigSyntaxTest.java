@@ -78,9 +78,14 @@ class ConfigSyntaxTest {
         return spec.qualifiedName(" ").replaceFirst("^datainsight ?", "");
     }
 
-    /** The value a command option takes for {@code text}, through the command line's own converters. */
-    static Duration cli(String[] option, String text) {
-        CommandLine root = Main.commandLine();
+    /**
+     * The value a command option takes for {@code text}, through the command line's own
+     * converters. {@code root} is one {@link Main#commandLine()} per test case, shared by its
+     * options (building it was most of this class's time). Each option is parsed once per root,
+     * so the value read is this parse's, or the option's initial value, exactly as with a fresh
+     * root per option.
+     */
+    static Duration cli(CommandLine root, String[] option, String text) {
         CommandLine cl = root;
         List<String> args = new ArrayList<>();
         for (String part : option[0].isEmpty() ? new String[0] : option[0].split(" ")) {
@@ -113,8 +118,9 @@ class ConfigSyntaxTest {
         assertEquals(expected, rules(text), "rules file");
         List<String[]> options = durationOptions();
         assertTrue(options.size() >= 7, "demo --duration/--interval, bench job --duration, notify x3, maintain x2");
+        CommandLine root = Main.commandLine();
         for (String[] o : options) {
-            assertEquals(expected, cli(o, text), o[0] + " " + o[1]);
+            assertEquals(expected, cli(root, o, text), o[0] + " " + o[1]);
         }
     }
 
@@ -125,8 +131,9 @@ class ConfigSyntaxTest {
         assertThrows(ConfigException.class, () -> fleet(text));
         assertThrows(IllegalArgumentException.class, () -> jobFile("time", "max_gap", "\"" + text + "\""));
         assertThrows(IllegalArgumentException.class, () -> rules("\"" + text + "\""));
+        CommandLine root = Main.commandLine();
         for (String[] o : durationOptions()) {
-            assertThrows(CommandLine.ParameterException.class, () -> cli(o, text), o[0] + " " + o[1]);
+            assertThrows(CommandLine.ParameterException.class, () -> cli(root, o, text), o[0] + " " + o[1]);
         }
     }
 

@@ -73,6 +73,13 @@ class KafkaSecurityITCase {
     static final StringBuffer LOG = new StringBuffer();
     static final Map<String, org.apache.logging.log4j.Level> LEVELS = new LinkedHashMap<>();
     static org.apache.logging.log4j.core.appender.AbstractAppender capture;
+    /**
+     * The logger context the capture is attached to, held here: log4j keeps contexts only weakly,
+     * so when this class is the first of its JVM (no logger exists yet to hold it) a garbage
+     * collection would drop it, and the next logger would come with a fresh context without the
+     * capture.
+     */
+    static org.apache.logging.log4j.core.LoggerContext context;
     /** The console appenders set aside while INFO is captured (the build's output stays as quiet as before). */
     static final Map<org.apache.logging.log4j.core.config.LoggerConfig, List<org.apache.logging.log4j.core.Appender>>
             SET_ASIDE = new LinkedHashMap<>();
@@ -137,6 +144,7 @@ class KafkaSecurityITCase {
     static void captureLogs() {
         org.apache.logging.log4j.core.LoggerContext ctx =
                 (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+        context = ctx;
         capture = new org.apache.logging.log4j.core.appender.AbstractAppender("secrets-capture", null, null, true,
                 org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
             @Override

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.datainsight.collector.probe.StatementsProbe;
-import dev.datainsight.embedded.EmbeddedKafka;
 import dev.datainsight.embedded.KafkaExtension;
 import dev.datainsight.embedded.PostgresExtension;
 import dev.datainsight.model.QueryText;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -28,6 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class StatementTextsDeliveryTest {
     @RegisterExtension
     static final PostgresExtension PG = new PostgresExtension(17);
+    /** The module's shared broker (a topic of this test's own): the size limit is the client's, not the broker's. */
+    @RegisterExtension
+    static final KafkaExtension KAFKA = new KafkaExtension();
 
     /** Keeps the test's statement busy so that it is published in every cycle. */
     private static Thread workload(String db, AtomicBoolean stop) {
@@ -132,24 +133,18 @@ class StatementTextsDeliveryTest {
 
     @Test
     void kafkaSink_runsTheCallbackOnTheAck_andNeverForARejectedSnapshot() {
-        EmbeddedKafka kafka = EmbeddedKafka.start(KafkaExtension.tmpBase().resolve("kafka-txt-" + UUID.randomUUID()));
-        try {
-            String topic = "t-" + UUID.randomUUID();
-            kafka.createTopics(List.of(topic), 1);
-            AtomicInteger delivered = new AtomicInteger();
-            try (KafkaSnapshotSink sink = new KafkaSnapshotSink(kafka.bootstrapServers(), topic, topic, 100,
-                    Map.of("max.request.size", 20_000))) {
-                StatementsSnapshot small = snapshot(10);
-                StatementsSnapshot huge = snapshot(50_000);
-                sink.publish(small, delivered::incrementAndGet);
-                sink.publish(huge, () -> delivered.addAndGet(100));
-                assertTrue(sink.flush(Duration.ofSeconds(60)));
-                assertEquals(1, sink.acked());
-                assertEquals(1, sink.failed(), "too large: rejected for good");
-                assertEquals(1, delivered.get(), "only the acknowledged snapshot counts as delivered");
-            }
-        } finally {
-            kafka.close();
+        String topic = KAFKA.newTopic("t", 1);
+        AtomicInteger delivered = new AtomicInteger();
+        try (KafkaSnapshotSink sink = new KafkaSnapshotSink(KAFKA.bootstrapServers(), topic, topic, 100,
+                Map.of("max.request.size", 20_000))) {
+            StatementsSnapshot small = snapshot(10);
+            StatementsSnapshot huge = snapshot(50_000);
+            sink.publish(small, delivered::incrementAndGet);
+            sink.publish(huge, () -> delivered.addAndGet(100));
+            assertTrue(sink.flush(Duration.ofSeconds(60)));
+            assertEquals(1, sink.acked());
+            assertEquals(1, sink.failed(), "too large: rejected for good");
+            assertEquals(1, delivered.get(), "only the acknowledged snapshot counts as delivered");
         }
     }
 

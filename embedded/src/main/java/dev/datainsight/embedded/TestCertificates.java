@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public record TestCertificates(Path dir, String password, Path keyStore, Path trustStore, Path caPem,
         Path serverCertPem, Path serverKeyPem) {
 
-    /** Makes a fresh CA and server certificate under {@code dir} (a few keytool runs, about 2 s). */
+    /** Makes a fresh CA and server certificate under {@code dir} (eight keytool commands). */
     public static TestCertificates create(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -115,7 +115,68 @@ public record TestCertificates(Path dir, String password, Path keyStore, Path tr
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
+    /**
+     * Runs one keytool command: inside this JVM when the JVM opens keytool's package to this code
+     * (the build's surefire {@code argLine} does), else as a child process. A JVM start per
+     * command costs about a second of CPU, seconds of wall time on a loaded 2-core machine, and
+     * {@link #create} runs eight.
+     */
     private static void keytool(Path dir, String... args) throws IOException {
+        if (!KeytoolInProcess.run(args)) {
+            keytoolProcess(dir, args);
+        }
+    }
+
+    /**
+     * keytool's own code ({@code sun.security.tools.keytool.Main}), called as its {@code run}
+     * does: {@code parseArgs}, then {@code doCommands}, whose failures are exceptions. Not
+     * {@code run} itself, which on JDK 17 calls {@code System.exit} when a command fails.
+     * {@code parseArgs} still exits on a malformed command line, which the constant arguments
+     * of this class never are. Every path argument here is absolute, so the working directory
+     * of the process path does not matter.
+     */
+    private static final class KeytoolInProcess {
+        private static final java.lang.reflect.Constructor<?> NEW;
+        private static final java.lang.reflect.Method PARSE;
+        private static final java.lang.reflect.Method DO;
+
+        static {
+            java.lang.reflect.Constructor<?> c = null;
+            java.lang.reflect.Method parse = null;
+            java.lang.reflect.Method run = null;
+            try {
+                Class<?> main = Class.forName("sun.security.tools.keytool.Main");
+                c = main.getDeclaredConstructor();
+                parse = main.getDeclaredMethod("parseArgs", String[].class);
+                run = main.getDeclaredMethod("doCommands", java.io.PrintStream.class);
+                c.setAccessible(true);
+                parse.setAccessible(true);
+                run.setAccessible(true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                c = null; // not opened to this code (or another JDK's keytool): child processes
+            }
+            NEW = c;
+            PARSE = parse;
+            DO = run;
+        }
+
+        /** True when the command ran here and succeeded; false when it should run as a process. */
+        static boolean run(String... args) {
+            if (NEW == null) {
+                return false;
+            }
+            try {
+                Object tool = NEW.newInstance();
+                PARSE.invoke(tool, (Object) args.clone());
+                DO.invoke(tool, new java.io.PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+                return true;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return false; // the process path runs it again and reports keytool's own message
+            }
+        }
+    }
+
+    private static void keytoolProcess(Path dir, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         cmd.addAll(List.of(args));

@@ -143,13 +143,30 @@ public abstract class JobTestSupport {
         return new KafkaProducer<>(p);
     }
 
-    /** Produces snapshots in list order, keyed by instance, to the topic of their kind. */
+    /**
+     * Produces snapshots in list order, keyed by instance, to the topic of their kind, each
+     * instance always to the same partition ({@link #partitionOf}), so its snapshots stay in order.
+     */
     static void produce(KafkaProducer<byte[], byte[]> p, JobConfig c, List<Snapshot> snapshots) {
+        Map<String, Integer> partitions = new HashMap<>();
         for (Snapshot s : snapshots) {
             String topic = s.kind() == SnapshotKind.STATEMENTS ? statementsTopic(c) : metricsTopic(c);
-            p.send(new ProducerRecord<>(topic, s.getInstance().getBytes(StandardCharsets.UTF_8), CODEC.encode(s)));
+            int n = partitions.computeIfAbsent(topic, t -> p.partitionsFor(t).size());
+            p.send(new ProducerRecord<>(topic, partitionOf(s.getInstance(), n), s.getInstance().getBytes(StandardCharsets.UTF_8),
+                    CODEC.encode(s)));
         }
         p.flush();
+    }
+
+    /**
+     * The partition of an instance's snapshots: its name's hash modulo the partition count, which
+     * spreads numbered instances ({@code pg-00000}, {@code pg-00001}, ...) round-robin. Kafka's
+     * key hash would put all four instances of a {@code SyntheticFleet(4, ...)} in partition 0 of
+     * two: the other partition then carries no data, and the job's watermark (the minimum over
+     * the partitions) would wait for the idleness timeout (30 s here) before any minute closed.
+     */
+    static int partitionOf(String instance, int partitions) {
+        return Math.floorMod(instance.hashCode(), partitions);
     }
 
     static void produceRaw(KafkaProducer<byte[], byte[]> p, String topic, String key, byte[] value) {

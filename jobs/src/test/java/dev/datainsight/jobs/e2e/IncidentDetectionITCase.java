@@ -237,11 +237,12 @@ class IncidentDetectionITCase extends JobTestSupport {
                 st.execute("VACUUM bloat");
             }
             long removed = System.currentTimeMillis();
-            for (AlertEvent a : List.of(lock, idleAlert, vacuum, checkpoint)) {
-                AlertEvent r = awaitAlert(a.getRule() + " resolved", e -> e.getFingerprint().equals(a.getFingerprint())
-                        && e.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
-                resolved(r, removed);
+            for (AlertEvent a : List.of(lock, idleAlert, vacuum)) {
+                awaitResolved(a, removed);
             }
+            // checkpoint_spike resolves only once the burst has left its 30 s window: phase 2 runs
+            // meanwhile (it requests no checkpoint), and its resolution is awaited afterwards, its
+            // latency still measured from here (arrival times are recorded by the reader).
 
             // ---------------------------------------------------------------- phase 2: connections
             int usable = intSql(appUrl, "SELECT current_setting('max_connections')::int"
@@ -266,6 +267,7 @@ class IncidentDetectionITCase extends JobTestSupport {
                     warn.getFingerprint()) && r.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
             assertEquals(Severity.CRITICAL, resolved.getSeverity());
             resolved(resolved, closed);
+            awaitResolved(checkpoint, removed);
 
             // exactly one event per transition for the induced incidents
             for (AlertEvent a : List.of(lock, idleAlert, vacuum, checkpoint)) {
@@ -292,6 +294,13 @@ class IncidentDetectionITCase extends JobTestSupport {
             reader.get(30, TimeUnit.SECONDS);
             pool.shutdownNow();
         }
+    }
+
+    /** Waits for the resolved event of an alert and records its latency from the removal of the cause. */
+    private void awaitResolved(AlertEvent a, long removedAt) throws Exception {
+        AlertEvent r = awaitAlert(a.getRule() + " resolved", e -> e.getFingerprint().equals(a.getFingerprint())
+                && e.getStatus() == AlertStatus.RESOLVED, -1, 0, null);
+        resolved(r, removedAt);
     }
 
     /** Records how long after the cause was removed the resolved event arrived. */
