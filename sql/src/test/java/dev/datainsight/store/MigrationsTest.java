@@ -18,8 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MigrationsTest {
     /** Every migration the product ships, in order, and the schema version they leave. */
     static final List<String> APPLIED = List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread",
-            "V5 alert event context", "V6 current state and pruning", "V7 statement daily", "V8 query plans", "V9 least privilege", "V10 log events");
-    static final String LATEST = "10";
+            "V5 alert event context", "V6 current state and pruning", "V7 statement daily", "V8 query plans", "V9 least privilege", "V10 log events",
+            "V11 statement summary");
+    static final String LATEST = "11";
 
     @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
     @RegisterExtension static final PostgresExtension PG17 = StoreServers.PG17;
