@@ -8,7 +8,7 @@
 --                           statement_rollup_1d_refresh() calls after rolling the days;
 --   statement_summary_live  today so far (UTC days from the summary's as_of on), one row per
 --                           statement and day, kept by triggers on statement_rollup_1h as rows are
---                           written;
+--                           written (the sums of the day's hourly rows, recomputed);
 --   statement_summary_state one row: the UTC midnight the spans end at (as_of), and whether hourly
 --                           rows of a closed day changed since the build (stale).
 --
@@ -62,46 +62,16 @@ CREATE TABLE statement_summary_state (
     built_at timestamptz NOT NULL
 );
 
--- Inserted hourly rows add to their day's live row (an hour is inserted once: the sums of the
--- day's hours, added in arrival order). Rows of a day before as_of mark the summary stale instead
--- (its spans no longer match the rollups until the next build). Before the first build there is
--- no state and nothing to keep. The state row is locked FOR SHARE so that a build (which updates
--- it first) and a writer never interleave: a build waits for writers in flight and rebuilds the
--- live rows from what they committed; a writer that starts during a build waits for it.
-CREATE FUNCTION statement_summary_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    a timestamptz;
-BEGIN
-    SELECT as_of INTO a FROM statement_summary_state FOR SHARE;
-    IF a IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF EXISTS (SELECT 1 FROM changed_rows WHERE bucket < a) THEN
-        UPDATE statement_summary_state SET stale = true WHERE NOT stale;
-    END IF;
-    INSERT INTO statement_summary_live AS l (day, instance, queryid, datname, rolname, calls, total_exec_time_ms, rows,
-        exec_time_sq_ms2, sq_rows, source_rows, max_exec_time_ms)
-    SELECT date_trunc('day', bucket, 'UTC'), instance, queryid, datname, rolname, sum(calls), sum(total_exec_time_ms), sum(rows),
-           sum(exec_time_sq_ms2), count(exec_time_sq_ms2), count(*), max(max_exec_time_ms)
-    FROM changed_rows
-    WHERE bucket >= a AND queryid <> 'other'
-    GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (day, instance, queryid, datname, rolname) DO UPDATE SET
-        calls = l.calls + EXCLUDED.calls, total_exec_time_ms = l.total_exec_time_ms + EXCLUDED.total_exec_time_ms,
-        rows = l.rows + EXCLUDED.rows,
-        exec_time_sq_ms2 = CASE WHEN l.exec_time_sq_ms2 IS NULL THEN EXCLUDED.exec_time_sq_ms2
-                                WHEN EXCLUDED.exec_time_sq_ms2 IS NULL THEN l.exec_time_sq_ms2
-                                ELSE l.exec_time_sq_ms2 + EXCLUDED.exec_time_sq_ms2 END,
-        sq_rows = l.sq_rows + EXCLUDED.sq_rows, source_rows = l.source_rows + EXCLUDED.source_rows,
-        max_exec_time_ms = greatest(l.max_exec_time_ms, EXCLUDED.max_exec_time_ms);
-    RETURN NULL;
-END
-$$;
-
--- Updated hourly rows (the writer's upsert of an hour seen again) replace their values: the live
--- rows of the days touched are recomputed from the day's hourly rows (at most 24 per statement,
--- read by the primary key), so a maximum that went down is not kept.
-CREATE FUNCTION statement_summary_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Written hourly rows (inserted, or updated by the writer's upsert of an hour seen again) make
+-- their days' live rows be recomputed from those days' hourly rows (at most 24 per statement, read
+-- by the primary key): the same sums whatever the order the INSERT and UPDATE triggers of one
+-- upsert fire in, and a maximum that went down is not kept. Rows of a day before as_of mark the
+-- summary stale instead (its spans no longer match the rollups until the next build). Before the
+-- first build there is no state and nothing to keep. The state row is locked FOR SHARE so that a
+-- build (which locks it first) and a writer never interleave: a build waits for the writers in
+-- flight and rebuilds the live rows from what they committed; a writer that starts during a build
+-- waits for it.
+CREATE FUNCTION statement_summary_written() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     a timestamptz;
 BEGIN
@@ -130,9 +100,9 @@ END
 $$;
 
 CREATE TRIGGER statement_summary_on_insert AFTER INSERT ON statement_rollup_1h
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_summary_on_insert();
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_summary_written();
 CREATE TRIGGER statement_summary_on_update AFTER UPDATE ON statement_rollup_1h
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_summary_on_update();
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION statement_summary_written();
 
 -- Builds the spans ending at the UTC day of `as_of` (default now()) when statement_rollup_1d holds
 -- every day before it and the summary is not already built for that day (unless it is stale or
@@ -147,8 +117,8 @@ DECLARE
     rolled     timestamptz;
     prev_as_of timestamptz;
     prev_stale boolean;
-    n          bigint;
-    m          bigint;
+    n_days     bigint;
+    n_hours    bigint;
 BEGIN
     SELECT max(rolled_until) INTO rolled FROM statement_rollup_1d_state;
     IF rolled IS NULL OR rolled < upto THEN
@@ -172,7 +142,7 @@ BEGIN
       ON r.bucket >= upto - s.lo * interval '1 day' AND r.bucket < upto - s.hi * interval '1 day'
     WHERE r.bucket >= upto - interval '37 days' AND r.bucket < upto AND r.queryid <> 'other'
     GROUP BY 1, 2, 3, 4, 5;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    GET DIAGNOSTICS n_days = ROW_COUNT;
 
     -- Suffixes of the hours of D (y) and D-7 (x): per statement and hour of the day, the sums from
     -- that hour to midnight, for every hour up to the statement's last one in that day.
@@ -199,7 +169,7 @@ BEGIN
         exec_time_sq_ms2, sq_rows, source_rows, max_exec_time_ms)
     SELECT p || lpad(hh::text, 2, '0'), instance, queryid, datname, rolname, calls, total, rows, sq, nsq, n, mx
     FROM s;
-    GET DIAGNOSTICS m = ROW_COUNT;
+    GET DIAGNOSTICS n_hours = ROW_COUNT;
 
     DELETE FROM statement_summary_live;
     INSERT INTO statement_summary_live (day, instance, queryid, datname, rolname, calls, total_exec_time_ms, rows,
@@ -212,7 +182,7 @@ BEGIN
 
     INSERT INTO statement_summary_state AS s (only_row, as_of, stale, built_at) VALUES (true, upto, false, now())
     ON CONFLICT (only_row) DO UPDATE SET as_of = EXCLUDED.as_of, stale = false, built_at = EXCLUDED.built_at;
-    RETURN n + m;
+    RETURN n_days + n_hours;
 END
 $$;
 

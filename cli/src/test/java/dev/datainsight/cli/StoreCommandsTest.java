@@ -42,7 +42,7 @@ class StoreCommandsTest {
 
         Run again = run("migrate", "--url", url, "--user", "postgres");
         assertEquals(0, again.exit(), again.err());
-        assertEquals("schema is up to date at version 10\nnothing to do\n", again.out());
+        assertEquals("schema is up to date at version 11\nnothing to do\n", again.out());
 
         Run maintain = run("maintain", "--url", url, "--user", "postgres", "--ahead", "metric_rollup_1m=8");
         assertEquals(0, maintain.exit(), maintain.err());
