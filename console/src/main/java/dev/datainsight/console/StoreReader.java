@@ -475,6 +475,9 @@ public final class StoreReader {
     /**
      * Top statements over the range, fleet-wide ({@code instance} null) or of one instance
      * ({@code queryid} null: every statement). Public for {@code ./datainsight queries}.
+     * Fleet-wide lists whose range the statement summary covers ({@link SummarySpans}: 24 h, 7 d,
+     * 30 d) read it while it is built for today and not stale ({@link #summaryAsOf}); every other
+     * list reads the rollups. Both give the same rows (docs/schema.md, "Statement summary").
      */
     public static List<QueryRow> queries(Connection c, String instance, String queryid, Range range, Instant now, QueryOrder order,
             int limit) throws SQLException {

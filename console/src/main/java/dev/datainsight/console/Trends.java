@@ -25,9 +25,11 @@ import java.util.Locale;
  * the fleet per metric over all instances together, a week's value comes from the daily rollups
  * ({@code metric_rollup_1d}: each series' mean over the week's samples, summed over series; the
  * cache hit ratio is the hit share of the summed block rates); a statement's is its total time over
- * its calls in the week, from {@code statement_rollup_1d} for the days it holds and
- * {@code statement_rollup_1h} for the rest, today so far (statements with fewer than
- * {@value #MIN_CALLS} calls in either week are left out). Rows rank by the relative change.
+ * its calls in the week, from the statement summary (V11: spans {@code w6} and {@code wp} and
+ * today's live rows, one row each per statement) while it is built for today and not stale, else
+ * from {@code statement_rollup_1d} for the days it holds and {@code statement_rollup_1h} for the
+ * rest, today so far (the same sums; statements with fewer than {@value #MIN_CALLS} calls in
+ * either week are left out). Rows rank by the relative change.
  *
  * <p>Then, only for the rows shown and per instance, the <em>change point</em> is found in the
  * hourly rollups of the two weeks: the hour that splits them into the two segments whose means
