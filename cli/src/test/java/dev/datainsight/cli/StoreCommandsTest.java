@@ -36,7 +36,7 @@ class StoreCommandsTest {
 
         Run first = run("migrate", "--url", url, "--user", "postgres");
         assertEquals(0, first.exit(), first.err());
-        assertTrue(first.out().contains("applied V1 store tables\napplied V2 roles\napplied V3 views\napplied V4 statement spread\napplied V5 alert event context\napplied V6 current state and pruning\napplied V7 statement daily\napplied V8 query plans\napplied V9 least privilege\napplied V10 log events\napplied V12 recommendations\nschema now at version 12\n"),
+        assertTrue(first.out().contains("applied V1 store tables\napplied V2 roles\napplied V3 views\napplied V4 statement spread\napplied V5 alert event context\napplied V6 current state and pruning\napplied V7 statement daily\napplied V8 query plans\napplied V9 least privilege\napplied V10 log events\napplied V11 statement summary\napplied V12 recommendations\nschema now at version 12\n"),
                 first.out());
         assertTrue(first.out().contains("created metric_rollup_1m_p" + today), first.out());
 

@@ -475,6 +475,9 @@ public final class StoreReader {
     /**
      * Top statements over the range, fleet-wide ({@code instance} null) or of one instance
      * ({@code queryid} null: every statement). Public for {@code ./datainsight queries}.
+     * Fleet-wide lists whose range the statement summary covers ({@link SummarySpans}: 24 h, 7 d,
+     * 30 d) read it while it is built for today and not stale ({@link #summaryAsOf}); every other
+     * list reads the rollups. Both give the same rows (docs/schema.md, "Statement summary").
      */
     public static List<QueryRow> queries(Connection c, String instance, String queryid, Range range, Instant now, QueryOrder order,
             int limit) throws SQLException {
@@ -484,9 +487,17 @@ public final class StoreReader {
     /** Top statements from {@code from} (on the hour) to {@code now} (its hour included). */
     public static List<QueryRow> queries(Connection c, String instance, String queryid, Instant from, Instant now, QueryOrder order,
             int limit) throws SQLException {
+        from = from.truncatedTo(ChronoUnit.HOURS);
+        if (instance == null && queryid == null) {
+            // fleet-wide: one summary row per statement when the summary covers the range
+            Optional<Instant> asOf = summaryAsOf(c, now);
+            Optional<SummarySpans> spans = asOf.isPresent() ? SummarySpans.of(asOf.get(), from) : Optional.empty();
+            if (spans.isPresent()) {
+                return summaryQueries(c, asOf.get(), spans.get(), order, limit);
+            }
+        }
         StatementDays days = statementDays(c);
         List<Object> binds = new ArrayList<>();
-        from = from.truncatedTo(ChronoUnit.HOURS);
         String cur = statementSource(sourceParts(days, from, now, true), instance, queryid, binds);
         String pick = "";
         if (order.pick != null) {
@@ -496,8 +507,132 @@ public final class StoreReader {
         // the baseline: the 7 days before the range, for the picked statements only
         String base = statementSource(sourceParts(days, from.minus(7, ChronoUnit.DAYS), from, false), instance, queryid, binds);
         binds.add(limit);
+        return readQueries(c, String.format(QUERIES_SQL, cur, pick, base, order.sql), binds);
+    }
+
+    /**
+     * The UTC midnight the statement summary (V11's {@code statement_summary}) is built for, when
+     * that is {@code now}'s UTC day and no hourly row of a closed day changed since the build;
+     * empty otherwise (or on a store without it): then the rollups are read.
+     */
+    public static Optional<Instant> summaryAsOf(Connection c, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: statement summary */"
+                + " SELECT pg_catalog.to_regclass('statement_summary_state') IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return Optional.empty();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("/* datainsight console: statement summary */"
+                + " SELECT as_of FROM statement_summary_state WHERE NOT stale");
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            Instant asOf = rs.getTimestamp(1).toInstant();
+            return asOf.equals(now.truncatedTo(ChronoUnit.DAYS)) ? Optional.of(asOf) : Optional.empty();
+        }
+    }
+
+    /**
+     * Which spans of the summary make a range from {@code from} to now, and its 7-day baseline:
+     * {@code cur} plus today's live rows; the baseline is the sum of {@code plus} minus
+     * {@code minus} (null: nothing to subtract). Ranges from 7 or 30 days before {@code asOf}, and
+     * from any hour of the day before it (the 24-hour range); other ranges are not summarised.
+     */
+    record SummarySpans(String cur, List<String> plus, String minus) {
+        static Optional<SummarySpans> of(Instant asOf, Instant from) {
+            if (from.equals(asOf.minus(7, ChronoUnit.DAYS))) {
+                return Optional.of(new SummarySpans("d7", List.of("b7"), null));
+            }
+            if (from.equals(asOf.minus(30, ChronoUnit.DAYS))) {
+                return Optional.of(new SummarySpans("d30", List.of("b30"), null));
+            }
+            Instant d = asOf.minus(1, ChronoUnit.DAYS);
+            if (!from.isBefore(d) && from.isBefore(asOf)) {
+                String hh = String.format(java.util.Locale.ROOT, "%02d", java.time.Duration.between(d, from).toHours());
+                return Optional.of(new SummarySpans("y" + hh, List.of("d7", "x" + hh, "y" + hh), "y" + hh));
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * {@link #QUERIES_SQL} on the summary: the range's closed part from one span, today from the
+     * live rows, the baseline from the spans' sums (one row per statement and span).
+     */
+    private static final String SUMMARY_QUERIES_SQL = """
+            /* datainsight console: queries (summary) */
+            WITH per_key AS (
+                SELECT instance, queryid, datname, rolname, sum(calls) AS calls, sum(total_exec_time_ms) AS total, sum(rows) AS rows,
+                       sum(exec_time_sq_ms2) AS sq, sum(sq_rows) AS nsq, sum(source_rows) AS n, max(max_exec_time_ms) AS maxms
+                FROM (
+                    SELECT instance, queryid, datname, rolname, calls, total_exec_time_ms, rows, exec_time_sq_ms2, sq_rows, source_rows,
+                           max_exec_time_ms
+                    FROM statement_summary WHERE span = ?
+                    UNION ALL
+                    SELECT instance, queryid, datname, rolname, calls, total_exec_time_ms, rows, exec_time_sq_ms2, sq_rows, source_rows,
+                           max_exec_time_ms
+                    FROM statement_summary_live WHERE day = ?
+                ) r
+                GROUP BY instance, queryid, datname, rolname
+            ), cur AS (
+                SELECT instance, queryid, string_agg(DISTINCT datname, ', ') AS datnames, string_agg(DISTINCT rolname, ', ') AS rolnames,
+                       sum(calls) AS calls, sum(total) AS total, sum(rows) AS rows, sum(sq) AS sq, sum(nsq) AS nsq, sum(n) AS n,
+                       max(maxms) AS maxms
+                FROM per_key GROUP BY instance, queryid
+            ), pick AS (
+                SELECT * FROM cur %s
+            ), base AS (
+                SELECT r.instance, r.queryid,
+                       sum(CASE WHEN r.span = ? THEN -r.total_exec_time_ms ELSE r.total_exec_time_ms END)
+                           / nullif(sum(CASE WHEN r.span = ? THEN -r.calls ELSE r.calls END), 0) AS mean
+                FROM %s
+                GROUP BY r.instance, r.queryid
+            ), q AS (
+                SELECT c.*, c.total / nullif(c.calls, 0) AS mean,
+                       CASE WHEN c.nsq = c.n AND c.calls > 0
+                            THEN sqrt(greatest(c.sq / c.calls - (c.total / c.calls) * (c.total / c.calls), 0)) END AS sd,
+                       b.mean AS baseline, (c.total / nullif(c.calls, 0)) / nullif(b.mean, 0) AS regression
+                FROM pick c LEFT JOIN base b ON b.instance = c.instance AND b.queryid = c.queryid
+            )
+            SELECT q.instance, q.queryid, q.datnames, q.rolnames, q.calls, q.total, q.mean, q.rows, q.sd, q.maxms,
+                   CASE WHEN q.sd IS NULL THEN NULL WHEN q.sd > q.mean THEN 'spiky' ELSE 'steady' END, q.baseline, q.regression, t.query
+            FROM q LEFT JOIN statement_text t ON t.instance = q.instance AND t.queryid = q.queryid
+            ORDER BY %s, q.instance, q.queryid
+            LIMIT ?""";
+
+    /** The baseline's rows for the few picked statements: by the primary key. */
+    private static final String BASE_OF_PICKED = "pick p JOIN statement_summary r ON r.span = ANY (?) AND r.instance = p.instance AND r.queryid = p.queryid";
+    /**
+     * The baseline's rows for every statement (the regression order): the spans' rows alone, so
+     * that they are hash-joined. Joined to the unlimited pick, PostgreSQL estimated the grouped
+     * rows at 1 and nested-looped 20,000 x 20,000 (50 s at 1,000 instances).
+     */
+    private static final String BASE_OF_ALL = "statement_summary r WHERE r.span = ANY (?)";
+
+    private static List<QueryRow> summaryQueries(Connection c, Instant asOf, SummarySpans spans, QueryOrder order, int limit)
+            throws SQLException {
+        List<Object> binds = new ArrayList<>();
+        binds.add(spans.cur());
+        binds.add(Timestamp.from(asOf));
+        String pick = "";
+        if (order.pick != null) {
+            pick = "ORDER BY " + order.pick + ", instance, queryid LIMIT ?";
+            binds.add(limit);
+        }
+        String minus = spans.minus() == null ? "" : spans.minus();
+        binds.add(minus);
+        binds.add(minus);
+        binds.add(c.createArrayOf("text", spans.plus().toArray()));
+        binds.add(limit);
+        return readQueries(c, String.format(SUMMARY_QUERIES_SQL, pick, order.pick == null ? BASE_OF_ALL : BASE_OF_PICKED, order.sql), binds);
+    }
+
+    private static List<QueryRow> readQueries(Connection c, String sql, List<Object> binds) throws SQLException {
         List<QueryRow> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(String.format(QUERIES_SQL, cur, pick, base, order.sql))) {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < binds.size(); i++) {
                 ps.setObject(i + 1, binds.get(i));
             }

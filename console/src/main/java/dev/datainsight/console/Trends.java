@@ -25,9 +25,11 @@ import java.util.Locale;
  * the fleet per metric over all instances together, a week's value comes from the daily rollups
  * ({@code metric_rollup_1d}: each series' mean over the week's samples, summed over series; the
  * cache hit ratio is the hit share of the summed block rates); a statement's is its total time over
- * its calls in the week, from {@code statement_rollup_1d} for the days it holds and
- * {@code statement_rollup_1h} for the rest, today so far (statements with fewer than
- * {@value #MIN_CALLS} calls in either week are left out). Rows rank by the relative change.
+ * its calls in the week, from the statement summary (V11: spans {@code w6} and {@code wp} and
+ * today's live rows, one row each per statement) while it is built for today and not stale, else
+ * from {@code statement_rollup_1d} for the days it holds and {@code statement_rollup_1h} for the
+ * rest, today so far (the same sums; statements with fewer than {@value #MIN_CALLS} calls in
+ * either week are left out). Rows rank by the relative change.
  *
  * <p>Then, only for the rows shown and per instance, the <em>change point</em> is found in the
  * hourly rollups of the two weeks: the hour that splits them into the two segments whose means
@@ -147,14 +149,7 @@ public final class Trends {
                        sum(total_exec_time_ms) FILTER (WHERE bucket >= :w) / nullif(sum(calls) FILTER (WHERE bucket >= :w), 0) AS this_week,
                        sum(total_exec_time_ms) FILTER (WHERE bucket < :w) / nullif(sum(calls) FILTER (WHERE bucket < :w), 0) AS prev_week,
                        sum(calls) FILTER (WHERE bucket >= :w) AS this_calls, sum(calls) FILTER (WHERE bucket < :w) AS prev_calls
-                FROM (
-                    -- whole days from the daily rollup, the rest (today so far, days not rolled yet) from the hourly one
-                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_days_table
-                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :t0 AND bucket < :split AND queryid <> 'other'
-                    UNION ALL
-                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_rollup_1h
-                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :split AND bucket < :t1 AND queryid <> 'other'
-                ) r
+                FROM (statement_rows) r
                 GROUP BY instance, queryid
             ), weekly AS (
                 SELECT instance, metric, subject, this_week, prev_week FROM metric_week WHERE instance IS NOT NULL OR :inst::text IS NULL
@@ -203,20 +198,48 @@ public final class Trends {
             LEFT JOIN statement_text t ON k.metric = 'query_mean_ms' AND t.instance = k.instance AND t.queryid = k.subject
             ORDER BY k.key DESC, k.instance NULLS FIRST, k.metric, k.subject""";
 
-    /** {@link #SQL} with {@code ?} for its {@code :name} parameters, and their names in order. */
-    private static final List<String> SQL_PARAMS = new ArrayList<>();
-    private static final String SQL_POSITIONAL;
+    /**
+     * The statement rows of the two weeks from the rollups: whole days from the daily rollup, the
+     * rest (today so far, days not rolled yet) from the hourly one.
+     */
+    private static final String ROLLUP_ROWS = """
+                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_days_table
+                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :t0 AND bucket < :split AND queryid <> 'other'
+                    UNION ALL
+                    SELECT instance, queryid, bucket, calls, total_exec_time_ms FROM statement_rollup_1h
+                    WHERE (:inst::text IS NULL OR instance = :inst) AND bucket >= :split AND bucket < :t1 AND queryid <> 'other'""";
 
-    static {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<!:):(t0|w|split|t1|inst|metrics|mincalls|limit)\\b").matcher(SQL);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            SQL_PARAMS.add(m.group(1));
-            m.appendReplacement(b, "?");
+    /**
+     * The same from the statement summary (V11) built for today: its spans {@code w6} (this week's
+     * closed days) and {@code wp} (the week before), one row per statement each, dated at the
+     * week's start, and today's live rows.
+     */
+    private static final String SUMMARY_ROWS = """
+                    SELECT instance, queryid, CASE WHEN span = 'wp' THEN :t0::timestamptz ELSE :w::timestamptz END AS bucket, calls, total_exec_time_ms
+                    FROM statement_summary WHERE span IN ('w6', 'wp') AND (:inst::text IS NULL OR instance = :inst)
+                    UNION ALL
+                    SELECT instance, queryid, day, calls, total_exec_time_ms FROM statement_summary_live
+                    WHERE day = :today AND (:inst::text IS NULL OR instance = :inst)""";
+
+    /** {@link #SQL} with its statement rows, {@code ?} for its {@code :name} parameters, and their names in order. */
+    private record Positional(String sql, List<String> params) {
+        static Positional of(String rows) {
+            String sql = SQL.replace("statement_rows", rows);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?<!:):(t0|w|split|t1|today|inst|metrics|mincalls|limit)\\b")
+                    .matcher(sql);
+            List<String> params = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            while (m.find()) {
+                params.add(m.group(1));
+                m.appendReplacement(b, "?");
+            }
+            m.appendTail(b);
+            return new Positional(b.toString(), List.copyOf(params));
         }
-        m.appendTail(b);
-        SQL_POSITIONAL = b.toString();
     }
+
+    private static final Positional FROM_ROLLUPS = Positional.of(ROLLUP_ROWS);
+    private static final Positional FROM_SUMMARY = Positional.of(SUMMARY_ROWS);
 
     /** The metric names the hourly CTE reads (bound as one array). */
     private static final String[] METRIC_NAMES = {"pg_stat_database.xact_commit", "pg_stat_database.xact_rollback",
@@ -242,17 +265,21 @@ public final class Trends {
     public static List<Row> weekOverWeek(Connection c, String instance, Instant now, int limit) throws SQLException {
         Instant weekStart = weekStart(now);
         Instant t0 = weekStart.minus(Duration.ofDays(7));
-        StoreReader.StatementDays days = StoreReader.statementDays(c);
-        // daily statement rows for the whole days rolled up, hourly ones from there
-        Instant split = days.rolledUntil();
         Instant today = now.truncatedTo(ChronoUnit.DAYS);
+        // the summary when it is built for today; else daily statement rows for the whole days
+        // rolled up, hourly ones from there
+        boolean summary = StoreReader.summaryAsOf(c, now).isPresent();
+        StoreReader.StatementDays days = summary ? StoreReader.StatementDays.NONE : StoreReader.statementDays(c);
+        Instant split = days.rolledUntil();
         split = split.isAfter(today) ? today : split.isBefore(t0) ? t0 : split;
+        Positional q = summary ? FROM_SUMMARY : FROM_ROLLUPS;
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SQL_POSITIONAL.replace("statement_days_table", days.dailyTable()))) {
+        try (PreparedStatement ps = c.prepareStatement(q.sql().replace("statement_days_table", days.dailyTable()))) {
             Array metrics = c.createArrayOf("text", METRIC_NAMES);
             int i = 1;
-            for (String name : SQL_PARAMS) {
+            for (String name : q.params()) {
                 switch (name) {
+                    case "today" -> ps.setTimestamp(i, Timestamp.from(today));
                     case "t0" -> ps.setTimestamp(i, Timestamp.from(t0));
                     case "split" -> ps.setTimestamp(i, Timestamp.from(split));
                     case "w" -> ps.setTimestamp(i, Timestamp.from(weekStart));

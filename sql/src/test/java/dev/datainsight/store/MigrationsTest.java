@@ -19,7 +19,7 @@ class MigrationsTest {
     /** Every migration the product ships, in order, and the schema version they leave. */
     static final List<String> APPLIED = List.of("V1 store tables", "V2 roles", "V3 views", "V4 statement spread",
             "V5 alert event context", "V6 current state and pruning", "V7 statement daily", "V8 query plans", "V9 least privilege", "V10 log events",
-            "V12 recommendations");
+            "V11 statement summary", "V12 recommendations");
     static final String LATEST = "12";
 
     @RegisterExtension static final PostgresExtension PG15 = StoreServers.PG15;
@@ -43,7 +43,8 @@ class MigrationsTest {
                 "series_latest:r", "alert_state:r", "metric_latest:v", "cache_hit_ratio_daily:v",
                 "metric_week_over_week_daily:v", "metric_1h_so_far:v", "metric_1d_so_far:v",
                 "log_event:p", "log_event_default:r", "query_plan:p", "query_plan_default:r", "query_plan_history:v",
-                "recommendation:r", "open_recommendation:v")), tablesBefore.toString());
+                "recommendation:r", "open_recommendation:v",
+                "statement_summary:r", "statement_summary_live:r", "statement_summary_state:r")), tablesBefore.toString());
 
         Migrations.Result second = Migrations.migrate(url, null, null);
         assertEquals(List.of(), second.applied());

@@ -40,8 +40,9 @@ import java.util.TreeSet;
  * instance whose pages are timed; 20 statements with hourly rollups over the range (one in
  * every ten instances regressing ×3 over the last two days, every fourth statement spiky); an
  * alert episode (pending, firing, resolved) every three days and an open firing alert on every
- * tenth instance; three insights. Then the maintenance's daily statement rollup, when the store
- * has one.
+ * tenth instance; three insights. Then the maintenance's daily statement rollup and statement
+ * summary (V11), when the store has them; the pages that read the summary are then timed a second
+ * time with it marked stale (the rollups, as before V11), in the same run and conditions.
  */
 public final class ConsoleBenchmark {
 
@@ -58,8 +59,17 @@ public final class ConsoleBenchmark {
         }
     }
 
-    /** What a run measured; {@code rows} per table filled. */
-    public record Result(List<PageTiming> pages, Map<String, Long> rows, double fillSeconds) {}
+    /**
+     * What a run measured; {@code rows} per table filled. {@code rollupPages}: the pages that read
+     * the statement summary (V11), timed again in the same run with the summary marked stale, so
+     * that the console reads the rollups as it did before V11 (empty on a store without it).
+     */
+    public record Result(List<PageTiming> pages, Map<String, Long> rows, double fillSeconds, List<PageTiming> rollupPages) {}
+
+    /** Pages whose statement data comes from the summary when it is built for today. */
+    static boolean readsSummary(String path) {
+        return path.startsWith("/queries?") || path.equals("/trends");
+    }
 
     private final String url;
     private final int instances;
@@ -91,6 +101,7 @@ public final class ConsoleBenchmark {
         out.flush();
         String readerUrl = url.replaceAll("user=[^&]*", "user=console_bench");
         List<PageTiming> timings = new ArrayList<>();
+        List<PageTiming> rollupTimings = new ArrayList<>();
         try (ConsoleServer server = ConsoleServer.start(new ConsoleSettings("127.0.0.1", 0, readerUrl, null, null, null))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             for (String path : pages()) {
@@ -101,12 +112,29 @@ public final class ConsoleBenchmark {
                                 : t.meetsTarget() ? " meets 300 ms" : " OVER 300 ms");
                 out.flush();
             }
+            long met = timings.stream().filter(PageTiming::meetsTarget).count();
+            out.printf(Locale.ROOT, "%d of %d pages under %.0f ms (p95) at %d instances x %d days%n", met, timings.size(), TARGET_MS,
+                    instances, days);
+            out.flush();
+            if (rows.containsKey("statement_summary")) {
+                // The same pages the way the console reads while the summary is stale: the rollups.
+                setStale(true);
+                try {
+                    for (String path : pages()) {
+                        if (readsSummary(path)) {
+                            PageTiming t = time(http, server.url(), path);
+                            rollupTimings.add(t);
+                            out.printf(Locale.ROOT, "page %s (rollups, summary stale) p50 %.1f ms p95 %.1f ms (%d requests)%n", t.path(),
+                                    t.p50Ms(), t.p95Ms(), t.requests());
+                            out.flush();
+                        }
+                    }
+                } finally {
+                    setStale(false);
+                }
+            }
         }
-        long met = timings.stream().filter(PageTiming::meetsTarget).count();
-        out.printf(Locale.ROOT, "%d of %d pages under %.0f ms (p95) at %d instances x %d days%n", met, timings.size(), TARGET_MS,
-                instances, days);
-        out.flush();
-        return new Result(timings, rows, fillSeconds);
+        return new Result(timings, rows, fillSeconds, rollupTimings);
     }
 
     /** The pages timed: every page kind, the ranges that change the resolution, the costly orders. */
@@ -133,6 +161,12 @@ public final class ConsoleBenchmark {
                 "/trends", "/instances/" + inst + "/trends",
                 "/insights", "/insights?instance=" + inst));
         return p;
+    }
+
+    private void setStale(boolean stale) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            st.execute("UPDATE statement_summary_state SET stale = " + stale);
+        }
     }
 
     private PageTiming time(HttpClient http, String base, String path) throws Exception {
@@ -289,13 +323,18 @@ public final class ConsoleBenchmark {
                     CROSS JOIN (VALUES ('unused_index', 'warning'), ('duplicate_index', 'info'),
                                        ('sequence_exhaustion', 'critical')) k(kind, sev)""".replace("{N}", n));
             // The daily statement rollup, as the maintenance builds it, when the store has one.
-            if (exists(st, "to_regproc('statement_rollup_1d_refresh')")) {
+            if (exists(st, "to_regproc('statement_rollup_1d_roll')")) {
+                // V11: the roll of the days, then the summary's build, each timed (the maintenance runs both)
+                step(st, "statement_rollup_1d", "SELECT statement_rollup_1d_roll(now() - " + d + " - interval '1 day')");
+                step(st, "statement_summary", "SELECT statement_summary_refresh()");
+            } else if (exists(st, "to_regproc('statement_rollup_1d_refresh')")) {
                 step(st, "statement_rollup_1d", "SELECT statement_rollup_1d_refresh(now() - " + d + " - interval '1 day')");
             }
             st.execute("ANALYZE");
             Map<String, Long> rows = new LinkedHashMap<>();
             for (String table : List.of("instance", "series", "metric_rollup_1m", "metric_rollup_1h", "metric_rollup_1d",
-                    "statement_rollup_1h", "statement_rollup_1d", "alert_event", "insight")) {
+                    "statement_rollup_1h", "statement_rollup_1d", "statement_summary", "statement_summary_live", "alert_event",
+                    "insight")) {
                 if (exists(st, "to_regclass('" + table + "')")) {
                     try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
                         rs.next();

@@ -39,6 +39,14 @@ class ConsoleBenchmarkTest {
             assertTrue(s.contains("page " + p.path() + " p50 "), s);
         }
         assertTrue(s.contains("/queries?range=30d&sort=regression"), s);
+        // the statement summary (V11) was built, and the pages reading it were timed again on the rollups
+        // (8 days: no b30 span, D-7 only from the current hour on; y00..y23 and the other day spans full)
+        assertTrue(r.rows().get("statement_summary") >= 4L * 20 * (5 + 24), s);
+        assertEquals(7, r.rollupPages().size(), s);
+        for (ConsoleBenchmark.PageTiming p : r.rollupPages()) {
+            assertEquals(200, p.status(), p.path() + "\n" + s);
+            assertTrue(s.contains("page " + p.path() + " (rollups, summary stale) p50 "), s);
+        }
         assertTrue(s.lines().anyMatch(l -> l.matches("\\d+ of 26 pages under 300 ms \\(p95\\) at 4 instances x 8 days")), s);
         assertEquals(2.0, ConsoleBenchmark.percentile(new double[] {1, 2, 3, 4}, 0.5), 1e-9);
         assertEquals(4.0, ConsoleBenchmark.percentile(new double[] {1, 2, 3, 4}, 0.95), 1e-9);
